@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config';
+
+describe('loadConfig', () => {
+  it('gives the embedded defaults with an empty environment', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(3000);
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.redisUrl).toBeUndefined();
+    expect(config.demoSeed).toBe(true);
+  });
+
+  it('parses typed values', () => {
+    const config = loadConfig({
+      PORT: '8080',
+      DATABASE_URL: 'postgres://u@h:5432/db',
+      DEMO_SEED: 'false',
+    });
+    expect(config.port).toBe(8080);
+    expect(config.databaseUrl).toBe('postgres://u@h:5432/db');
+    expect(config.demoSeed).toBe(false);
+  });
+
+  it('refuses a bad DATABASE_URL with a message naming the option', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'not-a-url' })).toThrow(ConfigError);
+    expect(() => loadConfig({ DATABASE_URL: 'not-a-url' })).toThrow(/DATABASE_URL/);
+  });
+
+  it('names every bad option at once', () => {
+    try {
+      loadConfig({ PORT: 'abc', LOG_LEVEL: 'loud' });
+      expect.unreachable();
+    } catch (e) {
+      expect(String(e)).toMatch(/PORT/);
+      expect(String(e)).toMatch(/LOG_LEVEL/);
+    }
+  });
+});

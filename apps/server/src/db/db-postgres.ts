@@ -1,0 +1,100 @@
+import pg from 'pg';
+import {
+  normalizeParams,
+  setConfigQuery,
+  tenantSettings,
+  TYPE_PARSERS,
+  type Db,
+  type DbOptions,
+  type Sql,
+  type SqlResult,
+  type TenantContext,
+} from './db';
+
+type PostgresOptions = Extract<DbOptions, { kind: 'postgres' }>;
+
+/** Our parsers for this Db's pools only (the global `pg.types` registry is left alone). */
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+    const parser = format === 'binary' ? undefined : TYPE_PARSERS[oid];
+    return parser ?? pg.types.getTypeParser(oid, format ?? 'text');
+  }) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+function sqlOver(client: pg.PoolClient): Sql {
+  return {
+    async query<R>(text: string, params?: readonly unknown[]): Promise<SqlResult<R>> {
+      // Unnamed statements only (no `name`): nothing is prepared across transactions, which
+      // keeps PgBouncer in transaction mode safe.
+      const res = (
+        params === undefined
+          ? await client.query(text)
+          : await client.query(text, normalizeParams(params))
+      ) as pg.QueryResult | pg.QueryResult[];
+      const last = Array.isArray(res) ? res[res.length - 1] : res;
+      const rows = (last?.rows ?? []) as R[];
+      return { rows, rowCount: last?.rowCount ?? rows.length };
+    },
+  };
+}
+
+async function inTransaction<T>(
+  pool: pg.Pool,
+  settings: [string, string][],
+  fn: (sql: Sql) => Promise<T>,
+): Promise<T> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await client.query('BEGIN');
+    if (settings.length > 0) {
+      const { text, params } = setConfigQuery(settings);
+      await client.query(text, params);
+    }
+    const result = await fn(sqlOver(client));
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    try {
+      await client.query('ROLLBACK');
+    } catch (rollbackErr) {
+      // The connection is unusable (e.g. it was cut): destroy it rather than pool it.
+      broken = rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr));
+    }
+    throw err;
+  } finally {
+    client.release(broken);
+  }
+}
+
+export function openPostgresDb(opts: PostgresOptions): Db {
+  const common = {
+    connectionTimeoutMillis: opts.connectionTimeoutMs,
+    idleTimeoutMillis: opts.idleTimeoutMs,
+    types,
+  };
+  const appPool = new pg.Pool({ ...common, connectionString: opts.url, max: opts.poolMax });
+  const ownerPool = new pg.Pool({ ...common, connectionString: opts.ownerUrl, max: 2 });
+  // An idle client's error (server restart, network cut) must not crash the process; the pool
+  // drops that client and the next transaction gets a fresh one.
+  appPool.on('error', () => undefined);
+  ownerPool.on('error', () => undefined);
+  const timeout = String(opts.statementTimeoutMs);
+
+  return {
+    engine: 'postgres',
+    transaction(ctx: TenantContext | null, fn) {
+      return inTransaction(appPool, [['statement_timeout', timeout], ...tenantSettings(ctx)], fn);
+    },
+    ownerTransaction(fn) {
+      // Migrations and jobs may run long: no statement timeout beyond the server's own.
+      return inTransaction(ownerPool, [], fn);
+    },
+    poolStats() {
+      return { total: appPool.totalCount, idle: appPool.idleCount, waiting: appPool.waitingCount };
+    },
+    async close() {
+      await Promise.all([appPool.end(), ownerPool.end()]);
+    },
+  };
+}

@@ -1,0 +1,314 @@
+/**
+ * The server's MutatorTx (packages/domain/src/tx.ts) over the synced tables, and the sync
+ * pull's change feed. Runs inside a Db transaction; every statement names the store
+ * explicitly (`store_id = $1`) on top of the RLS policies.
+ */
+import type { EntityName, EntityRows, StoreRow } from '../../../../packages/domain/src/entities';
+import type { ListQuery, MutatorTx } from '../../../../packages/domain/src/tx';
+import { isUuid, type Sql } from './db';
+import {
+  columnForField,
+  ENTITY_TABLES,
+  STORE_COLUMNS,
+  TABLE_ENTITY_NAMES,
+  type ColumnType,
+  type ColumnValue,
+  type EntityTable,
+  type TableEntityName,
+} from './entity-tables';
+
+export interface SqlMutatorTxOptions {
+  storeId: string;
+  /** The store version this transaction writes (every put/delete stamps it on the row). */
+  version: number;
+}
+
+/** A value as a text parameter (cast in SQL), so both engines serialize it the same way. */
+function param(value: ColumnValue): string | null {
+  return value === null ? null : String(value);
+}
+
+function tableOf(entity: TableEntityName): EntityTable<TableEntityName> {
+  return ENTITY_TABLES[entity] as EntityTable<TableEntityName>;
+}
+
+function checkValue(entity: string, column: string, type: ColumnType, value: ColumnValue): void {
+  if (value === null) return;
+  if (type === 'uuid' && !isUuid(value)) {
+    throw new TypeError(`${entity}.${column} must be a UUID, got ${JSON.stringify(value)}`);
+  }
+  if ((type === 'bigint' || type === 'integer') && !Number.isSafeInteger(value)) {
+    throw new TypeError(`${entity}.${column} must be an integer, got ${JSON.stringify(value)}`);
+  }
+}
+
+const STORE_SELECT = STORE_COLUMNS.map((c) => c.column).join(', ');
+/** The stores row as the `store` entity (jsonb built in SQL, used by pulls). */
+const STORE_JSON = `jsonb_build_object(${STORE_COLUMNS.map((c) => `'${c.field}', s.${c.column}`).join(', ')})`;
+
+function storeRowFrom(row: Record<string, unknown>): StoreRow {
+  const out: Record<string, unknown> = {};
+  for (const c of STORE_COLUMNS) out[c.field] = row[c.column];
+  return out as unknown as StoreRow;
+}
+
+export function createSqlMutatorTx(sql: Sql, opts: SqlMutatorTxOptions): MutatorTx {
+  const { storeId, version } = opts;
+  if (!isUuid(storeId)) throw new TypeError(`storeId must be a UUID, got ${storeId}`);
+  if (!Number.isSafeInteger(version) || version < 1) {
+    throw new TypeError(`version must be a positive integer, got ${version}`);
+  }
+
+  async function getStore(id: string): Promise<StoreRow | undefined> {
+    if (id.toLowerCase() !== storeId.toLowerCase()) return undefined;
+    const res = await sql.query(`select ${STORE_SELECT} from stores where id = $1`, [storeId]);
+    return res.rows[0] ? storeRowFrom(res.rows[0]) : undefined;
+  }
+
+  async function putStore(row: StoreRow): Promise<void> {
+    const current = await getStore(row.id);
+    if (!current) throw new Error(`put('store'): the row must be this transaction's store`);
+    if (current.organizationId !== row.organizationId) {
+      throw new Error(`put('store'): organizationId cannot change`);
+    }
+    const settings = STORE_COLUMNS.filter(
+      (c) => c.column !== 'id' && c.column !== 'organization_id',
+    );
+    const sets = settings.map((c, i) => `${c.column} = $${i + 3}::${c.type}`);
+    const values = settings.map((c) => param(row[c.field]));
+    await sql.query(
+      `update stores set ${sets.join(', ')}, settings_version = $2::bigint where id = $1`,
+      [storeId, String(version), ...values],
+    );
+  }
+
+  return {
+    async get<E extends EntityName>(entity: E, id: string): Promise<EntityRows[E] | undefined> {
+      if (!isUuid(id)) return undefined;
+      if (entity === 'store') return (await getStore(id)) as EntityRows[E] | undefined;
+      const { table } = tableOf(entity as TableEntityName);
+      const res = await sql.query<{ data: EntityRows[E] }>(
+        `select data from ${table} where store_id = $1 and id = $2 and not deleted`,
+        [storeId, id],
+      );
+      return res.rows[0]?.data;
+    },
+
+    async list<E extends EntityName>(entity: E, query?: ListQuery<E>): Promise<EntityRows[E][]> {
+      if (entity === 'store') {
+        const store = await getStore(storeId);
+        const where = Object.entries(query?.where ?? {}).filter(([, v]) => v !== undefined);
+        const rec = store as unknown as Record<string, unknown> | undefined;
+        const ok = rec !== undefined && where.every(([k, v]) => rec[k] === v);
+        return ok ? [store as EntityRows[E]] : [];
+      }
+      const name = entity as TableEntityName;
+      const { table } = tableOf(name);
+      const conditions = ['store_id = $1', 'not deleted'];
+      const params: unknown[] = [storeId];
+      const columnOf = (field: string) => {
+        const col = columnForField(name, field);
+        if (!col) {
+          const known = tableOf(name)
+            .columns.flatMap((c) => (c.field ? [c.field] : []))
+            .join(', ');
+          throw new Error(
+            `list('${entity}'): field '${field}' is not a promoted column of ${table}, so the ` +
+              `server cannot query it (queryable: ${known}). Promote it in entity-tables.ts.`,
+          );
+        }
+        return col;
+      };
+      for (const [field, value] of Object.entries(query?.where ?? {})) {
+        if (value === undefined) continue;
+        const col = columnOf(field);
+        if (value === null) {
+          conditions.push(`${col.column} is null`);
+          continue;
+        }
+        if (col.type === 'uuid' && !isUuid(value)) return []; // no row can match
+        params.push(param(value as ColumnValue));
+        conditions.push(`${col.column} = $${params.length}::${col.type}`);
+      }
+      let order = 'id';
+      if (query?.range) {
+        const col = columnOf(query.range.field);
+        for (const [op, value] of [
+          ['>=', query.range.gte],
+          ['<', query.range.lt],
+        ] as const) {
+          if (value === undefined) continue;
+          params.push(String(value));
+          conditions.push(`${col.column} ${op} $${params.length}::${col.type}`);
+        }
+        order = `${col.column}, id`;
+      }
+      const res = await sql.query<{ data: EntityRows[E] }>(
+        `select data from ${table} where ${conditions.join(' and ')} order by ${order}`,
+        params,
+      );
+      return res.rows.map((r) => r.data);
+    },
+
+    async put<E extends EntityName>(entity: E, row: EntityRows[E]): Promise<void> {
+      if (entity === 'store') return putStore(row as StoreRow);
+      const def = tableOf(entity as TableEntityName);
+      if (!isUuid(row.id)) throw new TypeError(`${entity}.id must be a UUID, got ${row.id}`);
+      const values = def.columns.map((c) => {
+        const value = c.from(row as EntityRows[TableEntityName]);
+        checkValue(entity, c.column, c.type, value);
+        return param(value);
+      });
+      const data = JSON.stringify(row);
+      // Update first, then insert: works on partitioned tables (appointments' unique key
+      // includes start_at, so ON CONFLICT (store_id, id) cannot be used there), and an update
+      // that changes start_at moves the row to its new month's partition. Two writers cannot
+      // race to insert the same id: writes of a store are serialized by its version row lock.
+      const sets = def.columns.map((c, i) => `${c.column} = $${i + 5}::${c.type}`);
+      const updated = await sql.query(
+        `update ${def.table} set version = $3::bigint, deleted = false, updated_at = now(), ` +
+          `data = $4::jsonb${sets.length ? ', ' + sets.join(', ') : ''} ` +
+          `where store_id = $1 and id = $2`,
+        [storeId, row.id, String(version), data, ...values],
+      );
+      if (updated.rowCount > 0) return;
+      const columns = def.columns.map((c) => c.column);
+      const placeholders = def.columns.map((c, i) => `$${i + 5}::${c.type}`);
+      await sql.query(
+        `insert into ${def.table} (store_id, id, version, deleted, data${columns.map((c) => ', ' + c).join('')}) ` +
+          `values ($1, $2, $3::bigint, false, $4::jsonb${placeholders.map((p) => ', ' + p).join('')})`,
+        [storeId, row.id, String(version), data, ...values],
+      );
+    },
+
+    async delete(entity: EntityName, id: string): Promise<void> {
+      if (entity === 'store') throw new Error(`delete('store'): a store cannot be deleted by sync`);
+      if (!isUuid(id)) return;
+      const { table } = tableOf(entity);
+      // A tombstone: the row stays (so pulls see the deletion) without its data.
+      await sql.query(
+        `update ${table} set deleted = true, data = null, version = $3::bigint, updated_at = now() ` +
+          `where store_id = $1 and id = $2 and not deleted`,
+        [storeId, id, String(version)],
+      );
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pull
+
+export interface Change {
+  entity: EntityName;
+  id: string;
+  version: number;
+  deleted: boolean;
+  /** The row (an EntityRows[entity], the protocol's `data`); null for a tombstone. */
+  data: Record<string, unknown> | null;
+}
+
+export interface ChangesPage {
+  changes: Change[];
+  hasMore: boolean;
+  /** The version the device has fully applied after this page (the input cursor if empty). */
+  cursor: number;
+}
+
+/** The cursor is older than the oldest kept tombstone: the device must hydrate from 0. */
+export class ResyncRequiredError extends Error {
+  readonly code = 'RESYNC_REQUIRED';
+  constructor(
+    readonly cursor: number,
+    readonly minKeptVersion: number,
+  ) {
+    super(
+      `Cursor ${cursor} is older than the oldest change this store still keeps ` +
+        `(${minKeptVersion}): push pending mutations, then sync again from cursor 0.`,
+    );
+    this.name = 'ResyncRequiredError';
+  }
+}
+
+/**
+ * All synced tables plus the store row, each branch keyed on (store_id, version), merged by
+ * version. `$1` store, `$2` the lower bound, `$3` a bound on version (or null), `$4` limit.
+ * Each branch is an index scan on (store_id, version) (for hash-partitioned tables in the one
+ * partition of the store); the ORDER BY version LIMIT lets the planner merge them and stop early.
+ */
+function changesQuery(op: '>' | '='): string {
+  const branches = [
+    `select 'store'::text as entity, s.id, s.settings_version as version, false as deleted, ` +
+      `${STORE_JSON} as data from stores s where s.id = $1 and s.settings_version ${op} $2::bigint`,
+    ...TABLE_ENTITY_NAMES.map(
+      (entity) =>
+        `select '${entity}'::text as entity, id, version, deleted, ` +
+        `case when deleted then null else data end as data ` +
+        `from ${ENTITY_TABLES[entity].table} where store_id = $1 and version ${op} $2::bigint`,
+    ),
+  ];
+  return `${branches.join('\nunion all\n')}\norder by version limit $3::bigint`;
+}
+
+const AFTER_QUERY = changesQuery('>');
+const AT_QUERY = changesQuery('=');
+
+type ChangeRow = Change;
+
+function sorted(rows: ChangeRow[]): Change[] {
+  return rows
+    .map((r) => ({
+      entity: r.entity,
+      id: r.id,
+      version: r.version,
+      deleted: r.deleted,
+      data: r.data,
+    }))
+    .sort(
+      (a, b) =>
+        a.version - b.version ||
+        (a.entity < b.entity ? -1 : a.entity > b.entity ? 1 : 0) ||
+        (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+    );
+}
+
+/**
+ * The changes of a store after `cursor`, ordered by version, for a sync pull: at most `limit`
+ * rows, except that the rows of one version are never split across pages (if one version alone
+ * has more than `limit` rows, that page has all of them). Throws ResyncRequiredError when the
+ * cursor is older than the store's kept tombstones (cursor 0, a hydration, is always answerable).
+ */
+export async function readChangesSince(
+  sql: Sql,
+  storeId: string,
+  cursor: number,
+  limit: number,
+): Promise<ChangesPage> {
+  if (!isUuid(storeId)) throw new TypeError(`storeId must be a UUID, got ${storeId}`);
+  if (!Number.isSafeInteger(cursor) || cursor < 0) throw new TypeError(`bad cursor ${cursor}`);
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new TypeError(`bad limit ${limit}`);
+  if (cursor > 0) {
+    const res = await sql.query<{ min_kept_version: number }>(
+      'select min_kept_version from stores where id = $1',
+      [storeId],
+    );
+    const minKept = res.rows[0]?.min_kept_version ?? 0;
+    if (cursor < minKept) throw new ResyncRequiredError(cursor, minKept);
+  }
+  const res = await sql.query<ChangeRow>(AFTER_QUERY, [storeId, String(cursor), String(limit + 1)]);
+  const rows = sorted(res.rows);
+  if (rows.length <= limit) {
+    return { changes: rows, hasMore: false, cursor: rows.at(-1)?.version ?? cursor };
+  }
+  const boundary = rows[limit]?.version ?? 0; // the first version that does not fit whole
+  const whole = rows.filter((r) => r.version < boundary);
+  if (whole.length > 0) {
+    return { changes: whole, hasMore: true, cursor: whole.at(-1)?.version ?? cursor };
+  }
+  // One version has more rows than the limit: return all of it.
+  const all = await sql.query<ChangeRow>(AT_QUERY, [storeId, String(boundary), null]);
+  const next = await sql.query(AFTER_QUERY, [storeId, String(boundary), '1']);
+  return { changes: sorted(all.rows), hasMore: next.rows.length > 0, cursor: boundary };
+}
+
+/** The SQL of a pull page (for EXPLAIN in tests and diagnostics). */
+export const PULL_QUERY_SQL = AFTER_QUERY;

@@ -1,0 +1,198 @@
+/**
+ * Test databases on both engines.
+ *
+ *   describeEachEngine('thing', (getDb) => { it('…', async () => { getDb().transaction(…) }) })
+ *
+ * runs the suite on PGlite (in memory, migrated) and, when TEST_DATABASE_URL is set (an admin
+ * URL such as postgres://postgres@127.0.0.1:5432/postgres), again on real PostgreSQL. Each suite
+ * gets a fresh database: on PostgreSQL `CREATE DATABASE … TEMPLATE` a migrated template (made
+ * once per migration set, under an advisory lock so parallel test files agree), with the app
+ * pool logged in as mango_app and the owner pool as the admin user; on PGlite a copy of one
+ * migrated instance per test file. Use it only in `*.pg.test.ts` files.
+ *
+ *   const { db, close } = await makeTestDb({ engine: 'pglite' })   // outside describe
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { openDb, type Db } from '../db';
+import { openPgliteDb, openPgliteFromDump, createPglite, wrapPglite } from '../db-pglite';
+import { migrate, readMigrations } from '../migrate';
+
+export type EngineKind = Db['engine'];
+
+export interface TestDb {
+  db: Db;
+  engine: EngineKind;
+  /** Closes the pools and drops the database. */
+  close(): Promise<void>;
+}
+
+export interface TestDbOptions {
+  /** Default: 'pglite'. 'postgres' needs TEST_DATABASE_URL. */
+  engine?: EngineKind;
+  /** Default true. false = an empty database (for migration tests). */
+  migrated?: boolean;
+}
+
+/** The admin URL of the real PostgreSQL used by tests, if any. */
+export function testDatabaseUrl(): string | undefined {
+  return process.env.TEST_DATABASE_URL || undefined;
+}
+
+/** The engines the suites run on: PGlite always, PostgreSQL when TEST_DATABASE_URL is set. */
+export function testEngines(): EngineKind[] {
+  return testDatabaseUrl() ? ['pglite', 'postgres'] : ['pglite'];
+}
+
+export async function makeTestDb(opts: TestDbOptions = {}): Promise<TestDb> {
+  const engine = opts.engine ?? 'pglite';
+  const migrated = opts.migrated ?? true;
+  if (engine === 'pglite') {
+    const db = migrated ? await openPgliteFromDump(await pgliteTemplate()) : await openPgliteDb();
+    return { db, engine, close: () => db.close() };
+  }
+  return makePostgresDb(migrated);
+}
+
+export function describeEachEngine(name: string, fn: (getDb: () => Db) => void): void {
+  for (const engine of testEngines()) {
+    describe(`${name} [${engine}]`, () => {
+      let handle: TestDb | undefined;
+      beforeAll(async () => {
+        const file = expect.getState().testPath ?? '';
+        if (file && !file.endsWith('.pg.test.ts')) {
+          throw new Error(`${file} uses a database: name it *.pg.test.ts`);
+        }
+        handle = await makeTestDb({ engine });
+      });
+      afterAll(async () => {
+        await handle?.close();
+      });
+      fn(() => {
+        if (!handle)
+          throw new Error('the test database is made in beforeAll: call getDb() in a test or hook');
+        return handle.db;
+      });
+    });
+  }
+}
+
+// PGlite: one migrated instance per test file (module), dumped; each suite loads the dump.
+
+let pgliteDump: Promise<Blob | File> | undefined;
+
+function pgliteTemplate(): Promise<Blob | File> {
+  pgliteDump ??= (async () => {
+    const instance = await createPglite({});
+    await migrate(wrapPglite(instance));
+    const dump = await instance.dumpDataDir('none');
+    await instance.close();
+    return dump;
+  })();
+  return pgliteDump;
+}
+
+// PostgreSQL: a template database per migration set, a fresh copy per suite.
+
+const TEMPLATE_LOCK = 727_002;
+
+function withDatabase(url: string, database: string, user?: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  if (user !== undefined) {
+    u.username = user;
+    u.password = '';
+  }
+  return u.toString();
+}
+
+async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const url = testDatabaseUrl();
+  if (!url) throw new Error('TEST_DATABASE_URL is not set');
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+function openTestPostgres(adminUrl: string, database: string): Promise<Db> {
+  return openDb({
+    kind: 'postgres',
+    url: withDatabase(adminUrl, database, 'mango_app'),
+    ownerUrl: withDatabase(adminUrl, database),
+    poolMax: 5,
+    connectionTimeoutMs: 10_000,
+    statementTimeoutMs: 30_000,
+    idleTimeoutMs: 1_000,
+  });
+}
+
+let templateName: Promise<string> | undefined;
+
+/** The migrated template for the current migration files; made once across test processes. */
+function postgresTemplate(): Promise<string> {
+  templateName ??= (async () => {
+    const files = await readMigrations();
+    const hash = createHash('sha256')
+      .update(files.map((f) => `${f.file}:${f.checksum}`).join('\n'))
+      .digest('hex')
+      .slice(0, 12);
+    const name = `mango_tmpl_${hash}`;
+    await withAdmin(async (admin) => {
+      await admin.query('select pg_advisory_lock($1)', [TEMPLATE_LOCK]);
+      try {
+        const exists = await admin.query('select 1 from pg_database where datname = $1', [name]);
+        if (exists.rowCount) return;
+        // Templates of older migration sets, and a build interrupted half-way, go.
+        const stale = await admin.query<{ datname: string }>(
+          `select datname from pg_database where datname like 'mango\\_tmpl\\_%'`,
+        );
+        for (const row of stale.rows) {
+          await admin.query(`drop database if exists "${row.datname}" with (force)`);
+        }
+        const building = `${name}_build`;
+        await admin.query(`create database "${building}"`);
+        const db = await openTestPostgres(testDatabaseUrl() ?? '', building);
+        try {
+          await migrate(db);
+        } finally {
+          await db.close();
+        }
+        await admin.query(`alter database "${building}" rename to "${name}"`);
+      } finally {
+        await admin.query('select pg_advisory_unlock($1)', [TEMPLATE_LOCK]);
+      }
+    });
+    return name;
+  })();
+  return templateName;
+}
+
+async function makePostgresDb(migrated: boolean): Promise<TestDb> {
+  const adminUrl = testDatabaseUrl();
+  if (!adminUrl) throw new Error('TEST_DATABASE_URL is not set: the postgres engine needs it');
+  const template = migrated ? await postgresTemplate() : 'template1';
+  const database = `mango_test_${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+  await withAdmin(async (admin) => {
+    // Serialized with template builds; CREATE DATABASE fails if the template has connections.
+    await admin.query('select pg_advisory_lock($1)', [TEMPLATE_LOCK]);
+    try {
+      await admin.query(`create database "${database}" template "${template}"`);
+    } finally {
+      await admin.query('select pg_advisory_unlock($1)', [TEMPLATE_LOCK]);
+    }
+  });
+  const db = await openTestPostgres(adminUrl, database);
+  return {
+    db,
+    engine: 'postgres',
+    async close() {
+      await db.close();
+      await withAdmin((admin) => admin.query(`drop database if exists "${database}" with (force)`));
+    },
+  };
+}

@@ -1,0 +1,104 @@
+import { createInProcessBus, type EventBus } from './bus/event-bus';
+import { createRedisBus } from './bus/redis-bus';
+import { buildApp } from './app';
+import { systemClock } from './clock';
+import { ConfigError, loadConfig, type Config } from './config';
+import { openConfiguredDb } from './db/open-configured';
+import { migrate } from './db/migrate';
+import { ensureMonthlyPartitions, refreshReportViews } from './db/jobs';
+import { intervalJob } from './jobs/interval-job';
+import { Redis } from 'ioredis';
+import { createTokenSigner, resolveJwtSecret } from './auth/tokens';
+import { createMemoryRateLimiter, createRedisRateLimiter } from './rate-limit/rate-limiter';
+import type { ReadinessProbe } from './routes/health';
+import { DEMO_LOGIN, seedDemo } from './demo/demo-seed';
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(e.message);
+      process.exit(1);
+    }
+    throw e;
+  }
+
+  const db = await openConfiguredDb(config);
+  await migrate(db);
+  await ensureMonthlyPartitions(db, { monthsAhead: config.partitionMonthsAhead });
+  const bus: EventBus = config.redisUrl ? createRedisBus(config.redisUrl) : createInProcessBus();
+  const redis = config.redisUrl
+    ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false })
+    : undefined;
+  redis?.on('error', () => {}); // reconnects by itself; readiness reports it meanwhile
+  const probes: ReadinessProbe[] = redis
+    ? [{ name: 'redis', check: async () => void (await redis.ping()) }]
+    : [];
+  const signer = createTokenSigner(resolveJwtSecret(config.jwtSecret, config.dataDir));
+  const app = await buildApp({
+    config,
+    db,
+    bus,
+    clock: systemClock,
+    signer,
+    limiter: redis ? createRedisRateLimiter(redis) : createMemoryRateLimiter(),
+    probes,
+  });
+
+  const jobs = [
+    intervalJob(
+      'refresh-report-views',
+      config.reportRefreshIntervalSec * 1000,
+      () => refreshReportViews(db),
+      app.log,
+    ),
+    intervalJob(
+      'ensure-partitions',
+      6 * 3600 * 1000,
+      async () =>
+        void (await ensureMonthlyPartitions(db, { monthsAhead: config.partitionMonthsAhead })),
+      app.log,
+    ),
+  ];
+  for (const job of jobs) job.run();
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    app.log.info({ signal }, 'shutting down');
+    // close() stops accepting, lets in-flight requests (pushes) finish, then runs onClose hooks.
+    await app.close();
+    await Promise.all(jobs.map((j) => j.stop()));
+    await bus.close();
+    redis?.disconnect();
+    await db.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  if (config.demoSeed) {
+    await seedDemo({
+      db,
+      signer,
+      clock: systemClock,
+      accessTokenTtlSec: config.accessTokenTtlSec,
+      refreshTokenTtlSec: config.refreshTokenTtlSec,
+    });
+  }
+
+  const address = await app.listen({ port: config.port, host: config.host });
+  const engine = db.engine === 'pglite' ? `embedded PGlite (${config.dataDir})` : 'PostgreSQL';
+  console.log(
+    `\nMango POS is running at http://localhost:${new URL(address).port}  [database: ${engine}; cache/bus: ${config.redisUrl ? 'Redis' : 'in-process'}]`,
+  );
+  if (config.demoSeed) console.log(`Demo login: ${DEMO_LOGIN.email} / ${DEMO_LOGIN.password}\n`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,135 @@
+import { mutatorCatalog, type Actor } from '@mango/domain';
+import { MAX_MUTATIONS_PER_PUSH, pullQuerySchema, pushRequestSchema } from '@mango/protocol';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { assertDeviceOfStore, requireAuth, storeAccess } from '../auth/authenticate';
+import type { TokenSigner } from '../auth/tokens';
+import type { EventBus } from '../bus/event-bus';
+import type { Clock } from '../clock';
+import type { Db } from '../db/db';
+import { httpErrors } from '../http/errors';
+import { parseOrThrow } from '../http/validate';
+import { streamStoreVersions, type EventStreams } from '../sync/events';
+import { acknowledgeRejections, pullChanges } from '../sync/pull';
+import { pushMutations } from '../sync/push';
+
+export interface SyncRouteDeps {
+  db: Db;
+  bus: EventBus;
+  signer: TokenSigner;
+  clock: Clock;
+  streams: EventStreams;
+  sseHeartbeatMs: number;
+}
+
+const ackSchema = z.strictObject({
+  deviceId: z.uuid(),
+  ids: z.array(z.number().int().positive()).min(1).max(1000),
+});
+const eventsQuerySchema = z.strictObject({ deviceId: z.uuid().optional() });
+
+export function registerSyncRoutes(app: FastifyInstance, deps: SyncRouteDeps): void {
+  const auth = requireAuth(deps.signer, deps.clock);
+
+  app.get('/api/v1/sync/mutators', async () => ({ mutators: mutatorCatalog() }));
+
+  app.post<{ Params: { storeId: string } }>(
+    '/api/v1/stores/:storeId/sync/push',
+    { preHandler: auth },
+    async (request) => {
+      const access = storeAccess(request, request.params.storeId);
+      const raw = request.body as { mutations?: unknown } | undefined;
+      if (Array.isArray(raw?.mutations) && raw.mutations.length > MAX_MUTATIONS_PER_PUSH) {
+        throw httpErrors.payloadTooLarge(
+          `A push carries at most ${MAX_MUTATIONS_PER_PUSH} mutations: send the rest in the next push.`,
+        );
+      }
+      const body = parseOrThrow(pushRequestSchema, request.body);
+      await assertDeviceOfStore(deps.db, access, body.deviceId);
+      const actor: Actor = {
+        userId: access.userId,
+        staffId: null,
+        role: access.role,
+        deviceId: body.deviceId,
+      };
+      let outcome;
+      try {
+        outcome = await pushMutations(deps.db, {
+          storeId: access.storeId,
+          organizationId: access.organizationId,
+          deviceId: body.deviceId,
+          actor,
+          mutations: body.mutations,
+        });
+      } catch (err) {
+        // Nothing of the failed transaction committed; the device retries the same ids.
+        request.log.error({ err }, 'push failed');
+        throw httpErrors.unavailable(
+          'The server could not save these changes right now: they stay on the device and will be sent again.',
+        );
+      }
+      if (outcome.newVersion !== null) {
+        deps.bus
+          .publish(access.storeId, outcome.newVersion)
+          .catch((err: unknown) => request.log.warn({ err }, 'poke failed'));
+      }
+      return { lastMutationId: outcome.lastMutationId, results: outcome.results };
+    },
+  );
+
+  app.get<{ Params: { storeId: string } }>(
+    '/api/v1/stores/:storeId/sync/pull',
+    { preHandler: auth },
+    async (request) => {
+      const access = storeAccess(request, request.params.storeId);
+      const query = parseOrThrow(pullQuerySchema, request.query, 'query');
+      await assertDeviceOfStore(deps.db, access, query.deviceId);
+      return pullChanges(deps.db, {
+        ...access,
+        deviceId: query.deviceId,
+        cursor: query.cursor,
+        limit: query.limit,
+      });
+    },
+  );
+
+  app.post<{ Params: { storeId: string } }>(
+    '/api/v1/stores/:storeId/sync/rejections/ack',
+    { preHandler: auth },
+    async (request) => {
+      const access = storeAccess(request, request.params.storeId);
+      const body = parseOrThrow(ackSchema, request.body);
+      await assertDeviceOfStore(deps.db, access, body.deviceId);
+      const acknowledged = await acknowledgeRejections(deps.db, {
+        ...access,
+        deviceId: body.deviceId,
+        ids: body.ids,
+      });
+      return { acknowledged };
+    },
+  );
+
+  app.get<{ Params: { storeId: string } }>(
+    '/api/v1/stores/:storeId/sync/events',
+    { preHandler: auth },
+    async (request, reply) => {
+      const access = storeAccess(request, request.params.storeId);
+      const query = parseOrThrow(eventsQuerySchema, request.query, 'query');
+      if (query.deviceId) await assertDeviceOfStore(deps.db, access, query.deviceId);
+      const currentVersion = await deps.db.transaction(access, async (sql) => {
+        const res = await sql.query<{ version: number }>(
+          'select version from stores where id = $1',
+          [access.storeId],
+        );
+        return res.rows[0]?.version ?? 0;
+      });
+      await streamStoreVersions(request, reply, {
+        storeId: access.storeId,
+        currentVersion,
+        bus: deps.bus,
+        streams: deps.streams,
+        heartbeatMs: deps.sseHeartbeatMs,
+      });
+    },
+  );
+}

@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createRedisBus } from '../bus/redis-bus';
+import { describeEachEngine } from '../db/test-support/engines';
+import {
+  makeTestApp,
+  MutationLog,
+  push,
+  registerDevice,
+  signupStore,
+  type TestStore,
+} from '../test-support/test-app';
+
+/** Reads `event: version` messages from a real SSE response. */
+async function openEventStream(baseUrl: string, store: TestStore) {
+  const controller = new AbortController();
+  const res = await fetch(`${baseUrl}/api/v1/stores/${store.storeId}/sync/events`, {
+    headers: store.auth,
+    signal: controller.signal,
+  });
+  expect(res.status).toBe(200);
+  expect(res.headers.get('content-type')).toContain('text/event-stream');
+  const reader = res.body!.getReader();
+  const decoder = new TextDecoder();
+  const versions: number[] = [];
+  const waiters: { min: number; resolve: (at: number) => void }[] = [];
+  let buffer = '';
+  void (async () => {
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += decoder.decode(value, { stream: true });
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const data = /^data: (.*)$/m.exec(block)?.[1];
+          if (/^event: version$/m.test(block) && data) {
+            const v = (JSON.parse(data) as { version: number }).version;
+            versions.push(v);
+            for (const w of [...waiters])
+              if (v >= w.min) {
+                w.resolve(Date.now());
+                waiters.splice(waiters.indexOf(w), 1);
+              }
+          }
+        }
+      }
+    } catch {
+      // aborted
+    }
+  })();
+  return {
+    versions,
+    waitFor: (min: number) =>
+      new Promise<number>((resolve) => {
+        if (versions.some((v) => v >= min)) resolve(Date.now());
+        else waiters.push({ min, resolve });
+      }),
+    close: () => controller.abort(),
+  };
+}
+
+async function pushOneClient(
+  app: FastifyInstance,
+  store: TestStore,
+  deviceId: string,
+  log: MutationLog,
+) {
+  const res = await push(app, store, deviceId, [
+    log.make('client.upsert', { id: randomUUID(), firstName: 'Poke', lastName: 'Test' }),
+  ]);
+  expect(res.statusCode).toBe(200);
+}
+
+describeEachEngine('sync events (pokes)', (getDb) => {
+  let app: FastifyInstance;
+  let baseUrl: string;
+  let store: TestStore;
+  beforeAll(async () => {
+    app = await makeTestApp(getDb());
+    baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
+    store = await signupStore(app, 'Events');
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('sends the current version at once and a poke within 1 s of another device’s push', async () => {
+    const stream = await openEventStream(baseUrl, store);
+    await stream.waitFor(0);
+    const start = stream.versions.at(-1)!;
+    const pusher = await registerDevice(app, store.storeId, store.auth);
+    const sentAt = Date.now();
+    await pushOneClient(app, store, pusher, new MutationLog(pusher));
+    const receivedAt = await stream.waitFor(start + 1);
+    expect(receivedAt - sentAt).toBeLessThan(1000);
+    stream.close();
+  });
+
+  it('refuses a stream for another store', async () => {
+    const other = await signupStore(app, 'Other');
+    const res = await fetch(`${baseUrl}/api/v1/stores/${other.storeId}/sync/events`, {
+      headers: store.auth,
+    });
+    expect(res.status).toBe(403);
+  });
+});
+
+const redisUrl = process.env.TEST_REDIS_URL;
+if (redisUrl) {
+  describeEachEngine('pokes across two server instances sharing Redis', (getDb) => {
+    let appA: FastifyInstance;
+    let appB: FastifyInstance;
+    let urlB: string;
+    const busA = createRedisBus(redisUrl);
+    const busB = createRedisBus(redisUrl);
+    beforeAll(async () => {
+      appA = await makeTestApp(getDb(), { bus: busA });
+      appB = await makeTestApp(getDb(), { bus: busB });
+      urlB = await appB.listen({ port: 0, host: '127.0.0.1' });
+      await appA.listen({ port: 0, host: '127.0.0.1' });
+    });
+    afterAll(async () => {
+      await appA.close();
+      await appB.close();
+      await busA.close();
+      await busB.close();
+    });
+
+    it('a device on instance B is poked within 1 s of a push on instance A', async () => {
+      const store = await signupStore(appA, 'TwoInstances');
+      const stream = await openEventStream(urlB, store);
+      await stream.waitFor(0);
+      const start = stream.versions.at(-1)!;
+      const sentAt = Date.now();
+      await pushOneClient(appA, store, store.deviceId, new MutationLog(store.deviceId));
+      const receivedAt = await stream.waitFor(start + 1);
+      expect(receivedAt - sentAt).toBeLessThan(1000);
+      stream.close();
+    });
+  });
+}

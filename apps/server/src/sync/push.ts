@@ -1,0 +1,214 @@
+import {
+  applyMutation,
+  DomainError,
+  isDomainError,
+  type Actor,
+  type MutatorTx,
+} from '@mango/domain';
+import type { Mutation, MutationResult } from '@mango/protocol';
+import type { Db, Sql } from '../db/db';
+import { createSqlMutatorTx } from '../db/entity-store';
+
+export interface PushCommand {
+  storeId: string;
+  organizationId: string;
+  deviceId: string;
+  actor: Actor;
+  mutations: Mutation[];
+}
+
+export interface PushOutcome {
+  lastMutationId: number;
+  results: MutationResult[];
+  /** The store version after the push, when it advanced (to poke the other devices). */
+  newVersion: number | null;
+}
+
+/**
+ * Mutations per database transaction. A chunk shares one commit (one WAL flush) and holds the
+ * store's row lock for its duration; small enough that other devices of the store wait little.
+ */
+const MUTATIONS_PER_TRANSACTION = 50;
+
+/**
+ * PostgreSQL errors that mean the data itself is unacceptable (integrity, bad values): retrying
+ * the same mutation can never succeed, so they are rejections, not outages. Everything else
+ * (connections, timeouts, serialization) is temporary and answers 503.
+ */
+function isPermanentDatabaseError(e: unknown): e is { code: string; message: string } {
+  const code = (e as { code?: unknown })?.code;
+  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
+}
+
+/** Counts what a mutation wrote, so a mutation that changed nothing does not consume a version. */
+function countingTx(inner: MutatorTx): MutatorTx & { writes: number } {
+  const tx = {
+    writes: 0,
+    get: inner.get.bind(inner),
+    list: inner.list.bind(inner),
+    async put(...args: Parameters<MutatorTx['put']>) {
+      tx.writes++;
+      return inner.put(...args);
+    },
+    async delete(...args: Parameters<MutatorTx['delete']>) {
+      tx.writes++;
+      return inner.delete(...args);
+    },
+  };
+  return tx as MutatorTx & { writes: number };
+}
+
+async function recordRejection(
+  sql: Sql,
+  cmd: PushCommand,
+  m: Mutation,
+  error: { code: string; message: string; details?: unknown },
+): Promise<void> {
+  await sql.query(
+    `insert into rejected_mutations (store_id, device_id, mutation_id, name, code, message, details)
+     values ($1, $2, $3, $4, $5, $6, $7)
+     on conflict (store_id, device_id, mutation_id) do nothing`,
+    [
+      cmd.storeId,
+      cmd.deviceId,
+      m.id,
+      m.name,
+      error.code,
+      error.message,
+      error.details === undefined ? null : JSON.stringify(error.details),
+    ],
+  );
+}
+
+/**
+ * The signed-in user acts, possibly through a staff member who switched in with their PIN on the
+ * device. A manager or owner acting that way is a manager override. The staff id goes into the
+ * transaction's audit context for this mutation.
+ */
+async function actorFor(sql: Sql, cmd: PushCommand, m: Mutation): Promise<Actor> {
+  await sql.query("select set_config('app.staff_id', $1, true)", [m.actorStaffId ?? '']);
+  if (!m.actorStaffId) return cmd.actor;
+  const staff = await sql.query<{ role: string }>(
+    "select data->>'role' as role from staff where store_id = $1 and id = $2 and not deleted",
+    [cmd.storeId, m.actorStaffId],
+  );
+  const role = staff.rows[0]?.role;
+  if (!role)
+    throw new DomainError(
+      'STAFF_NOT_FOUND',
+      'The staff member acting on this device no longer exists.',
+    );
+  return {
+    ...cmd.actor,
+    staffId: m.actorStaffId,
+    managerOverride: role === 'manager' || role === 'owner',
+  };
+}
+
+/**
+ * The protocol's push rules. Per mutation: duplicate (id ≤ lastMutationId) → nothing; gap
+ * (id > lastMutationId + 1) → stop; otherwise run the shared domain mutator in the store's
+ * transaction. Its writes, the store version and the device's lastMutationId commit together.
+ * The store row is locked (`for update`) for the version bump, so versions of one store become
+ * visible in order; other stores never wait on it.
+ */
+export async function pushMutations(db: Db, cmd: PushCommand): Promise<PushOutcome> {
+  const results: MutationResult[] = [];
+  let lastMutationId = 0;
+  let newVersion: number | null = null;
+  let stopped = false;
+
+  for (
+    let start = 0;
+    start < cmd.mutations.length || start === 0;
+    start += MUTATIONS_PER_TRANSACTION
+  ) {
+    const chunk = cmd.mutations.slice(start, start + MUTATIONS_PER_TRANSACTION);
+    const chunkResults: MutationResult[] = [];
+    const outcome = await db.transaction(
+      {
+        storeId: cmd.storeId,
+        organizationId: cmd.organizationId,
+        userId: cmd.actor.userId,
+        staffId: cmd.actor.staffId,
+        deviceId: cmd.deviceId,
+      },
+      async (sql) => {
+        const device = await sql.query<{ last_mutation_id: number }>(
+          'select last_mutation_id from devices where id = $1 and store_id = $2 for update',
+          [cmd.deviceId, cmd.storeId],
+        );
+        let last = device.rows[0]?.last_mutation_id;
+        if (last === undefined) throw new Error('device vanished during push');
+        const pending = chunk.filter((m) => m.id > last!);
+        if (pending.length === 0) {
+          for (const m of chunk) chunkResults.push({ id: m.id, status: 'duplicate' });
+          return { last, version: null as number | null, gap: false };
+        }
+        const store = await sql.query<{ version: number }>(
+          'select version from stores where id = $1 for update',
+          [cmd.storeId],
+        );
+        const baseVersion = store.rows[0]?.version;
+        if (baseVersion === undefined) throw new Error('store vanished during push');
+        let version = baseVersion;
+        let gap = false;
+        for (const m of chunk) {
+          if (m.id <= last) {
+            chunkResults.push({ id: m.id, status: 'duplicate' });
+            continue;
+          }
+          if (m.id > last + 1) {
+            gap = true;
+            break;
+          }
+          await sql.query('savepoint mutation');
+          const tx = countingTx(
+            createSqlMutatorTx(sql, { storeId: cmd.storeId, version: version + 1 }),
+          );
+          try {
+            const actor = await actorFor(sql, cmd, m);
+            await applyMutation(
+              { tx, storeId: cmd.storeId, actor, now: m.clientTime },
+              m.name,
+              m.args,
+            );
+            await sql.query('release savepoint mutation');
+            if (tx.writes > 0) version += 1;
+            chunkResults.push({ id: m.id, status: 'applied' });
+          } catch (e) {
+            if (!isDomainError(e) && !isPermanentDatabaseError(e)) throw e;
+            await sql.query('rollback to savepoint mutation');
+            const error = isDomainError(e)
+              ? {
+                  code: e.code,
+                  message: e.message,
+                  ...(e.details === undefined ? {} : { details: e.details }),
+                }
+              : {
+                  code: 'INVALID_DATA',
+                  message: `The server could not store this change: ${e.message}`,
+                };
+            await recordRejection(sql, cmd, m, error);
+            chunkResults.push({ id: m.id, status: 'rejected', error });
+          }
+          last = m.id;
+        }
+        if (version !== baseVersion) {
+          await sql.query('update stores set version = $2 where id = $1', [cmd.storeId, version]);
+        }
+        await sql.query(
+          'update devices set last_mutation_id = $2, last_seen_at = now() where id = $1',
+          [cmd.deviceId, last],
+        );
+        return { last, version: version !== baseVersion ? version : null, gap };
+      },
+    );
+    results.push(...chunkResults);
+    lastMutationId = outcome.last;
+    if (outcome.version !== null) newVersion = outcome.version;
+    if (outcome.gap) stopped = true;
+    if (stopped || chunk.length === 0) break;
+  }
+  return { lastMutationId, results, newVersion };
+}

@@ -1,0 +1,125 @@
+/** Thin fetch helpers for the REST routes the UI calls directly (sync goes through the engine). */
+
+export interface StoreMembership {
+  id: string;
+  name: string;
+  role: 'owner' | 'manager' | 'front_desk' | 'technician';
+}
+
+export interface SessionResponse {
+  accessToken: string;
+  refreshToken: string;
+  user: { id: string; email: string; organizationId: string };
+  stores: StoreMembership[];
+}
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** True when the request never got an HTTP answer (offline, DNS, connection refused). */
+export function isNetworkError(e: unknown): boolean {
+  return e instanceof TypeError || (e instanceof ApiError && e.status === 0);
+}
+
+export async function api<T>(
+  path: string,
+  opts: { method?: string; body?: unknown; token?: string | null } = {},
+): Promise<T> {
+  const headers: Record<string, string> = {};
+  if (opts.body !== undefined) headers['content-type'] = 'application/json';
+  if (opts.token) headers['authorization'] = `Bearer ${opts.token}`;
+  const init: RequestInit = {
+    method: opts.method ?? (opts.body === undefined ? 'GET' : 'POST'),
+    headers,
+  };
+  if (opts.body !== undefined) init.body = JSON.stringify(opts.body);
+  const res = await fetch(path, init);
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = null;
+  }
+  if (!res.ok) {
+    const err = (json as { error?: { code?: string; message?: string } } | null)?.error;
+    throw new ApiError(
+      res.status,
+      err?.code ?? `HTTP_${res.status}`,
+      err?.message ?? `The server answered ${res.status}.`,
+    );
+  }
+  return json as T;
+}
+
+export const login = (email: string, password: string) =>
+  api<SessionResponse>('/api/v1/auth/login', { body: { email, password } });
+
+export const refreshTokens = (refreshToken: string) =>
+  api<{ accessToken: string; refreshToken: string }>('/api/v1/auth/refresh', {
+    body: { refreshToken },
+  });
+
+export const logoutRemote = (refreshToken: string) =>
+  api<void>('/api/v1/auth/logout', { body: { refreshToken } });
+
+export const registerDevice = (token: string, storeId: string, deviceId: string, name: string) =>
+  api<{ deviceId: string }>(`/api/v1/stores/${storeId}/devices`, {
+    token,
+    body: { deviceId, name },
+  });
+
+export interface PinVerifierRow {
+  staffId: string;
+  salt: string;
+  iterations: number;
+  hash: string;
+}
+
+export const fetchPinVerifiers = (token: string, storeId: string, deviceId: string) =>
+  api<{ verifiers: PinVerifierRow[] }>(
+    `/api/v1/stores/${storeId}/staff/pin-verifiers?deviceId=${encodeURIComponent(deviceId)}`,
+    { token },
+  );
+
+export const verifyPinRemote = (
+  token: string,
+  storeId: string,
+  staffId: string,
+  pin: string,
+  deviceId: string,
+) =>
+  api<{ staffId: string; role: string; displayName: string }>(
+    `/api/v1/stores/${storeId}/staff/${staffId}/pin/verify`,
+    { token, body: { pin, deviceId } },
+  );
+
+export const setPinRemote = (token: string, storeId: string, staffId: string, pin: string) =>
+  api<void>(`/api/v1/stores/${storeId}/staff/${staffId}/pin`, {
+    token,
+    method: 'PUT',
+    body: { pin },
+  });
+
+export interface ReportedError {
+  id: string;
+  kind: string;
+  message: string;
+  stack: string | null;
+  release: string | null;
+  deviceId: string | null;
+  url: string | null;
+  createdAt: string;
+}
+
+export const fetchErrors = (token: string, storeId: string, limit = 100) =>
+  api<{ items: ReportedError[] }>(`/api/v1/stores/${storeId}/errors?limit=${limit}`, { token });

@@ -1,0 +1,767 @@
+import type {
+  Discount,
+  PaymentMethod,
+  PaymentRow,
+  RefundRow,
+  TicketLineRow,
+  TicketRow,
+} from '@mango/domain/entities';
+import { amountDue } from '@mango/domain/payments';
+import { splitTip } from '@mango/domain/tips';
+import { useMemo, useState, type FormEvent } from 'react';
+import { useDevice, type MutateOptions } from '../hooks/useDevice';
+import { useLive } from '../hooks/useLive';
+import { useStaff, useStoreRow } from '../hooks/useStoreRow';
+import { newId } from '../lib/ids';
+import { centsToInput, mailtoHref, methodLabel, parseMoney, receiptText } from '../lib/receipt';
+import { navigate } from '../lib/router';
+import { formatDateTime } from '../lib/time';
+import { Dialog } from '../ui/Dialog';
+import { ManagerApproval } from '../ui/PinSwitch';
+
+export default function Checkout({ params }: { params: string[] }) {
+  const ticketId = params[0] ?? '';
+  const ticket = useLive((r) => r.get('ticket', ticketId), [ticketId]);
+  const lines = useLive((r) => r.list('ticketLine', { where: { ticketId } }), [ticketId]);
+  const payments = useLive((r) => r.list('payment', { where: { ticketId } }), [ticketId]);
+  const refunds = useLive((r) => r.list('refund', { where: { ticketId } }), [ticketId]);
+  const client = useLive(
+    async (r) => (ticket?.clientId ? r.get('client', ticket.clientId) : undefined),
+    [ticket?.clientId],
+  );
+
+  if (
+    ticket === undefined ||
+    lines === undefined ||
+    payments === undefined ||
+    refunds === undefined
+  ) {
+    return (
+      <section aria-label="Checkout">
+        <h1>Checkout</h1>
+        <p>
+          {ticketId
+            ? 'This ticket is not on this device.'
+            : 'Open a ticket from the front desk or with “New ticket”.'}
+        </p>
+      </section>
+    );
+  }
+  const sortedLines = [...lines];
+  const sortedPayments = [...payments].sort((a, b) => (a.createdAt < b.createdAt ? -1 : 1));
+  const clientName = client ? `${client.firstName} ${client.lastName}`.trim() : undefined;
+  return ticket.status === 'open' ? (
+    <OpenTicket
+      ticket={ticket}
+      lines={sortedLines}
+      payments={sortedPayments}
+      clientName={clientName}
+    />
+  ) : (
+    <ClosedTicket
+      ticket={ticket}
+      lines={sortedLines}
+      payments={sortedPayments}
+      refunds={refunds}
+      clientName={clientName}
+      clientEmail={client?.email ?? ''}
+    />
+  );
+}
+
+/** Runs a protected mutation: directly for managers, else after a manager's PIN. */
+function useProtected() {
+  const { mutate, isManager } = useDevice();
+  const [pending, setPending] = useState<{
+    action: string;
+    run: (o: MutateOptions) => Promise<void>;
+  } | null>(null);
+  const guard = (action: string, run: (o: MutateOptions) => Promise<void>) => {
+    if (isManager) void run({});
+    else setPending({ action, run });
+  };
+  const dialog = pending && (
+    <ManagerApproval
+      action={pending.action}
+      onClose={() => setPending(null)}
+      onApproved={() => {
+        const p = pending;
+        setPending(null);
+        void p.run({ managerApproval: true });
+      }}
+    />
+  );
+  return { guard, dialog, mutate };
+}
+
+function OpenTicket(props: {
+  ticket: TicketRow;
+  lines: TicketLineRow[];
+  payments: PaymentRow[];
+  clientName: string | undefined;
+}) {
+  const { ticket, lines } = props;
+  const { payments } = props;
+  const { notify } = useDevice();
+  const { guard, dialog, mutate } = useProtected();
+  const { money, currency } = useStoreRow();
+  const { staff, nameOf } = useStaff();
+  const services = useLive((r) => r.list('service'), []);
+  const products = useLive((r) => r.list('product'), []);
+  const providers = staff.filter((s) => s.active && s.role !== 'front_desk');
+  const [catalogTab, setCatalogTab] = useState<'services' | 'products'>('services');
+  const [voiding, setVoiding] = useState(false);
+  const due = amountDue(ticket);
+  const defaultStaff = lines.find((l) => l.staffId)?.staffId ?? undefined;
+
+  const addLine = (kind: 'service' | 'product', itemId: string) =>
+    mutate('ticket.addLine', {
+      ticketId: ticket.id,
+      lineId: newId(),
+      kind,
+      itemId,
+      ...(defaultStaff ? { staffId: defaultStaff } : {}),
+    });
+
+  const tipPreview = useMemo(() => {
+    try {
+      return splitTip(ticket.tipCents, lines, ticket.tipSplit ?? undefined);
+    } catch {
+      return null;
+    }
+  }, [ticket.tipCents, ticket.tipSplit, lines]);
+
+  return (
+    <section className="checkout" aria-label="Checkout">
+      <div className="toolbar">
+        <h1>Ticket {ticket.id.slice(0, 8).toUpperCase()}</h1>
+        {props.clientName && <span className="muted">for {props.clientName}</span>}
+        <span className="spacer" />
+        <button type="button" className="danger" onClick={() => setVoiding(true)}>
+          Void ticket
+        </button>
+      </div>
+      <div className="checkout-grid">
+        <section className="card" aria-label="Catalog">
+          <div role="tablist" aria-label="Catalog" className="tabs">
+            <button
+              type="button"
+              role="tab"
+              aria-selected={catalogTab === 'services'}
+              onClick={() => setCatalogTab('services')}
+            >
+              Services
+            </button>
+            <button
+              type="button"
+              role="tab"
+              aria-selected={catalogTab === 'products'}
+              onClick={() => setCatalogTab('products')}
+            >
+              Products
+            </button>
+          </div>
+          <div className="catalog">
+            {catalogTab === 'services'
+              ? (services ?? [])
+                  .filter((s) => s.active !== false)
+                  .sort((a, b) => a.name.localeCompare(b.name))
+                  .map((s) => (
+                    <button
+                      type="button"
+                      key={s.id}
+                      aria-label={`Add ${s.name}`}
+                      onClick={() => void addLine('service', s.id)}
+                    >
+                      <span>{s.name}</span>
+                      <span className="muted">{money(s.priceCents)}</span>
+                    </button>
+                  ))
+              : (products ?? [])
+                  .filter((p) => p.active !== false)
+                  .sort((a, b) => a.name.localeCompare(b.name))
+                  .map((p) => (
+                    <button
+                      type="button"
+                      key={p.id}
+                      aria-label={`Add ${p.name}`}
+                      onClick={() => void addLine('product', p.id)}
+                    >
+                      <span>{p.name}</span>
+                      <span className="muted">{money(p.priceCents)}</span>
+                    </button>
+                  ))}
+          </div>
+        </section>
+
+        <section className="card" aria-label="Ticket lines">
+          <h2>Items</h2>
+          {lines.length === 0 && (
+            <p className="muted">Add services or products from the catalog.</p>
+          )}
+          <ul className="lines">
+            {lines.map((l) => (
+              <li key={l.id} aria-label={l.name}>
+                <div className="line-main">
+                  <strong>{l.name}</strong>
+                  {l.quantity > 1 && <span> ×{l.quantity}</span>}
+                  <span className="spacer" />
+                  <span className={l.comp ? 'muted strike' : ''}>
+                    {l.comp ? 'Comp' : money(l.lineTotalCents)}
+                  </span>
+                </div>
+                <div className="row wrap">
+                  <label>
+                    Staff
+                    <select
+                      value={l.staffId ?? ''}
+                      onChange={(e) =>
+                        void mutate('ticket.setLineStaff', {
+                          ticketId: ticket.id,
+                          lineId: l.id,
+                          staffId: e.target.value || null,
+                        })
+                      }
+                    >
+                      <option value="">—</option>
+                      {providers.map((s) => (
+                        <option key={s.id} value={s.id}>
+                          {s.displayName}
+                        </option>
+                      ))}
+                    </select>
+                  </label>
+                  <label>
+                    Discount %
+                    <input
+                      type="number"
+                      min={0}
+                      max={100}
+                      step={1}
+                      className="narrow"
+                      defaultValue={l.discount?.kind === 'percent' ? l.discount.bps / 100 : ''}
+                      onBlur={(e) => {
+                        const v = e.target.value.trim();
+                        const discount: Discount | null =
+                          v === '' || Number(v) === 0
+                            ? null
+                            : { kind: 'percent', bps: Math.round(Number(v) * 100) };
+                        void mutate('ticket.setLineDiscount', {
+                          ticketId: ticket.id,
+                          lineId: l.id,
+                          discount,
+                        });
+                      }}
+                    />
+                  </label>
+                  {l.kind !== 'gift_card' && (
+                    <button
+                      type="button"
+                      onClick={() =>
+                        guard(`${l.comp ? 'un-comp' : 'comp'} ${l.name}`, async (o) => {
+                          await mutate(
+                            'ticket.compLine',
+                            {
+                              ticketId: ticket.id,
+                              lineId: l.id,
+                              comp: !l.comp,
+                              reason: 'Comp at the desk',
+                            },
+                            o,
+                          );
+                        })
+                      }
+                    >
+                      {l.comp ? 'Undo comp' : 'Comp'}
+                    </button>
+                  )}
+                  <button
+                    type="button"
+                    aria-label={`Remove ${l.name}`}
+                    onClick={() =>
+                      void mutate('ticket.removeLine', { ticketId: ticket.id, lineId: l.id })
+                    }
+                  >
+                    Remove
+                  </button>
+                </div>
+              </li>
+            ))}
+          </ul>
+          <TicketDiscount ticket={ticket} />
+        </section>
+
+        <section className="card" aria-label="Payment">
+          <Totals ticket={ticket} money={money} />
+          {payments.length > 0 && (
+            <ul className="list" aria-label="Payments">
+              {payments.map((p) => (
+                <li key={p.id}>
+                  <span>
+                    {methodLabel(p.method)} {money(p.amountCents)}
+                    {p.tipCents > 0 && ` + tip ${money(p.tipCents)}`}
+                    {p.changeCents > 0 && ` (change ${money(p.changeCents)})`}
+                  </span>
+                  <button
+                    type="button"
+                    aria-label={`Remove payment ${methodLabel(p.method)} ${money(p.amountCents)}`}
+                    onClick={() =>
+                      guard('remove a payment', async (o) => {
+                        await mutate(
+                          'ticket.removePayment',
+                          { ticketId: ticket.id, paymentId: p.id },
+                          o,
+                        );
+                      })
+                    }
+                  >
+                    ×
+                  </button>
+                </li>
+              ))}
+            </ul>
+          )}
+          {tipPreview && ticket.tipCents > 0 && (
+            <div aria-label="Tip split">
+              <h3>Tip split</h3>
+              <ul className="list">
+                {Object.entries(tipPreview.shares).map(([id, c]) => (
+                  <li key={id}>
+                    <span>{nameOf(id)}</span>
+                    <span>{money(c)}</span>
+                  </li>
+                ))}
+                {tipPreview.unassignedCents > 0 && (
+                  <li>
+                    <span>Unassigned</span>
+                    <span>{money(tipPreview.unassignedCents)}</span>
+                  </li>
+                )}
+              </ul>
+            </div>
+          )}
+          {due > 0 ? (
+            <PaymentForm ticket={ticket} due={due} currency={currency} money={money} />
+          ) : (
+            <button
+              type="button"
+              className="primary big"
+              disabled={lines.length === 0}
+              onClick={async () => {
+                if (await mutate('ticket.close', { ticketId: ticket.id })) notify('Ticket closed.');
+              }}
+            >
+              Close ticket
+            </button>
+          )}
+        </section>
+      </div>
+      {voiding && (
+        <VoidDialog
+          onClose={() => setVoiding(false)}
+          onVoid={(reason) =>
+            guard('void this ticket', async (o) => {
+              if (await mutate('ticket.void', { ticketId: ticket.id, reason }, o)) {
+                setVoiding(false);
+                notify('Ticket voided.');
+                navigate('/desk');
+              }
+            })
+          }
+        />
+      )}
+      {dialog}
+    </section>
+  );
+}
+
+function Totals({ ticket, money }: { ticket: TicketRow; money: (c: number) => string }) {
+  const ticketDiscount = ticket.subtotalCents + ticket.taxCents - ticket.totalCents;
+  const due = amountDue(ticket);
+  return (
+    <dl className="totals" aria-label="Totals">
+      <dt>Subtotal</dt>
+      <dd>{money(ticket.subtotalCents)}</dd>
+      {ticket.discountCents > 0 && (
+        <>
+          <dt>Discounts</dt>
+          <dd>−{money(ticket.discountCents)}</dd>
+        </>
+      )}
+      {ticketDiscount > 0 && <dt className="sr-only">Ticket discount included</dt>}
+      <dt>Tax</dt>
+      <dd>{money(ticket.taxCents)}</dd>
+      <dt className="total">Total</dt>
+      <dd className="total" aria-label="Ticket total">
+        {money(ticket.totalCents)}
+      </dd>
+      {ticket.tipCents > 0 && (
+        <>
+          <dt>Tips</dt>
+          <dd>{money(ticket.tipCents)}</dd>
+        </>
+      )}
+      <dt>Paid</dt>
+      <dd>{money(ticket.paidCents - ticket.changeCents)}</dd>
+      <dt className="total">{due >= 0 ? 'Amount due' : 'Overpaid'}</dt>
+      <dd className="total" aria-label="Amount due">
+        {money(Math.abs(due))}
+      </dd>
+    </dl>
+  );
+}
+
+function TicketDiscount({ ticket }: { ticket: TicketRow }) {
+  const { mutate } = useDevice();
+  const [kind, setKind] = useState<'percent' | 'amount'>(ticket.discount?.kind ?? 'percent');
+  const [value, setValue] = useState('');
+  const { currency } = useStoreRow();
+  return (
+    <form
+      className="row wrap"
+      aria-label="Ticket discount"
+      onSubmit={(e) => {
+        e.preventDefault();
+        let discount: Discount | null = null;
+        if (value.trim() !== '') {
+          if (kind === 'percent') discount = { kind, bps: Math.round(Number(value) * 100) };
+          else discount = { kind, cents: parseMoney(value, currency) ?? 0 };
+        }
+        void mutate('ticket.setDiscount', { ticketId: ticket.id, discount });
+      }}
+    >
+      <label>
+        Ticket discount
+        <select value={kind} onChange={(e) => setKind(e.target.value as 'percent' | 'amount')}>
+          <option value="percent">%</option>
+          <option value="amount">Amount</option>
+        </select>
+      </label>
+      <input
+        type="text"
+        inputMode="decimal"
+        aria-label="Discount value"
+        className="narrow"
+        value={value}
+        onChange={(e) => setValue(e.target.value)}
+      />
+      <button type="submit">Apply discount</button>
+    </form>
+  );
+}
+
+function PaymentForm(props: {
+  ticket: TicketRow;
+  due: number;
+  currency: string;
+  money: (c: number) => string;
+}) {
+  const { mutate, device, notify } = useDevice();
+  const [method, setMethod] = useState<PaymentMethod>('cash');
+  const [amount, setAmount] = useState('');
+  const [tip, setTip] = useState('');
+  const [code, setCode] = useState('');
+  const amountCents = amount.trim() === '' ? props.due : parseMoney(amount, props.currency);
+  const tipCents = tip.trim() === '' ? 0 : parseMoney(tip, props.currency);
+  const change =
+    method === 'cash' && amountCents !== null ? Math.max(0, amountCents - props.due) : 0;
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    if (amountCents === null || amountCents <= 0) return notify('Enter an amount.', 'error');
+    if (tipCents === null) return notify('Enter a valid tip.', 'error');
+    const args: Record<string, unknown> = {
+      ticketId: props.ticket.id,
+      paymentId: newId(),
+      method,
+      amountCents,
+    };
+    if (method === 'card' && tipCents > 0) args['tipCents'] = tipCents;
+    if (method === 'gift_card') {
+      const cards = await device.store.list('giftCard', { where: { code: code.trim() } });
+      const card = cards[0];
+      if (!card) return notify('No gift card with that code.', 'error');
+      args['giftCardId'] = card.id;
+    }
+    if (await mutate('ticket.addPayment', args)) {
+      setAmount('');
+      setTip('');
+      setCode('');
+    }
+  }
+
+  return (
+    <form onSubmit={submit} className="stack" aria-label="Take payment">
+      <fieldset className="methods">
+        <legend>Payment method</legend>
+        {(['cash', 'card', 'gift_card', 'other'] as const).map((m) => (
+          <label key={m} className={method === m ? 'chip on' : 'chip'}>
+            <input
+              type="radio"
+              name="method"
+              value={m}
+              checked={method === m}
+              onChange={() => setMethod(m)}
+            />
+            {methodLabel(m)}
+          </label>
+        ))}
+      </fieldset>
+      <label>
+        Amount
+        <input
+          type="text"
+          inputMode="decimal"
+          placeholder={centsToInput(props.due, props.currency)}
+          value={amount}
+          onChange={(e) => setAmount(e.target.value)}
+        />
+      </label>
+      {method === 'card' && (
+        <label>
+          Tip
+          <input
+            type="text"
+            inputMode="decimal"
+            placeholder="0.00"
+            value={tip}
+            onChange={(e) => setTip(e.target.value)}
+          />
+        </label>
+      )}
+      {method === 'gift_card' && (
+        <label>
+          Gift card code
+          <input type="text" value={code} onChange={(e) => setCode(e.target.value)} required />
+        </label>
+      )}
+      {change > 0 && (
+        <p className="change" aria-label="Change due">
+          Change due: <strong>{props.money(change)}</strong>
+        </p>
+      )}
+      <button type="submit" className="primary big">
+        Pay{' '}
+        {amountCents !== null
+          ? props.money(amountCents + (method === 'card' ? (tipCents ?? 0) : 0))
+          : ''}
+      </button>
+    </form>
+  );
+}
+
+function VoidDialog(props: { onClose: () => void; onVoid: (reason: string) => void }) {
+  const [reason, setReason] = useState('');
+  return (
+    <Dialog title="Void ticket" onClose={props.onClose}>
+      <form
+        className="stack"
+        onSubmit={(e) => {
+          e.preventDefault();
+          if (reason.trim()) props.onVoid(reason.trim());
+        }}
+      >
+        <p>
+          Voiding removes the ticket from sales. A ticket with payments must have them removed
+          first.
+        </p>
+        <label>
+          Reason
+          <input type="text" required value={reason} onChange={(e) => setReason(e.target.value)} />
+        </label>
+        <button type="submit" className="danger">
+          Void
+        </button>
+      </form>
+    </Dialog>
+  );
+}
+
+function ClosedTicket(props: {
+  ticket: TicketRow;
+  lines: TicketLineRow[];
+  payments: PaymentRow[];
+  refunds: RefundRow[];
+  clientName: string | undefined;
+  clientEmail: string;
+}) {
+  const { ticket } = props;
+  const { store, money, timeZone, currency } = useStoreRow();
+  const { nameOf } = useStaff();
+  const { guard, dialog, mutate } = useProtected();
+  const { notify } = useDevice();
+  const [refundAmount, setRefundAmount] = useState('');
+  const [refundMethod, setRefundMethod] = useState<PaymentMethod>('card');
+  const [refundReason, setRefundReason] = useState('');
+  const when = formatDateTime(ticket.closedAt ?? ticket.voidedAt ?? ticket.openedAt, timeZone);
+  const text = receiptText({
+    storeName: store?.name ?? 'Mango POS',
+    currency,
+    ticket,
+    lines: props.lines,
+    payments: props.payments,
+    refunds: props.refunds,
+    staffName: nameOf,
+    clientName: props.clientName,
+    when,
+  });
+  const kept = ticket.paidCents - ticket.changeCents - ticket.refundedCents;
+
+  return (
+    <section className="closed" aria-label="Closed ticket">
+      <div className="toolbar noprint">
+        <h1>Ticket {ticket.id.slice(0, 8).toUpperCase()}</h1>
+        <span className={`pill ${ticket.status === 'voided' ? 'off' : 'ok'}`}>
+          {ticket.status === 'voided' ? 'Voided' : 'Closed'}
+        </span>
+        <span className="spacer" />
+        <button type="button" onClick={() => window.print()}>
+          Print receipt
+        </button>
+        <a
+          className="button"
+          href={mailtoHref(
+            props.clientEmail,
+            `Your receipt from ${store?.name ?? 'the salon'}`,
+            text,
+          )}
+        >
+          Email receipt
+        </a>
+        <button type="button" className="primary" onClick={() => navigate('/desk')}>
+          Done
+        </button>
+      </div>
+      <div className="closed-grid">
+        <article className="receipt" aria-label="Receipt">
+          <h2>{store?.name}</h2>
+          <p className="muted">{when}</p>
+          {props.clientName && <p>Client: {props.clientName}</p>}
+          {ticket.status === 'voided' && <p className="error">VOIDED — {ticket.voidReason}</p>}
+          <table>
+            <tbody>
+              {props.lines.map((l) => (
+                <tr key={l.id}>
+                  <td>
+                    {l.name}
+                    {l.quantity > 1 && ` ×${l.quantity}`}
+                    {l.staffId && <div className="muted">with {nameOf(l.staffId)}</div>}
+                  </td>
+                  <td className="num">{l.comp ? 'Comp' : money(l.lineTotalCents)}</td>
+                </tr>
+              ))}
+            </tbody>
+            <tfoot>
+              <tr>
+                <td>Subtotal</td>
+                <td className="num">{money(ticket.subtotalCents)}</td>
+              </tr>
+              {ticket.discountCents > 0 && (
+                <tr>
+                  <td>Discounts</td>
+                  <td className="num">−{money(ticket.discountCents)}</td>
+                </tr>
+              )}
+              <tr>
+                <td>Tax</td>
+                <td className="num">{money(ticket.taxCents)}</td>
+              </tr>
+              <tr className="total">
+                <td>Total</td>
+                <td className="num">{money(ticket.totalCents)}</td>
+              </tr>
+              {ticket.tipCents > 0 && (
+                <tr>
+                  <td>Tip</td>
+                  <td className="num">{money(ticket.tipCents)}</td>
+                </tr>
+              )}
+              {props.payments.map((p) => (
+                <tr key={p.id}>
+                  <td>
+                    {methodLabel(p.method)}
+                    {p.changeCents > 0 && (
+                      <div className="muted">change {money(p.changeCents)}</div>
+                    )}
+                  </td>
+                  <td className="num">{money(p.amountCents + p.tipCents)}</td>
+                </tr>
+              ))}
+              {props.refunds.map((f) => (
+                <tr key={f.id}>
+                  <td>Refund ({methodLabel(f.method)})</td>
+                  <td className="num">−{money(f.amountCents)}</td>
+                </tr>
+              ))}
+            </tfoot>
+          </table>
+          <p className="center">Thank you!</p>
+        </article>
+        {ticket.status === 'closed' && (
+          <form
+            className="card stack noprint"
+            aria-label="Refund"
+            onSubmit={(e) => {
+              e.preventDefault();
+              const cents = parseMoney(refundAmount, currency);
+              if (!cents) return notify('Enter the amount to refund.', 'error');
+              guard('refund this ticket', async (o) => {
+                const args: Record<string, unknown> = {
+                  ticketId: ticket.id,
+                  refundId: newId(),
+                  amountCents: cents,
+                  method: refundMethod,
+                };
+                if (refundReason.trim()) args['reason'] = refundReason.trim();
+                if (await mutate('ticket.refund', args, o)) {
+                  setRefundAmount('');
+                  setRefundReason('');
+                  notify(`Refunded ${money(cents)}.`);
+                }
+              });
+            }}
+          >
+            <h2>Refund</h2>
+            <p className="muted">
+              Up to {money(kept)} can be refunded (tips are not refunded here).
+            </p>
+            <label>
+              Refund amount
+              <input
+                type="text"
+                inputMode="decimal"
+                value={refundAmount}
+                onChange={(e) => setRefundAmount(e.target.value)}
+              />
+            </label>
+            <label>
+              Refund method
+              <select
+                value={refundMethod}
+                onChange={(e) => setRefundMethod(e.target.value as PaymentMethod)}
+              >
+                {(['cash', 'card', 'gift_card', 'other'] as const).map((m) => (
+                  <option key={m} value={m}>
+                    {methodLabel(m)}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label>
+              Reason
+              <input
+                type="text"
+                value={refundReason}
+                onChange={(e) => setRefundReason(e.target.value)}
+              />
+            </label>
+            <button type="submit" className="danger">
+              Refund
+            </button>
+          </form>
+        )}
+      </div>
+      {dialog}
+    </section>
+  );
+}

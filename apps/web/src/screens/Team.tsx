@@ -1,0 +1,651 @@
+import type { ProductRow, Role, ServiceRow, StaffRow } from '@mango/domain/entities';
+import { useState, type FormEvent } from 'react';
+import { useDevice } from '../hooks/useDevice';
+import { useLive } from '../hooks/useLive';
+import { useSyncStatus } from '../hooks/useSyncStatus';
+import { useStaff, useStoreRow } from '../hooks/useStoreRow';
+import { setPinRemote } from '../lib/api';
+import { newId } from '../lib/ids';
+import { refreshPinVerifiers } from '../lib/pins';
+import { centsToInput, parseMoney } from '../lib/receipt';
+import { loadSession, signOut } from '../lib/session';
+import { Dialog } from '../ui/Dialog';
+
+const ROLE_LABEL: Record<Role, string> = {
+  owner: 'Owner',
+  manager: 'Manager',
+  front_desk: 'Front desk',
+  technician: 'Technician',
+};
+
+export default function Team() {
+  const [tab, setTab] = useState<'staff' | 'services' | 'products' | 'store' | 'device'>('staff');
+  const tabs = [
+    ['staff', 'Staff'],
+    ['services', 'Services'],
+    ['products', 'Products'],
+    ['store', 'Store settings'],
+    ['device', 'This device'],
+  ] as const;
+  return (
+    <section aria-label="Team and catalog">
+      <div className="toolbar">
+        <h1>Team &amp; catalog</h1>
+        <div role="tablist" aria-label="Team and catalog" className="tabs">
+          {tabs.map(([k, label]) => (
+            <button
+              key={k}
+              type="button"
+              role="tab"
+              aria-selected={tab === k}
+              onClick={() => setTab(k)}
+            >
+              {label}
+            </button>
+          ))}
+        </div>
+      </div>
+      {tab === 'staff' && <StaffTab />}
+      {tab === 'services' && <ServicesTab />}
+      {tab === 'products' && <ProductsTab />}
+      {tab === 'store' && <StoreTab />}
+      {tab === 'device' && <DeviceTab />}
+    </section>
+  );
+}
+
+function StaffTab() {
+  const { staff } = useStaff();
+  const [editing, setEditing] = useState<StaffRow | 'new' | null>(null);
+  const [pinFor, setPinFor] = useState<StaffRow | null>(null);
+  return (
+    <div className="card">
+      <div className="row">
+        <h2>Staff</h2>
+        <span className="spacer" />
+        <button type="button" className="primary" onClick={() => setEditing('new')}>
+          Add staff member
+        </button>
+      </div>
+      <table>
+        <thead>
+          <tr>
+            <th>Name</th>
+            <th>Role</th>
+            <th className="num">Commission</th>
+            <th>Status</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {staff.map((s) => (
+            <tr key={s.id}>
+              <td>
+                <span className="dot" style={{ background: s.color ?? '#f59e0b' }} />{' '}
+                {s.displayName}
+              </td>
+              <td>{ROLE_LABEL[s.role]}</td>
+              <td className="num">{((s.commissionBps ?? 0) / 100).toFixed(1)}%</td>
+              <td>{s.active ? 'Active' : 'Inactive'}</td>
+              <td className="row">
+                <button
+                  type="button"
+                  aria-label={`Edit ${s.displayName}`}
+                  onClick={() => setEditing(s)}
+                >
+                  Edit
+                </button>
+                <button
+                  type="button"
+                  aria-label={`Set PIN for ${s.displayName}`}
+                  onClick={() => setPinFor(s)}
+                >
+                  Set PIN
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {editing && (
+        <StaffForm existing={editing === 'new' ? null : editing} onClose={() => setEditing(null)} />
+      )}
+      {pinFor && <PinDialog staff={pinFor} onClose={() => setPinFor(null)} />}
+    </div>
+  );
+}
+
+function StaffForm({ existing, onClose }: { existing: StaffRow | null; onClose: () => void }) {
+  const { mutate } = useDevice();
+  const [displayName, setName] = useState(existing?.displayName ?? '');
+  const [role, setRole] = useState<Role>(existing?.role ?? 'technician');
+  const [active, setActive] = useState(existing?.active ?? true);
+  const [commission, setCommission] = useState(String((existing?.commissionBps ?? 0) / 100));
+  const [color, setColor] = useState(existing?.color ?? '#f59e0b');
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    const ok = await mutate('staff.upsert', {
+      id: existing?.id ?? newId(),
+      displayName: displayName.trim(),
+      role,
+      active,
+      color,
+      commissionBps: Math.round(Number(commission || 0) * 100),
+    });
+    if (ok) onClose();
+  }
+  return (
+    <Dialog title={existing ? 'Edit staff member' : 'Add staff member'} onClose={onClose}>
+      <form className="stack" onSubmit={submit}>
+        <label>
+          Name
+          <input
+            type="text"
+            required
+            value={displayName}
+            onChange={(e) => setName(e.target.value)}
+          />
+        </label>
+        <label>
+          Role
+          <select value={role} onChange={(e) => setRole(e.target.value as Role)}>
+            {(Object.keys(ROLE_LABEL) as Role[]).map((r) => (
+              <option key={r} value={r}>
+                {ROLE_LABEL[r]}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Commission %
+          <input
+            type="number"
+            min={0}
+            max={100}
+            step={0.5}
+            value={commission}
+            onChange={(e) => setCommission(e.target.value)}
+          />
+        </label>
+        <label>
+          Colour
+          <input type="color" value={color} onChange={(e) => setColor(e.target.value)} />
+        </label>
+        <label className="check">
+          <input type="checkbox" checked={active} onChange={(e) => setActive(e.target.checked)} />{' '}
+          Active
+        </label>
+        <button type="submit" className="primary">
+          Save
+        </button>
+      </form>
+    </Dialog>
+  );
+}
+
+function PinDialog({ staff, onClose }: { staff: StaffRow; onClose: () => void }) {
+  const { device, notify } = useDevice();
+  const [pin, setPin] = useState('');
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <Dialog title={`PIN for ${staff.displayName}`} onClose={onClose}>
+      <form
+        className="stack"
+        onSubmit={async (e) => {
+          e.preventDefault();
+          const token = loadSession()?.accessToken;
+          if (!token) return setError('Sign in again first.');
+          try {
+            await setPinRemote(token, device.storeId, staff.id, pin);
+            void refreshPinVerifiers(device);
+            notify(`PIN set for ${staff.displayName}.`);
+            onClose();
+          } catch (err) {
+            setError(
+              err instanceof TypeError
+                ? 'Setting a PIN needs the network.'
+                : err instanceof Error
+                  ? err.message
+                  : String(err),
+            );
+          }
+        }}
+      >
+        <label>
+          New PIN (4–6 digits)
+          <input
+            type="password"
+            inputMode="numeric"
+            pattern="\d{4,6}"
+            required
+            value={pin}
+            onChange={(e) => setPin(e.target.value.replace(/\D/g, '').slice(0, 6))}
+          />
+        </label>
+        {error && (
+          <p role="alert" className="error">
+            {error}
+          </p>
+        )}
+        <button type="submit" className="primary">
+          Save PIN
+        </button>
+      </form>
+    </Dialog>
+  );
+}
+
+function ServicesTab() {
+  const services = useLive((r) => r.list('service'), []);
+  const { money } = useStoreRow();
+  const [editing, setEditing] = useState<ServiceRow | 'new' | null>(null);
+  return (
+    <div className="card">
+      <div className="row">
+        <h2>Services</h2>
+        <span className="spacer" />
+        <button type="button" className="primary" onClick={() => setEditing('new')}>
+          Add service
+        </button>
+      </div>
+      <table>
+        <thead>
+          <tr>
+            <th>Service</th>
+            <th>Category</th>
+            <th className="num">Minutes</th>
+            <th className="num">Price</th>
+            <th>Overrides</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {[...(services ?? [])]
+            .sort((a, b) => a.name.localeCompare(b.name))
+            .map((s) => (
+              <tr key={s.id} className={s.active === false ? 'muted' : ''}>
+                <td>{s.name}</td>
+                <td>{s.category}</td>
+                <td className="num">{s.durationMin}</td>
+                <td className="num">{money(s.priceCents)}</td>
+                <td>{Object.keys(s.staffOverrides ?? {}).length || ''}</td>
+                <td>
+                  <button type="button" aria-label={`Edit ${s.name}`} onClick={() => setEditing(s)}>
+                    Edit
+                  </button>
+                </td>
+              </tr>
+            ))}
+        </tbody>
+      </table>
+      {editing && (
+        <ServiceForm
+          existing={editing === 'new' ? null : editing}
+          onClose={() => setEditing(null)}
+        />
+      )}
+    </div>
+  );
+}
+
+function ServiceForm({ existing, onClose }: { existing: ServiceRow | null; onClose: () => void }) {
+  const { mutate } = useDevice();
+  const { currency } = useStoreRow();
+  const { staff } = useStaff();
+  const [name, setName] = useState(existing?.name ?? '');
+  const [category, setCategory] = useState(existing?.category ?? '');
+  const [durationMin, setDuration] = useState(String(existing?.durationMin ?? 30));
+  const [price, setPrice] = useState(existing ? centsToInput(existing.priceCents, currency) : '');
+  const [taxable, setTaxable] = useState(existing?.taxable ?? false);
+  const [active, setActive] = useState(existing?.active ?? true);
+  const [overrides, setOverrides] = useState<Record<string, string>>(() =>
+    Object.fromEntries(
+      Object.entries(existing?.staffOverrides ?? {}).flatMap(([id, o]) =>
+        o.priceCents === undefined ? [] : [[id, centsToInput(o.priceCents, currency)]],
+      ),
+    ),
+  );
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    const staffOverrides: Record<string, { priceCents: number }> = {};
+    for (const [id, v] of Object.entries(overrides)) {
+      const c = parseMoney(v, currency);
+      if (v.trim() !== '' && c !== null) staffOverrides[id] = { priceCents: c };
+    }
+    const ok = await mutate('service.upsert', {
+      id: existing?.id ?? newId(),
+      name: name.trim(),
+      category: category.trim() || null,
+      durationMin: Number(durationMin),
+      priceCents: parseMoney(price, currency) ?? 0,
+      taxable,
+      active,
+      staffOverrides,
+    });
+    if (ok) onClose();
+  }
+  return (
+    <Dialog title={existing ? 'Edit service' : 'Add service'} onClose={onClose} wide>
+      <form className="stack" onSubmit={submit}>
+        <div className="row wrap">
+          <label>
+            Name
+            <input type="text" required value={name} onChange={(e) => setName(e.target.value)} />
+          </label>
+          <label>
+            Category
+            <input type="text" value={category} onChange={(e) => setCategory(e.target.value)} />
+          </label>
+          <label>
+            Minutes
+            <input
+              type="number"
+              min={5}
+              max={1440}
+              step={5}
+              required
+              value={durationMin}
+              onChange={(e) => setDuration(e.target.value)}
+            />
+          </label>
+          <label>
+            Price
+            <input
+              type="text"
+              inputMode="decimal"
+              required
+              value={price}
+              onChange={(e) => setPrice(e.target.value)}
+            />
+          </label>
+        </div>
+        <label className="check">
+          <input type="checkbox" checked={taxable} onChange={(e) => setTaxable(e.target.checked)} />{' '}
+          Taxable
+        </label>
+        <label className="check">
+          <input type="checkbox" checked={active} onChange={(e) => setActive(e.target.checked)} />{' '}
+          Offered
+        </label>
+        <fieldset>
+          <legend>Price per staff member (blank: the standard price)</legend>
+          <div className="row wrap">
+            {staff
+              .filter((s) => s.active && s.role !== 'front_desk')
+              .map((s) => (
+                <label key={s.id}>
+                  {s.displayName}
+                  <input
+                    type="text"
+                    inputMode="decimal"
+                    className="narrow"
+                    value={overrides[s.id] ?? ''}
+                    onChange={(e) => setOverrides((o) => ({ ...o, [s.id]: e.target.value }))}
+                  />
+                </label>
+              ))}
+          </div>
+        </fieldset>
+        <button type="submit" className="primary">
+          Save
+        </button>
+      </form>
+    </Dialog>
+  );
+}
+
+function ProductsTab() {
+  const products = useLive((r) => r.list('product'), []);
+  const { money } = useStoreRow();
+  const [editing, setEditing] = useState<ProductRow | 'new' | null>(null);
+  return (
+    <div className="card">
+      <div className="row">
+        <h2>Products</h2>
+        <span className="spacer" />
+        <button type="button" className="primary" onClick={() => setEditing('new')}>
+          Add product
+        </button>
+      </div>
+      <table>
+        <thead>
+          <tr>
+            <th>Product</th>
+            <th>SKU</th>
+            <th className="num">Price</th>
+            <th className="num">Stock</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {[...(products ?? [])]
+            .sort((a, b) => a.name.localeCompare(b.name))
+            .map((p) => (
+              <tr key={p.id} className={p.active === false ? 'muted' : ''}>
+                <td>{p.name}</td>
+                <td>{p.sku}</td>
+                <td className="num">{money(p.priceCents)}</td>
+                <td className="num">{p.stockCount}</td>
+                <td>
+                  <button type="button" aria-label={`Edit ${p.name}`} onClick={() => setEditing(p)}>
+                    Edit
+                  </button>
+                </td>
+              </tr>
+            ))}
+        </tbody>
+      </table>
+      {editing && (
+        <ProductForm
+          existing={editing === 'new' ? null : editing}
+          onClose={() => setEditing(null)}
+        />
+      )}
+    </div>
+  );
+}
+
+function ProductForm({ existing, onClose }: { existing: ProductRow | null; onClose: () => void }) {
+  const { mutate } = useDevice();
+  const { currency } = useStoreRow();
+  const [name, setName] = useState(existing?.name ?? '');
+  const [sku, setSku] = useState(existing?.sku ?? '');
+  const [price, setPrice] = useState(existing ? centsToInput(existing.priceCents, currency) : '');
+  const [stock, setStock] = useState(String(existing?.stockCount ?? 0));
+  const [taxable, setTaxable] = useState(existing?.taxable ?? true);
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    const ok = await mutate('product.upsert', {
+      id: existing?.id ?? newId(),
+      name: name.trim(),
+      sku: sku.trim() || null,
+      priceCents: parseMoney(price, currency) ?? 0,
+      stockCount: Number(stock),
+      taxable,
+    });
+    if (ok) onClose();
+  }
+  return (
+    <Dialog title={existing ? 'Edit product' : 'Add product'} onClose={onClose}>
+      <form className="stack" onSubmit={submit}>
+        <label>
+          Name
+          <input type="text" required value={name} onChange={(e) => setName(e.target.value)} />
+        </label>
+        <label>
+          SKU
+          <input type="text" value={sku} onChange={(e) => setSku(e.target.value)} />
+        </label>
+        <label>
+          Price
+          <input
+            type="text"
+            inputMode="decimal"
+            required
+            value={price}
+            onChange={(e) => setPrice(e.target.value)}
+          />
+        </label>
+        <label>
+          Stock
+          <input type="number" value={stock} onChange={(e) => setStock(e.target.value)} />
+        </label>
+        <label className="check">
+          <input type="checkbox" checked={taxable} onChange={(e) => setTaxable(e.target.checked)} />{' '}
+          Taxable
+        </label>
+        <button type="submit" className="primary">
+          Save
+        </button>
+      </form>
+    </Dialog>
+  );
+}
+
+function StoreTab() {
+  const { store } = useStoreRow();
+  if (!store) return <p>Loading…</p>;
+  return <StoreForm key={store.id} />;
+}
+
+function StoreForm() {
+  const { mutate, notify } = useDevice();
+  const { store, currency } = useStoreRow();
+  const s = store as NonNullable<typeof store>;
+  const [name, setName] = useState(s.name);
+  const [tax, setTax] = useState(String(s.taxRateBps / 100));
+  const [cur, setCur] = useState(s.currency);
+  const [tz, setTz] = useState(s.timeZone);
+  const [threshold, setThreshold] = useState(centsToInput(s.fullTurnThresholdCents, currency));
+  const [strict, setStrict] = useState(s.strictBooking ?? false);
+  return (
+    <form
+      className="card stack"
+      aria-label="Store settings"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        const ok = await mutate('store.updateSettings', {
+          name: name.trim(),
+          taxRateBps: Math.round(Number(tax) * 100),
+          currency: cur.trim().toUpperCase(),
+          timeZone: tz.trim(),
+          fullTurnThresholdCents: parseMoney(threshold, currency) ?? 0,
+          strictBooking: strict,
+        });
+        if (ok) notify('Settings saved.');
+      }}
+    >
+      <div className="row wrap">
+        <label>
+          Store name
+          <input type="text" value={name} onChange={(e) => setName(e.target.value)} />
+        </label>
+        <label>
+          Tax rate %
+          <input
+            type="number"
+            min={0}
+            max={100}
+            step={0.01}
+            value={tax}
+            onChange={(e) => setTax(e.target.value)}
+          />
+        </label>
+        <label>
+          Currency
+          <input
+            type="text"
+            maxLength={3}
+            className="narrow"
+            value={cur}
+            onChange={(e) => setCur(e.target.value)}
+          />
+        </label>
+        <label>
+          Time zone
+          <input type="text" value={tz} onChange={(e) => setTz(e.target.value)} />
+        </label>
+        <label>
+          Full turn from
+          <input
+            type="text"
+            inputMode="decimal"
+            value={threshold}
+            onChange={(e) => setThreshold(e.target.value)}
+          />
+        </label>
+      </div>
+      <label className="check">
+        <input type="checkbox" checked={strict} onChange={(e) => setStrict(e.target.checked)} />{' '}
+        Refuse double bookings (strict mode)
+      </label>
+      <p className="muted">Plan: {s.plan}</p>
+      <button type="submit" className="primary">
+        Save settings
+      </button>
+    </form>
+  );
+}
+
+function DeviceTab() {
+  const { device, session } = useDevice();
+  const status = useSyncStatus(device.client);
+  const [confirm, setConfirm] = useState(false);
+  const pending = status?.pendingCount ?? 0;
+  async function clear(force: boolean) {
+    await device.client.clearLocalData({ force });
+    device.close();
+    await signOut();
+    location.assign('/');
+  }
+  return (
+    <div className="card stack">
+      <dl className="facts">
+        <dt>Device id</dt>
+        <dd>{device.deviceId}</dd>
+        <dt>Store</dt>
+        <dd>{session.stores.find((s) => s.id === session.storeId)?.name}</dd>
+        <dt>Signed in as</dt>
+        <dd>
+          {session.user.email} ({device.role})
+        </dd>
+        <dt>Sync</dt>
+        <dd>
+          {status?.role ?? '…'} · cursor {status?.cursor ?? 0} · {status?.outboxCount ?? 0} in
+          outbox
+        </dd>
+        {status?.storage && (
+          <>
+            <dt>Storage</dt>
+            <dd>{status.storage.level}</dd>
+          </>
+        )}
+      </dl>
+      <p className="muted">The server offers no device list yet; this is the device you are on.</p>
+      <button
+        type="button"
+        className="danger"
+        onClick={() => (pending > 0 ? setConfirm(true) : void clear(false))}
+      >
+        Clear data on this device
+      </button>
+      {confirm && (
+        <Dialog title="Clear data with unsynced changes?" onClose={() => setConfirm(false)}>
+          <p role="alert">
+            {pending} change{pending === 1 ? '' : 's'} on this device{' '}
+            {pending === 1 ? 'has' : 'have'} not reached the server. Clearing now loses{' '}
+            {pending === 1 ? 'it' : 'them'} for good.
+          </p>
+          <div className="row">
+            <button type="button" onClick={() => setConfirm(false)}>
+              Keep data
+            </button>
+            <button type="button" className="danger" onClick={() => void clear(true)}>
+              Clear and lose changes
+            </button>
+          </div>
+        </Dialog>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,125 @@
+import type { SyncStatus } from '@mango/sync-client';
+import { lazy, Suspense, useState, type ComponentType, type LazyExoticComponent } from 'react';
+import { useDevice } from '../hooks/useDevice';
+import { newId } from '../lib/ids';
+import { navigate, segments, usePath } from '../lib/router';
+import { signOut } from '../lib/session';
+import { Dialog } from './Dialog';
+import { CrashProbe, ErrorBoundary } from './ErrorBoundary';
+import { PinSwitch } from './PinSwitch';
+import { StatusBar } from './StatusBar';
+
+// Route-based code splitting (seed plan 2.1): each screen is its own chunk.
+const screens: Record<string, LazyExoticComponent<ComponentType<{ params: string[] }>>> = {
+  desk: lazy(() => import('../screens/FrontDesk')),
+  checkout: lazy(() => import('../screens/Checkout')),
+  clients: lazy(() => import('../screens/Clients')),
+  history: lazy(() => import('../screens/History')),
+  reports: lazy(() => import('../screens/Reports')),
+  team: lazy(() => import('../screens/Team')),
+  errors: lazy(() => import('../screens/Errors')),
+};
+
+const NAV: { key: string; label: string; managers?: boolean }[] = [
+  { key: 'desk', label: 'Front desk' },
+  { key: 'clients', label: 'Clients' },
+  { key: 'history', label: 'History' },
+  { key: 'reports', label: 'Reports' },
+  { key: 'team', label: 'Team & catalog' },
+  { key: 'errors', label: 'Errors', managers: true },
+];
+
+export function Shell(props: {
+  status: SyncStatus | null;
+  onLock: (why?: string) => void;
+  onSignedOut: () => void;
+  notice: { text: string; kind: 'info' | 'error'; at: number } | null;
+}) {
+  const { device, mutate, acting, isManager } = useDevice();
+  const path = usePath();
+  const [screenKey = 'desk', ...params] = segments(path);
+  const Screen = screens[screenKey] ?? screens['desk'];
+  const [confirmOut, setConfirmOut] = useState(false);
+  const [pinOpen, setPinOpen] = useState(false);
+  const pending = props.status?.pendingCount ?? 0;
+
+  async function doSignOut() {
+    device.close();
+    await signOut();
+    props.onSignedOut();
+  }
+
+  async function newTicket() {
+    const id = newId();
+    if (await mutate('ticket.open', { id })) navigate(`/checkout/${id}`);
+  }
+
+  return (
+    <div className="shell">
+      <header className="topbar">
+        <span className="brand" aria-hidden="true">
+          ◐ Mango
+        </span>
+        <nav aria-label="Main">
+          {NAV.filter((n) => !n.managers || isManager || device.role === 'owner').map((n) => (
+            <a
+              key={n.key}
+              href={`/${n.key}`}
+              aria-current={screenKey === n.key ? 'page' : undefined}
+              onClick={(e) => {
+                e.preventDefault();
+                navigate(`/${n.key}`);
+              }}
+            >
+              {n.label}
+            </a>
+          ))}
+        </nav>
+        <button type="button" className="primary" onClick={() => void newTicket()}>
+          New ticket
+        </button>
+      </header>
+      <StatusBar
+        status={props.status}
+        acting={acting}
+        onSwitch={() => setPinOpen(true)}
+        onLock={() => props.onLock()}
+        onSignOut={() => (pending > 0 ? setConfirmOut(true) : void doSignOut())}
+      />
+      {props.notice && (
+        <div
+          className={`notice ${props.notice.kind}`}
+          role={props.notice.kind === 'error' ? 'alert' : 'status'}
+        >
+          {props.notice.text}
+        </div>
+      )}
+      <main className="screen">
+        <ErrorBoundary screen={screenKey}>
+          <CrashProbe screen={screenKey} />
+          <Suspense fallback={<p className="loading">Loading…</p>}>
+            {Screen && <Screen params={params} />}
+          </Suspense>
+        </ErrorBoundary>
+      </main>
+      {pinOpen && <PinSwitch onClose={() => setPinOpen(false)} />}
+      {confirmOut && (
+        <Dialog title="Sign out with unsynced changes?" onClose={() => setConfirmOut(false)}>
+          <p role="alert">
+            {pending} change{pending === 1 ? '' : 's'} made on this device{' '}
+            {pending === 1 ? 'has' : 'have'} not reached the server yet. They stay on this device
+            and are sent after the next sign-in here, but no other device sees them until then.
+          </p>
+          <div className="row">
+            <button type="button" onClick={() => setConfirmOut(false)}>
+              Stay signed in
+            </button>
+            <button type="button" className="danger" onClick={() => void doSignOut()}>
+              Sign out anyway
+            </button>
+          </div>
+        </Dialog>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,114 @@
+import type { StaffRow } from '@mango/domain/entities';
+import type { AttentionRecord, SyncStatus } from '@mango/sync-client';
+import { useEffect, useState } from 'react';
+import { useDevice } from '../hooks/useDevice';
+import { Dialog } from './Dialog';
+
+function ago(iso: string | null, now: number): string {
+  if (!iso) return 'never';
+  const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
+  if (s < 5) return 'just now';
+  if (s < 60) return `${s}s ago`;
+  if (s < 3600) return `${Math.round(s / 60)} min ago`;
+  return new Date(iso).toLocaleTimeString();
+}
+
+/** Always visible: connection, pending changes, last sync, items needing attention, who acts. */
+export function StatusBar(props: {
+  status: SyncStatus | null;
+  acting: StaffRow | null;
+  onSwitch: () => void;
+  onLock: () => void;
+  onSignOut: () => void;
+}) {
+  const { device, session } = useDevice();
+  const s = props.status;
+  const [now, setNow] = useState(() => Date.now());
+  const [attentionOpen, setAttentionOpen] = useState(false);
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), 5000);
+    return () => clearInterval(t);
+  }, []);
+  const online = s?.online ?? navigator.onLine;
+  const pending = s?.pendingCount ?? 0;
+  return (
+    <div className="statusbar" role="region" aria-label="Sync status">
+      <span className={online ? 'pill ok' : 'pill off'} aria-label={online ? 'Online' : 'Offline'}>
+        {online ? '● Online' : '○ Offline'}
+      </span>
+      <span aria-label="Pending changes" className={pending > 0 ? 'pill warn' : 'pill'}>
+        {pending === 0
+          ? 'All changes synced'
+          : `${pending} change${pending === 1 ? '' : 's'} waiting to sync`}
+      </span>
+      <span className="muted">Last sync {ago(s?.lastSyncAt ?? null, now)}</span>
+      {s?.lastError && !s.lastError.retryable && (
+        <span className="pill off" title={s.lastError.message}>
+          Sync paused: {s.lastError.message}
+        </span>
+      )}
+      {(s?.attentionCount ?? 0) > 0 && (
+        <button type="button" className="pill warn" onClick={() => setAttentionOpen(true)}>
+          {s?.attentionCount} need attention
+        </button>
+      )}
+      <span className="spacer" />
+      <span aria-label="Acting staff member">
+        {props.acting ? props.acting.displayName : session.user.email}
+      </span>
+      <button type="button" onClick={props.onSwitch}>
+        Switch staff
+      </button>
+      <button type="button" onClick={props.onLock}>
+        Lock
+      </button>
+      <button type="button" onClick={props.onSignOut}>
+        Sign out
+      </button>
+      {attentionOpen && (
+        <AttentionList onClose={() => setAttentionOpen(false)} client={device.client} />
+      )}
+    </div>
+  );
+}
+
+function AttentionList(props: {
+  onClose: () => void;
+  client: ReturnType<typeof useDevice>['device']['client'];
+}) {
+  const [items, setItems] = useState<AttentionRecord[] | null>(null);
+  const load = () => void props.client.attention().then(setItems);
+  useEffect(load, [props.client]);
+  return (
+    <Dialog title="Changes the server refused" onClose={props.onClose} wide>
+      <p className="muted">
+        These changes were made on this device but the server refused them, so they are not part of
+        the store&apos;s records. Check each one and redo it if needed.
+      </p>
+      {items === null ? (
+        <p>Loading…</p>
+      ) : items.filter((i) => !i.acknowledgedAt).length === 0 ? (
+        <p>Nothing needs attention.</p>
+      ) : (
+        <ul className="list">
+          {items
+            .filter((i) => !i.acknowledgedAt)
+            .map((i) => (
+              <li key={i.mutationId}>
+                <div>
+                  <strong>{i.name ?? `Change #${i.mutationId}`}</strong> — {i.message}{' '}
+                  <span className="muted">({i.code})</span>
+                </div>
+                <button
+                  type="button"
+                  onClick={() => void props.client.acknowledge(i.mutationId).then(load)}
+                >
+                  Acknowledge
+                </button>
+              </li>
+            ))}
+        </ul>
+      )}
+    </Dialog>
+  );
+}

@@ -1,0 +1,47 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import react from '@vitejs/plugin-react';
+import { defineConfig, type Plugin } from 'vite';
+
+const RELEASE = `web-${new Date()
+  .toISOString()
+  .replace(/[-:TZ.]/g, '')
+  .slice(0, 14)}`;
+
+/**
+ * Emits `sw.js` from sw-template.js with the list of every built file to precache (hashed
+ * assets, index.html, manifest) and a release id, so each build installs a fresh shell.
+ */
+function precachePlugin(): Plugin {
+  return {
+    name: 'mango-precache',
+    apply: 'build',
+    generateBundle(_opts, bundle) {
+      const files = Object.keys(bundle)
+        .filter((f) => !f.endsWith('.map') && f !== 'sw.js' && !f.startsWith('.vite/'))
+        .map((f) => `/${f}`);
+      const precache = [
+        '/',
+        '/index.html',
+        '/manifest.webmanifest',
+        ...files.filter((f) => f !== '/index.html'),
+      ];
+      const template = readFileSync(path.join(import.meta.dirname, 'sw-template.js'), 'utf8');
+      this.emitFile({
+        type: 'asset',
+        fileName: 'sw.js',
+        source: template
+          .replace("'__RELEASE__'", JSON.stringify(RELEASE))
+          .replace('__PRECACHE__', JSON.stringify([...new Set(precache)], null, 2)),
+      });
+    },
+  };
+}
+
+export default defineConfig({
+  plugins: [react(), precachePlugin()],
+  define: { __APP_RELEASE__: JSON.stringify(RELEASE) },
+  worker: { format: 'es' },
+  build: { outDir: 'dist', sourcemap: true, reportCompressedSize: true, manifest: true },
+  server: { proxy: { '/api': 'http://localhost:3000' } },
+});

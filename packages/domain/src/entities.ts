@@ -1,0 +1,320 @@
+/**
+ * The synced entities: the rows a device holds locally and the server stores in PostgreSQL.
+ *
+ * This file is the contract between the domain mutators, the device's local store and the
+ * server's tables. Field names are the protocol's (camelCase); the server maps the fields it
+ * queries on to columns (see apps/server/src/db/entity-tables.ts) and keeps the whole row as JSON.
+ *
+ * Money is integer minor units (cents). Times are ISO-8601 UTC strings. Business dates
+ * (`businessDate`) are `YYYY-MM-DD` in the store's time zone.
+ *
+ * Storage adds `storeId`, `version` and `deleted` around these rows; mutators never see them.
+ */
+
+export const ROLES = ['owner', 'manager', 'front_desk', 'technician'] as const;
+export type Role = (typeof ROLES)[number];
+
+export type Plan = 'free' | 'pro' | 'enterprise';
+
+/** A discount is either a percentage in basis points (1000 = 10 %) or a fixed amount in cents. */
+export type Discount = { kind: 'percent'; bps: number } | { kind: 'amount'; cents: number };
+
+export interface StoreRow {
+  id: string;
+  organizationId: string;
+  name: string;
+  currency: string; // ISO 4217, e.g. "USD"
+  taxRateBps: number; // 825 = 8.25 %
+  timeZone: string; // IANA, e.g. "America/New_York"
+  plan: Plan;
+  /** A ticket whose service lines reach this price counts as a full turn; below it, a half turn. */
+  fullTurnThresholdCents: number;
+  /** Offline card payments: cap per payment and per device total until synced. */
+  offlineCardMaxPerPaymentCents: number;
+  offlineCardMaxPerDeviceCents: number;
+  /**
+   * Strict booking: an overlapping appointment is refused unless a manager approves it. Off (or
+   * absent), overlaps are booked and flagged as conflicts.
+   */
+  strictBooking?: boolean;
+}
+
+export interface CommissionTier {
+  /** Service sales in the period from which this rate applies (cents). */
+  fromCents: number;
+  bps: number;
+}
+
+export interface StaffRow {
+  id: string;
+  displayName: string;
+  role: Role;
+  active: boolean;
+  userId?: string | null;
+  color?: string | null;
+  /** Commission on service sales; tiers (if any) replace the flat rate. */
+  commissionBps?: number;
+  commissionTiers?: CommissionTier[];
+  /** Services this person may perform; empty or absent means all. Used by the turn tracker. */
+  serviceIds?: string[];
+}
+
+export interface StaffOverride {
+  priceCents?: number;
+  durationMin?: number;
+}
+
+export interface ServiceRow {
+  id: string;
+  name: string;
+  category?: string | null;
+  durationMin: number;
+  priceCents: number;
+  taxable: boolean;
+  active?: boolean;
+  /** Per-staff price/duration overrides, keyed by staff id. */
+  staffOverrides?: Record<string, StaffOverride>;
+}
+
+export interface ProductRow {
+  id: string;
+  name: string;
+  sku?: string | null;
+  priceCents: number;
+  taxable: boolean;
+  stockCount: number;
+  active?: boolean;
+}
+
+export interface ClientRow {
+  id: string;
+  firstName: string;
+  lastName: string;
+  phone?: string | null;
+  email?: string | null;
+  notes?: string | null;
+}
+
+export const APPOINTMENT_STATUSES = [
+  'booked',
+  'checked_in',
+  'in_service',
+  'completed',
+  'cancelled',
+  'no_show',
+] as const;
+export type AppointmentStatus = (typeof APPOINTMENT_STATUSES)[number];
+
+export interface AppointmentRow {
+  id: string;
+  staffId: string;
+  serviceId: string;
+  clientId?: string | null;
+  start: string; // ISO
+  end: string; // ISO, start + duration
+  durationMin: number;
+  status: AppointmentStatus;
+  notes?: string | null;
+  /** True when it overlaps another active appointment of the same staff member. */
+  conflict: boolean;
+  cancelReason?: string | null;
+  ticketId?: string | null;
+}
+
+export type TicketStatus = 'open' | 'closed' | 'voided';
+
+export interface TicketRow {
+  id: string;
+  status: TicketStatus;
+  clientId?: string | null;
+  appointmentId?: string | null;
+  discount?: Discount | null; // ticket-level discount
+  subtotalCents: number; // sum of line totals after line discounts
+  discountCents: number; // all discounts: line + ticket level
+  taxCents: number;
+  totalCents: number; // subtotal − ticket discount + tax
+  tipCents: number;
+  paidCents: number; // sum of payment amounts (excluding tips)
+  changeCents: number; // cash given back
+  refundedCents: number;
+  openedAt: string;
+  closedAt?: string | null;
+  voidedAt?: string | null;
+  voidReason?: string | null;
+  /** How the tip is split among staff; default proportional to service amounts. */
+  tipSplit?: { mode: 'proportional' | 'even' } | { mode: 'manual'; shares: Record<string, number> };
+  /** The tip split fixed when the ticket closed: staff id → cents, adding up to tipCents. */
+  tipShares?: Record<string, number> | null;
+}
+
+export type LineKind = 'service' | 'product' | 'gift_card';
+
+export interface TicketLineRow {
+  id: string;
+  ticketId: string;
+  kind: LineKind;
+  itemId: string; // service id, product id, or gift card id for gift card sales
+  name: string; // catalog name at the time the line was added
+  staffId?: string | null;
+  quantity: number;
+  unitPriceCents: number; // catalog price at the time the line was added
+  taxable: boolean;
+  discount?: Discount | null;
+  comp: boolean; // complimentary: total 0, still shown
+  discountCents: number; // line discount amount
+  lineTotalCents: number; // quantity × unit − line discount (0 when comp)
+  /** For a gift card sale: the code printed on the card, issued when the ticket closes. */
+  giftCardCode?: string | null;
+}
+
+export type PaymentMethod = 'cash' | 'card' | 'gift_card' | 'other';
+
+export interface PaymentRow {
+  id: string;
+  ticketId: string;
+  method: PaymentMethod;
+  amountCents: number; // tendered toward the ticket total (cash may exceed: see changeCents)
+  tipCents: number;
+  changeCents: number; // cash overpayment given back
+  giftCardId?: string | null;
+  reference?: string | null;
+  cashDrawerId?: string | null;
+  createdAt: string;
+  /** Set on card payments taken while the device was offline (reconciliation). */
+  offline?: boolean;
+}
+
+export interface RefundRow {
+  id: string;
+  ticketId: string;
+  amountCents: number;
+  method: PaymentMethod;
+  reason?: string | null;
+  lineIds?: string[];
+  cashDrawerId?: string | null;
+  createdAt: string;
+}
+
+export type GiftCardStatus = 'active' | 'void';
+
+export interface GiftCardRow {
+  id: string;
+  code: string;
+  balanceCents: number;
+  initialCents: number;
+  status: GiftCardStatus;
+  issuedAt: string;
+}
+
+export interface GiftCardMovementRow {
+  id: string;
+  giftCardId: string;
+  kind: 'issue' | 'redeem' | 'refund' | 'adjust';
+  amountCents: number; // signed: + adds to the balance, − takes from it
+  ticketId?: string | null;
+  paymentId?: string | null;
+  createdAt: string;
+}
+
+/** One technician's place in the turn tracker for one business day. */
+export interface TurnRow {
+  id: string;
+  staffId: string;
+  businessDate: string;
+  clockInAt: string;
+  clockOutAt?: string | null;
+  status: 'available' | 'busy' | 'out';
+  /** Turns in half units (a full turn = 2) so counts stay integers. */
+  halfTurns: number;
+  /** The walk-in being served while busy. */
+  currentWalkInId?: string | null;
+}
+
+/** Every change to the turn tracker, for the record. */
+export interface TurnEventRow {
+  id: string;
+  turnId: string;
+  staffId: string;
+  businessDate: string;
+  kind: 'clock_in' | 'clock_out' | 'assign' | 'skip' | 'adjust' | 'complete';
+  halfTurns: number; // delta applied
+  walkInId?: string | null;
+  ticketId?: string | null;
+  note?: string | null;
+  at: string;
+}
+
+export interface WalkInRow {
+  id: string;
+  clientId?: string | null;
+  name: string;
+  serviceId?: string | null;
+  status: 'waiting' | 'assigned' | 'done' | 'left';
+  staffId?: string | null;
+  arrivedAt: string;
+  businessDate: string;
+}
+
+export interface CashDrawerRow {
+  id: string;
+  status: 'open' | 'closed';
+  openedAt: string;
+  openedByStaffId?: string | null;
+  floatCents: number;
+  closedAt?: string | null;
+  countedCents?: number | null;
+  expectedCents?: number | null;
+  overShortCents?: number | null; // counted − expected
+}
+
+export interface CashMovementRow {
+  id: string;
+  cashDrawerId: string;
+  kind: 'pay_in' | 'pay_out';
+  amountCents: number; // positive
+  reason?: string | null;
+  at: string;
+}
+
+/** Entity name (as in the protocol's pull `entity`) → row type. */
+export interface EntityRows {
+  store: StoreRow;
+  staff: StaffRow;
+  service: ServiceRow;
+  product: ProductRow;
+  client: ClientRow;
+  appointment: AppointmentRow;
+  ticket: TicketRow;
+  ticketLine: TicketLineRow;
+  payment: PaymentRow;
+  refund: RefundRow;
+  giftCard: GiftCardRow;
+  giftCardMovement: GiftCardMovementRow;
+  turn: TurnRow;
+  turnEvent: TurnEventRow;
+  walkIn: WalkInRow;
+  cashDrawer: CashDrawerRow;
+  cashMovement: CashMovementRow;
+}
+
+export type EntityName = keyof EntityRows;
+
+export const ENTITY_NAMES = [
+  'store',
+  'staff',
+  'service',
+  'product',
+  'client',
+  'appointment',
+  'ticket',
+  'ticketLine',
+  'payment',
+  'refund',
+  'giftCard',
+  'giftCardMovement',
+  'turn',
+  'turnEvent',
+  'walkIn',
+  'cashDrawer',
+  'cashMovement',
+] as const satisfies readonly EntityName[];

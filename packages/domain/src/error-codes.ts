@@ -1,0 +1,61 @@
+import { DomainError } from './errors';
+
+/**
+ * Every code a mutator may reject with. Devices switch on these to show a person what went wrong;
+ * the server records them with the rejected mutation. Adding a code is fine; renaming one breaks
+ * devices that are already installed.
+ */
+export const DOMAIN_ERROR_CODES = [
+  'UNKNOWN_MUTATION',
+  'INVALID_ARGS',
+  'FORBIDDEN_ROLE',
+  'ID_CONFLICT',
+  'STORE_NOT_FOUND',
+  'INVALID_SETTING',
+  'CLIENT_NOT_FOUND',
+  'STAFF_NOT_FOUND',
+  'STAFF_INACTIVE',
+  'SERVICE_NOT_FOUND',
+  'PRODUCT_NOT_FOUND',
+  'ITEM_INACTIVE',
+  'APPOINTMENT_NOT_FOUND',
+  'STAFF_DOUBLE_BOOKED',
+  'INVALID_STATUS_TRANSITION',
+  'TICKET_NOT_FOUND',
+  'TICKET_NOT_OPEN',
+  'TICKET_NOT_CLOSED',
+  'TICKET_NOT_PAID',
+  'TICKET_HAS_PAYMENTS',
+  'TOTAL_BELOW_PAID',
+  'LINE_NOT_FOUND',
+  'LINE_NOT_DISCOUNTABLE',
+  'PAYMENT_NOT_FOUND',
+  'PAYMENT_EMPTY',
+  'PAYMENT_EXCEEDS_BALANCE',
+  'TIP_NOT_ALLOWED',
+  'OFFLINE_CARD_LIMIT',
+  'TIP_SPLIT_MISMATCH',
+  'REFUND_EXCEEDS_PAID',
+  'GIFT_CARD_REQUIRED',
+  'GIFT_CARD_NOT_FOUND',
+  'GIFT_CARD_NOT_ACTIVE',
+  'GIFT_CARD_INSUFFICIENT',
+  'GIFT_CARD_CODE_TAKEN',
+  'WALK_IN_NOT_FOUND',
+  'NOT_CLOCKED_IN',
+  'ALREADY_CLOCKED_IN',
+  'TECHNICIAN_BUSY',
+  'TECHNICIAN_NOT_QUALIFIED',
+  'NO_TECHNICIAN_AVAILABLE',
+  'INVALID_TURN_ADJUSTMENT',
+  'DRAWER_ALREADY_OPEN',
+  'NO_OPEN_DRAWER',
+  'DRAWER_NOT_FOUND',
+] as const;
+
+export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
+
+/** Throws a coded rejection; typed so that only known codes are used inside the domain. */
+export function reject(code: DomainErrorCode, message: string, details?: unknown): never {
+  throw new DomainError(code, message, details);
+}

@@ -1,0 +1,30 @@
+export * from './entities';
+export * from './tx';
+export * from './errors';
+export * from './error-codes';
+export * from './money';
+export * from './time';
+export * from './discounts';
+export * from './ticket-totals';
+export * from './ticket-invariants';
+export * from './payments';
+export * from './tips';
+export * from './gift-cards';
+export * from './appointments';
+export * from './turns';
+export * from './cash-drawer';
+export * from './earnings';
+export * from './permissions';
+export * from './memory-store';
+export { defineMutator, type MutatorDef } from './mutators/define';
+export {
+  applyMutation,
+  isMutatorName,
+  mutatorCatalog,
+  mutators,
+  MUTATOR_NAMES,
+  MUTATOR_ROLES,
+  type MutatorArgs,
+  type MutatorCatalogEntry,
+  type MutatorName,
+} from './mutators/registry';

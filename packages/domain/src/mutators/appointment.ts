@@ -1,0 +1,274 @@
+import { z } from 'zod';
+import {
+  appointmentEnd,
+  assertTransition,
+  findOverlaps,
+  isActiveAppointment,
+  MAX_APPOINTMENT_MINUTES,
+  serviceTermsFor,
+} from '../appointments';
+import type { AppointmentRow, AppointmentStatus, StaffRow } from '../entities';
+import { reject } from '../error-codes';
+import { EVERYONE, FRONT_DESK, isManager, requireSelfIfTechnician } from '../permissions';
+import { addMinutes, toUtcIso } from '../time';
+import type { MutatorContext } from '../tx';
+import { defineMutator } from './define';
+import { createOnce, loadStore, now, requireRow } from './rows';
+import { id, isoDateTime, reason, shortText } from './schemas';
+import { newTicket, recalculate } from './ticket-state';
+
+async function requireActiveStaff(ctx: MutatorContext, staffId: string): Promise<StaffRow> {
+  const staff = await requireRow(ctx, 'staff', staffId, 'STAFF_NOT_FOUND', 'The staff member');
+  if (!staff.active) {
+    reject('STAFF_INACTIVE', `${staff.displayName} is no longer active.`, { staffId });
+  }
+  return staff;
+}
+
+async function requireAppointment(ctx: MutatorContext, appointmentId: string) {
+  return requireRow(ctx, 'appointment', appointmentId, 'APPOINTMENT_NOT_FOUND', 'The appointment');
+}
+
+/**
+ * The same staff member's appointments that could overlap `appt`. Bounded by the longest
+ * bookable duration, so it is an index range on (staffId, start), never a scan.
+ */
+async function overlapsOf(ctx: MutatorContext, appt: AppointmentRow): Promise<AppointmentRow[]> {
+  if (!isActiveAppointment(appt.status)) return [];
+  const window = await ctx.tx.list('appointment', {
+    where: { staffId: appt.staffId },
+    range: { field: 'start', gte: addMinutes(appt.start, -MAX_APPOINTMENT_MINUTES), lt: appt.end },
+  });
+  return findOverlaps(appt, window);
+}
+
+/**
+ * Stores `after` and brings every affected `conflict` flag up to date: the appointment itself,
+ * the ones it now overlaps, and the ones it used to overlap (which may be free of conflict now).
+ * In strict mode a new overlap is refused unless a manager books it.
+ */
+async function saveWithConflicts(
+  ctx: MutatorContext,
+  before: AppointmentRow | undefined,
+  after: AppointmentRow,
+): Promise<void> {
+  const previous = before ? await overlapsOf(ctx, before) : [];
+  await ctx.tx.put('appointment', after);
+  const current = await overlapsOf(ctx, after);
+  if (current.length > 0 && isActiveAppointment(after.status)) {
+    const store = await loadStore(ctx);
+    const approved = isManager(ctx.actor.role) || ctx.actor.managerOverride === true;
+    const isNewOverlap = current.some((c) => !previous.some((p) => p.id === c.id));
+    if (store.strictBooking && isNewOverlap && !approved) {
+      reject(
+        'STAFF_DOUBLE_BOOKED',
+        'That time overlaps another appointment for this staff member; a manager must approve a double booking.',
+        { overlapping: current.map((c) => c.id) },
+      );
+    }
+  }
+  const conflict = current.length > 0;
+  if (after.conflict !== conflict) await ctx.tx.put('appointment', { ...after, conflict });
+  for (const other of current) {
+    if (!other.conflict) await ctx.tx.put('appointment', { ...other, conflict: true });
+  }
+  for (const old of previous) {
+    if (current.some((c) => c.id === old.id)) continue;
+    const fresh = await ctx.tx.get('appointment', old.id);
+    if (!fresh) continue;
+    const stillConflicting = (await overlapsOf(ctx, fresh)).length > 0;
+    if (fresh.conflict !== stillConflicting) {
+      await ctx.tx.put('appointment', { ...fresh, conflict: stillConflicting });
+    }
+  }
+}
+
+async function transition(
+  ctx: MutatorContext,
+  appointmentId: string,
+  to: AppointmentStatus,
+  extra: Partial<AppointmentRow> = {},
+): Promise<AppointmentRow> {
+  const before = await requireAppointment(ctx, appointmentId);
+  assertTransition(before.status, to);
+  const after = { ...before, ...extra, status: to };
+  await saveWithConflicts(ctx, before, after);
+  return after;
+}
+
+/** Technicians may move only their own appointments along. */
+async function ownAppointmentIfTechnician(ctx: MutatorContext, args: { id: string }) {
+  if (ctx.actor.role !== 'technician') return;
+  const appt = await ctx.tx.get('appointment', args.id);
+  if (appt) requireSelfIfTechnician(ctx, appt.staffId, 'work on appointments');
+}
+
+export const appointmentBook = defineMutator({
+  name: 'appointment.book',
+  description:
+    'Books a service with a staff member. The end is start + the service duration (or the staff member’s override). Overlaps with the same staff member are booked and flagged as conflicts (refused in strict mode unless a manager approves).',
+  roles: FRONT_DESK,
+  args: z.strictObject({
+    id,
+    staffId: id,
+    serviceId: id,
+    start: isoDateTime,
+    clientId: id.optional(),
+    notes: shortText.optional(),
+  }),
+  async run(ctx, args) {
+    await requireActiveStaff(ctx, args.staffId);
+    const service = await requireRow(
+      ctx,
+      'service',
+      args.serviceId,
+      'SERVICE_NOT_FOUND',
+      'The service',
+    );
+    if (args.clientId) {
+      await requireRow(ctx, 'client', args.clientId, 'CLIENT_NOT_FOUND', 'The client');
+    }
+    const start = toUtcIso(args.start);
+    const { durationMin } = serviceTermsFor(service, args.staffId);
+    const appointment: AppointmentRow = {
+      id: args.id,
+      staffId: args.staffId,
+      serviceId: args.serviceId,
+      clientId: args.clientId ?? null,
+      start,
+      end: appointmentEnd(start, durationMin),
+      durationMin,
+      status: 'booked',
+      notes: args.notes ?? null,
+      conflict: false,
+    };
+    const created = await createOnce(ctx, 'appointment', appointment, [
+      'staffId',
+      'serviceId',
+      'clientId',
+      'start',
+    ]);
+    if (created) await saveWithConflicts(ctx, undefined, appointment);
+  },
+});
+
+export const appointmentReschedule = defineMutator({
+  name: 'appointment.reschedule',
+  description:
+    'Moves a booked (or checked-in) appointment to a new start, optionally to another staff member. Conflict flags are recomputed at both the old and the new time.',
+  roles: FRONT_DESK,
+  args: z.strictObject({ id, start: isoDateTime, staffId: id.optional() }),
+  async run(ctx, args) {
+    const before = await requireAppointment(ctx, args.id);
+    if (before.status !== 'booked' && before.status !== 'checked_in') {
+      reject(
+        'INVALID_STATUS_TRANSITION',
+        `An appointment that is ${before.status.replace('_', ' ')} cannot be rescheduled.`,
+        { from: before.status },
+      );
+    }
+    const staffId = args.staffId ?? before.staffId;
+    let durationMin = before.durationMin;
+    if (staffId !== before.staffId) {
+      await requireActiveStaff(ctx, staffId);
+      const service = await ctx.tx.get('service', before.serviceId);
+      if (service) durationMin = serviceTermsFor(service, staffId).durationMin;
+    }
+    const start = toUtcIso(args.start);
+    await saveWithConflicts(ctx, before, {
+      ...before,
+      staffId,
+      start,
+      durationMin,
+      end: appointmentEnd(start, durationMin),
+    });
+  },
+});
+
+export const appointmentCancel = defineMutator({
+  name: 'appointment.cancel',
+  description: 'Cancels an appointment that has not started; frees the time for other bookings.',
+  roles: FRONT_DESK,
+  args: z.strictObject({ id, reason: reason.optional() }),
+  async run(ctx, args) {
+    await transition(ctx, args.id, 'cancelled', { cancelReason: args.reason ?? null });
+  },
+});
+
+export const appointmentNoShow = defineMutator({
+  name: 'appointment.noShow',
+  description: 'Marks a booked appointment as a no-show.',
+  roles: FRONT_DESK,
+  args: z.strictObject({ id }),
+  async run(ctx, args) {
+    await transition(ctx, args.id, 'no_show');
+  },
+});
+
+export const appointmentCheckIn = defineMutator({
+  name: 'appointment.checkIn',
+  description: 'The client has arrived. Technicians may check in their own appointments.',
+  roles: EVERYONE,
+  args: z.strictObject({ id }),
+  authorize: ownAppointmentIfTechnician,
+  async run(ctx, args) {
+    await transition(ctx, args.id, 'checked_in');
+  },
+});
+
+export const appointmentStart = defineMutator({
+  name: 'appointment.start',
+  description: 'The service has begun. Technicians may start their own appointments.',
+  roles: EVERYONE,
+  args: z.strictObject({ id }),
+  authorize: ownAppointmentIfTechnician,
+  async run(ctx, args) {
+    await transition(ctx, args.id, 'in_service');
+  },
+});
+
+export const appointmentComplete = defineMutator({
+  name: 'appointment.complete',
+  description:
+    'The service is done: completes the appointment and opens a ticket (id `ticketId`) with the booked service on line `lineId`, priced for the staff member.',
+  roles: EVERYONE,
+  args: z.strictObject({ id, ticketId: id, lineId: id }),
+  authorize: ownAppointmentIfTechnician,
+  async run(ctx, args) {
+    const store = await loadStore(ctx);
+    const appointment = await requireAppointment(ctx, args.id);
+    const service = await requireRow(
+      ctx,
+      'service',
+      appointment.serviceId,
+      'SERVICE_NOT_FOUND',
+      'The booked service',
+    );
+    await transition(ctx, args.id, 'completed', { ticketId: args.ticketId });
+    const at = now(ctx);
+    const ticket = newTicket(args.ticketId, at, appointment.clientId ?? null, appointment.id);
+    await createOnce(ctx, 'ticket', ticket, ['clientId', 'appointmentId']);
+    const { priceCents } = serviceTermsFor(service, appointment.staffId);
+    await createOnce(
+      ctx,
+      'ticketLine',
+      {
+        id: args.lineId,
+        ticketId: args.ticketId,
+        kind: 'service',
+        itemId: service.id,
+        name: service.name,
+        staffId: appointment.staffId,
+        quantity: 1,
+        unitPriceCents: priceCents,
+        taxable: service.taxable,
+        discount: null,
+        comp: false,
+        discountCents: 0,
+        lineTotalCents: priceCents,
+      },
+      ['ticketId', 'kind', 'itemId', 'staffId', 'quantity'],
+    );
+    await recalculate(ctx, (await ctx.tx.get('ticket', args.ticketId)) ?? ticket, store);
+  },
+});

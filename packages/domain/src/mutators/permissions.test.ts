@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { ROLES } from '../entities';
+import { apply, ids, seededStore, uid } from '../test-support/fixtures';
+import { MUTATOR_NAMES, MUTATOR_ROLES, type MutatorArgs, type MutatorName } from './registry';
+
+const X = uid(1200);
+const Y = uid(1201);
+const Z = uid(1202);
+
+/** Valid arguments for every mutator: enough to get past validation to the role check. */
+const SAMPLE: { [N in MutatorName]: MutatorArgs<N> } = {
+  'store.updateSettings': { taxRateBps: 800 },
+  'staff.upsert': { id: X, displayName: 'New', role: 'technician', active: true },
+  'service.upsert': { id: X, name: 'Gel', durationMin: 30, priceCents: 100, taxable: true },
+  'product.upsert': { id: X, name: 'Oil', priceCents: 100, taxable: true, stockCount: 1 },
+  'client.upsert': { id: X, firstName: 'A', lastName: 'B' },
+  'client.delete': { id: ids.client },
+  'appointment.book': {
+    id: X,
+    staffId: ids.ana,
+    serviceId: ids.manicure,
+    start: '2026-11-25T15:00:00Z',
+  },
+  'appointment.reschedule': { id: X, start: '2026-11-25T16:00:00Z' },
+  'appointment.cancel': { id: X },
+  'appointment.noShow': { id: X },
+  'appointment.checkIn': { id: X },
+  'appointment.start': { id: X },
+  'appointment.complete': { id: X, ticketId: Y, lineId: Z },
+  'ticket.open': { id: X },
+  'ticket.addLine': { ticketId: X, lineId: Y, kind: 'service', itemId: ids.manicure },
+  'ticket.addGiftCardLine': {
+    ticketId: X,
+    lineId: Y,
+    giftCardId: Z,
+    code: 'GC-0001',
+    amountCents: 100,
+  },
+  'ticket.removeLine': { ticketId: X, lineId: Y },
+  'ticket.setLineStaff': { ticketId: X, lineId: Y, staffId: null },
+  'ticket.setLineDiscount': { ticketId: X, lineId: Y, discount: null },
+  'ticket.compLine': { ticketId: X, lineId: Y, comp: true },
+  'ticket.setDiscount': { ticketId: X, discount: null },
+  'ticket.setTipSplit': { ticketId: X, split: { mode: 'even' } },
+  'ticket.addPayment': { ticketId: X, paymentId: Y, method: 'cash', amountCents: 100 },
+  'ticket.removePayment': { ticketId: X, paymentId: Y },
+  'ticket.close': { ticketId: X },
+  'ticket.void': { ticketId: X, reason: 'oops' },
+  'ticket.refund': { ticketId: X, refundId: Y, amountCents: 1, method: 'card' },
+  'giftCard.adjust': { giftCardId: X, movementId: Y, amountCents: 1 },
+  'walkIn.add': { id: X, name: 'Jo' },
+  'walkIn.assign': { id: X, staffId: ids.ana, eventId: Y },
+  'walkIn.remove': { id: X },
+  'turn.clockIn': { turnId: X, staffId: ids.ana, eventId: Y },
+  'turn.clockOut': { staffId: ids.ana, eventId: Y },
+  'turn.assignNext': { walkInId: X, eventId: Y },
+  'turn.complete': { staffId: ids.ana, eventId: Y },
+  'turn.skip': { staffId: ids.ana, eventId: Y },
+  'turn.adjust': { staffId: ids.ana, eventId: Y, halfTurns: 1 },
+  'cashDrawer.open': { id: X, floatCents: 0 },
+  'cashDrawer.payIn': { id: X, amountCents: 1 },
+  'cashDrawer.payOut': { id: X, amountCents: 1 },
+  'cashDrawer.close': { id: X, countedCents: 0 },
+};
+
+describe('the permission table', () => {
+  it('matches the documented rules', () => {
+    expect(MUTATOR_ROLES['store.updateSettings']).toEqual(['owner', 'manager']);
+    expect(MUTATOR_ROLES['ticket.addPayment']).toEqual(['owner', 'manager', 'front_desk']);
+    expect(MUTATOR_ROLES['appointment.checkIn']).toEqual([
+      'owner',
+      'manager',
+      'front_desk',
+      'technician',
+    ]);
+    expect(MUTATOR_ROLES['turn.clockIn']).toEqual(['owner', 'manager', 'technician']);
+    expect(MUTATOR_ROLES['turn.skip']).toEqual(['owner', 'manager']);
+    const technicianMay = MUTATOR_NAMES.filter((n) => MUTATOR_ROLES[n].includes('technician'));
+    expect(technicianMay.sort()).toEqual([
+      'appointment.checkIn',
+      'appointment.complete',
+      'appointment.start',
+      'turn.clockIn',
+      'turn.clockOut',
+    ]);
+  });
+
+  for (const name of MUTATOR_NAMES) {
+    it(`${name}: refuses exactly the roles outside its table entry`, async () => {
+      for (const role of ROLES) {
+        const store = await seededStore();
+        const outcome = await apply(store, name, SAMPLE[name], { role, managerOverride: false });
+        const refused = !outcome.ok && outcome.code === 'FORBIDDEN_ROLE';
+        if (!MUTATOR_ROLES[name].includes(role))
+          expect(refused, `${role} should be refused`).toBe(true);
+        if (role === 'owner') expect(refused, 'the owner may do everything').toBe(false);
+        if (!outcome.ok) expect(outcome.code).not.toBe('INVALID_ARGS');
+      }
+    });
+  }
+});

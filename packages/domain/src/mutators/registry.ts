@@ -1,0 +1,166 @@
+import { z } from 'zod';
+import type { Role } from '../entities';
+import { DomainError } from '../errors';
+import { reject } from '../error-codes';
+import { requireRole } from '../permissions';
+import type { MutatorContext } from '../tx';
+import {
+  appointmentBook,
+  appointmentCancel,
+  appointmentCheckIn,
+  appointmentComplete,
+  appointmentNoShow,
+  appointmentReschedule,
+  appointmentStart,
+} from './appointment';
+import { cashDrawerClose, cashDrawerOpen, cashDrawerPayIn, cashDrawerPayOut } from './cash-drawer';
+import { productUpsert, serviceUpsert } from './catalog';
+import { clientDelete, clientUpsert } from './client';
+import type { MutatorDef } from './define';
+import { giftCardAdjust } from './gift-card';
+import { staffUpsert } from './staff';
+import { storeUpdateSettings } from './store';
+import {
+  ticketClose,
+  ticketOpen,
+  ticketSetDiscount,
+  ticketSetTipSplit,
+  ticketVoid,
+} from './ticket';
+import {
+  ticketAddGiftCardLine,
+  ticketAddLine,
+  ticketCompLine,
+  ticketRemoveLine,
+  ticketSetLineDiscount,
+  ticketSetLineStaff,
+} from './ticket-lines';
+import { ticketAddPayment, ticketRefund, ticketRemovePayment } from './ticket-payments';
+import {
+  turnAdjust,
+  turnAssignNext,
+  turnClockIn,
+  turnClockOut,
+  turnComplete,
+  turnSkip,
+} from './turn';
+import { walkInAdd, walkInAssign, walkInRemove } from './walk-in';
+
+/** Every mutator, by protocol name. The names are a wire contract: never rename one. */
+export const mutators = {
+  'store.updateSettings': storeUpdateSettings,
+  'staff.upsert': staffUpsert,
+  'service.upsert': serviceUpsert,
+  'product.upsert': productUpsert,
+  'client.upsert': clientUpsert,
+  'client.delete': clientDelete,
+  'appointment.book': appointmentBook,
+  'appointment.reschedule': appointmentReschedule,
+  'appointment.cancel': appointmentCancel,
+  'appointment.noShow': appointmentNoShow,
+  'appointment.checkIn': appointmentCheckIn,
+  'appointment.start': appointmentStart,
+  'appointment.complete': appointmentComplete,
+  'ticket.open': ticketOpen,
+  'ticket.addLine': ticketAddLine,
+  'ticket.addGiftCardLine': ticketAddGiftCardLine,
+  'ticket.removeLine': ticketRemoveLine,
+  'ticket.setLineStaff': ticketSetLineStaff,
+  'ticket.setLineDiscount': ticketSetLineDiscount,
+  'ticket.compLine': ticketCompLine,
+  'ticket.setDiscount': ticketSetDiscount,
+  'ticket.setTipSplit': ticketSetTipSplit,
+  'ticket.addPayment': ticketAddPayment,
+  'ticket.removePayment': ticketRemovePayment,
+  'ticket.close': ticketClose,
+  'ticket.void': ticketVoid,
+  'ticket.refund': ticketRefund,
+  'giftCard.adjust': giftCardAdjust,
+  'walkIn.add': walkInAdd,
+  'walkIn.assign': walkInAssign,
+  'walkIn.remove': walkInRemove,
+  'turn.clockIn': turnClockIn,
+  'turn.clockOut': turnClockOut,
+  'turn.assignNext': turnAssignNext,
+  'turn.complete': turnComplete,
+  'turn.skip': turnSkip,
+  'turn.adjust': turnAdjust,
+  'cashDrawer.open': cashDrawerOpen,
+  'cashDrawer.payIn': cashDrawerPayIn,
+  'cashDrawer.payOut': cashDrawerPayOut,
+  'cashDrawer.close': cashDrawerClose,
+} as const;
+
+export type MutatorName = keyof typeof mutators;
+/** The args a device sends for a mutator (before defaults), for typed outbox entries. */
+export type MutatorArgs<N extends MutatorName> = z.input<(typeof mutators)[N]['args']>;
+
+export const MUTATOR_NAMES = Object.keys(mutators) as MutatorName[];
+
+/** Which roles may call which mutator (finer rules, like "own appointments only", come on top). */
+export const MUTATOR_ROLES = Object.fromEntries(
+  Object.entries(mutators).map(([name, def]) => [name, def.roles]),
+) as Record<MutatorName, readonly Role[]>;
+
+export function isMutatorName(name: string): name is MutatorName {
+  return Object.hasOwn(mutators, name);
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const field = issue.path.length > 0 ? issue.path.join('.') : '(arguments)';
+  return `${field}: ${issue.message}`;
+}
+
+/**
+ * Runs one mutation: unknown name → UNKNOWN_MUTATION; args failing the schema → INVALID_ARGS
+ * (naming the fields, with zod's issues as details); role not allowed → FORBIDDEN_ROLE; then the
+ * mutator. Any DomainError is a permanent rejection; the caller's transaction discards the
+ * partial writes.
+ */
+export async function applyMutation(
+  ctx: MutatorContext,
+  name: string,
+  rawArgs: unknown,
+): Promise<void> {
+  if (!isMutatorName(name)) {
+    reject('UNKNOWN_MUTATION', `"${name}" is not a mutation this version knows; update the app.`, {
+      name,
+    });
+  }
+  const def = mutators[name] as MutatorDef;
+  const parsed = def.args.safeParse(rawArgs);
+  if (!parsed.success) {
+    const issues = parsed.error.issues;
+    throw new DomainError(
+      'INVALID_ARGS',
+      `Invalid arguments for ${name}: ${issues.map(describeIssue).join('; ')}`,
+      issues,
+    );
+  }
+  requireRole(ctx, def.roles, name);
+  await def.authorize?.(ctx, parsed.data);
+  await def.run(ctx, parsed.data);
+}
+
+export interface MutatorCatalogEntry {
+  name: MutatorName;
+  description: string;
+  roles: readonly Role[];
+  argsSchema: Record<string, unknown>;
+}
+
+/** What GET /api/v1/sync/mutators serves: every mutator with its JSON Schema. */
+export function mutatorCatalog(): MutatorCatalogEntry[] {
+  return MUTATOR_NAMES.map((name) => {
+    const def = mutators[name] as MutatorDef;
+    return {
+      name,
+      description: def.description,
+      roles: def.roles,
+      argsSchema: z.toJSONSchema(def.args, { io: 'input', unrepresentable: 'any' }) as Record<
+        string,
+        unknown
+      >,
+    };
+  });
+}

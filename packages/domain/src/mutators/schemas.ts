@@ -1,0 +1,28 @@
+import { z } from 'zod';
+
+/** Ids are UUIDs made by the device that creates the row. */
+export const id = z.uuid();
+
+/** Ten billion cents: far above any salon ticket, far below float trouble. */
+export const MAX_CENTS = 10_000_000_000;
+export const cents = z.int().min(0).max(MAX_CENTS);
+export const positiveCents = z.int().min(1).max(MAX_CENTS);
+export const bps = z.int().min(0).max(10_000);
+
+export const isoDateTime = z.iso.datetime({ offset: true });
+
+export const name = z.string().trim().min(1).max(120);
+export const shortText = z.string().trim().max(500);
+export const reason = z.string().trim().min(1).max(500);
+
+export const discount = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('percent'), bps }),
+  z.strictObject({ kind: z.literal('amount'), cents }),
+]);
+
+export const paymentMethod = z.enum(['cash', 'card', 'gift_card', 'other']);
+
+export const tipSplit = z.discriminatedUnion('mode', [
+  z.strictObject({ mode: z.enum(['proportional', 'even']) }),
+  z.strictObject({ mode: z.literal('manual'), shares: z.record(z.uuid(), cents) }),
+]);

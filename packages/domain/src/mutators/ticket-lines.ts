@@ -1,0 +1,202 @@
+import { z } from 'zod';
+import { serviceTermsFor } from '../appointments';
+import type { TicketLineRow } from '../entities';
+import { reject } from '../error-codes';
+import { FRONT_DESK, requireManagerOrOverride } from '../permissions';
+import type { MutatorContext } from '../tx';
+import { defineMutator } from './define';
+import { createOnce, loadStore, requireRow } from './rows';
+import { discount, id, positiveCents, reason } from './schemas';
+import { recalculate, requireLine, requireOpenTicket } from './ticket-state';
+
+const quantity = z.int().min(1).max(999);
+
+async function requireStaffIfGiven(ctx: MutatorContext, staffId: string | null | undefined) {
+  if (!staffId) return;
+  const staff = await requireRow(ctx, 'staff', staffId, 'STAFF_NOT_FOUND', 'The staff member');
+  if (!staff.active) {
+    reject('STAFF_INACTIVE', `${staff.displayName} is no longer active.`, { staffId });
+  }
+}
+
+/** Name, price and taxability are copied from the catalog now; later catalog edits leave the line alone. */
+async function catalogTerms(
+  ctx: MutatorContext,
+  kind: 'service' | 'product',
+  itemId: string,
+  staffId: string | undefined,
+): Promise<Pick<TicketLineRow, 'name' | 'unitPriceCents' | 'taxable'>> {
+  if (kind === 'service') {
+    const service = await requireRow(ctx, 'service', itemId, 'SERVICE_NOT_FOUND', 'The service');
+    if (service.active === false) {
+      reject('ITEM_INACTIVE', `${service.name} is no longer offered.`, { itemId });
+    }
+    const { priceCents } = serviceTermsFor(service, staffId);
+    return { name: service.name, unitPriceCents: priceCents, taxable: service.taxable };
+  }
+  const product = await requireRow(ctx, 'product', itemId, 'PRODUCT_NOT_FOUND', 'The product');
+  if (product.active === false) {
+    reject('ITEM_INACTIVE', `${product.name} is no longer sold.`, { itemId });
+  }
+  return { name: product.name, unitPriceCents: product.priceCents, taxable: product.taxable };
+}
+
+const LINE_IDENTITY = ['ticketId', 'kind', 'itemId', 'staffId', 'quantity'] as const;
+
+export const ticketAddLine = defineMutator({
+  name: 'ticket.addLine',
+  description:
+    'Adds a service or product to an open ticket at today’s catalog price (the staff member’s override price for a service, if any). Each line has its own staff member.',
+  roles: FRONT_DESK,
+  args: z.strictObject({
+    ticketId: id,
+    lineId: id,
+    kind: z.enum(['service', 'product']),
+    itemId: id,
+    staffId: id.optional(),
+    quantity: quantity.optional(),
+  }),
+  async run(ctx, args) {
+    const store = await loadStore(ctx);
+    const ticket = await requireOpenTicket(ctx, args.ticketId);
+    await requireStaffIfGiven(ctx, args.staffId);
+    const terms = await catalogTerms(ctx, args.kind, args.itemId, args.staffId);
+    const qty = args.quantity ?? 1;
+    const line: TicketLineRow = {
+      id: args.lineId,
+      ticketId: args.ticketId,
+      kind: args.kind,
+      itemId: args.itemId,
+      staffId: args.staffId ?? null,
+      quantity: qty,
+      ...terms,
+      discount: null,
+      comp: false,
+      discountCents: 0,
+      lineTotalCents: qty * terms.unitPriceCents,
+    };
+    if (await createOnce(ctx, 'ticketLine', line, LINE_IDENTITY)) {
+      await recalculate(ctx, ticket, store);
+    }
+  },
+});
+
+export const ticketAddGiftCardLine = defineMutator({
+  name: 'ticket.addGiftCardLine',
+  description:
+    'Sells a gift card on an open ticket. The card (id `giftCardId`, printed `code`) becomes active with its balance when the ticket closes. Not taxed, not discounted.',
+  roles: FRONT_DESK,
+  args: z.strictObject({
+    ticketId: id,
+    lineId: id,
+    giftCardId: id,
+    code: z.string().trim().min(4).max(40),
+    amountCents: positiveCents,
+    staffId: id.optional(),
+  }),
+  async run(ctx, args) {
+    const store = await loadStore(ctx);
+    const ticket = await requireOpenTicket(ctx, args.ticketId);
+    await requireStaffIfGiven(ctx, args.staffId);
+    if (await ctx.tx.get('giftCard', args.giftCardId)) {
+      reject('ID_CONFLICT', 'That gift card has already been issued.', {
+        giftCardId: args.giftCardId,
+      });
+    }
+    if ((await ctx.tx.list('giftCard', { where: { code: args.code } })).length > 0) {
+      reject('GIFT_CARD_CODE_TAKEN', `Another gift card already uses code ${args.code}.`, {
+        code: args.code,
+      });
+    }
+    const line: TicketLineRow = {
+      id: args.lineId,
+      ticketId: args.ticketId,
+      kind: 'gift_card',
+      itemId: args.giftCardId,
+      name: 'Gift card',
+      staffId: args.staffId ?? null,
+      quantity: 1,
+      unitPriceCents: args.amountCents,
+      taxable: false,
+      discount: null,
+      comp: false,
+      discountCents: 0,
+      lineTotalCents: args.amountCents,
+      giftCardCode: args.code,
+    };
+    if (await createOnce(ctx, 'ticketLine', line, [...LINE_IDENTITY, 'unitPriceCents'])) {
+      await recalculate(ctx, ticket, store);
+    }
+  },
+});
+
+export const ticketRemoveLine = defineMutator({
+  name: 'ticket.removeLine',
+  description: 'Removes a line from an open ticket.',
+  roles: FRONT_DESK,
+  args: z.strictObject({ ticketId: id, lineId: id }),
+  async run(ctx, args) {
+    const store = await loadStore(ctx);
+    const ticket = await requireOpenTicket(ctx, args.ticketId);
+    await requireLine(ctx, args.ticketId, args.lineId);
+    await ctx.tx.delete('ticketLine', args.lineId);
+    await recalculate(ctx, ticket, store, { guardPaid: true });
+  },
+});
+
+export const ticketSetLineStaff = defineMutator({
+  name: 'ticket.setLineStaff',
+  description:
+    'Changes (or clears, with null) who performed or sold a line. The price stays as rung up.',
+  roles: FRONT_DESK,
+  args: z.strictObject({ ticketId: id, lineId: id, staffId: id.nullable() }),
+  async run(ctx, args) {
+    await requireOpenTicket(ctx, args.ticketId);
+    const line = await requireLine(ctx, args.ticketId, args.lineId);
+    await requireStaffIfGiven(ctx, args.staffId);
+    await ctx.tx.put('ticketLine', { ...line, staffId: args.staffId });
+  },
+});
+
+function requireDiscountable(line: TicketLineRow) {
+  if (line.kind === 'gift_card') {
+    reject('LINE_NOT_DISCOUNTABLE', 'A gift card sale cannot be discounted or comped.', {
+      lineId: line.id,
+    });
+  }
+}
+
+export const ticketSetLineDiscount = defineMutator({
+  name: 'ticket.setLineDiscount',
+  description:
+    'Sets (or clears, with null) a line discount: a percentage in basis points or a fixed amount (capped at the line’s price).',
+  roles: FRONT_DESK,
+  args: z.strictObject({ ticketId: id, lineId: id, discount: discount.nullable() }),
+  async run(ctx, args) {
+    const store = await loadStore(ctx);
+    const ticket = await requireOpenTicket(ctx, args.ticketId);
+    const line = await requireLine(ctx, args.ticketId, args.lineId);
+    requireDiscountable(line);
+    await ctx.tx.put('ticketLine', { ...line, discount: args.discount });
+    await recalculate(ctx, ticket, store, { guardPaid: true });
+  },
+});
+
+export const ticketCompLine = defineMutator({
+  name: 'ticket.compLine',
+  description:
+    'Makes a line complimentary (total 0, still shown) or undoes it. Needs a manager, or the front desk with a manager’s approval.',
+  roles: FRONT_DESK,
+  args: z.strictObject({ ticketId: id, lineId: id, comp: z.boolean(), reason: reason.optional() }),
+  authorize(ctx) {
+    requireManagerOrOverride(ctx, 'comp a line');
+  },
+  async run(ctx, args) {
+    const store = await loadStore(ctx);
+    const ticket = await requireOpenTicket(ctx, args.ticketId);
+    const line = await requireLine(ctx, args.ticketId, args.lineId);
+    requireDiscountable(line);
+    await ctx.tx.put('ticketLine', { ...line, comp: args.comp });
+    await recalculate(ctx, ticket, store, { guardPaid: true });
+  },
+});

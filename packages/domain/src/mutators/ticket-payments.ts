@@ -1,0 +1,220 @@
+import { z } from 'zod';
+import type { PaymentRow, RefundRow } from '../entities';
+import { reject } from '../error-codes';
+import { applyGiftCardMovement } from '../gift-cards';
+import { formatMoney } from '../money';
+import { amountDue, netPaid, planTender } from '../payments';
+import { FRONT_DESK, requireManagerOrOverride } from '../permissions';
+import type { MutatorContext } from '../tx';
+import { defineMutator } from './define';
+import { createOnce, insertNew, loadStore, now, requireRow } from './rows';
+import { cents, id, paymentMethod, positiveCents, reason } from './schemas';
+import { openDrawerId, recalculate, requireOpenTicket, requireTicket } from './ticket-state';
+
+async function requireGiftCard(ctx: MutatorContext, giftCardId: string | undefined) {
+  if (!giftCardId) {
+    return reject(
+      'GIFT_CARD_REQUIRED',
+      'Choose the gift card (giftCardId) for a gift card tender.',
+    );
+  }
+  return requireRow(ctx, 'giftCard', giftCardId, 'GIFT_CARD_NOT_FOUND', 'The gift card');
+}
+
+function rejectStrayGiftCard(method: string, giftCardId: string | undefined) {
+  if (method !== 'gift_card' && giftCardId) {
+    reject('INVALID_ARGS', 'giftCardId is only for gift card tenders.', { field: 'giftCardId' });
+  }
+}
+
+const PAYMENT_IDENTITY = [
+  'ticketId',
+  'method',
+  'amountCents',
+  'tipCents',
+  'giftCardId',
+  'reference',
+] as const;
+
+export const ticketAddPayment = defineMutator({
+  name: 'ticket.addPayment',
+  description:
+    'Takes a tender toward an open ticket: cash (may exceed the balance; the rest is change), card (may carry a tip), gift card (redeems its balance) or other. Several payments split a ticket.',
+  roles: FRONT_DESK,
+  args: z.strictObject({
+    ticketId: id,
+    paymentId: id,
+    method: paymentMethod,
+    amountCents: cents,
+    tipCents: cents.optional(),
+    giftCardId: id.optional(),
+    reference: z.string().trim().max(120).optional(),
+    offline: z.boolean().optional(),
+  }),
+  async run(ctx, args) {
+    const at = now(ctx);
+    const payment: PaymentRow = {
+      id: args.paymentId,
+      ticketId: args.ticketId,
+      method: args.method,
+      amountCents: args.amountCents,
+      tipCents: args.tipCents ?? 0,
+      changeCents: 0,
+      giftCardId: args.giftCardId ?? null,
+      reference: args.reference ?? null,
+      cashDrawerId: null,
+      createdAt: at,
+    };
+    const existing = await ctx.tx.get('payment', args.paymentId);
+    if (existing) {
+      await createOnce(ctx, 'payment', payment, PAYMENT_IDENTITY);
+      return;
+    }
+    rejectStrayGiftCard(args.method, args.giftCardId);
+    const store = await loadStore(ctx);
+    const state = await recalculate(ctx, await requireOpenTicket(ctx, args.ticketId), store);
+    if (args.offline) {
+      if (args.method !== 'card') {
+        reject('INVALID_ARGS', 'Only card payments are marked offline.', { field: 'offline' });
+      }
+      const charged = payment.amountCents + payment.tipCents;
+      if (charged > store.offlineCardMaxPerPaymentCents) {
+        reject(
+          'OFFLINE_CARD_LIMIT',
+          `Offline card payments are limited to ${formatMoney(store.offlineCardMaxPerPaymentCents, store.currency)}; take another tender or wait for the connection.`,
+          { limitCents: store.offlineCardMaxPerPaymentCents },
+        );
+      }
+      payment.offline = true;
+    }
+    const { changeCents } = planTender(amountDue(state.ticket), payment, store.currency);
+    payment.changeCents = changeCents;
+
+    if (args.method === 'gift_card') {
+      const card = await requireGiftCard(ctx, args.giftCardId);
+      await ctx.tx.put('giftCard', applyGiftCardMovement(card, -args.amountCents, store.currency));
+      await insertNew(ctx, 'giftCardMovement', {
+        id: payment.id,
+        giftCardId: card.id,
+        kind: 'redeem',
+        amountCents: -args.amountCents,
+        ticketId: args.ticketId,
+        paymentId: payment.id,
+        createdAt: at,
+      });
+    }
+    if (args.method === 'cash') payment.cashDrawerId = await openDrawerId(ctx);
+    await ctx.tx.put('payment', payment);
+    await recalculate(ctx, state.ticket, store);
+  },
+});
+
+export const ticketRemovePayment = defineMutator({
+  name: 'ticket.removePayment',
+  description:
+    'Takes a payment off an open ticket (a mistake, a declined card). A gift card redemption goes back onto the card. Needs a manager, or the front desk with a manager’s approval.',
+  roles: FRONT_DESK,
+  args: z.strictObject({ ticketId: id, paymentId: id }),
+  authorize(ctx) {
+    requireManagerOrOverride(ctx, 'remove a payment');
+  },
+  async run(ctx, args) {
+    const store = await loadStore(ctx);
+    const ticket = await requireOpenTicket(ctx, args.ticketId);
+    const payment = await ctx.tx.get('payment', args.paymentId);
+    if (!payment || payment.ticketId !== args.ticketId) {
+      return reject('PAYMENT_NOT_FOUND', 'That payment is not on this ticket.', args);
+    }
+    if (payment.method === 'gift_card' && payment.giftCardId) {
+      const card = await ctx.tx.get('giftCard', payment.giftCardId);
+      if (card) {
+        await ctx.tx.put('giftCard', {
+          ...card,
+          balanceCents: card.balanceCents + payment.amountCents,
+        });
+      }
+      // The redemption never happened: dropping its movement keeps balance = sum of movements.
+      await ctx.tx.delete('giftCardMovement', payment.id);
+    }
+    await ctx.tx.delete('payment', payment.id);
+    await recalculate(ctx, ticket, store);
+  },
+});
+
+export const ticketRefund = defineMutator({
+  name: 'ticket.refund',
+  description:
+    'Refunds all or part of a closed ticket as a separate refund row: cash (from the open drawer), card, other, or onto a gift card. Never more than was paid. Needs a manager, or the front desk with a manager’s approval.',
+  roles: FRONT_DESK,
+  args: z.strictObject({
+    ticketId: id,
+    refundId: id,
+    amountCents: positiveCents,
+    method: paymentMethod,
+    giftCardId: id.optional(),
+    reason: reason.optional(),
+    lineIds: z.array(id).max(200).optional(),
+  }),
+  authorize(ctx) {
+    requireManagerOrOverride(ctx, 'refund a ticket');
+  },
+  async run(ctx, args) {
+    const at = now(ctx);
+    const refund: RefundRow = {
+      id: args.refundId,
+      ticketId: args.ticketId,
+      amountCents: args.amountCents,
+      method: args.method,
+      reason: args.reason ?? null,
+      lineIds: args.lineIds ?? [],
+      cashDrawerId: null,
+      createdAt: at,
+    };
+    if (await ctx.tx.get('refund', args.refundId)) {
+      await createOnce(ctx, 'refund', refund, ['ticketId', 'amountCents', 'method']);
+      return;
+    }
+    rejectStrayGiftCard(args.method, args.giftCardId);
+    const store = await loadStore(ctx);
+    const ticket = await requireTicket(ctx, args.ticketId);
+    if (ticket.status !== 'closed') {
+      reject(
+        'TICKET_NOT_CLOSED',
+        `Only a closed ticket can be refunded; this one is ${ticket.status}.`,
+      );
+    }
+    const refundable = netPaid(ticket) - ticket.refundedCents;
+    if (args.amountCents > refundable) {
+      reject(
+        'REFUND_EXCEEDS_PAID',
+        `At most ${formatMoney(refundable, store.currency)} can still be refunded on this ticket.`,
+        { refundableCents: refundable },
+      );
+    }
+    for (const lineId of args.lineIds ?? []) {
+      const line = await ctx.tx.get('ticketLine', lineId);
+      if (!line || line.ticketId !== ticket.id) {
+        reject('LINE_NOT_FOUND', 'A refunded line is not on this ticket.', { lineId });
+      }
+    }
+    if (args.method === 'gift_card') {
+      const card = await requireGiftCard(ctx, args.giftCardId);
+      await ctx.tx.put('giftCard', applyGiftCardMovement(card, args.amountCents, store.currency));
+      await insertNew(ctx, 'giftCardMovement', {
+        id: refund.id,
+        giftCardId: card.id,
+        kind: 'refund',
+        amountCents: args.amountCents,
+        ticketId: ticket.id,
+        paymentId: null,
+        createdAt: at,
+      });
+    }
+    if (args.method === 'cash') refund.cashDrawerId = await openDrawerId(ctx);
+    await ctx.tx.put('refund', refund);
+    await ctx.tx.put('ticket', {
+      ...ticket,
+      refundedCents: ticket.refundedCents + args.amountCents,
+    });
+  },
+});

@@ -1,0 +1,171 @@
+import { z } from 'zod';
+import type { GiftCardRow } from '../entities';
+import { reject } from '../error-codes';
+import { formatMoney } from '../money';
+import { amountDue } from '../payments';
+import { FRONT_DESK, requireManagerOrOverride } from '../permissions';
+import { splitTip } from '../tips';
+import type { MutatorContext } from '../tx';
+import { defineMutator } from './define';
+import { createOnce, insertNew, loadStore, now, requireRow } from './rows';
+import { discount, id, reason, tipSplit } from './schemas';
+import { newTicket, recalculate, requireOpenTicket, type TicketState } from './ticket-state';
+
+export const ticketOpen = defineMutator({
+  name: 'ticket.open',
+  description: 'Opens an empty ticket, optionally for a client and linked to an appointment.',
+  roles: FRONT_DESK,
+  args: z.strictObject({ id, clientId: id.optional(), appointmentId: id.optional() }),
+  async run(ctx, args) {
+    if (args.clientId) {
+      await requireRow(ctx, 'client', args.clientId, 'CLIENT_NOT_FOUND', 'The client');
+    }
+    const appointment = args.appointmentId
+      ? await requireRow(
+          ctx,
+          'appointment',
+          args.appointmentId,
+          'APPOINTMENT_NOT_FOUND',
+          'The appointment',
+        )
+      : undefined;
+    const ticket = newTicket(args.id, now(ctx), args.clientId ?? null, args.appointmentId ?? null);
+    const created = await createOnce(ctx, 'ticket', ticket, ['clientId', 'appointmentId']);
+    if (created && appointment && !appointment.ticketId) {
+      await ctx.tx.put('appointment', { ...appointment, ticketId: args.id });
+    }
+  },
+});
+
+export const ticketSetDiscount = defineMutator({
+  name: 'ticket.setDiscount',
+  description:
+    'Sets (or clears, with null) the ticket discount: a percentage in basis points or a fixed amount. It is spread over service and product lines in proportion to their totals.',
+  roles: FRONT_DESK,
+  args: z.strictObject({ ticketId: id, discount: discount.nullable() }),
+  async run(ctx, args) {
+    const store = await loadStore(ctx);
+    const ticket = await requireOpenTicket(ctx, args.ticketId);
+    await recalculate(ctx, { ...ticket, discount: args.discount }, store, { guardPaid: true });
+  },
+});
+
+export const ticketSetTipSplit = defineMutator({
+  name: 'ticket.setTipSplit',
+  description:
+    'Chooses how the tip is shared among the ticket’s staff: proportional to service amounts (default), even, or manual shares that add up to the tip exactly.',
+  roles: FRONT_DESK,
+  args: z.strictObject({ ticketId: id, split: tipSplit }),
+  async run(ctx, args) {
+    const store = await loadStore(ctx);
+    const ticket = await requireOpenTicket(ctx, args.ticketId);
+    const state = await recalculate(ctx, ticket, store);
+    splitTip(state.ticket.tipCents, state.lines, args.split);
+    await ctx.tx.put('ticket', { ...state.ticket, tipSplit: args.split });
+  },
+});
+
+/**
+ * Gift cards sold on a ticket become usable when the ticket closes: the money is in hand then,
+ * and a voided ticket never leaves a live card behind. The issue movement reuses the line's id.
+ */
+async function issueSoldGiftCards(ctx: MutatorContext, state: TicketState, at: string) {
+  for (const line of state.lines) {
+    if (line.kind !== 'gift_card') continue;
+    const code = line.giftCardCode ?? line.itemId;
+    if (await ctx.tx.get('giftCard', line.itemId)) {
+      reject('ID_CONFLICT', `Gift card ${code} was already issued.`, { giftCardId: line.itemId });
+    }
+    const sameCode = await ctx.tx.list('giftCard', { where: { code } });
+    if (sameCode.length > 0) {
+      reject('GIFT_CARD_CODE_TAKEN', `Another gift card already uses code ${code}.`, { code });
+    }
+    const card: GiftCardRow = {
+      id: line.itemId,
+      code,
+      balanceCents: line.lineTotalCents,
+      initialCents: line.lineTotalCents,
+      status: 'active',
+      issuedAt: at,
+    };
+    await ctx.tx.put('giftCard', card);
+    await insertNew(ctx, 'giftCardMovement', {
+      id: line.id,
+      giftCardId: card.id,
+      kind: 'issue',
+      amountCents: card.balanceCents,
+      ticketId: state.ticket.id,
+      paymentId: null,
+      createdAt: at,
+    });
+  }
+}
+
+/** Retail stock leaves the shelf when the sale closes. Counts may go negative: the shelf wins. */
+async function takeProductsFromStock(ctx: MutatorContext, state: TicketState) {
+  for (const line of state.lines) {
+    if (line.kind !== 'product') continue;
+    const product = await ctx.tx.get('product', line.itemId);
+    if (product) {
+      await ctx.tx.put('product', { ...product, stockCount: product.stockCount - line.quantity });
+    }
+  }
+}
+
+export const ticketClose = defineMutator({
+  name: 'ticket.close',
+  description:
+    'Closes a fully paid ticket: fixes the tip split, issues gift cards sold on it and takes products from stock. A closed ticket is never edited again; refund it instead.',
+  roles: FRONT_DESK,
+  args: z.strictObject({ ticketId: id }),
+  async run(ctx, args) {
+    const store = await loadStore(ctx);
+    const state = await recalculate(ctx, await requireOpenTicket(ctx, args.ticketId), store);
+    const due = amountDue(state.ticket);
+    if (due > 0) {
+      reject(
+        'TICKET_NOT_PAID',
+        `${formatMoney(due, store.currency)} is still due on this ticket; take a payment before closing it.`,
+        { dueCents: due },
+      );
+    }
+    const tips = splitTip(state.ticket.tipCents, state.lines, state.ticket.tipSplit);
+    const at = now(ctx);
+    await issueSoldGiftCards(ctx, state, at);
+    await takeProductsFromStock(ctx, state);
+    await ctx.tx.put('ticket', {
+      ...state.ticket,
+      status: 'closed',
+      closedAt: at,
+      tipShares: tips.shares,
+    });
+  },
+});
+
+export const ticketVoid = defineMutator({
+  name: 'ticket.void',
+  description:
+    'Voids an open ticket that has no payments (remove them first). Needs a manager, or the front desk with a manager’s approval.',
+  roles: FRONT_DESK,
+  args: z.strictObject({ ticketId: id, reason }),
+  authorize(ctx) {
+    requireManagerOrOverride(ctx, 'void a ticket');
+  },
+  async run(ctx, args) {
+    const ticket = await requireOpenTicket(ctx, args.ticketId);
+    const payments = await ctx.tx.list('payment', { where: { ticketId: ticket.id } });
+    if (payments.length > 0) {
+      reject(
+        'TICKET_HAS_PAYMENTS',
+        'This ticket has payments; remove them (or close and refund it) before voiding.',
+        { paymentIds: payments.map((p) => p.id).sort() },
+      );
+    }
+    await ctx.tx.put('ticket', {
+      ...ticket,
+      status: 'voided',
+      voidedAt: now(ctx),
+      voidReason: args.reason,
+    });
+  },
+});

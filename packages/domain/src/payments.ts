@@ -1,0 +1,48 @@
+import type { PaymentMethod, TicketRow } from './entities';
+import { reject } from './error-codes';
+import { formatMoney } from './money';
+
+/** What the client still owes: total minus what was tendered and kept (change goes back). */
+export function amountDue(ticket: Pick<TicketRow, 'totalCents' | 'paidCents' | 'changeCents'>) {
+  return ticket.totalCents - netPaid(ticket);
+}
+
+/** Money the store kept from payments: tendered minus change handed back. Tips excluded. */
+export function netPaid(ticket: Pick<TicketRow, 'paidCents' | 'changeCents'>): number {
+  return ticket.paidCents - ticket.changeCents;
+}
+
+export interface TenderInput {
+  method: PaymentMethod;
+  amountCents: number;
+  tipCents: number;
+}
+
+/**
+ * Decides how a tender applies to what is due. Cash may exceed the balance (the rest is change);
+ * card, gift card and other may not, because the store cannot hand back the difference.
+ * Tips ride only on card payments: a cash tip goes straight to the technician, not through the
+ * ticket.
+ */
+export function planTender(
+  dueCents: number,
+  tender: TenderInput,
+  currency = 'USD',
+): { changeCents: number } {
+  if (tender.amountCents === 0 && tender.tipCents === 0) {
+    reject('PAYMENT_EMPTY', 'A payment needs an amount or a tip.');
+  }
+  if (tender.tipCents > 0 && tender.method !== 'card') {
+    reject('TIP_NOT_ALLOWED', 'Only card payments can carry a tip.');
+  }
+  const due = Math.max(dueCents, 0);
+  if (tender.amountCents <= due) return { changeCents: 0 };
+  if (tender.method === 'cash' && due > 0) return { changeCents: tender.amountCents - due };
+  return reject(
+    'PAYMENT_EXCEEDS_BALANCE',
+    due === 0
+      ? 'This ticket is already paid in full.'
+      : `The payment of ${formatMoney(tender.amountCents, currency)} is more than the ${formatMoney(due, currency)} still due; only cash can exceed the balance.`,
+    { dueCents: due, amountCents: tender.amountCents },
+  );
+}

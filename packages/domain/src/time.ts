@@ -1,0 +1,37 @@
+/**
+ * Time helpers over ISO-8601 strings. Parsing a given timestamp is pure; the domain never asks
+ * the clock for "now" (that is `ctx.now`, the mutation's clientTime).
+ */
+
+/** Normalizes any ISO-8601 timestamp (with offset) to UTC `YYYY-MM-DDTHH:mm:ss.sssZ`. */
+export function toUtcIso(iso: string): string {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) throw new RangeError(`Not an ISO timestamp: ${iso}`);
+  return new Date(ms).toISOString();
+}
+
+export function addMinutes(iso: string, minutes: number): string {
+  return new Date(Date.parse(iso) + minutes * 60_000).toISOString();
+}
+
+/** The store-local calendar date (`YYYY-MM-DD`) of an instant, in an IANA time zone. */
+export function businessDate(iso: string, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).formatToParts(new Date(Date.parse(iso)));
+  const part = (type: Intl.DateTimeFormatPartTypes) =>
+    parts.find((p) => p.type === type)?.value ?? '';
+  return `${part('year')}-${part('month')}-${part('day')}`;
+}
+
+export function isValidTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,66 @@
+import type { EntityName, EntityRows, Role } from './entities';
+
+/**
+ * Equality filters on a row's fields, plus an optional half-open range on one field.
+ * Storage implementations must support the fields listed in `INDEXED_FIELDS`; the server
+ * maps them to indexed columns, the device to IndexedDB indexes.
+ */
+export interface ListQuery<E extends EntityName> {
+  where?: Partial<EntityRows[E]>;
+  range?: { field: keyof EntityRows[E] & string; gte?: string | number; lt?: string | number };
+}
+
+/**
+ * What a mutator may do to storage. The device implements it over IndexedDB, the server over a
+ * PostgreSQL transaction scoped to one store; tests use an in-memory map. Deleted rows
+ * (tombstones) are invisible to `get` and `list`.
+ */
+export interface MutatorTx {
+  get<E extends EntityName>(entity: E, id: string): Promise<EntityRows[E] | undefined>;
+  list<E extends EntityName>(entity: E, query?: ListQuery<E>): Promise<EntityRows[E][]>;
+  put<E extends EntityName>(entity: E, row: EntityRows[E]): Promise<void>;
+  /** Soft delete: leaves a tombstone so that pulls can see the deletion. */
+  delete(entity: EntityName, id: string): Promise<void>;
+}
+
+/** Who is acting. `role` is the acting person's role in this store. */
+export interface Actor {
+  userId: string | null;
+  staffId: string | null;
+  role: Role;
+  deviceId: string;
+  /** A manager's approval for an override (double booking, void), proven by their PIN on the device. */
+  managerOverride?: boolean;
+}
+
+export interface MutatorContext {
+  tx: MutatorTx;
+  storeId: string;
+  actor: Actor;
+  /**
+   * The mutation's time: the device's `clientTime`. Device and server both use it so that a
+   * mutation computes the same result on both sides.
+   */
+  now: string;
+}
+
+/** Fields that `ListQuery.where` / `range` may name, per entity. Storage must index these. */
+export const INDEXED_FIELDS = {
+  store: [],
+  staff: ['active', 'userId'],
+  service: [],
+  product: ['sku'],
+  client: ['phone', 'email'],
+  appointment: ['staffId', 'clientId', 'status', 'start', 'ticketId'],
+  ticket: ['status', 'clientId', 'appointmentId', 'closedAt'],
+  ticketLine: ['ticketId'],
+  payment: ['ticketId', 'cashDrawerId', 'giftCardId'],
+  refund: ['ticketId', 'cashDrawerId'],
+  giftCard: ['code'],
+  giftCardMovement: ['giftCardId'],
+  turn: ['businessDate', 'staffId'],
+  turnEvent: ['businessDate', 'turnId'],
+  walkIn: ['businessDate', 'status'],
+  cashDrawer: ['status'],
+  cashMovement: ['cashDrawerId'],
+} as const satisfies { [E in EntityName]: readonly (keyof EntityRows[E] & string)[] };

@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { ROLES } from '@mango/domain/entities';
+
+export const emailSchema = z.email().max(254);
+export const passwordSchema = z.string().min(8).max(200);
+
+export const signupRequestSchema = z.strictObject({
+  organizationName: z.string().trim().min(1).max(120),
+  storeName: z.string().trim().min(1).max(120),
+  email: emailSchema,
+  password: passwordSchema,
+  timeZone: z.string().min(1).max(64).optional(),
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/)
+    .optional(),
+  taxRateBps: z.number().int().min(0).max(10_000).optional(),
+});
+export type SignupRequest = z.infer<typeof signupRequestSchema>;
+
+export const loginRequestSchema = z.strictObject({
+  email: emailSchema,
+  password: z.string().min(1).max(200),
+});
+
+export const refreshRequestSchema = z.strictObject({ refreshToken: z.string().min(10).max(500) });
+
+export const registerDeviceRequestSchema = z.strictObject({
+  deviceId: z.uuid(),
+  name: z.string().trim().min(1).max(120),
+});
+
+export const storeMembershipSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  role: z.enum(ROLES),
+});
+
+export const sessionResponseSchema = z.object({
+  accessToken: z.string(),
+  refreshToken: z.string(),
+  user: z.object({ id: z.string(), email: z.string(), organizationId: z.string() }),
+  stores: z.array(storeMembershipSchema),
+});
+export type SessionResponse = z.infer<typeof sessionResponseSchema>;

@@ -1,0 +1,3 @@
+export * from './sync';
+export * from './errors';
+export * from './auth';

@@ -1,0 +1,85 @@
+import { z } from 'zod';
+
+/** Wire schemas of ../shared/specs/sync-protocol.md, version 1. Shared by server, device and load generator. */
+
+export const SCHEMA_VERSION = 1;
+export const MAX_MUTATIONS_PER_PUSH = 500;
+export const MAX_PUSH_BYTES = 1024 * 1024;
+export const DEFAULT_PULL_LIMIT = 1000;
+export const MAX_PULL_LIMIT = 5000;
+
+const uuid = z.uuid();
+
+export const mutationSchema = z.strictObject({
+  id: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+  name: z.string().min(1).max(100),
+  args: z.record(z.string(), z.unknown()),
+  clientTime: z.iso.datetime({ offset: true }),
+  /**
+   * Extension: the staff member acting on the device (after a PIN switch). A manager or owner
+   * acting this way is a manager override (voids, refunds, comps by the front desk).
+   */
+  actorStaffId: z.uuid().optional(),
+});
+export type Mutation = z.infer<typeof mutationSchema>;
+
+export const pushRequestSchema = z.strictObject({
+  deviceId: uuid,
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  mutations: z.array(mutationSchema).max(MAX_MUTATIONS_PER_PUSH),
+});
+export type PushRequest = z.infer<typeof pushRequestSchema>;
+
+export const mutationErrorSchema = z.object({
+  code: z.string(),
+  message: z.string(),
+  details: z.unknown().optional(),
+});
+
+export const mutationResultSchema = z.discriminatedUnion('status', [
+  z.object({ id: z.number().int(), status: z.literal('applied') }),
+  z.object({ id: z.number().int(), status: z.literal('duplicate') }),
+  z.object({ id: z.number().int(), status: z.literal('rejected'), error: mutationErrorSchema }),
+]);
+export type MutationResult = z.infer<typeof mutationResultSchema>;
+
+export const pushResponseSchema = z.object({
+  lastMutationId: z.number().int().nonnegative(),
+  results: z.array(mutationResultSchema),
+});
+export type PushResponse = z.infer<typeof pushResponseSchema>;
+
+export const pullQuerySchema = z.strictObject({
+  deviceId: uuid,
+  cursor: z.coerce.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  limit: z.coerce.number().int().min(1).max(MAX_PULL_LIMIT).default(DEFAULT_PULL_LIMIT),
+});
+export type PullQuery = z.infer<typeof pullQuerySchema>;
+
+export const changeSchema = z.object({
+  entity: z.string(),
+  id: z.string(),
+  version: z.number().int(),
+  deleted: z.boolean(),
+  data: z.record(z.string(), z.unknown()).nullable(),
+});
+export type Change = z.infer<typeof changeSchema>;
+
+export const rejectionSchema = z.object({
+  id: z.number().int(),
+  code: z.string(),
+  message: z.string(),
+});
+export type Rejection = z.infer<typeof rejectionSchema>;
+
+export const pullResponseSchema = z.object({
+  cursor: z.number().int().nonnegative(),
+  hasMore: z.boolean(),
+  lastMutationId: z.number().int().nonnegative(),
+  changes: z.array(changeSchema),
+  rejections: z.array(rejectionSchema),
+});
+export type PullResponse = z.infer<typeof pullResponseSchema>;
+
+/** SSE `event: version` payload. */
+export const versionEventSchema = z.object({ version: z.number().int().nonnegative() });

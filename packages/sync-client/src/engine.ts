@@ -1,0 +1,839 @@
+import { applyMutation as domainApplyMutation } from '@mango/domain';
+import { DomainError } from '@mango/domain/errors';
+import type { Actor } from '@mango/domain/tx';
+import { MAX_MUTATIONS_PER_PUSH } from '@mango/protocol';
+import { retryDelay, type BackoffOptions } from './backoff';
+import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker';
+import {
+  systemClock,
+  systemRandom,
+  systemTimers,
+  type Clock,
+  type Random,
+  type TimerHandle,
+  type Timers,
+} from './env';
+import { isSyncError, isTransportError, SyncError, TransportError } from './errors';
+import {
+  createLeaseLeaderLock,
+  createWebLocksLeaderLock,
+  type LeaderLock,
+  type LockManagerLike,
+} from './leader-lock';
+import type { AttentionRecord, IndexedDbDeps } from './local-db';
+import { LocalStore, type ApplyMutation, type RetentionResult } from './local-store';
+import type { HydrationProgress, StatusError, SyncResult, SyncStatus } from './status';
+import {
+  checkStorage,
+  DEFAULT_STORAGE_THRESHOLDS,
+  type StorageManagerLike,
+  type StorageStatus,
+  type StorageThresholds,
+} from './storage-monitor';
+import type { HistoryPage, PokeSubscription, SyncTransport } from './transport';
+
+/** What wakes the loop up. */
+export type SyncTrigger = 'mutation' | 'poke' | 'timer' | 'online' | 'focus' | 'visible' | 'manual';
+
+/** The subset of BroadcastChannel used to nudge other tabs. */
+export interface BroadcastLike {
+  postMessage(message: unknown): void;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  close(): void;
+}
+
+export interface EssentialsCheck {
+  (
+    store: LocalStore,
+    ctx: { storeId: string; nowMs: number; hydrationDone: boolean },
+  ): Promise<boolean>;
+}
+
+export interface SyncEngineOptions extends IndexedDbDeps {
+  storeId: string;
+  deviceId: string;
+  transport: SyncTransport;
+  /** Who acts for `mutate()` unless the call names someone (the signed-in person on this device). */
+  actor: Actor | (() => Actor);
+  /** Default: the shared domain's `applyMutation`. */
+  applyMutation?: ApplyMutation;
+  clock?: Clock;
+  timers?: Timers;
+  random?: Random;
+  /**
+   * Default: Web Locks when `navigator.locks` exists, else a lease row in the store's IndexedDB.
+   */
+  leaderLock?: LeaderLock;
+  /** Default: `new BroadcastChannel('mango-pos-sync-<storeId>')` when available; null: none. */
+  broadcast?: BroadcastLike | null;
+  /** Default: `navigator.storage` when available; null: no storage monitor. */
+  storage?: StorageManagerLike | null;
+  storageThresholds?: StorageThresholds;
+  backoff?: BackoffOptions;
+  breaker?: CircuitBreakerOptions;
+  /** Fallback pull timer while the poke stream is down (ms). Default 30 000. */
+  pollIntervalMs?: number;
+  /** Fallback pull timer while the poke stream is connected (ms). Default 300 000. */
+  pollIntervalConnectedMs?: number;
+  /** Default 500 (the protocol's limit). */
+  pushMaxMutations?: number;
+  /** Default 900 KiB (the protocol allows 1 MiB; the rest is headroom for the envelope). */
+  pushMaxBytes?: number;
+  /** Pull page size. Default 1000. */
+  pullLimit?: number;
+  /** Delay before pushing after a mutation, to batch a burst of taps (ms). Default 20. */
+  pushDelayMs?: number;
+  /** Retention window for closed tickets and past appointments (days). Default 90. */
+  retentionDays?: number;
+  /** How often the leader runs retention (ms). Default 6 h; 0 disables the timer. */
+  retentionIntervalMs?: number;
+  /** Decides when the UI may open during hydration. Default: see `defaultEssentialsCheck`. */
+  essentials?: EssentialsCheck;
+  /** Initial connectivity (default `navigator.onLine`, else true). */
+  online?: boolean;
+}
+
+export interface SyncEngine {
+  /** Local data for the UI: get/list/count/live. */
+  readonly store: LocalStore;
+  /** Resolves when store, staff, services and today's appointments are on the device. */
+  readonly essentialsReady: Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /**
+   * Runs the mutator optimistically and stores the mutation in the outbox (one transaction).
+   * Resolves once durable; rejects with the DomainError (nothing stored) when refused locally.
+   */
+  mutate(
+    name: string,
+    args: Record<string, unknown>,
+    opts?: { actor?: Actor },
+  ): Promise<{ id: number }>;
+  /** Push then pull now (resets the backoff and resumes after a permanent error). */
+  syncNow(): Promise<SyncResult>;
+  /** Asks for a sync soon (poke, focus, online, …). Ignored by followers except to nudge the leader. */
+  nudge(trigger: SyncTrigger): void;
+  setOnline(online: boolean): void;
+  status(): SyncStatus;
+  subscribe(listener: (status: SyncStatus) => void): () => void;
+  attention(): Promise<AttentionRecord[]>;
+  acknowledge(mutationId: number): Promise<void>;
+  runRetention(): Promise<RetentionResult>;
+  checkStorage(): Promise<StorageStatus | null>;
+  fetchHistoryPage(before: string | null, limit?: number): Promise<HistoryPage>;
+  /** Deletes the device's copy of this store; refuses with UNSYNCED_CHANGES unless `force`. */
+  clearLocalData(opts?: { force?: boolean }): Promise<void>;
+}
+
+const DEFAULT_PUSH_MAX_BYTES = 900 * 1024;
+
+/**
+ * Default essentials check: the store row, at least one staff member and one service are in,
+ * and today's appointments are in. Pull pages come in store-version order, not by entity, so
+ * "all of today's appointments" is only certain when the hydration is done; before that we
+ * accept "at least one appointment starting today" (the calendar then fills in live as pages
+ * land). See README "Hydration".
+ */
+export const defaultEssentialsCheck: EssentialsCheck = async (
+  store,
+  { storeId, nowMs, hydrationDone },
+) => {
+  if (!(await store.get('store', storeId))) return false;
+  if ((await store.count('staff')) === 0 || (await store.count('service')) === 0) return false;
+  if (hydrationDone) return true;
+  const dayStart = new Date(nowMs - 12 * 3_600_000).toISOString();
+  const dayEnd = new Date(nowMs + 12 * 3_600_000).toISOString();
+  return (
+    (await store.count('appointment', { range: { field: 'start', gte: dayStart, lt: dayEnd } })) > 0
+  );
+};
+
+export function createSyncEngine(opts: SyncEngineOptions): SyncEngine {
+  return new Engine(opts);
+}
+
+function defaultLeaderLock(
+  store: LocalStore,
+  opts: SyncEngineOptions,
+  clock: Clock,
+  timers: Timers,
+): LeaderLock {
+  const locks = (globalThis as { navigator?: { locks?: LockManagerLike } }).navigator?.locks;
+  if (locks) return createWebLocksLeaderLock(locks, `mango-pos-sync-${opts.storeId}`);
+  return createLeaseLeaderLock({ db: store.db, holderId: crypto.randomUUID(), clock, timers });
+}
+
+function defaultBroadcast(storeId: string): BroadcastLike | null {
+  if (typeof BroadcastChannel === 'undefined') return null;
+  return new BroadcastChannel(`mango-pos-sync-${storeId}`) as unknown as BroadcastLike;
+}
+
+class Engine implements SyncEngine {
+  readonly store: LocalStore;
+  readonly essentialsReady: Promise<void>;
+  readonly #opts: SyncEngineOptions;
+  readonly #clock: Clock;
+  readonly #timers: Timers;
+  readonly #random: Random;
+  readonly #breaker: CircuitBreaker;
+  readonly #lock: LeaderLock;
+  readonly #listeners = new Set<(s: SyncStatus) => void>();
+  #broadcast: BroadcastLike | null = null;
+  #resolveEssentials: () => void = () => {};
+  #ready: Promise<void> | null = null;
+  #started = false;
+  #stopped = false;
+  #leader = false;
+  /** Aborts in-flight requests when leadership ends or the engine stops. */
+  #leaderAbort = new AbortController();
+  #poke: PokeSubscription | null = null;
+  #pokeConnected = false;
+  #latestPokeVersion: number | null = null;
+
+  #wantPush = false;
+  #wantPull = false;
+  #running: Promise<void> | null = null;
+  #again = false;
+  #waiting: ((r: SyncResult) => void)[] = [];
+  #paused = false;
+  #attempt = 0;
+  #retryTimer: TimerHandle | undefined;
+  #pushTimer: TimerHandle | undefined;
+  #pollTimer: TimerHandle | undefined;
+  #retentionTimer: TimerHandle | undefined;
+  #hydrationRows = 0;
+
+  #status: SyncStatus;
+
+  constructor(opts: SyncEngineOptions) {
+    this.#opts = opts;
+    this.#clock = opts.clock ?? systemClock;
+    this.#timers = opts.timers ?? systemTimers;
+    this.#random = opts.random ?? systemRandom;
+    const deps: IndexedDbDeps = {};
+    if (opts.indexedDB) deps.indexedDB = opts.indexedDB;
+    if (opts.IDBKeyRange) deps.IDBKeyRange = opts.IDBKeyRange;
+    this.store = new LocalStore(opts.storeId, opts.applyMutation ?? domainApplyMutation, deps);
+    this.#breaker = new CircuitBreaker(this.#clock, opts.breaker);
+    this.#breaker.onChange(() => this.#emit({ breaker: this.#breaker.state }));
+    this.#lock = opts.leaderLock ?? defaultLeaderLock(this.store, opts, this.#clock, this.#timers);
+    this.essentialsReady = new Promise((resolve) => (this.#resolveEssentials = resolve));
+    const nav = (globalThis as { navigator?: { onLine?: boolean } }).navigator;
+    this.#status = {
+      online: opts.online ?? nav?.onLine ?? true,
+      role: 'stopped',
+      syncing: false,
+      pendingCount: 0,
+      outboxCount: 0,
+      lastSyncAt: null,
+      lastError: null,
+      nextRetryAt: null,
+      attentionCount: 0,
+      hydration: {
+        state: 'not-started',
+        rows: 0,
+        cursor: 0,
+        targetVersion: null,
+        percent: null,
+        essentialsReady: false,
+      },
+      breaker: 'closed',
+      cursor: 0,
+      offlineCardPayments: { count: 0, totalCents: 0 },
+      storage: null,
+    };
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Lifecycle
+
+  #open(): Promise<void> {
+    this.#ready ??= (async () => {
+      await this.store.open();
+      await this.#refresh();
+    })();
+    return this.#ready;
+  }
+
+  async start(): Promise<void> {
+    if (this.#started) return;
+    this.#started = true;
+    await this.#open();
+    const meta = await this.store.readMeta();
+    if (meta.hydrated) {
+      this.#setHydration({
+        state: 'done',
+        percent: 100,
+        cursor: meta.cursor,
+        essentialsReady: true,
+      });
+      this.#resolveEssentials();
+    }
+    this.#broadcast =
+      this.#opts.broadcast === undefined
+        ? defaultBroadcast(this.#opts.storeId)
+        : this.#opts.broadcast;
+    if (this.#broadcast) {
+      this.#broadcast.onmessage = (ev) => this.#onBroadcast(ev.data);
+    }
+    this.#emit({ role: 'follower' });
+    this.#lock.start((leader) => this.#onLeadership(leader));
+    void this.checkStorage(true);
+  }
+
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#onLeadership(false);
+    await this.#lock.stop();
+    await this.#running?.catch(() => {});
+    this.#broadcast?.close();
+    this.#broadcast = null;
+    for (const w of this.#waiting.splice(0)) w({ ok: false, skipped: 'stopped' });
+    this.#emit({ role: 'stopped' });
+    this.store.close();
+  }
+
+  #onLeadership(leader: boolean): void {
+    if (leader && this.#stopped) return;
+    if (leader === this.#leader) return;
+    this.#leader = leader;
+    if (leader) {
+      this.#leaderAbort = new AbortController();
+      this.#emit({ role: 'leader' });
+      this.#poke = this.#opts.transport.subscribe({
+        onVersion: (v) => this.#onPoke(v),
+        onOpen: () => {
+          this.#pokeConnected = true;
+          this.#request(false, true); // pokes may have been missed while disconnected
+        },
+        onError: () => {
+          this.#pokeConnected = false;
+        },
+      });
+      this.#request(true, true);
+      this.#scheduleRetention(0);
+    } else {
+      this.#leaderAbort.abort(new SyncError('NOT_LEADER', 'This tab stopped syncing.'));
+      this.#poke?.close();
+      this.#poke = null;
+      this.#pokeConnected = false;
+      for (const t of [this.#retryTimer, this.#pushTimer, this.#pollTimer, this.#retentionTimer]) {
+        this.#timers.clearTimeout(t);
+      }
+      this.#retryTimer = this.#pushTimer = this.#pollTimer = this.#retentionTimer = undefined;
+      if (!this.#stopped) this.#emit({ role: 'follower', nextRetryAt: null });
+    }
+  }
+
+  #onPoke(version: number): void {
+    this.#latestPokeVersion = Math.max(this.#latestPokeVersion ?? 0, version);
+    if (this.#status.hydration.state === 'running') this.#setHydration({});
+    if (version > this.#status.cursor) this.nudge('poke');
+  }
+
+  #onBroadcast(data: unknown): void {
+    const type = (data as { type?: unknown } | null)?.type;
+    if (type === 'mutated' && this.#leader) this.#schedulePush();
+    if (type === 'synced' || type === 'mutated') void this.#refresh();
+  }
+
+  #post(type: 'mutated' | 'synced'): void {
+    try {
+      this.#broadcast?.postMessage({ type });
+    } catch {
+      // channel closed
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Mutations
+
+  async mutate(
+    name: string,
+    args: Record<string, unknown>,
+    opts: { actor?: Actor } = {},
+  ): Promise<{ id: number }> {
+    if (this.#stopped)
+      throw new SyncError('ENGINE_STOPPED', 'Sync has been stopped on this device.');
+    await this.#open();
+    if (args === null || typeof args !== 'object' || Array.isArray(args)) {
+      throw new DomainError('INVALID_ARGS', `Invalid arguments for ${name}: expected an object.`);
+    }
+    let json: string;
+    try {
+      json = JSON.stringify(args);
+    } catch {
+      throw new DomainError('INVALID_ARGS', `Invalid arguments for ${name}: not serialisable.`);
+    }
+    const maxBytes = this.#opts.pushMaxBytes ?? DEFAULT_PUSH_MAX_BYTES;
+    if (new TextEncoder().encode(json).length > maxBytes - 1024) {
+      throw new DomainError('INVALID_ARGS', `The change is too large to sync (${name}).`);
+    }
+    const plainArgs = JSON.parse(json) as Record<string, unknown>;
+    const actor =
+      opts.actor ??
+      (typeof this.#opts.actor === 'function' ? this.#opts.actor() : this.#opts.actor);
+    const offlineCardCents = this.#offlineCardCents(name, plainArgs);
+    const id = await this.store.enqueue({
+      name,
+      args: plainArgs,
+      actor,
+      clientTime: new Date(this.#clock.now()).toISOString(),
+      ...(offlineCardCents === undefined ? {} : { offlineCardCents }),
+    });
+    this.#post('mutated');
+    if (this.#leader) this.#schedulePush();
+    await this.#refresh();
+    return { id };
+  }
+
+  /** The offline-payments counter: a card payment marked offline or taken while offline. */
+  #offlineCardCents(name: string, args: Record<string, unknown>): number | undefined {
+    if (name !== 'ticket.addPayment' || args['method'] !== 'card') return undefined;
+    if (args['offline'] !== true && this.#status.online) return undefined;
+    const amount = typeof args['amountCents'] === 'number' ? args['amountCents'] : 0;
+    const tip = typeof args['tipCents'] === 'number' ? args['tipCents'] : 0;
+    return amount + tip;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // The loop
+
+  nudge(trigger: SyncTrigger): void {
+    if (this.#stopped) return;
+    if (trigger === 'online') this.setOnline(true);
+    if (!this.#leader) {
+      if (trigger === 'mutation') this.#post('mutated');
+      return;
+    }
+    if (trigger === 'mutation') {
+      this.#schedulePush();
+      return;
+    }
+    if (this.#paused) return; // a permanent error waits for syncNow()
+    if (trigger === 'online' || trigger === 'focus' || trigger === 'visible') {
+      // Connectivity or attention came back: do not wait for the backoff timer.
+      this.#cancelRetry();
+    }
+    this.#request(true, true);
+  }
+
+  setOnline(online: boolean): void {
+    if (this.#status.online === online) return;
+    this.#emit({ online });
+  }
+
+  syncNow(): Promise<SyncResult> {
+    if (this.#stopped) return Promise.resolve({ ok: false, skipped: 'stopped' });
+    if (!this.#leader) {
+      this.#post('mutated');
+      return Promise.resolve({ ok: false, skipped: 'follower' });
+    }
+    this.#paused = false;
+    this.#attempt = 0;
+    this.#cancelRetry();
+    const done = new Promise<SyncResult>((resolve) => this.#waiting.push(resolve));
+    this.#request(true, true);
+    return done;
+  }
+
+  #schedulePush(): void {
+    if (this.#pushTimer !== undefined || this.#paused) return;
+    this.#pushTimer = this.#timers.setTimeout(() => {
+      this.#pushTimer = undefined;
+      this.#request(true, false);
+    }, this.#opts.pushDelayMs ?? 20);
+  }
+
+  #cancelRetry(): void {
+    if (this.#retryTimer === undefined) return;
+    this.#timers.clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
+    this.#emit({ nextRetryAt: null });
+  }
+
+  #request(push: boolean, pull: boolean): void {
+    this.#wantPush ||= push;
+    this.#wantPull ||= pull;
+    this.#kick();
+  }
+
+  #kick(): void {
+    if (this.#stopped || !this.#leader) return;
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
+    // Waiting for a backoff: the retry picks the flags up — unless someone called syncNow().
+    if (this.#retryTimer !== undefined) {
+      if (this.#waiting.length === 0) return;
+      this.#cancelRetry();
+    }
+    if (this.#paused && this.#waiting.length === 0) return;
+    const waiters = this.#waiting.splice(0);
+    this.#running = this.#cycle()
+      .then((result) => {
+        for (const w of waiters) w(result);
+      })
+      .finally(() => {
+        this.#running = null;
+        if (this.#again || this.#waiting.length > 0) {
+          this.#again = false;
+          this.#kick();
+        }
+      });
+  }
+
+  async #cycle(): Promise<SyncResult> {
+    this.#timers.clearTimeout(this.#pollTimer);
+    this.#pollTimer = undefined;
+    this.#emit({ syncing: true });
+    const signal = this.#leaderAbort.signal;
+    try {
+      while ((this.#wantPush || this.#wantPull) && this.#leader && !this.#stopped) {
+        if (this.#wantPush) {
+          this.#wantPush = false;
+          await this.#pushAll(signal);
+          this.#wantPull = true; // confirms what was pushed and rebases on it
+        }
+        if (this.#wantPull) {
+          this.#wantPull = false;
+          await this.#pullAll(signal);
+        }
+      }
+      this.#attempt = 0;
+      this.#emit({ syncing: false, lastError: null, nextRetryAt: null, online: true });
+      this.#post('synced');
+      return { ok: true };
+    } catch (e) {
+      return this.#onCycleError(e);
+    } finally {
+      await this.#refresh();
+      this.#schedulePoll();
+    }
+  }
+
+  #onCycleError(e: unknown): SyncResult {
+    if (this.#stopped || !this.#leader) {
+      this.#emit({ syncing: false });
+      return { ok: false, skipped: this.#stopped ? 'stopped' : 'follower' };
+    }
+    const at = new Date(this.#clock.now()).toISOString();
+    let error: StatusError;
+    let retryAfterMs: number | undefined;
+    if (isTransportError(e)) {
+      error = { code: e.code, message: e.message, at, retryable: e.retryable };
+      retryAfterMs = e.retryAfterMs;
+      if (e.kind === 'network' || e.kind === 'timeout') this.#emit({ online: false });
+    } else if (isSyncError(e)) {
+      error = { code: e.code, message: e.message, at, retryable: false };
+    } else {
+      // A bug or a storage failure: keep the outbox, try again later.
+      error = {
+        code: 'INTERNAL',
+        message: e instanceof Error ? e.message : String(e),
+        at,
+        retryable: true,
+      };
+    }
+    // Whatever was interrupted is redone on the next attempt.
+    this.#wantPush = true;
+    this.#wantPull = true;
+    if (error.retryable) {
+      const delay = retryDelay(this.#attempt, this.#random, retryAfterMs, this.#opts.backoff);
+      this.#attempt += 1;
+      this.#retryTimer = this.#timers.setTimeout(() => {
+        this.#retryTimer = undefined;
+        this.#emit({ nextRetryAt: null });
+        this.#kick();
+      }, delay);
+      this.#emit({
+        syncing: false,
+        lastError: error,
+        nextRetryAt: new Date(this.#clock.now() + delay).toISOString(),
+      });
+    } else {
+      this.#paused = true;
+      this.#emit({ syncing: false, lastError: error, nextRetryAt: null });
+    }
+    return { ok: false, error };
+  }
+
+  #schedulePoll(): void {
+    if (!this.#leader || this.#stopped) return;
+    this.#timers.clearTimeout(this.#pollTimer);
+    const ms = this.#pokeConnected
+      ? (this.#opts.pollIntervalConnectedMs ?? 300_000)
+      : (this.#opts.pollIntervalMs ?? 30_000);
+    this.#pollTimer = this.#timers.setTimeout(() => {
+      this.#pollTimer = undefined;
+      if (!this.#paused) this.#request(true, true);
+    }, ms);
+  }
+
+  async #pushAll(signal: AbortSignal): Promise<void> {
+    let maxCount = Math.min(
+      this.#opts.pushMaxMutations ?? MAX_MUTATIONS_PER_PUSH,
+      MAX_MUTATIONS_PER_PUSH,
+    );
+    const maxBytes = this.#opts.pushMaxBytes ?? DEFAULT_PUSH_MAX_BYTES;
+    for (;;) {
+      if (!this.#lock.isLeader()) return;
+      const batch = await this.store.nextPushBatch(maxCount, maxBytes);
+      const first = batch.mutations[0];
+      if (!first) return;
+      let res;
+      try {
+        res = await this.#breaker.run(() => this.#opts.transport.push(batch.mutations, signal));
+      } catch (e) {
+        if (e instanceof TransportError && e.status === 413 && batch.mutations.length > 1) {
+          maxCount = Math.ceil(batch.mutations.length / 2); // too big for this server: halve
+          continue;
+        }
+        throw e;
+      }
+      await this.store.recordPush(res, new Date(this.#clock.now()).toISOString());
+      this.#emit({ online: true });
+      await this.#refresh();
+      if (res.lastMutationId < first.id) {
+        // The server took none of the batch: it expects an id this device no longer has.
+        throw new SyncError(
+          'MUTATION_GAP',
+          `The server expects change #${res.lastMutationId + 1} from this device, which is no longer on it. Contact support.`,
+          { serverLastMutationId: res.lastMutationId, firstPending: first.id },
+        );
+      }
+    }
+  }
+
+  async #pullAll(signal: AbortSignal): Promise<void> {
+    let meta = await this.store.readMeta();
+    if (!meta.hydrated && !meta.hydrating) {
+      await this.store.beginHydration();
+      meta = await this.store.readMeta();
+    }
+    let hydrating = meta.hydrating;
+    if (hydrating) this.#startHydrationProgress(meta.cursor);
+    let cursor = meta.cursor;
+    let resyncs = 0;
+    for (;;) {
+      let page;
+      try {
+        page = await this.#breaker.run(() =>
+          this.#opts.transport.pull(
+            {
+              cursor,
+              ...(this.#opts.pullLimit === undefined ? {} : { limit: this.#opts.pullLimit }),
+            },
+            signal,
+          ),
+        );
+      } catch (e) {
+        if (e instanceof TransportError && e.status === 409 && e.code === 'RESYNC_REQUIRED') {
+          if (cursor === 0 || resyncs > 0) throw e;
+          resyncs += 1;
+          // The server pruned tombstones we have not seen: push first, then hydrate again from 0
+          // (pending mutations stay and are re-run on the fresh state).
+          await this.#pushAll(signal);
+          await this.store.beginHydration();
+          hydrating = true;
+          cursor = 0;
+          this.#startHydrationProgress(0);
+          continue;
+        }
+        throw e;
+      }
+      const at = new Date(this.#clock.now()).toISOString();
+      await this.store.applyPullPage(page, at);
+      this.#emit({ online: true, cursor: page.cursor });
+      cursor = page.cursor;
+      if (hydrating) {
+        this.#hydrationRows += page.changes.length;
+        this.#setHydration({ rows: this.#hydrationRows, cursor });
+        if (page.hasMore) void this.#checkEssentials(false);
+      }
+      if (!page.hasMore) break;
+    }
+    if (hydrating) {
+      // A finished hydration always opens the UI (even a store with no staff yet).
+      this.#setHydration({ state: 'done', percent: 100, cursor, essentialsReady: true });
+      this.#resolveEssentials();
+      void this.checkStorage();
+    }
+    this.#emit({ lastSyncAt: new Date(this.#clock.now()).toISOString() });
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Hydration progress
+
+  #startHydrationProgress(cursor: number): void {
+    this.#hydrationRows = 0;
+    this.#setHydration({
+      state: 'running',
+      rows: 0,
+      cursor,
+      essentialsReady: this.#status.hydration.essentialsReady,
+    });
+  }
+
+  #setHydration(patch: Partial<HydrationProgress>): void {
+    const h = { ...this.#status.hydration, ...patch };
+    h.targetVersion =
+      this.#latestPokeVersion === null ? null : Math.max(this.#latestPokeVersion, h.cursor);
+    if (h.state === 'done') h.percent = 100;
+    else if (h.state === 'running') {
+      h.percent =
+        h.targetVersion === null || h.targetVersion === 0
+          ? null
+          : Math.min(99, Math.floor((h.cursor / h.targetVersion) * 100));
+    }
+    this.#emit({ hydration: h });
+  }
+
+  async #checkEssentials(hydrationDone: boolean): Promise<void> {
+    if (this.#status.hydration.essentialsReady) return;
+    const check = this.#opts.essentials ?? defaultEssentialsCheck;
+    let ready: boolean;
+    try {
+      ready = await check(this.store, {
+        storeId: this.#opts.storeId,
+        nowMs: this.#clock.now(),
+        hydrationDone,
+      });
+    } catch {
+      ready = false;
+    }
+    if (!ready) return;
+    this.#emit({ hydration: { ...this.#status.hydration, essentialsReady: true } });
+    this.#resolveEssentials();
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Status
+
+  status(): SyncStatus {
+    return this.#status;
+  }
+
+  subscribe(listener: (status: SyncStatus) => void): () => void {
+    this.#listeners.add(listener);
+    listener(this.#status);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #emit(patch: Partial<SyncStatus>): void {
+    this.#status = { ...this.#status, ...patch, breaker: this.#breaker.state };
+    for (const l of this.#listeners) {
+      try {
+        l(this.#status);
+      } catch {
+        // a listener's bug must not stop sync
+      }
+    }
+  }
+
+  /** Re-reads the counters kept in IndexedDB (other tabs change them too). */
+  async #refresh(): Promise<void> {
+    if (!this.store.db.isOpen()) return;
+    try {
+      const [meta, pendingCount, outboxCount, attentionCount, offlineCardPayments] =
+        await Promise.all([
+          this.store.readMeta(),
+          this.store.unsyncedCount(),
+          this.store.outboxCount(),
+          this.store.attentionCount(),
+          this.store.offlineCardTotals(),
+        ]);
+      this.#emit({
+        pendingCount,
+        outboxCount,
+        attentionCount,
+        offlineCardPayments,
+        cursor: meta.cursor,
+        lastSyncAt: meta.lastSyncAt ?? this.#status.lastSyncAt,
+      });
+    } catch {
+      // closed while reading
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Attention, retention, storage, history, clearing
+
+  async attention(): Promise<AttentionRecord[]> {
+    await this.#open();
+    return this.store.attention();
+  }
+
+  async acknowledge(mutationId: number): Promise<void> {
+    await this.#open();
+    await this.store.acknowledge(mutationId, new Date(this.#clock.now()).toISOString());
+    await this.#refresh();
+    // Best effort: the local acknowledgement already hides it for good.
+    const ack = this.#opts.transport.acknowledgeRejections;
+    if (ack) {
+      await this.#breaker.run(() => ack.call(this.#opts.transport, [mutationId])).catch(() => {});
+    }
+  }
+
+  async runRetention(): Promise<RetentionResult> {
+    await this.#open();
+    const result = await this.store.runRetention(this.#clock.now(), this.#opts.retentionDays ?? 90);
+    void this.checkStorage();
+    return result;
+  }
+
+  #scheduleRetention(delayMs: number): void {
+    const every = this.#opts.retentionIntervalMs ?? 6 * 3_600_000;
+    if (every <= 0) return;
+    this.#retentionTimer = this.#timers.setTimeout(
+      () => {
+        this.#retentionTimer = undefined;
+        if (!this.#leader || this.#stopped) return;
+        void this.runRetention()
+          .catch(() => {})
+          .finally(() => {
+            if (this.#leader && !this.#stopped) this.#scheduleRetention(every);
+          });
+      },
+      delayMs === 0 ? 60_000 : delayMs,
+    );
+  }
+
+  async checkStorage(requestPersist = false): Promise<StorageStatus | null> {
+    const storage =
+      this.#opts.storage === undefined
+        ? (globalThis as { navigator?: { storage?: StorageManagerLike } }).navigator?.storage
+        : this.#opts.storage;
+    const status = await checkStorage(
+      storage,
+      this.#opts.storageThresholds ?? DEFAULT_STORAGE_THRESHOLDS,
+      {
+        requestPersist,
+      },
+    );
+    if (!this.#stopped) this.#emit({ storage: status });
+    return status;
+  }
+
+  fetchHistoryPage(before: string | null, limit?: number): Promise<HistoryPage> {
+    return this.#breaker.run(() =>
+      this.#opts.transport.fetchHistoryPage({ before, ...(limit === undefined ? {} : { limit }) }),
+    );
+  }
+
+  async clearLocalData(opts: { force?: boolean } = {}): Promise<void> {
+    await this.#open();
+    const count = await this.store.unsyncedCount();
+    if (count > 0 && !opts.force) {
+      throw new SyncError(
+        'UNSYNCED_CHANGES',
+        `${count} change(s) made on this device have not reached the server yet. Connect and wait for sync, or confirm that they may be lost.`,
+        { count },
+      );
+    }
+    await this.stop();
+    await this.store.clear({ force: true });
+  }
+}

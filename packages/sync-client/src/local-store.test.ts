@@ -1,0 +1,345 @@
+import { describe, expect, it } from 'vitest';
+import { Dexie } from 'dexie';
+import { isDomainError } from '@mango/domain/errors';
+import { LocalStore } from './local-store';
+import { databaseName, SCHEMA_V1 } from './local-db';
+import { freshIdb, ownerActor, uid } from './test-support/fake-server';
+import { STORE_ID, storeRow, ana, manicure } from './test-support/fixtures';
+import { applyMutation } from '@mango/domain';
+
+const DEVICE = uid(500);
+const actor = ownerActor(DEVICE);
+const T = '2026-11-24T15:00:00.000Z';
+
+async function openStore(idb = freshIdb()) {
+  const store = new LocalStore(STORE_ID, applyMutation, idb);
+  await store.open();
+  return { store, idb };
+}
+
+/** Puts rows as if pulled from the server (cursor 0 → 3). */
+async function seedFromServer(store: LocalStore) {
+  const rows = [
+    { entity: 'store', data: storeRow },
+    { entity: 'staff', data: ana },
+    { entity: 'service', data: manicure },
+  ];
+  await store.beginHydration();
+  await store.applyPullPage(
+    {
+      cursor: 3,
+      hasMore: false,
+      lastMutationId: 0,
+      rejections: [],
+      changes: rows.map((r, i) => ({
+        entity: r.entity,
+        id: r.data.id,
+        version: i + 1,
+        deleted: false,
+        data: r.data as unknown as Record<string, unknown>,
+      })),
+    },
+    T,
+  );
+}
+
+const client = (n: number, phone?: string) => ({
+  name: 'client.upsert',
+  args: { id: uid(n), firstName: `C${n}`, lastName: 'X', ...(phone ? { phone } : {}) },
+  actor,
+  clientTime: T,
+});
+
+describe('local store', () => {
+  it('stores a mutation in the outbox and the view in one step', async () => {
+    const { store } = await openStore();
+    await seedFromServer(store);
+    const id = await store.enqueue(client(41, '555-0101'));
+    expect(id).toBe(1);
+    expect(await store.get('client', uid(41))).toMatchObject({ firstName: 'C41' });
+    const outbox = await store.outbox();
+    expect(outbox).toHaveLength(1);
+    expect(outbox[0]).toMatchObject({
+      id: 1,
+      name: 'client.upsert',
+      touched: [['client', uid(41)]],
+    });
+    expect(await store.unsyncedCount()).toBe(1);
+  });
+
+  it('a locally rejected mutation stores nothing and consumes no id', async () => {
+    const { store } = await openStore();
+    await seedFromServer(store);
+    await store.enqueue(client(41));
+    const err = await store
+      .enqueue({
+        name: 'ticket.addLine',
+        args: { ticketId: uid(99), lineId: uid(98), kind: 'service', itemId: manicure.id },
+        actor,
+        clientTime: T,
+      })
+      .catch((e: unknown) => e);
+    expect(isDomainError(err) && err.code).toBe('TICKET_NOT_FOUND');
+    expect((await store.outbox()).map((m) => m.id)).toEqual([1]);
+    expect(await store.enqueue(client(42))).toBe(2);
+  });
+
+  it('rolls back the view writes of a mutator that throws half-way', async () => {
+    const idb = freshIdb();
+    const store = new LocalStore(
+      STORE_ID,
+      async (ctx, name) => {
+        await ctx.tx.put('client', { id: uid(77), firstName: 'half', lastName: '' });
+        if (name === 'fail') throw new Error('boom');
+      },
+      idb,
+    );
+    await store.open();
+    await expect(store.enqueue({ name: 'fail', args: {}, actor, clientTime: T })).rejects.toThrow(
+      'boom',
+    );
+    expect(await store.get('client', uid(77))).toBeUndefined();
+    expect(await store.outboxCount()).toBe(0);
+    expect(await store.enqueue({ name: 'ok', args: {}, actor, clientTime: T })).toBe(1);
+  });
+
+  it('keeps the id counter strictly increasing across restarts', async () => {
+    const idb = freshIdb();
+    const a = (await openStore(idb)).store;
+    await seedFromServer(a);
+    expect(await a.enqueue(client(41))).toBe(1);
+    expect(await a.enqueue(client(42))).toBe(2);
+    a.close();
+    const b = (await openStore(idb)).store;
+    expect(await b.enqueue(client(43))).toBe(3);
+    // the server handled 1..3 and the outbox was emptied: ids still never go back
+    await b.applyPullPage(
+      { cursor: 3, hasMore: false, lastMutationId: 3, changes: [], rejections: [] },
+      T,
+    );
+    expect(await b.outboxCount()).toBe(0);
+    b.close();
+    const c = (await openStore(idb)).store;
+    expect(await c.enqueue(client(44))).toBe(4);
+  });
+
+  it('allocates unique, gap-free ids from two instances sharing one IndexedDB', async () => {
+    const idb = freshIdb();
+    const a = (await openStore(idb)).store;
+    await seedFromServer(a);
+    const b = (await openStore(idb)).store;
+    const ids = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => (i % 2 ? a : b).enqueue(client(100 + i))),
+    );
+    expect([...ids].sort((x, y) => x - y)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    expect((await a.outbox()).map((m) => m.id)).toEqual(
+      Array.from({ length: 40 }, (_, i) => i + 1),
+    );
+  });
+
+  it('answers list queries through the indexes (phone, boolean, range, null)', async () => {
+    const { store } = await openStore();
+    await seedFromServer(store);
+    await store.enqueue(client(41, '555-0101'));
+    await store.enqueue(client(42, '555-0102'));
+    await store.enqueue(client(43));
+    expect((await store.list('client', { where: { phone: '555-0102' } })).map((c) => c.id)).toEqual(
+      [uid(42)],
+    );
+    expect((await store.list('client', { where: { phone: null } })).map((c) => c.id)).toEqual([
+      uid(43),
+    ]);
+    expect(await store.count('staff', { where: { active: true } })).toBe(1);
+    expect(await store.count('staff', { where: { active: false } })).toBe(0);
+    expect(await store.count('client')).toBe(3);
+    await store.applyPullPage(
+      {
+        cursor: 10,
+        hasMore: false,
+        lastMutationId: 0,
+        rejections: [],
+        changes: ['2026-11-24T14:00:00Z', '2026-11-24T16:00:00Z', '2026-11-25T10:00:00Z'].map(
+          (start, i) => ({
+            entity: 'appointment',
+            id: uid(60 + i),
+            version: 5 + i,
+            deleted: false,
+            data: {
+              id: uid(60 + i),
+              staffId: ana.id,
+              serviceId: manicure.id,
+              start,
+              end: start,
+              durationMin: 30,
+              status: 'booked',
+              conflict: false,
+            },
+          }),
+        ),
+      },
+      T,
+    );
+    const today = await store.list('appointment', {
+      range: { field: 'start', gte: '2026-11-24T00:00:00Z', lt: '2026-11-25T00:00:00Z' },
+    });
+    expect(today.map((a) => a.id)).toEqual([uid(60), uid(61)]);
+    // the query planner really uses the index: the multiEntry key exists
+    const viaIndex = await store.db.view
+      .where('ix')
+      .equals(['client', 'phone', '555-0101'])
+      .toArray();
+    expect(viaIndex.map((r) => r.id)).toEqual([uid(41)]);
+  });
+
+  it('retention removes old synced tickets and appointments but keeps anything pending', async () => {
+    const { store } = await openStore();
+    await seedFromServer(store);
+    const old = '2026-01-10T12:00:00.000Z';
+    const ticket = (n: number, status: string) => ({
+      entity: 'ticket',
+      id: uid(n),
+      version: n,
+      deleted: false,
+      data: {
+        id: uid(n),
+        status,
+        openedAt: old,
+        closedAt: status === 'closed' ? old : null,
+        voidedAt: status === 'voided' ? old : null,
+        subtotalCents: 0,
+        discountCents: 0,
+        taxCents: 0,
+        totalCents: 0,
+        tipCents: 0,
+        paidCents: 0,
+        changeCents: 0,
+        refundedCents: 0,
+      },
+    });
+    await store.applyPullPage(
+      {
+        cursor: 20,
+        hasMore: false,
+        lastMutationId: 0,
+        rejections: [],
+        changes: [
+          ticket(10, 'closed'),
+          ticket(11, 'voided'),
+          ticket(12, 'closed'), // referenced by a pending mutation below
+          ticket(13, 'open'),
+          {
+            entity: 'ticketLine',
+            id: uid(14),
+            version: 14,
+            deleted: false,
+            data: { id: uid(14), ticketId: uid(10) },
+          },
+          {
+            entity: 'payment',
+            id: uid(15),
+            version: 15,
+            deleted: false,
+            data: { id: uid(15), ticketId: uid(10) },
+          },
+          {
+            entity: 'appointment',
+            id: uid(16),
+            version: 16,
+            deleted: false,
+            data: { id: uid(16), start: old, end: old, status: 'completed' },
+          },
+          {
+            entity: 'appointment',
+            id: uid(17),
+            version: 17,
+            deleted: false,
+            data: {
+              id: uid(17),
+              start: '2026-11-20T10:00:00Z',
+              end: '2026-11-20T10:30:00Z',
+              status: 'booked',
+            },
+          },
+        ],
+      },
+      T,
+    );
+    // A pending mutation that refers to ticket 12 (e.g. a refund queued offline).
+    await store.db.outbox.add({
+      id: 1,
+      name: 'ticket.refund',
+      args: { ticketId: uid(12) },
+      clientTime: T,
+      actor,
+      touched: [],
+    });
+    const result = await store.runRetention(Date.parse(T), 90);
+    expect(result).toEqual({
+      tickets: 2,
+      ticketLines: 1,
+      payments: 1,
+      refunds: 0,
+      appointments: 1,
+    });
+    expect(await store.get('ticket', uid(10))).toBeUndefined();
+    expect(await store.db.server.get(['ticket', uid(10)])).toBeUndefined();
+    expect(await store.get('payment', uid(15))).toBeUndefined();
+    expect(await store.get('ticket', uid(12))).toBeDefined();
+    expect(await store.get('ticket', uid(13))).toBeDefined();
+    expect(await store.get('appointment', uid(17))).toBeDefined();
+  });
+
+  it('clear refuses with UNSYNCED_CHANGES while mutations are pending', async () => {
+    const { store } = await openStore();
+    await seedFromServer(store);
+    await store.enqueue(client(41));
+    const err = await store.clear().catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'UNSYNCED_CHANGES', details: { count: 1 } });
+    await store.clear({ force: true });
+  });
+});
+
+describe('schema upgrade', () => {
+  it('opens a v1 database with pending mutations and keeps the outbox intact', async () => {
+    const idb = freshIdb();
+    const v1 = new Dexie(databaseName(STORE_ID), idb);
+    v1.version(1).stores(SCHEMA_V1);
+    await v1.open();
+    const v1Outbox = [1, 2, 3].map((id) => ({
+      id,
+      name: 'client.upsert',
+      args: { id: uid(40 + id), firstName: `C${id}`, lastName: 'X' },
+      clientTime: T,
+      actor,
+    }));
+    await v1.table('outbox').bulkAdd(v1Outbox);
+    await v1.table('meta').bulkPut([
+      { key: 'nextMutationId', value: 4 },
+      { key: 'cursor', value: 3 },
+      { key: 'hydrated', value: true },
+    ]);
+    const rows = [storeRow, ana, manicure];
+    const entities = ['store', 'staff', 'service'];
+    await v1
+      .table('server')
+      .bulkAdd(rows.map((d, i) => ({ e: entities[i], id: d.id, v: i + 1, d })));
+    v1.close();
+
+    const { store } = await openStore(idb);
+    expect(store.db.verno).toBe(2);
+    const outbox = await store.outbox();
+    expect(
+      outbox.map(({ id, name, args, clientTime }) => ({ id, name, args, clientTime })),
+    ).toEqual(v1Outbox.map(({ id, name, args, clientTime }) => ({ id, name, args, clientTime })));
+    expect(outbox.every((m) => Array.isArray(m.touched))).toBe(true);
+    expect(await store.enqueue(client(50))).toBe(4);
+    // The first pull after the upgrade rebuilds the view from server state + the old outbox.
+    await store.applyPullPage(
+      { cursor: 3, hasMore: false, lastMutationId: 1, changes: [], rejections: [] },
+      T,
+    );
+    expect((await store.outbox()).map((m) => m.id)).toEqual([2, 3, 4]);
+    expect((await store.list('client')).map((c) => c.id)).toEqual([uid(42), uid(43), uid(50)]);
+    expect(await store.get('store', STORE_ID)).toMatchObject({ name: 'Mango Nails' });
+  });
+});

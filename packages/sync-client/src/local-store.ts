@@ -1,0 +1,530 @@
+import { liveQuery, type Observable } from 'dexie';
+import type { EntityName, EntityRows } from '@mango/domain/entities';
+import { isDomainError } from '@mango/domain/errors';
+import type { Actor, ListQuery, MutatorContext } from '@mango/domain/tx';
+import type { Mutation, PullResponse, PushResponse } from '@mango/protocol';
+import { SyncError } from './errors';
+import {
+  keyString,
+  openLocalDb,
+  parseKeyString,
+  toViewRecord,
+  type AttentionRecord,
+  type IndexedDbDeps,
+  type LocalDb,
+  type OutboxRecord,
+  type RowKey,
+} from './local-db';
+import { OverlayTx, queryView, type QuerySpec } from './view-tx';
+
+/** The shared domain's entry point (`applyMutation` of `@mango/domain`); injectable for tests. */
+export type ApplyMutation = (ctx: MutatorContext, name: string, rawArgs: unknown) => Promise<void>;
+
+/** Sync bookkeeping kept in the `meta` table. */
+export interface SyncMeta {
+  /** The id the next mutation gets. Starts at 1, +1 per stored mutation, never reused. */
+  nextMutationId: number;
+  /** Highest id the server has handled (applied, rejected or duplicate), from push or pull. */
+  ackedMutationId: number;
+  /** The store version fully applied to `server` (the pull cursor). */
+  cursor: number;
+  /** Hydration generation (a re-hydration sweeps rows older generations wrote). */
+  generation: number;
+  /** True while a hydration from cursor 0 is in progress (survives a restart). */
+  hydrating: boolean;
+  /** True once a hydration has completed at least once. */
+  hydrated: boolean;
+  lastSyncAt: string | null;
+}
+
+const META_DEFAULTS: SyncMeta = {
+  nextMutationId: 1,
+  ackedMutationId: 0,
+  cursor: 0,
+  generation: 0,
+  hydrating: false,
+  hydrated: false,
+  lastSyncAt: null,
+};
+
+export interface EnqueueInput {
+  name: string;
+  args: Record<string, unknown>;
+  actor: Actor;
+  clientTime: string;
+  offlineCardCents?: number;
+}
+
+export interface PushBatch {
+  mutations: Mutation[];
+  bytes: number;
+}
+
+export interface PageResult {
+  changes: number;
+  /** Set on the last page: pending mutations dropped and re-run. */
+  rebase?: { dropped: number; rerun: number; reset: number };
+}
+
+export interface RetentionResult {
+  tickets: number;
+  ticketLines: number;
+  payments: number;
+  refunds: number;
+  appointments: number;
+}
+
+/** The read side the UI uses: local data only, never the network. */
+export interface LocalReader {
+  get<E extends EntityName>(entity: E, id: string): Promise<EntityRows[E] | undefined>;
+  list<E extends EntityName>(entity: E, query?: ListQuery<E>): Promise<EntityRows[E][]>;
+  count<E extends EntityName>(entity: E, query?: ListQuery<E>): Promise<number>;
+}
+
+const DAY_MS = 86_400_000;
+const FULL_REBASE_KEY = 'fullRebaseNeeded';
+
+/**
+ * The device's store for one salon location: the read API, the outbox and everything the sync
+ * loop does to IndexedDB. Every multi-step change is one Dexie transaction (all or nothing), and
+ * IndexedDB serialises read-write transactions across tabs, so several tabs may share it.
+ */
+export class LocalStore implements LocalReader {
+  readonly db: LocalDb;
+  readonly storeId: string;
+  readonly #applyMutation: ApplyMutation;
+
+  constructor(storeId: string, applyMutation: ApplyMutation, deps: IndexedDbDeps = {}) {
+    this.storeId = storeId;
+    this.db = openLocalDb(storeId, deps);
+    this.#applyMutation = applyMutation;
+  }
+
+  async open(): Promise<void> {
+    await this.db.open();
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Reads
+
+  async get<E extends EntityName>(entity: E, id: string): Promise<EntityRows[E] | undefined> {
+    const rec = await this.db.view.get([entity, id]);
+    return rec ? (rec.d as unknown as EntityRows[E]) : undefined;
+  }
+
+  async list<E extends EntityName>(entity: E, query?: ListQuery<E>): Promise<EntityRows[E][]> {
+    const rows = await queryView(this.db.view, entity, (query ?? {}) as QuerySpec);
+    return rows.map((r) => r.d as unknown as EntityRows[E]);
+  }
+
+  async count<E extends EntityName>(entity: E, query?: ListQuery<E>): Promise<number> {
+    return (await queryView(this.db.view, entity, (query ?? {}) as QuerySpec)).length;
+  }
+
+  /**
+   * A live query: `query` re-runs whenever a table it read changes (in this tab, another tab or
+   * the sync worker), e.g. `store.live((r) => r.list('appointment', {...})).subscribe(...)`.
+   */
+  live<T>(query: (reader: LocalReader) => Promise<T>): Observable<T> {
+    return liveQuery(() => query(this));
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Meta
+
+  async readMeta(): Promise<SyncMeta> {
+    const rows = await this.db.meta.toArray();
+    const meta: Record<string, unknown> = { ...META_DEFAULTS };
+    for (const r of rows) if (r.key in META_DEFAULTS) meta[r.key] = r.value;
+    return meta as unknown as SyncMeta;
+  }
+
+  async #meta<K extends keyof SyncMeta>(key: K): Promise<SyncMeta[K]> {
+    const row = await this.db.meta.get(key);
+    return (row ? row.value : META_DEFAULTS[key]) as SyncMeta[K];
+  }
+
+  async #setMeta<K extends keyof SyncMeta>(key: K, value: SyncMeta[K]): Promise<void> {
+    await this.db.meta.put({ key, value });
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Outbox
+
+  /**
+   * Runs the mutator on the local view and stores the mutation in the outbox, in ONE transaction.
+   * A domain rejection aborts it: nothing is written and the id is not consumed (ids must have
+   * no gaps: the server stops at a gap). Resolves with the mutation id once it is durable.
+   */
+  async enqueue(input: EnqueueInput): Promise<number> {
+    const { db } = this;
+    return db.transaction('rw', [db.view, db.outbox, db.meta], async () => {
+      const last = await db.outbox.orderBy('id').last();
+      const id = Math.max(
+        await this.#meta('nextMutationId'),
+        (await this.#meta('ackedMutationId')) + 1,
+        (last?.id ?? 0) + 1,
+      );
+      const tx = new OverlayTx(db.view);
+      await this.#applyMutation(
+        { tx, storeId: this.storeId, actor: input.actor, now: input.clientTime },
+        input.name,
+        structuredClone(input.args),
+      );
+      const touched = tx.touched();
+      await tx.flush();
+      const record: OutboxRecord = {
+        id,
+        name: input.name,
+        args: input.args,
+        clientTime: input.clientTime,
+        actor: input.actor,
+        touched,
+      };
+      if (input.offlineCardCents !== undefined) record.offlineCardCents = input.offlineCardCents;
+      await db.outbox.add(record);
+      await this.#setMeta('nextMutationId', id + 1);
+      return id;
+    });
+  }
+
+  /** The next mutations to push (ids above the acknowledged one), within the count/size limits. */
+  async nextPushBatch(maxCount: number, maxBytes: number): Promise<PushBatch> {
+    const acked = await this.#meta('ackedMutationId');
+    const rows = await this.db.outbox.where('id').above(acked).limit(maxCount).toArray();
+    const mutations: Mutation[] = [];
+    let bytes = 0;
+    const encoder = new TextEncoder();
+    for (const r of rows) {
+      const m: Mutation = { id: r.id, name: r.name, args: r.args, clientTime: r.clientTime };
+      const size = encoder.encode(JSON.stringify(m)).length + 1;
+      if (mutations.length > 0 && bytes + size > maxBytes) break;
+      mutations.push(m);
+      bytes += size;
+    }
+    return { mutations, bytes };
+  }
+
+  /** Mutations the server has not acknowledged yet: what would be lost by clearing the device. */
+  async unsyncedCount(): Promise<number> {
+    const acked = await this.#meta('ackedMutationId');
+    return this.db.outbox.where('id').above(acked).count();
+  }
+
+  async outboxCount(): Promise<number> {
+    return this.db.outbox.count();
+  }
+
+  async outbox(): Promise<OutboxRecord[]> {
+    return this.db.outbox.orderBy('id').toArray();
+  }
+
+  /** Running total of card payments taken offline and not yet acknowledged by the server. */
+  async offlineCardTotals(): Promise<{ count: number; totalCents: number }> {
+    const acked = await this.#meta('ackedMutationId');
+    let count = 0;
+    let totalCents = 0;
+    await this.db.outbox
+      .where('id')
+      .above(acked)
+      .each((r) => {
+        if (r.offlineCardCents !== undefined) {
+          count += 1;
+          totalCents += r.offlineCardCents;
+        }
+      });
+    return { count, totalCents };
+  }
+
+  /**
+   * Records a push answer: the server's `lastMutationId` becomes the acknowledged id (ids above it
+   * are pushed again), rejected mutations go to the attention list and are skipped by rebases
+   * until the next pull drops them. Returns how many were rejected.
+   */
+  async recordPush(response: PushResponse, at: string): Promise<number> {
+    const { db } = this;
+    return db.transaction('rw', [db.outbox, db.meta, db.attention], async () => {
+      await this.#setMeta('ackedMutationId', response.lastMutationId);
+      let rejected = 0;
+      for (const r of response.results) {
+        if (r.status !== 'rejected') continue;
+        rejected += 1;
+        await this.#markRejected(r.id, r.error.code, r.error.message, at);
+      }
+      const next = await this.#meta('nextMutationId');
+      if (next <= response.lastMutationId) {
+        await this.#setMeta('nextMutationId', response.lastMutationId + 1);
+      }
+      return rejected;
+    });
+  }
+
+  async #markRejected(id: number, code: string, message: string, at: string): Promise<void> {
+    const { db } = this;
+    const entry = await db.outbox.get(id);
+    if (entry && !entry.serverRejected) {
+      entry.serverRejected = { code, message };
+      await db.outbox.put(entry);
+    }
+    const existing = await db.attention.get(id);
+    if (existing) return; // never resurrect one a person acknowledged
+    await db.attention.put({
+      mutationId: id,
+      name: entry?.name ?? null,
+      args: entry?.args ?? null,
+      code,
+      message,
+      at,
+      acknowledgedAt: null,
+    });
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Pull and rebase
+
+  /** Starts a hydration from cursor 0 (first sync or RESYNC_REQUIRED): new generation. */
+  async beginHydration(): Promise<void> {
+    const { db } = this;
+    await db.transaction('rw', [db.meta], async () => {
+      await this.#setMeta('generation', (await this.#meta('generation')) + 1);
+      await this.#setMeta('cursor', 0);
+      await this.#setMeta('hydrating', true);
+    });
+  }
+
+  /**
+   * Applies one pull page in one transaction. Rows no pending mutation touched are copied to the
+   * view at once; the others wait for the rebase. On the last page (`hasMore: false`) it drops
+   * the pending mutations the server has handled and re-runs the rest on top of the server state.
+   */
+  async applyPullPage(page: PullResponse, at: string): Promise<PageResult> {
+    const { db } = this;
+    return db.transaction(
+      'rw',
+      [db.server, db.view, db.outbox, db.meta, db.attention],
+      async () => {
+        const generation = await this.#meta('generation');
+        const outbox = await db.outbox.orderBy('id').toArray();
+        const protectedKeys = touchedKeys(outbox);
+        for (const c of page.changes) {
+          const key = keyString(c.entity, c.id);
+          if (c.deleted || c.data === null) {
+            await db.server.delete([c.entity, c.id]);
+            if (!protectedKeys.has(key)) await db.view.delete([c.entity, c.id]);
+          } else {
+            const data = { ...c.data, id: c.id };
+            await db.server.put({ e: c.entity, id: c.id, v: c.version, g: generation, d: data });
+            if (!protectedKeys.has(key)) await db.view.put(toViewRecord(c.entity, c.id, data));
+          }
+        }
+        for (const r of page.rejections) await this.#markRejected(r.id, r.code, r.message, at);
+        await this.#setMeta('cursor', page.cursor);
+        const result: PageResult = { changes: page.changes.length };
+        if (page.hasMore) return result;
+
+        if (await this.#meta('hydrating')) {
+          await this.#sweepOlderGenerations(generation, protectedKeys);
+          await this.#setMeta('hydrating', false);
+          await this.#setMeta('hydrated', true);
+        }
+        const L = page.lastMutationId;
+        if ((await this.#meta('ackedMutationId')) < L) await this.#setMeta('ackedMutationId', L);
+        if ((await this.#meta('nextMutationId')) <= L) await this.#setMeta('nextMutationId', L + 1);
+        result.rebase = await this.#rebase(outbox, protectedKeys, L);
+        await this.#setMeta('lastSyncAt', at);
+        return result;
+      },
+    );
+  }
+
+  async #sweepOlderGenerations(generation: number, protectedKeys: Set<string>): Promise<void> {
+    const { db } = this;
+    const stale = await db.server.where('g').below(generation).primaryKeys();
+    await db.server.bulkDelete(stale);
+    const free = stale.filter(([e, id]) => !protectedKeys.has(keyString(e, id)));
+    await db.view.bulkDelete(free);
+  }
+
+  /**
+   * view := server ⊕ pending. Resets only the rows pending mutations wrote (their `touched`
+   * keys), drops mutations with id ≤ `lastMutationId`, re-runs the others in id order. A
+   * mutation the re-run refuses stays pending (the server decides); one the server rejected is
+   * skipped. Must run inside a transaction over server, view, outbox and meta.
+   */
+  async #rebase(
+    outbox: OutboxRecord[],
+    protectedKeys: Set<string>,
+    lastMutationId: number,
+  ): Promise<{ dropped: number; rerun: number; reset: number }> {
+    const { db } = this;
+    let reset = 0;
+    if ((await db.meta.get(FULL_REBASE_KEY))?.value === true) {
+      // Set by the v1 → v2 upgrade (v1 did not record touched rows): rebuild the whole view.
+      await db.view.clear();
+      const all = await db.server.toArray();
+      await db.view.bulkPut(all.map((r) => toViewRecord(r.e, r.id, r.d)));
+      reset = all.length;
+      await db.meta.delete(FULL_REBASE_KEY);
+    } else {
+      for (const key of protectedKeys) {
+        const [e, id] = parseKeyString(key);
+        const srv = await db.server.get([e, id]);
+        if (srv) await db.view.put(toViewRecord(e, id, srv.d));
+        else await db.view.delete([e, id]);
+        reset += 1;
+      }
+    }
+    const handled = outbox.filter((m) => m.id <= lastMutationId).map((m) => m.id);
+    await db.outbox.bulkDelete(handled);
+    let rerun = 0;
+    for (const m of outbox) {
+      if (m.id <= lastMutationId) continue;
+      const updated: OutboxRecord = { ...m, touched: [] };
+      delete updated.localError;
+      if (!m.serverRejected) {
+        const tx = new OverlayTx(db.view);
+        try {
+          await this.#applyMutation(
+            { tx, storeId: this.storeId, actor: m.actor, now: m.clientTime },
+            m.name,
+            structuredClone(m.args),
+          );
+          updated.touched = tx.touched();
+          await tx.flush();
+          rerun += 1;
+        } catch (e) {
+          // Refused on top of the new server state: keep it; the server's answer wins.
+          updated.localError = isDomainError(e)
+            ? { code: e.code, message: e.message }
+            : { code: 'LOCAL_APPLY_FAILED', message: e instanceof Error ? e.message : String(e) };
+        }
+      }
+      await db.outbox.put(updated);
+    }
+    return { dropped: handled.length, rerun, reset };
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Attention list
+
+  async attention(): Promise<AttentionRecord[]> {
+    const all = await this.db.attention.orderBy('mutationId').toArray();
+    return all.filter((a) => a.acknowledgedAt === null);
+  }
+
+  async attentionCount(): Promise<number> {
+    return (await this.attention()).length;
+  }
+
+  /** A person has seen the rejection: it leaves the list (and is not brought back by pulls). */
+  async acknowledge(mutationId: number, at: string): Promise<void> {
+    await this.db.attention.update(mutationId, { acknowledgedAt: at });
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Retention and clearing
+
+  /**
+   * Removes from the device closed/voided tickets (with their lines, payments and refunds) and
+   * appointments that ended before now − `windowDays`, but only rows that are synced (present
+   * in the server table, not written by a pending mutation) and that no pending mutation refers
+   * to (by id anywhere in its args). Older history is read from the server on demand
+   * (`transport.fetchHistoryPage`).
+   */
+  async runRetention(nowMs: number, windowDays = 90): Promise<RetentionResult> {
+    const { db } = this;
+    const cutoff = new Date(nowMs - windowDays * DAY_MS).toISOString();
+    return db.transaction('rw', [db.server, db.view, db.outbox], async () => {
+      const outbox = await db.outbox.toArray();
+      const touched = touchedKeys(outbox);
+      const referenced = new Set<string>();
+      for (const m of outbox) collectStrings(m.args, referenced);
+      const result: RetentionResult = {
+        tickets: 0,
+        ticketLines: 0,
+        payments: 0,
+        refunds: 0,
+        appointments: 0,
+      };
+      const removable = async (e: string, id: string): Promise<boolean> =>
+        !touched.has(keyString(e, id)) &&
+        !referenced.has(id) &&
+        (await db.server.get([e, id])) !== undefined;
+
+      for (const status of ['closed', 'voided']) {
+        const tickets = await queryView(db.view, 'ticket', { where: { status } });
+        for (const t of tickets) {
+          const endedAt = t.d['closedAt'] ?? t.d['voidedAt'] ?? t.d['openedAt'];
+          if (typeof endedAt !== 'string' || endedAt >= cutoff) continue;
+          if (!(await removable('ticket', t.id))) continue;
+          const children: RowKey[] = [];
+          for (const child of ['ticketLine', 'payment', 'refund'] as const) {
+            for (const r of await queryView(db.view, child, { where: { ticketId: t.id } })) {
+              children.push([child, r.id]);
+            }
+          }
+          let ok = true;
+          for (const [e, id] of children) {
+            if (touched.has(keyString(e, id)) || referenced.has(id)) ok = false;
+          }
+          if (!ok) continue;
+          const keys: RowKey[] = [['ticket', t.id], ...children];
+          await db.server.bulkDelete(keys);
+          await db.view.bulkDelete(keys);
+          result.tickets += 1;
+          for (const [e] of children) {
+            if (e === 'ticketLine') result.ticketLines += 1;
+            else if (e === 'payment') result.payments += 1;
+            else result.refunds += 1;
+          }
+        }
+      }
+      const appointments = await queryView(db.view, 'appointment', {
+        range: { field: 'start', lt: cutoff },
+      });
+      for (const a of appointments) {
+        const end = a.d['end'];
+        if (typeof end === 'string' && end >= cutoff) continue;
+        if (!(await removable('appointment', a.id))) continue;
+        await db.server.delete(['appointment', a.id]);
+        await db.view.delete(['appointment', a.id]);
+        result.appointments += 1;
+      }
+      return result;
+    });
+  }
+
+  /**
+   * Deletes the whole local database. Refuses with `UNSYNCED_CHANGES` while the server has not
+   * acknowledged every mutation, unless `force` (the person accepted losing them).
+   */
+  async clear(opts: { force?: boolean } = {}): Promise<void> {
+    const count = opts.force ? 0 : await this.unsyncedCount();
+    if (count > 0) {
+      throw new SyncError(
+        'UNSYNCED_CHANGES',
+        `${count} change(s) made on this device have not reached the server yet. Connect to the internet and wait for sync, or confirm that they may be lost.`,
+        { count },
+      );
+    }
+    await this.db.delete();
+  }
+}
+
+function touchedKeys(outbox: OutboxRecord[]): Set<string> {
+  const keys = new Set<string>();
+  for (const m of outbox) for (const [e, id] of m.touched) keys.add(keyString(e, id));
+  return keys;
+}
+
+function collectStrings(value: unknown, into: Set<string>): void {
+  if (typeof value === 'string') into.add(value);
+  else if (Array.isArray(value)) for (const v of value) collectStrings(v, into);
+  else if (value !== null && typeof value === 'object') {
+    for (const v of Object.values(value)) collectStrings(v, into);
+  }
+}

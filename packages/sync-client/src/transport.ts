@@ -1,0 +1,41 @@
+import type { Mutation, PullResponse, PushResponse } from '@mango/protocol';
+
+/** One page of ticket history older than what the device keeps (see README "Retention"). */
+export interface HistoryPage {
+  items: Record<string, unknown>[];
+  /** Pass as `before` to get the next older page; null when there is no more. */
+  nextCursor: string | null;
+}
+
+export interface PokeHandlers {
+  /** `event: version` from the server: the store version advanced to `version`. */
+  onVersion(version: number): void;
+  /** The stream is (re)connected: pokes may have been missed meanwhile, so pull. */
+  onOpen?(): void;
+  onError?(error: unknown): void;
+}
+
+export interface PokeSubscription {
+  close(): void;
+}
+
+/**
+ * How the engine talks to the server. Methods throw `TransportError` (retryable or permanent);
+ * retries, backoff and the circuit breaker are the engine's, so a transport makes ONE attempt
+ * (plus one immediate retry after a token refresh on 401).
+ */
+export interface SyncTransport {
+  push(mutations: Mutation[], signal?: AbortSignal): Promise<PushResponse>;
+  pull(params: { cursor: number; limit?: number }, signal?: AbortSignal): Promise<PullResponse>;
+  /** Poke stream; reconnects by itself until closed. */
+  subscribe(handlers: PokeHandlers): PokeSubscription;
+  /**
+   * Tells the server a person has seen these rejections, so pulls stop listing them (server
+   * extension `POST …/sync/rejections/ack`). Optional: without it the device hides them locally.
+   */
+  acknowledgeRejections?(ids: number[], signal?: AbortSignal): Promise<void>;
+  fetchHistoryPage(
+    params: { before: string | null; limit?: number },
+    signal?: AbortSignal,
+  ): Promise<HistoryPage>;
+}

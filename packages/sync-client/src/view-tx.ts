@@ -1,0 +1,146 @@
+import { Dexie, type Table } from 'dexie';
+import type { EntityName, EntityRows } from '@mango/domain/entities';
+import type { ListQuery, MutatorTx } from '@mango/domain/tx';
+import {
+  encodeIndexValue,
+  indexedFields,
+  keyString,
+  toViewRecord,
+  type RowData,
+  type RowKey,
+  type ViewRecord,
+} from './local-db';
+
+/** `ListQuery` without the entity typing, as the storage sees it. */
+export interface QuerySpec {
+  where?: Record<string, unknown>;
+  range?: { field: string; gte?: string | number; lt?: string | number };
+}
+
+/** The exact semantics of a query on one row (the index only narrows the candidates). */
+export function matchesQuery(data: RowData, q: QuerySpec): boolean {
+  if (q.where) {
+    for (const [field, expected] of Object.entries(q.where)) {
+      const actual = data[field];
+      if (expected === null) {
+        if (actual !== null && actual !== undefined) return false;
+      } else if (expected !== undefined && actual !== expected) return false;
+    }
+  }
+  if (q.range) {
+    const v = data[q.range.field];
+    if (typeof v !== 'string' && typeof v !== 'number') return false;
+    const { gte, lt } = q.range;
+    if (gte !== undefined && (typeof gte !== typeof v || v < gte)) return false;
+    if (lt !== undefined && (typeof lt !== typeof v || v >= lt)) return false;
+  }
+  return true;
+}
+
+function byId(a: { id: string }, b: { id: string }): number {
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/**
+ * Rows of one entity in the view matching the query, ordered by id. Uses the `ix` multiEntry
+ * index for the range field or the first indexed equality, else the entity's primary-key range.
+ */
+export async function queryView(
+  table: Table<ViewRecord, RowKey>,
+  entity: string,
+  q: QuerySpec = {},
+): Promise<ViewRecord[]> {
+  const fields = indexedFields(entity);
+  let candidates: ViewRecord[];
+  const range = q.range;
+  const eqField = Object.entries(q.where ?? {}).find(
+    ([f, v]) => fields.includes(f) && v !== undefined && encodeIndexValue(v) !== undefined,
+  );
+  if (range && fields.includes(range.field)) {
+    const lower = [entity, range.field, range.gte ?? -Infinity];
+    const upper = [entity, range.field, range.lt ?? []];
+    candidates = await table.where('ix').between(lower, upper, true, false).toArray();
+  } else if (eqField) {
+    const [field, value] = eqField;
+    candidates = await table
+      .where('ix')
+      .equals([entity, field, encodeIndexValue(value) as string | number | never[]])
+      .toArray();
+  } else {
+    candidates = await table
+      .where('[e+id]')
+      .between([entity, Dexie.minKey], [entity, Dexie.maxKey], true, true)
+      .toArray();
+  }
+  return candidates.filter((r) => r.e === entity && matchesQuery(r.d, q)).sort(byId);
+}
+
+interface Write {
+  e: string;
+  id: string;
+  d: RowData | null;
+}
+
+/**
+ * A MutatorTx over the view table with a write overlay: a mutator's writes are buffered and reach
+ * the table only on `flush()`, so a mutator that throws half-way leaves nothing behind (the
+ * rebase relies on this to skip one refused mutation without rolling back the others). Reads see
+ * the overlay first. Must be used inside a Dexie transaction that includes the view table.
+ */
+export class OverlayTx implements MutatorTx {
+  readonly #view: Table<ViewRecord, RowKey>;
+  readonly #writes = new Map<string, Write>();
+
+  constructor(view: Table<ViewRecord, RowKey>) {
+    this.#view = view;
+  }
+
+  async get<E extends EntityName>(entity: E, id: string): Promise<EntityRows[E] | undefined> {
+    const w = this.#writes.get(keyString(entity, id));
+    if (w) return w.d === null ? undefined : (structuredClone(w.d) as unknown as EntityRows[E]);
+    const rec = await this.#view.get([entity, id]);
+    return rec ? (rec.d as unknown as EntityRows[E]) : undefined;
+  }
+
+  async list<E extends EntityName>(entity: E, query?: ListQuery<E>): Promise<EntityRows[E][]> {
+    const q = (query ?? {}) as QuerySpec;
+    const stored = await queryView(this.#view, entity, q);
+    const out = new Map<string, RowData>();
+    for (const r of stored) if (!this.#writes.has(keyString(entity, r.id))) out.set(r.id, r.d);
+    for (const w of this.#writes.values()) {
+      if (w.e === entity && w.d !== null && matchesQuery(w.d, q))
+        out.set(w.id, structuredClone(w.d));
+    }
+    return [...out.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, d]) => d as unknown as EntityRows[E]);
+  }
+
+  async put<E extends EntityName>(entity: E, row: EntityRows[E]): Promise<void> {
+    const data = structuredClone(row) as unknown as RowData;
+    const id = data['id'];
+    if (typeof id !== 'string' || id === '') throw new Error(`put(${entity}) without a string id`);
+    this.#writes.set(keyString(entity, id), { e: entity, id, d: data });
+  }
+
+  async delete(entity: EntityName, id: string): Promise<void> {
+    this.#writes.set(keyString(entity, id), { e: entity, id, d: null });
+  }
+
+  /** The rows written so far. */
+  touched(): RowKey[] {
+    return [...this.#writes.values()].map((w) => [w.e, w.id]);
+  }
+
+  async flush(): Promise<void> {
+    const puts: ViewRecord[] = [];
+    const dels: RowKey[] = [];
+    for (const w of this.#writes.values()) {
+      if (w.d === null) dels.push([w.e, w.id]);
+      else puts.push(toViewRecord(w.e, w.id, w.d));
+    }
+    if (puts.length > 0) await this.#view.bulkPut(puts);
+    if (dels.length > 0) await this.#view.bulkDelete(dels);
+    this.#writes.clear();
+  }
+}
