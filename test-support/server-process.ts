@@ -14,8 +14,11 @@ export interface ServerProcess {
   stop(): Promise<void>;
   /** `kill -9`: for crash tests. */
   kill(): Promise<void>;
-  /** Lines the server printed, for debugging a failed test. */
+  /** Lines the server printed (the last 200 kB), for debugging a failed test. */
   output(): string;
+  pid: number;
+  /** True while the child process runs. */
+  alive(): boolean;
 }
 
 export async function freePort(): Promise<number> {
@@ -62,8 +65,11 @@ export async function startServer(
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const keep = (d: Buffer) => {
+    out = (out + d.toString()).slice(-200_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
@@ -89,9 +95,14 @@ export async function startServer(
     port,
     dataDir,
     output: () => out,
+    pid: child.pid ?? -1,
+    alive: () => child.exitCode === null && child.signalCode === null,
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
+      // A graceful stop that hangs (a stuck stream) must not hang the caller.
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
       await exited;
+      clearTimeout(timer);
       cleanup();
     },
     async kill() {
