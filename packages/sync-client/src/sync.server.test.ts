@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ServerProcess, startServer } from '../../../test-support/server-process';
-import { createSyncEngine, type SyncEngine } from './engine';
+import { createSyncEngine, type SyncEngine, type SyncEngineOptions } from './engine';
 import { createHttpTransport, type GetAccessToken } from './http-transport';
 import type { FetchLike } from './env';
 import { freshIdb, waitFor } from './test-support/fake-server';
@@ -77,6 +77,7 @@ function makeEngine(
   s: Session,
   deviceId: string,
   fetchImpl: FetchLike,
+  overrides: Partial<SyncEngineOptions> = {},
 ): SyncEngine {
   const getAccessToken: GetAccessToken = async ({ forceRefresh }) => {
     if (forceRefresh) {
@@ -111,6 +112,7 @@ function makeEngine(
     backoff: { baseMs: 200, maxMs: 1500 },
     breaker: { failureThreshold: 50, coolDownMs: 1000 },
     ...freshIdb(),
+    ...overrides,
   });
 }
 
@@ -299,6 +301,85 @@ describe('sync against the real server', () => {
       expect(tickets[0]).toMatchObject({ status: 'closed', paidCents: total });
       expect(state.of('payment')).toHaveLength(2);
       expect((await engine.store.readMeta()).ackedMutationId).toBe(lastId);
+    } finally {
+      await engine.stop();
+    }
+  });
+  it('two tabs (two engines on one IndexedDB) never push the same mutation at once; each is applied once', async () => {
+    const s = await signup(server.url);
+    const deviceId = await registerDevice(server.url, s, 'Front desk');
+    const inFlight = new Set<number>();
+    let overlaps = 0;
+    const pushedIds: number[] = [];
+    // Both tabs' requests go through here, so a mutation in two concurrent pushes is seen.
+    const fetchImpl: FetchLike = async (input, init) => {
+      if (!input.includes('/sync/push')) return fetch(input, init);
+      const ids = (JSON.parse(String(init?.body)) as { mutations: { id: number }[] }).mutations.map(
+        (m) => m.id,
+      );
+      for (const id of ids) if (inFlight.has(id)) overlaps++;
+      ids.forEach((id) => inFlight.add(id));
+      pushedIds.push(...ids);
+      try {
+        return await fetch(input, init);
+      } finally {
+        ids.forEach((id) => inFlight.delete(id));
+      }
+    };
+    const idb = freshIdb();
+    const tabs = [0, 1].map(() => makeEngine(server.url, s, deviceId, fetchImpl, idb));
+    try {
+      await Promise.all(tabs.map((t) => t.start()));
+      await waitFor(() => tabs.filter((t) => t.status().role === 'leader').length === 1, 10_000);
+      const clients = Array.from({ length: 40 }, () => crypto.randomUUID());
+      await Promise.all(
+        clients.map((id, i) =>
+          tabs[i % 2]!.mutate('client.upsert', { id, firstName: `Client ${i}`, lastName: 'Tab' }),
+        ),
+      );
+      tabs.forEach((t) => t.nudge('focus'));
+      await waitFor(async () => (await tabs[0]!.store.outboxCount()) === 0, 30_000);
+
+      expect(overlaps).toBe(0);
+      const state = await serverState(server.url, s);
+      expect(
+        state
+          .of('client')
+          .map((c) => c['id'])
+          .sort(),
+      ).toEqual([...clients].sort());
+      // every mutation id reached the server; a resend after a lost answer would be a duplicate
+      expect(new Set(pushedIds).size).toBe(clients.length);
+    } finally {
+      await Promise.all(tabs.map((t) => t.stop()));
+    }
+  });
+
+  it('the circuit opens while the server is down and closes once it is back, then the outbox drains', async () => {
+    const s = await signup(server.url);
+    const deviceId = await registerDevice(server.url, s, 'Front desk');
+    const engine = makeEngine(server.url, s, deviceId, (input, init) => fetch(input, init), {
+      breaker: { failureThreshold: 3, coolDownMs: 500 },
+      backoff: { baseMs: 20, maxMs: 100 },
+    });
+    try {
+      await engine.start();
+      await engine.essentialsReady;
+      await server.stop();
+      const id = crypto.randomUUID();
+      await engine.mutate('client.upsert', { id, firstName: 'Kim', lastName: 'Le' });
+      for (let i = 0; i < 3; i++) await engine.syncNow();
+      expect(engine.status().breaker).toBe('open');
+      expect(await engine.syncNow()).toMatchObject({ ok: false, error: { code: 'CIRCUIT_OPEN' } });
+
+      server = await startServer(serverEnv, { port: server.port, dataDir });
+      await waitFor(
+        async () =>
+          engine.status().breaker === 'closed' && (await engine.store.outboxCount()) === 0,
+        30_000,
+      );
+      const state = await serverState(server.url, s);
+      expect(state.of('client').map((c) => c['id'])).toEqual([id]);
     } finally {
       await engine.stop();
     }
