@@ -310,17 +310,29 @@ export class LocalStore implements LocalReader {
         const generation = await this.#meta('generation');
         const outbox = await db.outbox.orderBy('id').toArray();
         const protectedKeys = touchedKeys(outbox);
-        for (const c of page.changes) {
-          const key = keyString(c.entity, c.id);
+        // Bulk writes: a hydration page has thousands of rows, and one awaited write per row
+        // made a 50,000-client store take a minute to land. The last change of a row wins.
+        const latest = new Map<string, (typeof page.changes)[number]>();
+        for (const c of page.changes) latest.set(keyString(c.entity, c.id), c);
+        const serverPuts = [];
+        const viewPuts = [];
+        const serverDeletes: [string, string][] = [];
+        const viewDeletes: [string, string][] = [];
+        for (const [key, c] of latest) {
+          const free = !protectedKeys.has(key);
           if (c.deleted || c.data === null) {
-            await db.server.delete([c.entity, c.id]);
-            if (!protectedKeys.has(key)) await db.view.delete([c.entity, c.id]);
+            serverDeletes.push([c.entity, c.id]);
+            if (free) viewDeletes.push([c.entity, c.id]);
           } else {
             const data = { ...c.data, id: c.id };
-            await db.server.put({ e: c.entity, id: c.id, v: c.version, g: generation, d: data });
-            if (!protectedKeys.has(key)) await db.view.put(toViewRecord(c.entity, c.id, data));
+            serverPuts.push({ e: c.entity, id: c.id, v: c.version, g: generation, d: data });
+            if (free) viewPuts.push(toViewRecord(c.entity, c.id, data));
           }
         }
+        await db.server.bulkDelete(serverDeletes);
+        await db.view.bulkDelete(viewDeletes);
+        await db.server.bulkPut(serverPuts);
+        await db.view.bulkPut(viewPuts);
         for (const r of page.rejections) await this.#markRejected(r.id, r.code, r.message, at);
         await this.#setMeta('cursor', page.cursor);
         const result: PageResult = { changes: page.changes.length };
