@@ -20,6 +20,8 @@ export default defineConfig({
           name: 'server',
           root: 'apps/server',
           include: ['src/**/*.test.ts'],
+          // The scale-out suite needs real services and runs by itself: `npm run test:scale`.
+          exclude: ['**/node_modules/**', 'src/**/*.scale.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },

@@ -32,7 +32,10 @@ function precachePlugin(): Plugin {
         fileName: 'sw.js',
         source: template
           .replace("'__RELEASE__'", JSON.stringify(RELEASE))
-          .replace('__PRECACHE__', JSON.stringify([...new Set(precache)], null, 2)),
+          .replace(
+            'const PRECACHE = __PRECACHE__;',
+            `const PRECACHE = ${JSON.stringify([...new Set(precache)], null, 2)};`,
+          ),
       });
     },
   };

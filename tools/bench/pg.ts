@@ -167,3 +167,77 @@ export async function insertIdleTenants(
   );
   return { inserted, seconds: Math.round((performance.now() - started) / 100) / 10 };
 }
+
+/** Cumulative statement-level counters of one database (pg_stat_database, pg_stat_user_tables). */
+export interface DbActivity {
+  commits: number;
+  indexScans: number;
+  seqScans: number;
+  rowsInserted: number;
+  rowsUpdated: number;
+  /** Index scans of the `stores` table alone (foreign-key checks, RLS sub-queries, locks). */
+  storesIndexScans: number;
+  /** Index scans over the partitions of `appointments`, and how many partitions there are. */
+  appointmentIndexScans: number;
+  appointmentPartitions: number;
+}
+
+/**
+ * Reads the counters. PostgreSQL 15 backends publish theirs when idle, at most every 10 s, so
+ * call this after the server's connections have been idle for longer than that.
+ */
+export async function dbActivity(t: PgTarget, db: string): Promise<DbActivity> {
+  const row = await psql(
+    t,
+    db,
+    `select (select xact_commit from pg_stat_database where datname = current_database()),
+            coalesce(sum(idx_scan), 0), coalesce(sum(seq_scan), 0),
+            coalesce(sum(n_tup_ins), 0), coalesce(sum(n_tup_upd), 0),
+            coalesce(sum(idx_scan) filter (where relname = 'stores'), 0),
+            coalesce(sum(idx_scan) filter (where relname like 'appointments\\_%'), 0),
+            count(*) filter (where relname like 'appointments\\_%')
+       from pg_stat_user_tables`,
+  );
+  const [
+    commits,
+    indexScans,
+    seqScans,
+    rowsInserted,
+    rowsUpdated,
+    storesIndexScans,
+    appointmentIndexScans,
+    appointmentPartitions,
+  ] = row.split('|').map(Number);
+  return {
+    commits: commits ?? 0,
+    indexScans: indexScans ?? 0,
+    seqScans: seqScans ?? 0,
+    rowsInserted: rowsInserted ?? 0,
+    rowsUpdated: rowsUpdated ?? 0,
+    storesIndexScans: storesIndexScans ?? 0,
+    appointmentIndexScans: appointmentIndexScans ?? 0,
+    appointmentPartitions: appointmentPartitions ?? 0,
+  };
+}
+
+/** Per-mutation difference of two readings, rounded to 0.1. */
+export function activityPerMutation(
+  before: DbActivity,
+  after: DbActivity,
+  mutations: number,
+): Record<Exclude<keyof DbActivity, 'appointmentPartitions'>, number> & {
+  appointmentPartitions: number;
+} {
+  const per = (k: keyof DbActivity) =>
+    Math.round(((after[k] - before[k]) / Math.max(1, mutations)) * 10) / 10;
+  return {
+    commits: per('commits'),
+    indexScans: per('indexScans'),
+    seqScans: per('seqScans'),
+    rowsInserted: per('rowsInserted'),
+    rowsUpdated: per('rowsUpdated'),
+    storesIndexScans: per('storesIndexScans'),
+    appointmentIndexScans: per('appointmentIndexScans'),
+    appointmentPartitions: after.appointmentPartitions,
+  };
+}

@@ -152,3 +152,57 @@ export function cpuSampler(serverPid: number | null): () => CpuShare {
     };
   };
 }
+
+/** The 1-, 5- and 15-minute load averages of the machine (/proc/loadavg). */
+export function loadAverage(): [number, number, number] | null {
+  try {
+    const [one, five, fifteen] = readFileSync('/proc/loadavg', 'utf8').split(' ').map(Number);
+    return [one ?? Number.NaN, five ?? Number.NaN, fifteen ?? Number.NaN];
+  } catch {
+    return null;
+  }
+}
+
+export interface LoadSummary {
+  /** 1-minute load average at the start and the end, and its min / mean / max over the samples. */
+  start: number | null;
+  end: number | null;
+  min: number | null;
+  mean: number | null;
+  max: number | null;
+  samples: number;
+}
+
+/**
+ * Samples the 1-minute load average every `everyMs` until stopped. Other work on the machine
+ * (other test runs) competes with the bench for its cores; this says how much.
+ */
+export function loadSampler(everyMs = 5000): { snapshot(): LoadSummary; stop(): LoadSummary } {
+  const seen: number[] = [];
+  const tick = () => {
+    const l = loadAverage();
+    if (l) seen.push(l[0]);
+  };
+  tick();
+  const timer = setInterval(tick, everyMs);
+  timer.unref();
+  const snapshot = (): LoadSummary => {
+    tick();
+    const r2 = (n: number) => Math.round(n * 100) / 100;
+    return {
+      start: seen[0] ?? null,
+      end: seen.at(-1) ?? null,
+      min: seen.length ? Math.min(...seen) : null,
+      mean: seen.length ? r2(seen.reduce((a, b) => a + b, 0) / seen.length) : null,
+      max: seen.length ? Math.max(...seen) : null,
+      samples: seen.length,
+    };
+  };
+  return {
+    snapshot,
+    stop() {
+      clearInterval(timer);
+      return snapshot();
+    },
+  };
+}

@@ -4,16 +4,35 @@ import type { EventBus } from './bus/event-bus';
 import type { Clock } from './clock';
 import type { Config } from './config';
 import type { Db } from './db/db';
-import { registerErrorHandler } from './http/error-handler';
+import { frameworkErrorHandler, registerErrorHandler } from './http/error-handler';
+import type { DestinationStream } from 'pino';
+import { Registry } from 'prom-client';
+import { createErrorTracker, type ErrorTracker } from './observability/error-tracker';
+import { loggerOptions, registerLogContext } from './observability/logging';
+import { createMetrics, type Metrics } from './observability/metrics';
+import { registerRequestMetrics } from './observability/request-metrics';
+import { registerScaleMetrics } from './observability/scale-metrics';
+import { parseSentryDsn, type HttpPost } from './observability/sentry';
+import { registerMetricsRoute } from './routes/metrics';
+import { registerDocsRoutes } from './routes/docs';
+import { buildOpenApiDocument } from './observability/openapi';
 import { registerSecurityHeaders } from './http/security-headers';
 import { MAX_PUSH_BYTES } from '@mango/protocol';
 import type { TokenSigner } from './auth/tokens';
 import type { RateLimiter } from './rate-limit/rate-limiter';
+import { registerApiRateLimits } from './rate-limit/api-rate-limits';
+import { createPlanLookup } from './quotas/plan-lookup';
+import type { ScaleStats } from './scale/scale-stats';
 import { DEFAULT_LOGIN_LIMITS, type LoginLimits, registerAuthRoutes } from './routes/auth';
 import { registerDeviceRoutes } from './routes/devices';
 import { type ReadinessProbe, registerHealthRoutes } from './routes/health';
 import { registerClientErrorRoutes } from './routes/client-errors';
 import { registerHistoryRoutes } from './routes/history';
+import { registerUsageRoutes } from './routes/usage';
+import { registerCatalogRoutes } from './routes/catalog';
+import { createPassThroughCache, type Cache } from './cache/cache';
+import { createMemoryCache } from './cache/memory-cache';
+import { primaryOnlyReads, type ReadRouter } from './db/replica';
 import { registerStaffPinRoutes } from './routes/staff-pins';
 import { registerSyncRoutes } from './routes/sync';
 import { registerUserRoutes } from './routes/users';
@@ -28,6 +47,9 @@ export interface RouteEntry {
 declare module 'fastify' {
   interface FastifyInstance {
     routeTable: RouteEntry[];
+    errorTracker: ErrorTracker;
+    /** Scale-out figures for metrics (rate limits, cache): plain numbers, read on scrape. */
+    scaleStats: () => ScaleStats;
   }
 }
 
@@ -41,30 +63,42 @@ export interface AppDeps {
   limiter: RateLimiter;
   loginLimits?: LoginLimits;
   probes?: ReadinessProbe[];
+  /** Cache of read-mostly store data. Default: in this process (main.ts passes Redis's). */
+  cache?: Cache;
+  /** Where lag-tolerant reads go (a replica). Default: the primary. */
+  reads?: ReadRouter;
+  /** Default: a fresh registry without process metrics (main.ts passes the scraped one). */
+  metrics?: Metrics;
+  /** Where log lines go. Default: stdout. */
+  logDestination?: DestinationStream;
+  /** How error reports reach Sentry (when SENTRY_DSN is set). Default: global fetch. */
+  httpPost?: HttpPost;
 }
 
 /** Builds the HTTP app without listening (tests call `app.inject`). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: {
-      level: deps.config.logLevel,
-      redact: [
-        'req.headers.authorization',
-        'req.headers.cookie',
-        '*.password',
-        '*.pin',
-        '*.refreshToken',
-      ],
-    },
+    logger: loggerOptions(deps.config.logLevel, deps.logDestination),
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[\w-]{8,64}$/.test(given) ? given : randomUUID();
     },
     bodyLimit: MAX_PUSH_BYTES,
-    // Slow clients must not hold sockets forever.
+    // Slow clients must not hold sockets forever: idle sockets, trickled headers (slowloris) and
+    // trickled bodies are each cut off; Node checks the last two every connectionsCheckingInterval.
     connectionTimeout: 30_000,
-    requestTimeout: 30_000,
+    requestTimeout: Math.max(deps.config.httpRequestTimeoutMs, deps.config.httpHeadersTimeoutMs),
+    http: {
+      headersTimeout: deps.config.httpHeadersTimeoutMs,
+      requestTimeout: Math.max(deps.config.httpRequestTimeoutMs, deps.config.httpHeadersTimeoutMs),
+      connectionsCheckingInterval: Math.min(
+        30_000,
+        Math.max(100, Math.floor(deps.config.httpHeadersTimeoutMs / 4)),
+      ),
+    },
     return503OnClosing: true,
+    trustProxy: deps.config.trustProxy,
+    frameworkErrors: frameworkErrorHandler,
   });
   // The route table, for the tests that walk every route (tenant boundary, fuzzing).
   const routeTable: RouteEntry[] = [];
@@ -74,11 +108,61 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       if (method !== 'HEAD') routeTable.push({ method, url: route.url });
   });
   app.decorate('routeTable', routeTable);
-  registerErrorHandler(app);
+  const metrics = deps.metrics ?? createMetrics({ registry: new Registry() });
+  const sentryTarget = deps.config.sentryDsn ? parseSentryDsn(deps.config.sentryDsn) : null;
+  if (deps.config.sentryDsn && !sentryTarget)
+    app.log.warn(
+      'SENTRY_DSN is not a Sentry DSN (https://<key>@<host>/<project>): not forwarding errors.',
+    );
+  const errorTracker = createErrorTracker({
+    db: deps.db,
+    release: deps.config.release,
+    log: app.log,
+    now: () => deps.clock.now(),
+    sentry: sentryTarget ? { target: sentryTarget, post: deps.httpPost ?? fetch } : undefined,
+    counted: (source) => metrics.observeErrorReport(source),
+  });
+  app.decorate('errorTracker', errorTracker);
+  // Reports still being stored when the server stops must land before the pool closes.
+  app.addHook('onClose', () => errorTracker.flush());
+  registerLogContext(app);
+  registerRequestMetrics(app, metrics);
+  registerErrorHandler(app, errorTracker);
   registerSecurityHeaders(app);
   registerHealthRoutes(app, deps.db, deps.probes ?? []);
+  registerMetricsRoute(app, { metrics, token: deps.config.metricsToken });
+  registerDocsRoutes(app, buildOpenApiDocument());
+  metrics.gaugeFrom(
+    'mango_db_pool_connections',
+    'Application pool connections: in_use, idle, and waiting (requests queued for one).',
+    () => {
+      const pool = deps.db.poolStats();
+      return { in_use: pool.total - pool.idle, idle: pool.idle, waiting: pool.waiting };
+    },
+  );
+  metrics.gaugeFrom(
+    'mango_db_pool_max_connections',
+    'The most connections the application pool opens (DB_POOL_MAX; 1 on embedded PGlite).',
+    () => (deps.db.engine === 'postgres' ? deps.config.dbPoolMax : 1),
+  );
 
   const { config, db, bus, clock, signer, limiter } = deps;
+  // Before the routes: it attaches itself to each route as the route is added.
+  const apiRateLimits = config.apiRateLimits
+    ? registerApiRateLimits(app, {
+        limiter,
+        planOf: createPlanLookup(db),
+        ipPerMinute: config.rateLimitIpPerMin,
+      })
+    : null;
+  const reads = deps.reads ?? primaryOnlyReads(db);
+  const cache = config.readCache ? (deps.cache ?? createMemoryCache()) : createPassThroughCache();
+  app.decorate('scaleStats', () => ({
+    rateLimits: apiRateLimits?.stats() ?? null,
+    cache: cache.stats(),
+    reads: reads.stats(),
+  }));
+  registerScaleMetrics(metrics, () => app.scaleStats());
   registerAuthRoutes(app, {
     db,
     signer,
@@ -90,10 +174,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   registerDeviceRoutes(app, { db, signer, clock });
   registerStaffPinRoutes(app, { db, signer, clock });
-  registerHistoryRoutes(app, { db, signer, clock });
+  registerHistoryRoutes(app, { reads, signer, clock, cache });
+  registerCatalogRoutes(app, { db, signer, clock, cache });
+  registerUsageRoutes(app, { db, signer, clock });
   registerUserRoutes(app, { db, signer, clock });
-  registerClientErrorRoutes(app, { db, signer, clock, limiter });
+  registerClientErrorRoutes(app, { db, signer, clock, limiter, errorTracker });
   const streams = new EventStreams();
+  metrics.gaugeFrom('mango_sse_connections', 'Open event streams on this instance.', () =>
+    streams.count(),
+  );
   // Event streams never end by themselves: end them first so close() can finish in-flight pushes.
   app.addHook('preClose', async () => streams.closeAll());
   registerSyncRoutes(app, {
@@ -103,6 +192,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     clock,
     streams,
     sseHeartbeatMs: config.sseHeartbeatMs,
+    enforceQuotas: config.planQuotas,
+    cache,
+    reads,
+    sseMaxStreamsPerStore: config.sseMaxStreamsPerStore,
+    metrics,
   });
   const served = await registerWebApp(app, deps.config.webDistDir);
   if (!served) app.log.warn(`No web build at ${deps.config.webDistDir}: serving the API only.`);

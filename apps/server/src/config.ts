@@ -63,6 +63,52 @@ export const CONFIG_OPTIONS = {
     description:
       'PostgreSQL URL of the tables\u2019 owner, for migrations and maintenance jobs. Defaults to DATABASE_URL.',
   }),
+  databaseReplicaUrl: option({
+    env: 'DATABASE_REPLICA_URL',
+    schema: postgresUrl.optional(),
+    description:
+      'PostgreSQL URL (application role) of a streaming replica for lag-tolerant reads (history). Unset: all reads on the primary.',
+  }),
+  replicaMaxLagMs: option({
+    env: 'REPLICA_MAX_LAG_MS',
+    schema: int(0, 3_600_000),
+    default: '5000',
+    description: 'A replica further behind than this is skipped: its reads go to the primary.',
+  }),
+  replicaWaitMs: option({
+    env: 'REPLICA_WAIT_MS',
+    schema: int(0, 10_000),
+    default: '200',
+    description:
+      'After a write to a store, how long a read waits for the replica to replay it before reading the primary instead.',
+  }),
+  shardDirectoryUrl: option({
+    env: 'SHARD_DIRECTORY_URL',
+    schema: postgresUrl.optional(),
+    description:
+      'PostgreSQL URL of the shard directory (organization \u2192 shard). Set: each request goes to its organization\u2019s shard, DATABASE_URL is unused. Unset: one database.',
+  }),
+  region: option({
+    env: 'REGION',
+    schema: z.string().regex(/^[a-z0-9-]{1,32}$/, 'lowercase letters, digits and dashes'),
+    default: 'default',
+    description:
+      'Region this instance runs in: with SHARD_DIRECTORY_URL, organizations signing up here are placed on a shard of this region.',
+  }),
+  shardRouteCacheMs: option({
+    env: 'SHARD_ROUTE_CACHE_MS',
+    schema: int(0, 60_000),
+    default: '1000',
+    description:
+      'How long an instance trusts a directory route; a shard move waits this long after pausing writes. Same value on every instance and the admin CLI.',
+  }),
+  shardPauseWaitMs: option({
+    env: 'SHARD_PAUSE_WAIT_MS',
+    schema: int(0, 120_000),
+    default: '10000',
+    description:
+      'How long a request of an organization being moved waits for the move before answering 503 (devices retry).',
+  }),
   dataDir: option({
     env: 'DATA_DIR',
     schema: z.string().min(1),
@@ -141,6 +187,27 @@ export const CONFIG_OPTIONS = {
     default: '15000',
     description: 'Heartbeat interval on event streams, so proxies keep them open.',
   }),
+  sseMaxStreamsPerStore: option({
+    env: 'SSE_MAX_STREAMS_PER_STORE',
+    schema: int(1, 100_000),
+    default: '50',
+    description:
+      'Open event streams one store may hold on one server instance; beyond, 429 RATE_LIMITED.',
+  }),
+  httpHeadersTimeoutMs: option({
+    env: 'HTTP_HEADERS_TIMEOUT_MS',
+    schema: int(500, 600_000),
+    default: '10000',
+    description:
+      'A client must send its request headers within this (slowloris defence); then 408 and closed.',
+  }),
+  httpRequestTimeoutMs: option({
+    env: 'HTTP_REQUEST_TIMEOUT_MS',
+    schema: int(500, 600_000),
+    default: '30000',
+    description:
+      'A client must send its whole request within this (at least HTTP_HEADERS_TIMEOUT_MS).',
+  }),
   reportRefreshIntervalSec: option({
     env: 'REPORT_REFRESH_INTERVAL_SEC',
     schema: int(0, 86_400),
@@ -164,6 +231,53 @@ export const CONFIG_OPTIONS = {
     schema: z.string().min(1),
     default: 'dev',
     description: 'Release name reported with errors and metrics.',
+  }),
+  metricsToken: option({
+    env: 'METRICS_TOKEN',
+    schema: z.string().min(16).optional(),
+    description:
+      'Bearer token a Prometheus scraper sends to GET /metrics (\u2265 16 chars). Unset: /metrics is not served.',
+  }),
+  sentryDsn: option({
+    env: 'SENTRY_DSN',
+    schema: z.url().optional(),
+    description:
+      'Sentry DSN: server 5xx and browser error reports are also forwarded there. Unset: stored locally only.',
+  }),
+  apiRateLimits: option({
+    env: 'API_RATE_LIMITS',
+    schema: bool,
+    default: 'false',
+    description:
+      'Per-store and per-device request limits from the store\u2019s plan, per-IP limits elsewhere (429 when over). Shared across instances through REDIS_URL.',
+  }),
+  readCache: option({
+    env: 'READ_CACHE',
+    schema: bool,
+    default: 'true',
+    description:
+      'Cache read-mostly store data (catalog, history) in Redis (REDIS_URL) or in process, invalidated by every committed write.',
+  }),
+  planQuotas: option({
+    env: 'PLAN_QUOTAS',
+    schema: bool,
+    default: 'false',
+    description:
+      'Refuse changes that take a store over its plan\u2019s staff, client or daily appointment limits (QUOTA_EXCEEDED). For the hosted service; a self-hosted salon has no plan.',
+  }),
+  trustProxy: option({
+    env: 'TRUST_PROXY',
+    schema: bool,
+    default: 'false',
+    description:
+      'Behind a load balancer (ops/haproxy.cfg): take the client IP from X-Forwarded-For, for per-IP limits and logs. Only when clients cannot reach the instances directly.',
+  }),
+  rateLimitIpPerMin: option({
+    env: 'RATE_LIMIT_IP_PER_MIN',
+    schema: int(1, 1_000_000),
+    default: '300',
+    description:
+      'With API_RATE_LIMITS: requests per minute per client IP on routes without a store.',
   }),
 } as const;
 

@@ -8,8 +8,13 @@ import { migrate } from './db/migrate';
 import { ensureMonthlyPartitions, refreshReportViews } from './db/jobs';
 import { intervalJob } from './jobs/interval-job';
 import { Redis } from 'ioredis';
+import { Registry } from 'prom-client';
+import { createMetrics } from './observability/metrics';
 import { createTokenSigner, resolveJwtSecret } from './auth/tokens';
 import { createMemoryRateLimiter, createRedisRateLimiter } from './rate-limit/rate-limiter';
+import { createRedisCache } from './cache/redis-cache';
+import { openConfiguredReads } from './db/replica-configured';
+import { openShardedDb } from './shards/open-sharded';
 import type { ReadinessProbe } from './routes/health';
 import { DEMO_LOGIN, seedDemo } from './demo/demo-seed';
 
@@ -25,7 +30,9 @@ async function main(): Promise<void> {
     throw e;
   }
 
-  const db = await openConfiguredDb(config);
+  const db = config.shardDirectoryUrl
+    ? await openShardedDb(config, config.shardDirectoryUrl)
+    : await openConfiguredDb(config);
   await migrate(db);
   await ensureMonthlyPartitions(db, { monthsAhead: config.partitionMonthsAhead });
   const bus: EventBus = config.redisUrl ? createRedisBus(config.redisUrl) : createInProcessBus();
@@ -36,14 +43,23 @@ async function main(): Promise<void> {
   const probes: ReadinessProbe[] = redis
     ? [{ name: 'redis', check: async () => void (await redis.ping()) }]
     : [];
+  const replica = await openConfiguredReads(config, db, redis);
   const signer = createTokenSigner(resolveJwtSecret(config.jwtSecret, config.dataDir));
+  const metrics = createMetrics({
+    registry: new Registry(),
+    processMetrics: true,
+    release: config.release,
+  });
   const app = await buildApp({
+    metrics,
     config,
     db,
     bus,
     clock: systemClock,
     signer,
     limiter: redis ? createRedisRateLimiter(redis) : createMemoryRateLimiter(),
+    ...(redis ? { cache: createRedisCache(redis) } : {}),
+    reads: replica.reads,
     probes,
   });
 
@@ -74,6 +90,7 @@ async function main(): Promise<void> {
     await Promise.all(jobs.map((j) => j.stop()));
     await bus.close();
     redis?.disconnect();
+    await replica.close();
     await db.close();
     process.exit(0);
   };

@@ -1,3 +1,4 @@
+import type { OfflineReconciliationFlag } from './offline-payments';
 /**
  * The synced entities: the rows a device holds locally and the server stores in PostgreSQL.
  *
@@ -182,6 +183,11 @@ export interface PaymentRow {
   createdAt: string;
   /** Set on card payments taken while the device was offline (reconciliation). */
   offline?: boolean;
+  /** Offline payments: when the card was taken, and on which device (the policy's clock and total). */
+  offlineTakenAt?: string;
+  offlineDeviceId?: string | null;
+  /** Set by the server when an offline payment arrived beyond the policy: a person must check it. */
+  reconciliation?: OfflineReconciliationFlag[];
 }
 
 export interface RefundRow {

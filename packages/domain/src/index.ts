@@ -10,6 +10,7 @@ export * from './ticket-invariants';
 export * from './payments';
 export * from './tips';
 export * from './gift-cards';
+export * from './offline-payments';
 export * from './appointments';
 export * from './turns';
 export * from './cash-drawer';

@@ -189,7 +189,7 @@ async function offlineCheckout(engine: SyncEngine, id: ReturnType<typeof ids>): 
     paymentId: id.card,
     method: 'card',
     amountCents: total - 1000,
-    // no `offline: true`: a new store's offline card cap is $0 (the domain would refuse); the
+    // no `offline: true` (taken as an online card payment); the
     // engine still counts it in the offline total because it was taken while offline
   });
   await engine.mutate('ticket.close', { ticketId: id.ticket });

@@ -403,6 +403,13 @@ export class Device {
     this.sse = req;
   }
 
+  /** Ends the event stream (no reconnect); the device keeps pushing and pulling. */
+  closeEvents(): void {
+    const req = this.sse;
+    this.sse = null;
+    req?.destroy();
+  }
+
   stop(): void {
     this.stopped = true;
     this.sse?.destroy();

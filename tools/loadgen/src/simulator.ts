@@ -76,6 +76,11 @@ export interface RunOptions {
   progressEveryMs?: number;
   /** Max time to let pending visits finish and outboxes drain after the arrivals stop. */
   drainTimeoutSec?: number;
+  /**
+   * Seconds at the start, within `durationSec`, that run but are not measured: devices open their
+   * event streams and make their first pulls all at once then, which a running fleet does not.
+   */
+  warmupSec?: number;
 }
 
 export interface RunReport {
@@ -84,6 +89,8 @@ export interface RunReport {
     stores: number;
     devicesPerStore: number;
     durationSec: number;
+    /** The first seconds of `durationSec`, not in `measured`. */
+    warmupSec: number;
     rate: number;
     timeScale: number;
   };
@@ -103,7 +110,7 @@ export interface RunReport {
   fatal: string[];
 }
 
-interface SimStore {
+export interface SimStore {
   index: number;
   storeId: string;
   session: Session;
@@ -111,6 +118,8 @@ interface SimStore {
   devices: Device[];
   planners: Planner[];
   rng: Rng;
+  /** The owner's sign-in, for a browser device of the store (bench device side). */
+  owner: { email: string; password: string };
 }
 
 const SIGNUPS_PER_ADDRESS = 90; // the server allows 100 sign-ups per IP per 15 min
@@ -201,7 +210,7 @@ export class Simulation {
     index: number,
     storeRng: Rng,
     taxRateBps: number,
-  ): Promise<{ session: Session; storeId: string }> {
+  ): Promise<{ session: Session; storeId: string; owner: SimStore['owner'] }> {
     const body = {
       organizationName: `Loadgen Salon ${index}`,
       storeName: `Loadgen Salon ${index} – Main St`,
@@ -222,7 +231,11 @@ export class Simulation {
         continue;
       }
       this.metrics.latency.signup.record(res.ms);
-      if (res.status === 201) return Session.fromResponse(res.body);
+      if (res.status === 201)
+        return {
+          ...Session.fromResponse(res.body),
+          owner: { email: body.email, password: body.password },
+        };
       if (res.status === 429) {
         this.addresses.next(); // this loopback address has had its sign-ups; take another
         continue;
@@ -283,7 +296,11 @@ export class Simulation {
       await pool(indexes, cfg.setupConcurrency, async (i) => {
         const storeRng = this.rng.fork(`store/${i}`);
         const taxRateBps = storeRng.fork('tax').pick(TAX_RATES);
-        const { session, storeId } = await this.signup(i, storeRng.fork('signup'), taxRateBps);
+        const { session, storeId, owner } = await this.signup(
+          i,
+          storeRng.fork('signup'),
+          taxRateBps,
+        );
         const large =
           cfg.largeStoreEvery > 0 && i % cfg.largeStoreEvery === cfg.largeStoreEvery - 1;
         const catalog = makeCatalog(storeRng.fork('catalog'), {
@@ -348,7 +365,16 @@ export class Simulation {
         }
         await seeder.drain();
         if (seeder.fatal) throw seeder.fatal;
-        this.stores.push({ index: i, storeId, session, catalog, devices, planners, rng: storeRng });
+        this.stores.push({
+          index: i,
+          storeId,
+          session,
+          catalog,
+          devices,
+          planners,
+          rng: storeRng,
+          owner,
+        });
       });
     } finally {
       stop();
@@ -367,6 +393,16 @@ export class Simulation {
   async run(opts: RunOptions): Promise<RunReport> {
     const cfg = this.config;
     const arrivals = this.rng.fork(`run/${opts.label}`);
+    // Counters are cumulative over the simulation; a run reports its own share of them.
+    const before = {
+      errors: new Map(this.metrics.errors),
+      rejections: new Map(this.metrics.rejections),
+      retries: this.metrics.retries,
+      rateLimited: this.metrics.rateLimited,
+      pokes: this.metrics.pokes,
+      unknown: this.metrics.unknown,
+      fatal: new Set(this.stores.flatMap((s) => s.devices).filter((d) => d.fatal)),
+    };
     const allDevices = this.stores.flatMap((s) => s.devices);
     const sseRng = arrivals.fork('sse');
     const sse = allDevices.filter(() => sseRng.next() < cfg.sseFraction);
@@ -397,12 +433,18 @@ export class Simulation {
       opts.progressEveryMs ?? 5000,
       () => ` | checkouts ${completed}/${checkouts}`,
     );
-    const from = mark(this.metrics);
+    let from = mark(this.metrics);
     const startedAt = performance.now();
     const endAt = startedAt + opts.durationSec * 1000;
+    const measureFrom = startedAt + Math.min(opts.warmupSec ?? 0, opts.durationSec / 2) * 1000;
+    let warm = measureFrom <= startedAt;
     let nextArrival = startedAt + arrivals.exponential(1000 / opts.rate);
     while (performance.now() < endAt) {
       const now = performance.now();
+      if (!warm && now >= measureFrom) {
+        from = mark(this.metrics);
+        warm = true;
+      }
       while (nextArrival <= now && nextArrival < endAt) {
         const store = arrivals.pick(this.stores);
         const d = arrivals.int(0, store.devices.length - 1);
@@ -436,9 +478,16 @@ export class Simulation {
     await Promise.all(allDevices.map((d) => d.drain()));
     stopProgress();
     for (const stop of timers) stop();
-    for (const d of sse) d.stop();
+    // Not stop(): a device on pokes in this run may pull on a timer in the next one.
+    for (const d of sse) d.closeEvents();
     for (const d of allDevices) await d.idle();
-    const fatal = allDevices.filter((d) => d.fatal).map((d) => String(d.fatal?.message));
+    const fatal = allDevices
+      .filter((d) => d.fatal && !before.fatal.has(d))
+      .map((d) => String(d.fatal?.message));
+    const since = (now: Map<string, number>, then: Map<string, number>) =>
+      Object.fromEntries(
+        [...now].map(([k, v]) => [k, v - (then.get(k) ?? 0)] as const).filter(([, v]) => v > 0),
+      );
     const drained = allDevices.every((d) => d.pending === 0);
     const drainSeconds = Math.round((performance.now() - endAt) / 100) / 10;
     return {
@@ -447,6 +496,7 @@ export class Simulation {
         stores: this.stores.length,
         devicesPerStore: cfg.devicesPerStore,
         durationSec: opts.durationSec,
+        warmupSec: Math.round((measureFrom - startedAt) / 100) / 10,
         rate: opts.rate,
         timeScale: opts.timeScale,
       },
@@ -454,12 +504,12 @@ export class Simulation {
       checkouts,
       checkoutsPerSec:
         Math.round((completed / Math.max(0.001, (performance.now() - startedAt) / 1000)) * 10) / 10,
-      errors: Object.fromEntries(this.metrics.errors),
-      rejections: Object.fromEntries(this.metrics.rejections),
-      retries: this.metrics.retries,
-      rateLimited: this.metrics.rateLimited,
-      pokes: this.metrics.pokes,
-      unknownOutcomes: this.metrics.unknown,
+      errors: since(this.metrics.errors, before.errors),
+      rejections: since(this.metrics.rejections, before.rejections),
+      retries: this.metrics.retries - before.retries,
+      rateLimited: this.metrics.rateLimited - before.rateLimited,
+      pokes: this.metrics.pokes - before.pokes,
+      unknownOutcomes: this.metrics.unknown - before.unknown,
       drained,
       drainSeconds,
       fatal,

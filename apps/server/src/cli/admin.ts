@@ -1,23 +1,29 @@
+import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { ROLES, type Role } from '@mango/domain/entities';
+import { ROLES, type ClientRow, type Role } from '@mango/domain/entities';
 import { signup } from '../auth/auth-service';
 import { createTokenSigner, resolveJwtSecret } from '../auth/tokens';
 import { addStoreUser } from '../auth/users';
 import { systemClock } from '../clock';
 import { ConfigError, loadConfig } from '../config';
 import { openConfiguredDb } from '../db/open-configured';
+import { ENTITY_TABLES } from '../db/entity-tables';
 import { migrate } from '../db/migrate';
+import { runShardCommand, SHARD_USAGE } from '../shards/admin-commands';
 
 const USAGE = `Mango POS admin
 
   npm run admin -- migrate
   npm run admin -- create-org --org "Salon Inc" --store "Main St" --email owner@x.com --password "…" [--tz America/New_York] [--currency USD] [--tax-bps 825]
   npm run admin -- add-user --store <storeId> --email staff@x.com --password "…" --role manager|front_desk|technician|owner
+  npm run admin -- seed-clients --store <storeId> --count 50000   (synthetic clients, for load and e2e tests)
 
-Uses the same configuration as the server (DATABASE_URL, DATABASE_OWNER_URL, DATA_DIR, …).`;
+Uses the same configuration as the server (DATABASE_URL, DATABASE_OWNER_URL, DATA_DIR, …).
+${SHARD_USAGE}`;
 
 async function main(): Promise<number> {
   const [command, ...rest] = process.argv.slice(2);
+  if (command?.startsWith('shard-')) return runShardCommand(command, rest, loadConfig());
   const { values } = parseArgs({
     args: rest,
     options: {
@@ -29,6 +35,7 @@ async function main(): Promise<number> {
       tz: { type: 'string' },
       currency: { type: 'string' },
       'tax-bps': { type: 'string' },
+      count: { type: 'string' },
     },
   });
   const need = (name: keyof typeof values): string => {
@@ -81,21 +88,25 @@ async function main(): Promise<number> {
       const storeId = need('store');
       const role = need('role') as Role;
       if (!ROLES.includes(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
-      const store = await db.ownerTransaction(async (sql) => {
-        const res = await sql.query<{ organization_id: string }>(
-          'select organization_id from stores where id = $1',
-          [storeId],
-        );
-        return res.rows[0];
-      });
-      if (!store) throw new UsageError(`no store ${storeId}`);
+      const organizationId = await organizationOfStore(db, storeId);
       const result = await addStoreUser(
         db,
-        { storeId, organizationId: store.organization_id, userId: '', role: 'owner' },
+        { storeId, organizationId, userId: '', role: 'owner' },
         { email: need('email'), password: need('password'), role },
       );
       console.log(
         `${result.created ? 'Created' : 'Updated'} user ${result.userId} as ${role} of store ${storeId}`,
+      );
+      return 0;
+    }
+    if (command === 'seed-clients') {
+      const count = Number(need('count'));
+      if (!Number.isSafeInteger(count) || count < 1 || count > 1_000_000)
+        throw new UsageError('--count must be a whole number from 1 to 1000000');
+      const started = Date.now();
+      const result = await seedClients(db, need('store'), count);
+      console.log(
+        `Seeded ${count} clients into store ${result.storeId} (store version ${result.version}) in ${Date.now() - started} ms`,
       );
       return 0;
     }
@@ -106,6 +117,93 @@ async function main(): Promise<number> {
 }
 
 class UsageError extends Error {}
+
+type AdminDb = Awaited<ReturnType<typeof openConfiguredDb>>;
+
+async function organizationOfStore(db: AdminDb, storeId: string): Promise<string> {
+  const store = await db.ownerTransaction(async (sql) => {
+    const res = await sql.query<{ organization_id: string }>(
+      'select organization_id from stores where id = $1',
+      [storeId],
+    );
+    return res.rows[0];
+  });
+  if (!store) throw new UsageError(`no store ${storeId}`);
+  return store.organization_id;
+}
+
+const SEED_FIRST = ['Olivia', 'Emma', 'Ava', 'Sophia', 'Mia', 'Amelia', 'Harper', 'Evelyn'];
+const SEED_LAST = ['Nguyen', 'Smith', 'Johnson', 'Garcia', 'Brown', 'Tran', 'Lee', 'Pham'];
+/** Rows per store version: devices pull them in pages that never split a version. */
+const SEED_ROWS_PER_VERSION = 1000;
+
+/**
+ * Synthetic clients `Seed<i>` with phones +1 555 2000000 + i, written like the sync push writes
+ * rows: the entity table's own columns, each chunk in a store transaction that takes the store's
+ * next version (row lock), so every device pulls them. Bulk inserts keep 50,000 rows to seconds.
+ */
+async function seedClients(
+  db: AdminDb,
+  storeId: string,
+  count: number,
+): Promise<{ storeId: string; version: number }> {
+  const organizationId = await organizationOfStore(db, storeId);
+  const def = ENTITY_TABLES.client;
+  const columns = [
+    'store_id',
+    'id',
+    'version',
+    'deleted',
+    'data',
+    ...def.columns.map((c) => c.column),
+  ];
+  const types = ['uuid', 'uuid', 'bigint', 'boolean', 'jsonb', ...def.columns.map((c) => c.type)];
+  let version = 0;
+  for (let start = 0; start < count; start += SEED_ROWS_PER_VERSION) {
+    const n = Math.min(SEED_ROWS_PER_VERSION, count - start);
+    version = await db.transaction({ storeId, organizationId }, async (sql) => {
+      const locked = await sql.query<{ version: number }>(
+        'select version from stores where id = $1 for update',
+        [storeId],
+      );
+      const next = Number(locked.rows[0]?.version ?? 0) + 1;
+      const params: unknown[] = [];
+      const tuples: string[] = [];
+      for (let i = start; i < start + n; i++) {
+        const row: ClientRow = {
+          id: randomUUID(),
+          firstName: SEED_FIRST[i % SEED_FIRST.length] as string,
+          lastName: `${SEED_LAST[Math.floor(i / SEED_FIRST.length) % SEED_LAST.length]} Seed${i}`,
+          phone: `+1 555 ${2_000_000 + i}`,
+        };
+        const values = [
+          storeId,
+          row.id,
+          String(next),
+          'false',
+          JSON.stringify(row),
+          ...def.columns.map((c) => {
+            const v = c.from(row);
+            return v === null ? null : String(v);
+          }),
+        ];
+        tuples.push(
+          `(${values.map((v, k) => {
+            params.push(v);
+            return `$${params.length}::${types[k]}`;
+          })})`,
+        );
+      }
+      await sql.query(
+        `insert into ${def.table} (${columns.join(', ')}) values ${tuples.join(', ')}`,
+        params,
+      );
+      await sql.query('update stores set version = $2 where id = $1', [storeId, next]);
+      return next;
+    });
+  }
+  return { storeId, version };
+}
 
 main().then(
   (code) => process.exit(code),

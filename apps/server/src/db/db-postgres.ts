@@ -45,6 +45,14 @@ async function inTransaction<T>(
 ): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
+  // The pool listens for errors of idle clients only. A connection cut while this transaction
+  // holds the client (between two queries) emits 'error' on it, which would crash the process
+  // (found by the db-network fault scenario); the failed query rejects on its own, and the
+  // client is destroyed on release instead of going back to the pool.
+  const onError = (err: Error) => {
+    broken ??= err;
+  };
+  client.on('error', onError);
   try {
     await client.query('BEGIN');
     if (settings.length > 0) {
@@ -63,6 +71,7 @@ async function inTransaction<T>(
     }
     throw err;
   } finally {
+    client.off('error', onError);
     client.release(broken);
   }
 }

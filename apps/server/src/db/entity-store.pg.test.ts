@@ -150,8 +150,8 @@ describeEachEngine('entity store (MutatorTx over SQL)', (getDb) => {
         timeZone: 'America/New_York',
         plan: 'free',
         fullTurnThresholdCents: 0,
-        offlineCardMaxPerPaymentCents: 0,
-        offlineCardMaxPerDeviceCents: 0,
+        offlineCardMaxPerPaymentCents: 10_000, // the column defaults (migration 0007)
+        offlineCardMaxPerDeviceCents: 50_000,
       });
     });
   });

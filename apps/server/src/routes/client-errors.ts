@@ -7,9 +7,10 @@ import type { Clock } from '../clock';
 import type { Db } from '../db/db';
 import { httpErrors } from '../http/errors';
 import { parseOrThrow } from '../http/validate';
+import type { ErrorTracker } from '../observability/error-tracker';
 import type { RateLimiter } from '../rate-limit/rate-limiter';
 
-const reportSchema = z.strictObject({
+export const reportSchema = z.strictObject({
   kind: z.enum(['boundary', 'unhandled', 'rejection']),
   message: z.string().min(1).max(2000),
   stack: z.string().max(20_000).optional(),
@@ -20,7 +21,9 @@ const reportSchema = z.strictObject({
   url: z.string().max(2000).optional(),
 });
 
-const listSchema = z.strictObject({ limit: z.coerce.number().int().min(1).max(500).default(100) });
+export const listSchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
 
 /** Reports per IP per minute: error storms from one broken tablet must not flood the table. */
 const REPORTS_PER_MINUTE = 60;
@@ -31,7 +34,13 @@ const REPORTS_PER_MINUTE = 60;
  */
 export function registerClientErrorRoutes(
   app: FastifyInstance,
-  deps: { db: Db; signer: TokenSigner; clock: Clock; limiter: RateLimiter },
+  deps: {
+    db: Db;
+    signer: TokenSigner;
+    clock: Clock;
+    limiter: RateLimiter;
+    errorTracker?: Pick<ErrorTracker, 'browserReport'>;
+  },
 ): void {
   app.post('/api/v1/client-errors', async (request, reply) => {
     const body = parseOrThrow(reportSchema, request.body);
@@ -78,6 +87,19 @@ export function registerClientErrorRoutes(
       { clientError: { id, kind: body.kind, storeId, message: body.message } },
       'client error reported',
     );
+    deps.errorTracker?.browserReport({
+      type: body.kind,
+      message: body.message,
+      stack: body.stack,
+      release: body.release ?? 'unknown',
+      source: 'browser',
+      storeId,
+      deviceId: storeId ? (body.deviceId ?? null) : null,
+      userId: claims?.userId ?? null,
+      requestId: request.id,
+      url: body.url ?? null,
+      timestamp: deps.clock.now(),
+    });
     return reply.code(202).send({ id });
   });
 

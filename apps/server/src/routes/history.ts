@@ -2,14 +2,17 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { requireAuth, storeAccess } from '../auth/authenticate';
 import type { TokenSigner } from '../auth/tokens';
+import type { Cache } from '../cache/cache';
 import type { Clock } from '../clock';
-import type { Db } from '../db/db';
+import type { ReadRouter } from '../db/replica';
 import { httpErrors } from '../http/errors';
 import { parseOrThrow } from '../http/validate';
 
 const MAX_PAGE = 200;
+/** What a history page is made of: a write to any of them invalidates the cached pages. */
+const HISTORY_ENTITIES = ['ticket', 'ticketLine', 'payment', 'refund'];
 
-const querySchema = z.strictObject({
+export const querySchema = z.strictObject({
   before: z.string().min(1).max(200).optional(),
   limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(50),
 });
@@ -42,7 +45,7 @@ interface TicketData {
  */
 export function registerHistoryRoutes(
   app: FastifyInstance,
-  deps: { db: Db; signer: TokenSigner; clock: Clock },
+  deps: { reads: ReadRouter; signer: TokenSigner; clock: Clock; cache?: Cache },
 ): void {
   app.get<{ Params: { storeId: string } }>(
     '/api/v1/stores/:storeId/tickets',
@@ -51,45 +54,54 @@ export function registerHistoryRoutes(
       const access = storeAccess(request, request.params.storeId);
       const query = parseOrThrow(querySchema, request.query, 'query');
       const before = query.before ? decodeHistoryCursor(query.before) : null;
-      return deps.db.transaction(access, async (sql) => {
-        const tickets = await sql.query<{ data: TicketData; closed_at: string }>(
-          `select data, closed_at from tickets
+      // History tolerates replica lag; read-your-writes is the router's job.
+      const load = () =>
+        deps.reads.read(access, async (sql) => {
+          const tickets = await sql.query<{ data: TicketData; closed_at: string }>(
+            `select data, closed_at from tickets
             where store_id = $1 and not deleted and closed_at is not null
               and ($2::timestamptz is null or (closed_at, id) < ($2::timestamptz, $3::uuid))
             order by closed_at desc, id desc
             limit $4`,
-          [access.storeId, before?.[0] ?? null, before?.[1] ?? null, query.limit],
-        );
-        const ids = tickets.rows.map((r) => r.data.id);
-        const children = async (table: string) => {
-          if (ids.length === 0) return new Map<string, unknown[]>();
-          const res = await sql.query<{ ticket_id: string; data: unknown }>(
-            `select ticket_id, data from ${table} where store_id = $1 and ticket_id = any($2::uuid[]) and not deleted order by id`,
-            [access.storeId, ids],
+            [access.storeId, before?.[0] ?? null, before?.[1] ?? null, query.limit],
           );
-          const byTicket = new Map<string, unknown[]>();
-          for (const row of res.rows)
-            byTicket.set(row.ticket_id, [...(byTicket.get(row.ticket_id) ?? []), row.data]);
-          return byTicket;
-        };
-        const [lines, payments, refunds] = [
-          await children('ticket_lines'),
-          await children('payments'),
-          await children('refunds'),
-        ];
-        const items = tickets.rows.map((r) => ({
-          ...r.data,
-          lines: lines.get(r.data.id) ?? [],
-          payments: payments.get(r.data.id) ?? [],
-          refunds: refunds.get(r.data.id) ?? [],
-        }));
-        const last = tickets.rows.at(-1);
-        const nextCursor =
-          last && tickets.rows.length === query.limit
-            ? encodeHistoryCursor(new Date(last.closed_at).toISOString(), last.data.id)
-            : null;
-        return { items, nextCursor };
-      });
+          const ids = tickets.rows.map((r) => r.data.id);
+          const children = async (table: string) => {
+            if (ids.length === 0) return new Map<string, unknown[]>();
+            const res = await sql.query<{ ticket_id: string; data: unknown }>(
+              `select ticket_id, data from ${table} where store_id = $1 and ticket_id = any($2::uuid[]) and not deleted order by id`,
+              [access.storeId, ids],
+            );
+            const byTicket = new Map<string, unknown[]>();
+            for (const row of res.rows)
+              byTicket.set(row.ticket_id, [...(byTicket.get(row.ticket_id) ?? []), row.data]);
+            return byTicket;
+          };
+          const [lines, payments, refunds] = [
+            await children('ticket_lines'),
+            await children('payments'),
+            await children('refunds'),
+          ];
+          const items = tickets.rows.map((r) => ({
+            ...r.data,
+            lines: lines.get(r.data.id) ?? [],
+            payments: payments.get(r.data.id) ?? [],
+            refunds: refunds.get(r.data.id) ?? [],
+          }));
+          const last = tickets.rows.at(-1);
+          const nextCursor =
+            last && tickets.rows.length === query.limit
+              ? encodeHistoryCursor(new Date(last.closed_at).toISOString(), last.data.id)
+              : null;
+          return { items, nextCursor };
+        });
+      if (!deps.cache) return load();
+      return deps.cache.getOrLoad(
+        access.storeId,
+        HISTORY_ENTITIES,
+        `history:${query.before ?? ''}:${query.limit}`,
+        load,
+      );
     },
   );
 }

@@ -9,9 +9,9 @@ import { httpErrors } from '../http/errors';
 import { parseOrThrow } from '../http/validate';
 
 const pinSchema = z.string().regex(/^\d{4,6}$/, 'a PIN is 4 to 6 digits');
-const setPinSchema = z.strictObject({ pin: pinSchema });
-const verifyPinSchema = z.strictObject({ pin: pinSchema, deviceId: z.uuid() });
-const verifiersQuerySchema = z.strictObject({ deviceId: z.uuid() });
+export const setPinSchema = z.strictObject({ pin: pinSchema });
+export const verifyPinSchema = z.strictObject({ pin: pinSchema, deviceId: z.uuid() });
+export const verifiersQuerySchema = z.strictObject({ deviceId: z.uuid() });
 
 export function registerStaffPinRoutes(
   app: FastifyInstance,

@@ -6,8 +6,11 @@ import { assertDeviceOfStore, requireAuth, storeAccess } from '../auth/authentic
 import type { TokenSigner } from '../auth/tokens';
 import type { EventBus } from '../bus/event-bus';
 import type { Clock } from '../clock';
+import type { Cache } from '../cache/cache';
 import type { Db } from '../db/db';
+import type { ReadRouter } from '../db/replica';
 import { httpErrors } from '../http/errors';
+import type { Metrics } from '../observability/metrics';
 import { parseOrThrow } from '../http/validate';
 import { streamStoreVersions, type EventStreams } from '../sync/events';
 import { acknowledgeRejections, pullChanges } from '../sync/pull';
@@ -20,13 +23,21 @@ export interface SyncRouteDeps {
   clock: Clock;
   streams: EventStreams;
   sseHeartbeatMs: number;
+  /** PLAN_QUOTAS: refuse mutations over the store's plan limits (QUOTA_EXCEEDED). */
+  enforceQuotas?: boolean;
+  /** Cached reads of the entities a push wrote are invalidated before it answers. */
+  cache?: Cache;
+  /** Replica routing: told of each commit, for read-your-writes. */
+  reads?: ReadRouter;
+  sseMaxStreamsPerStore: number;
+  metrics?: Pick<Metrics, 'observePush' | 'observePull'>;
 }
 
-const ackSchema = z.strictObject({
+export const ackSchema = z.strictObject({
   deviceId: z.uuid(),
   ids: z.array(z.number().int().positive()).min(1).max(1000),
 });
-const eventsQuerySchema = z.strictObject({ deviceId: z.uuid().optional() });
+export const eventsQuerySchema = z.strictObject({ deviceId: z.uuid().optional() });
 
 export function registerSyncRoutes(app: FastifyInstance, deps: SyncRouteDeps): void {
   const auth = requireAuth(deps.signer, deps.clock);
@@ -60,6 +71,15 @@ export function registerSyncRoutes(app: FastifyInstance, deps: SyncRouteDeps): v
           deviceId: body.deviceId,
           actor,
           mutations: body.mutations,
+          enforceQuotas: deps.enforceQuotas ?? false,
+          afterCommit: async (entities) => {
+            // The write position first: a read that sees the invalidation also waits for it.
+            // Unrecorded (primary busy), replica reads are only bounded by REPLICA_MAX_LAG_MS.
+            await deps.reads
+              ?.noteWrite(access.storeId)
+              .catch((err: unknown) => request.log.warn({ err }, 'write position not recorded'));
+            await deps.cache?.invalidate(access.storeId, entities);
+          },
         });
       } catch (err) {
         // Nothing of the failed transaction committed; the device retries the same ids.
@@ -68,6 +88,11 @@ export function registerSyncRoutes(app: FastifyInstance, deps: SyncRouteDeps): v
           'The server could not save these changes right now: they stay on the device and will be sent again.',
         );
       }
+      deps.metrics?.observePush(
+        outcome.results,
+        new Map(body.mutations.map((m) => [m.id, m.clientTime])),
+        deps.clock.now(),
+      );
       if (outcome.newVersion !== null) {
         deps.bus
           .publish(access.storeId, outcome.newVersion)
@@ -84,12 +109,14 @@ export function registerSyncRoutes(app: FastifyInstance, deps: SyncRouteDeps): v
       const access = storeAccess(request, request.params.storeId);
       const query = parseOrThrow(pullQuerySchema, request.query, 'query');
       await assertDeviceOfStore(deps.db, access, query.deviceId);
-      return pullChanges(deps.db, {
+      const page = await pullChanges(deps.db, {
         ...access,
         deviceId: query.deviceId,
         cursor: query.cursor,
         limit: query.limit,
       });
+      deps.metrics?.observePull(page.changes.length);
+      return page;
     },
   );
 
@@ -129,6 +156,7 @@ export function registerSyncRoutes(app: FastifyInstance, deps: SyncRouteDeps): v
         bus: deps.bus,
         streams: deps.streams,
         heartbeatMs: deps.sseHeartbeatMs,
+        maxPerStore: deps.sseMaxStreamsPerStore,
       });
     },
   );

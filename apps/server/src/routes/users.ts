@@ -9,7 +9,7 @@ import type { Clock } from '../clock';
 import type { Db } from '../db/db';
 import { parseOrThrow } from '../http/validate';
 
-const newUserSchema = z.strictObject({
+export const newUserSchema = z.strictObject({
   email: emailSchema,
   password: passwordSchema,
   role: z.enum(ROLES),

@@ -8,6 +8,8 @@ import {
 import type { Mutation, MutationResult } from '@mango/protocol';
 import type { Db, Sql } from '../db/db';
 import { createSqlMutatorTx } from '../db/entity-store';
+import { applyWithinQuotas } from '../quotas/quotas';
+import { reviewOfflinePayment } from '../security/offline-payment-review';
 
 export interface PushCommand {
   storeId: string;
@@ -15,6 +17,15 @@ export interface PushCommand {
   deviceId: string;
   actor: Actor;
   mutations: Mutation[];
+  /** When the server received the push (the offline payments' 24 h window). Default: now. */
+  receivedAt?: string;
+  /** Refuse mutations that take the store over its plan's limits (PLAN_QUOTAS). */
+  enforceQuotas?: boolean;
+  /**
+   * Called after each committed transaction with the entity kinds it wrote (cache invalidation),
+   * before the push answers, also when a later chunk fails.
+   */
+  afterCommit?: (entities: string[]) => Promise<void>;
 }
 
 export interface PushOutcome {
@@ -41,21 +52,24 @@ function isPermanentDatabaseError(e: unknown): e is { code: string; message: str
 }
 
 /** Counts what a mutation wrote, so a mutation that changed nothing does not consume a version. */
-function countingTx(inner: MutatorTx): MutatorTx & { writes: number } {
+function countingTx(inner: MutatorTx): MutatorTx & { writes: number; entities: Set<string> } {
   const tx = {
     writes: 0,
+    entities: new Set<string>(),
     get: inner.get.bind(inner),
     list: inner.list.bind(inner),
     async put(...args: Parameters<MutatorTx['put']>) {
       tx.writes++;
+      tx.entities.add(args[0]);
       return inner.put(...args);
     },
     async delete(...args: Parameters<MutatorTx['delete']>) {
       tx.writes++;
+      tx.entities.add(args[0]);
       return inner.delete(...args);
     },
   };
-  return tx as MutatorTx & { writes: number };
+  return tx as MutatorTx & { writes: number; entities: Set<string> };
 }
 
 async function recordRejection(
@@ -117,6 +131,7 @@ export async function pushMutations(db: Db, cmd: PushCommand): Promise<PushOutco
   let lastMutationId = 0;
   let newVersion: number | null = null;
   let stopped = false;
+  const receivedAt = cmd.receivedAt ?? new Date().toISOString();
 
   for (
     let start = 0;
@@ -125,6 +140,7 @@ export async function pushMutations(db: Db, cmd: PushCommand): Promise<PushOutco
   ) {
     const chunk = cmd.mutations.slice(start, start + MUTATIONS_PER_TRANSACTION);
     const chunkResults: MutationResult[] = [];
+    const chunkEntities = new Set<string>();
     const outcome = await db.transaction(
       {
         storeId: cmd.storeId,
@@ -145,8 +161,8 @@ export async function pushMutations(db: Db, cmd: PushCommand): Promise<PushOutco
           for (const m of chunk) chunkResults.push({ id: m.id, status: 'duplicate' });
           return { last, version: null as number | null, gap: false };
         }
-        const store = await sql.query<{ version: number }>(
-          'select version from stores where id = $1 for update',
+        const store = await sql.query<{ version: number; plan: string }>(
+          'select version, plan from stores where id = $1 for update',
           [cmd.storeId],
         );
         const baseVersion = store.rows[0]?.version;
@@ -168,13 +184,16 @@ export async function pushMutations(db: Db, cmd: PushCommand): Promise<PushOutco
           );
           try {
             const actor = await actorFor(sql, cmd, m);
-            await applyMutation(
-              { tx, storeId: cmd.storeId, actor, now: m.clientTime },
-              m.name,
-              m.args,
-            );
+            const apply = () =>
+              applyMutation({ tx, storeId: cmd.storeId, actor, now: m.clientTime }, m.name, m.args);
+            if (cmd.enforceQuotas) {
+              const plan = store.rows[0]?.plan ?? 'free';
+              await applyWithinQuotas(sql, { storeId: cmd.storeId, plan }, m, apply);
+            } else await apply();
+            await reviewOfflinePayment(sql, tx, { storeId: cmd.storeId, mutation: m, receivedAt });
             await sql.query('release savepoint mutation');
             if (tx.writes > 0) version += 1;
+            for (const entity of tx.entities) chunkEntities.add(entity);
             chunkResults.push({ id: m.id, status: 'applied' });
           } catch (e) {
             if (!isDomainError(e) && !isPermanentDatabaseError(e)) throw e;
@@ -205,6 +224,7 @@ export async function pushMutations(db: Db, cmd: PushCommand): Promise<PushOutco
       },
     );
     results.push(...chunkResults);
+    if (chunkEntities.size > 0) await cmd.afterCommit?.([...chunkEntities]);
     lastMutationId = outcome.last;
     if (outcome.version !== null) newVersion = outcome.version;
     if (outcome.gap) stopped = true;

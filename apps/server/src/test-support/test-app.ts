@@ -3,6 +3,8 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { SessionResponse } from '@mango/protocol';
 import { buildApp } from '../app';
 import { createTokenSigner } from '../auth/tokens';
+import type { Cache } from '../cache/cache';
+import type { ReadRouter } from '../db/replica';
 import { createInProcessBus, type EventBus } from '../bus/event-bus';
 import { systemClock, type Clock } from '../clock';
 import { loadConfig } from '../config';
@@ -18,6 +20,8 @@ export interface TestAppOptions {
   limiter?: RateLimiter;
   loginLimits?: LoginLimits;
   env?: Record<string, string>;
+  cache?: Cache;
+  reads?: ReadRouter;
 }
 
 /** The real app over a given database, with in-process bus and limiter unless given. */
@@ -36,6 +40,8 @@ export async function makeTestApp(db: Db, opts: TestAppOptions = {}): Promise<Fa
     signer: createTokenSigner(TEST_JWT_SECRET),
     limiter: opts.limiter ?? createMemoryRateLimiter(),
     ...(opts.loginLimits ? { loginLimits: opts.loginLimits } : {}),
+    ...(opts.cache ? { cache: opts.cache } : {}),
+    ...(opts.reads ? { reads: opts.reads } : {}),
   });
 }
 

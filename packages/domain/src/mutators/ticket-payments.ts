@@ -3,12 +3,13 @@ import type { PaymentRow, RefundRow } from '../entities';
 import { reject } from '../error-codes';
 import { applyGiftCardMovement } from '../gift-cards';
 import { formatMoney } from '../money';
+import { decideOfflineCardPayment, offlineCardCaps } from '../offline-payments';
 import { amountDue, netPaid, planTender } from '../payments';
 import { FRONT_DESK, requireManagerOrOverride } from '../permissions';
 import type { MutatorContext } from '../tx';
 import { defineMutator } from './define';
 import { createOnce, insertNew, loadStore, now, requireRow } from './rows';
-import { cents, id, paymentMethod, positiveCents, reason } from './schemas';
+import { cents, id, isoDateTime, paymentMethod, positiveCents, reason } from './schemas';
 import { openDrawerId, recalculate, requireOpenTicket, requireTicket } from './ticket-state';
 
 async function requireGiftCard(ctx: MutatorContext, giftCardId: string | undefined) {
@@ -50,6 +51,8 @@ export const ticketAddPayment = defineMutator({
     giftCardId: id.optional(),
     reference: z.string().trim().max(120).optional(),
     offline: z.boolean().optional(),
+    /** With `offline`: when the card was taken (default: the mutation's time). */
+    takenAt: isoDateTime.optional(),
   }),
   async run(ctx, args) {
     const at = now(ctx);
@@ -73,19 +76,27 @@ export const ticketAddPayment = defineMutator({
     rejectStrayGiftCard(args.method, args.giftCardId);
     const store = await loadStore(ctx);
     const state = await recalculate(ctx, await requireOpenTicket(ctx, args.ticketId), store);
+    if (args.takenAt && !args.offline) {
+      reject('INVALID_ARGS', 'takenAt is only for offline payments.', { field: 'takenAt' });
+    }
     if (args.offline) {
       if (args.method !== 'card') {
         reject('INVALID_ARGS', 'Only card payments are marked offline.', { field: 'offline' });
       }
-      const charged = payment.amountCents + payment.tipCents;
-      if (charged > store.offlineCardMaxPerPaymentCents) {
-        reject(
-          'OFFLINE_CARD_LIMIT',
-          `Offline card payments are limited to ${formatMoney(store.offlineCardMaxPerPaymentCents, store.currency)}; take another tender or wait for the connection.`,
-          { limitCents: store.offlineCardMaxPerPaymentCents },
-        );
+      // The per-device total is the device's own knowledge (its unsynced outbox): the device
+      // checks it before taking the card; here, as on the server, only the per-payment cap.
+      const decision = decideOfflineCardPayment({
+        chargedCents: payment.amountCents + payment.tipCents,
+        unsyncedOfflineCents: 0,
+        caps: { ...offlineCardCaps(store), maxPerDeviceCents: Number.MAX_SAFE_INTEGER },
+        currency: store.currency,
+      });
+      if (!decision.allowed) {
+        reject(decision.code, decision.message, { limitCents: decision.limitCents });
       }
       payment.offline = true;
+      payment.offlineTakenAt = args.takenAt ?? at;
+      payment.offlineDeviceId = ctx.actor.deviceId;
     }
     const { changeCents } = planTender(amountDue(state.ticket), payment, store.currency);
     payment.changeCents = changeCents;

@@ -42,6 +42,8 @@ export function testDatabaseUrl(): string | undefined {
 
 /** The engines the suites run on: PGlite always, PostgreSQL when TEST_DATABASE_URL is set. */
 export function testEngines(): EngineKind[] {
+  // Through a PgBouncer (npm run test:scale) only PostgreSQL is of interest.
+  if (process.env.TEST_PGBOUNCER_URL) return ['postgres'];
   return testDatabaseUrl() ? ['pglite', 'postgres'] : ['pglite'];
 }
 
@@ -97,7 +99,7 @@ function pgliteTemplate(): Promise<Blob | File> {
 
 const TEMPLATE_LOCK = 727_002;
 
-function withDatabase(url: string, database: string, user?: string): string {
+export function withDatabase(url: string, database: string, user?: string): string {
   const u = new URL(url);
   u.pathname = `/${database}`;
   if (user !== undefined) {
@@ -172,6 +174,19 @@ function postgresTemplate(): Promise<string> {
   return templateName;
 }
 
+/**
+ * With TEST_PGBOUNCER_URL (set by `npm run test:scale`), the suite's pools connect through that
+ * PgBouncer in transaction mode. Databases and templates are still made directly: CREATE DATABASE
+ * … TEMPLATE fails while a bouncer holds idle connections to the template.
+ */
+function viaPgBouncer(url: string): string {
+  const bouncer = process.env.TEST_PGBOUNCER_URL;
+  if (!bouncer) return url;
+  const u = new URL(url);
+  u.host = new URL(bouncer).host;
+  return u.toString();
+}
+
 async function makePostgresDb(migrated: boolean): Promise<TestDb> {
   const adminUrl = testDatabaseUrl();
   if (!adminUrl) throw new Error('TEST_DATABASE_URL is not set: the postgres engine needs it');
@@ -186,7 +201,7 @@ async function makePostgresDb(migrated: boolean): Promise<TestDb> {
       await admin.query('select pg_advisory_unlock($1)', [TEMPLATE_LOCK]);
     }
   });
-  const db = await openTestPostgres(adminUrl, database);
+  const db = await openTestPostgres(viaPgBouncer(adminUrl), database);
   return {
     db,
     engine: 'postgres',

@@ -1,0 +1,146 @@
+import { DomainError } from '@mango/domain';
+import type { Sql } from '../db/db';
+import { ENTITY_TABLES, TABLE_ENTITY_NAMES } from '../db/entity-tables';
+import { isPlanName, planLimitsOf, type PlanLimits, type PlanName } from './plans';
+
+export type QuotaName = 'staff' | 'clients' | 'appointmentsPerDay';
+
+interface QuotaCounter {
+  quota: QuotaName;
+  limitOf(limits: PlanLimits): number | null;
+  /** How the limit reads in a message: "3 active staff members". */
+  noun: string;
+  /** The count this mutation could raise; null when the args do not name what to count. */
+  count(sql: Sql, storeId: string, args: Record<string, unknown>): Promise<number | null>;
+}
+
+async function countOf(sql: Sql, text: string, params: unknown[]): Promise<number> {
+  return (await sql.query<{ n: number }>(text, params)).rows[0]?.n ?? 0;
+}
+
+const staffCounter: QuotaCounter = {
+  quota: 'staff',
+  limitOf: (l) => l.maxStaff,
+  noun: 'active staff members',
+  count: (sql, storeId) =>
+    countOf(
+      sql,
+      'select count(*)::int as n from staff where store_id = $1 and active and not deleted',
+      [storeId],
+    ),
+};
+
+const clientCounter: QuotaCounter = {
+  quota: 'clients',
+  limitOf: (l) => l.maxClients,
+  noun: 'clients',
+  count: (sql, storeId) =>
+    countOf(sql, 'select count(*)::int as n from clients where store_id = $1 and not deleted', [
+      storeId,
+    ]),
+};
+
+// The store's local day of `start`, as a range on start_at so the index and partitions apply.
+const APPOINTMENTS_OF_DAY = `
+  with tz as (select time_zone from stores where id = $1),
+  day as (
+    select date_trunc('day', $2::timestamptz at time zone tz.time_zone) at time zone tz.time_zone as from_at,
+           (date_trunc('day', $2::timestamptz at time zone tz.time_zone) + interval '1 day')
+             at time zone tz.time_zone as to_at
+      from tz)
+  select count(*)::int as n from appointments, day
+   where store_id = $1 and not deleted and status <> 'cancelled'
+     and start_at >= day.from_at and start_at < day.to_at`;
+
+const appointmentsOfDayCounter: QuotaCounter = {
+  quota: 'appointmentsPerDay',
+  limitOf: (l) => l.maxAppointmentsPerDay,
+  noun: 'appointments a day',
+  count: async (sql, storeId, args) =>
+    typeof args.start === 'string'
+      ? countOf(sql, APPOINTMENTS_OF_DAY, [storeId, args.start])
+      : null,
+};
+
+/** The mutations that can add to a counted quota. */
+const COUNTERS_BY_MUTATION: Readonly<Record<string, QuotaCounter[]>> = {
+  'staff.upsert': [staffCounter],
+  'client.upsert': [clientCounter],
+  'appointment.book': [appointmentsOfDayCounter],
+  'appointment.reschedule': [appointmentsOfDayCounter],
+};
+
+/**
+ * Runs `apply` (a mutation, inside its savepoint) and refuses it with QUOTA_EXCEEDED when it
+ * raised a count of the store's plan above the limit. Only a rise counts: a store over its limit
+ * (after a downgrade) can still edit, deactivate and delete what it has.
+ */
+export async function applyWithinQuotas<T>(
+  sql: Sql,
+  store: { storeId: string; plan: PlanName | string },
+  mutation: { name: string; args: unknown },
+  apply: () => Promise<T>,
+): Promise<T> {
+  const limits = planLimitsOf(store.plan);
+  const counters = (COUNTERS_BY_MUTATION[mutation.name] ?? []).filter(
+    (c) => c.limitOf(limits) !== null,
+  );
+  if (counters.length === 0) return apply();
+  const args = (mutation.args ?? {}) as Record<string, unknown>;
+  const before: (number | null)[] = [];
+  for (const c of counters) before.push(await c.count(sql, store.storeId, args));
+  const result = await apply();
+  for (const [i, c] of counters.entries()) {
+    const limit = c.limitOf(limits)!;
+    const was = before[i];
+    const now = await c.count(sql, store.storeId, args);
+    if (was === null || was === undefined || now === null) continue;
+    if (now > was && now > limit) {
+      throw new DomainError(
+        'QUOTA_EXCEEDED',
+        `The ${store.plan} plan allows ${limit} ${c.noun}: upgrade the plan to add more.`,
+        { quota: c.quota, limit, plan: store.plan, current: was },
+      );
+    }
+  }
+  return result;
+}
+
+export interface StoreUsage {
+  plan: PlanName;
+  limits: PlanLimits;
+  usage: {
+    staff: number;
+    clients: number;
+    appointmentsToday: number;
+    storageBytes: number;
+  };
+}
+
+/**
+ * The store's usage against its plan, for the owner. Storage is the size of the store's synced
+ * rows as PostgreSQL stores them (an estimate: indexes and dead tuples are not counted).
+ */
+export async function readStoreUsage(sql: Sql, storeId: string, now: Date): Promise<StoreUsage> {
+  const plan = (
+    await sql.query<{ plan: string }>('select plan from stores where id = $1', [storeId])
+  ).rows[0]?.plan;
+  const limits = planLimitsOf(plan);
+  const staff = (await staffCounter.count(sql, storeId, {})) ?? 0;
+  const clients = (await clientCounter.count(sql, storeId, {})) ?? 0;
+  const appointmentsToday =
+    (await appointmentsOfDayCounter.count(sql, storeId, { start: now.toISOString() })) ?? 0;
+  const sizes = TABLE_ENTITY_NAMES.map(
+    (e) =>
+      `(select coalesce(sum(pg_column_size(t.*)), 0) from ${ENTITY_TABLES[e].table} t where t.store_id = $1)`,
+  );
+  const storage = await sql.query<{ bytes: number }>(
+    `select (${sizes.join(' + ')})::bigint as bytes`,
+    [storeId],
+  );
+  return {
+    plan: isPlanName(plan) ? plan : 'free',
+    limits,
+    usage: { staff, clients, appointmentsToday, storageBytes: storage.rows[0]?.bytes ?? 0 },
+  };
+}

@@ -1,0 +1,52 @@
+import {
+  offlineCardCaps,
+  OFFLINE_SYNC_WINDOW_MS,
+  reviewSyncedOfflinePayment,
+  type MutatorTx,
+} from '@mango/domain';
+import type { Mutation } from '@mango/protocol';
+import type { Sql } from '../db/db';
+
+/**
+ * After an offline card payment is applied on push: the card was already charged, so the server
+ * never refuses it; when it arrives beyond the store's offline policy (later than 24 h, over the
+ * per-payment or per-device cap) it is flagged on the payment row (`reconciliation`), which every
+ * device pulls and the back office lists. Server-only: it uses the receive time.
+ */
+export async function reviewOfflinePayment(
+  sql: Sql,
+  tx: MutatorTx,
+  opts: { storeId: string; mutation: Mutation; receivedAt: string },
+): Promise<void> {
+  const { mutation } = opts;
+  if (mutation.name !== 'ticket.addPayment' || mutation.args.offline !== true) return;
+  const paymentId = mutation.args.paymentId;
+  if (typeof paymentId !== 'string') return;
+  const payment = await tx.get('payment', paymentId);
+  const store = await tx.get('store', opts.storeId);
+  if (!payment?.offline || !payment.offlineTakenAt || payment.reconciliation || !store) return;
+  // What the same device took offline in the 24 h before this payment (other payments only).
+  const earlier = await sql.query<{ cents: string }>(
+    `select coalesce(sum((data->>'amountCents')::bigint + (data->>'tipCents')::bigint), 0)::text as cents
+       from payments
+      where store_id = $1 and not deleted and id <> $2
+        and data->>'offline' = 'true' and data->>'offlineDeviceId' = $3
+        and (data->>'offlineTakenAt')::timestamptz <= $4::timestamptz
+        and (data->>'offlineTakenAt')::timestamptz > $4::timestamptz - make_interval(secs => $5)`,
+    [
+      opts.storeId,
+      payment.id,
+      payment.offlineDeviceId ?? '',
+      payment.offlineTakenAt,
+      OFFLINE_SYNC_WINDOW_MS / 1000,
+    ],
+  );
+  const flags = reviewSyncedOfflinePayment({
+    chargedCents: payment.amountCents + payment.tipCents,
+    takenAt: payment.offlineTakenAt,
+    receivedAt: opts.receivedAt,
+    earlierOfflineCents: Number(earlier.rows[0]?.cents ?? 0),
+    caps: offlineCardCaps(store),
+  });
+  if (flags.length > 0) await tx.put('payment', { ...payment, reconciliation: flags });
+}

@@ -1,0 +1,81 @@
+import { parseArgs } from 'node:util';
+import type { Config } from '../config';
+import { createShardDirectory } from './directory';
+import { moveOrganization } from './move';
+
+export const SHARD_USAGE = `
+  npm run admin -- shard-add --id eu-1 --region eu --url postgres://mango_app:…@eu-1/mango --owner-url postgres://…@eu-1/mango [--capacity 10000] [--closed]
+  npm run admin -- shard-list
+  npm run admin -- shard-move --org <organizationId> --to <shardId>
+  (shard commands use SHARD_DIRECTORY_URL and SHARD_ROUTE_CACHE_MS)`;
+
+/** The admin CLI's shard commands; returns the exit code. */
+export async function runShardCommand(
+  command: string,
+  args: string[],
+  config: Config,
+  print: (line: string) => void = console.log,
+): Promise<number> {
+  if (!config.shardDirectoryUrl) throw new Error('SHARD_DIRECTORY_URL is not set.');
+  const { values } = parseArgs({
+    args,
+    options: {
+      id: { type: 'string' },
+      region: { type: 'string' },
+      url: { type: 'string' },
+      'owner-url': { type: 'string' },
+      capacity: { type: 'string' },
+      closed: { type: 'boolean' },
+      org: { type: 'string' },
+      to: { type: 'string' },
+    },
+  });
+  const need = (name: keyof typeof values): string => {
+    const v = values[name];
+    if (typeof v !== 'string' || v === '') throw new Error(`--${name} is required`);
+    return v;
+  };
+  const directory = createShardDirectory(config.shardDirectoryUrl);
+  try {
+    await directory.ensureSchema();
+    if (command === 'shard-add') {
+      await directory.upsertShard({
+        id: need('id'),
+        region: need('region'),
+        primaryUrl: need('url'),
+        ownerUrl: need('owner-url'),
+        replicaUrls: [],
+        capacity: values.capacity ? Number(values.capacity) : 10_000,
+        accepting: !values.closed,
+      });
+      print(`Shard ${need('id')} saved.`);
+      return 0;
+    }
+    if (command === 'shard-list') {
+      const load = await directory.load();
+      for (const s of await directory.shards()) {
+        print(
+          `${s.id}\t${s.region}\t${load[s.id] ?? 0}/${s.capacity} organizations\t${s.accepting ? 'open' : 'closed'}`,
+        );
+      }
+      return 0;
+    }
+    if (command === 'shard-move') {
+      const report = await moveOrganization({
+        directory,
+        organizationId: need('org'),
+        targetShardId: need('to'),
+        routeCacheMs: config.shardRouteCacheMs,
+        log: print,
+      });
+      const total = Object.values(report.rows).reduce((a, b) => a + b, 0);
+      print(
+        `Moved ${total} rows from ${report.from} to ${report.to}; writes paused ${report.pausedMs} ms.`,
+      );
+      return 0;
+    }
+    throw new Error(`Unknown command ${command}`);
+  } finally {
+    await directory.close();
+  }
+}

@@ -1,0 +1,167 @@
+import { execFileSync } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort } from './server-process';
+
+/**
+ * A throwaway PostgreSQL cluster of our own (initdb + pg_ctl on a free port, in a temp dir), for
+ * what must never touch the shared server at 5432: stopping the database, WAL archiving, point-
+ * in-time restore. PostgreSQL refuses to run as root, so as root every command runs as the
+ * `postgres` OS user in directories it owns.
+ */
+export const PG_BIN = process.env.PG_BIN ?? '/usr/lib/postgresql/15/bin';
+const OS_USER = 'postgres';
+const asRoot = process.getuid?.() === 0;
+
+export function postgresBinariesPresent(): boolean {
+  return existsSync(path.join(PG_BIN, 'initdb')) && existsSync(path.join(PG_BIN, 'pg_ctl'));
+}
+
+/** Runs one of PostgreSQL's programs as the postgres OS user; returns its stdout. */
+export function pgTool(program: string, args: string[], input?: string): string {
+  const file = path.join(PG_BIN, program);
+  const [cmd, argv] = asRoot ? ['runuser', ['-u', OS_USER, '--', file, ...args]] : [file, args];
+  return execFileSync(cmd, argv, {
+    cwd: '/',
+    input,
+    stdio: ['pipe', 'pipe', 'pipe'],
+    encoding: 'utf8',
+  });
+}
+
+/** A shell command run as the postgres OS user (archive copies, file listings). */
+export function asPostgres(shellCommand: string): string {
+  const [cmd, argv] = asRoot
+    ? ['runuser', ['-u', OS_USER, '--', 'sh', '-c', shellCommand]]
+    : ['sh', ['-c', shellCommand]];
+  return execFileSync(cmd, argv, { cwd: '/', encoding: 'utf8' });
+}
+
+/** A temp directory the postgres OS user owns (mode 0700, as initdb wants). */
+export function postgresTempDir(prefix: string): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  if (asRoot) {
+    const uid = Number(execFileSync('id', ['-u', OS_USER]).toString().trim());
+    const gid = Number(execFileSync('id', ['-g', OS_USER]).toString().trim());
+    chownSync(dir, uid, gid);
+  }
+  return dir;
+}
+
+export interface PgCluster {
+  readonly port: number;
+  readonly dataDir: string;
+  /** The temp directory holding the data directory (and whatever the caller puts beside it). */
+  readonly baseDir: string;
+  /** `postgres://postgres@127.0.0.1:<port>/<database>` (trust authentication on localhost). */
+  url(database?: string): string;
+  start(): void;
+  /** `fast` by default: rolls back open transactions and shuts down cleanly. */
+  stop(mode?: 'smart' | 'fast' | 'immediate'): void;
+  running(): boolean;
+  /** Runs SQL through psql (stops at the first error); returns the unaligned output. */
+  psql(sql: string, database?: string): string;
+  /** Stops the cluster if running and deletes every file. Safe to call twice. */
+  destroy(): void;
+}
+
+export interface PgClusterOptions {
+  /** Extra postgresql.conf settings (`key = value`, values already quoted as needed). */
+  settings?: Record<string, string>;
+  port?: number;
+  prefix?: string;
+}
+
+/** initdb a new cluster on a free port (not started: call start()). */
+export async function createPgCluster(opts: PgClusterOptions = {}): Promise<PgCluster> {
+  const port = opts.port ?? (await freePort());
+  const baseDir = postgresTempDir(opts.prefix ?? 'mango-pg-');
+  const dataDir = path.join(baseDir, 'data');
+  pgTool('initdb', ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8']);
+  const settings: Record<string, string> = {
+    port: String(port),
+    listen_addresses: "'127.0.0.1'",
+    unix_socket_directories: `'${baseDir}'`,
+    max_connections: '50',
+    shared_buffers: "'32MB'",
+    fsync: 'off',
+    ...opts.settings,
+  };
+  appendSettings(dataDir, settings);
+  return clusterAt(baseDir, dataDir, port);
+}
+
+/** Adds settings to a data directory's postgresql.auto.conf-style override file. */
+export function appendSettings(dataDir: string, settings: Record<string, string>): void {
+  const lines = Object.entries(settings)
+    .map(([k, v]) => `${k} = ${v}`)
+    .join('\n');
+  asPostgres(`cat >> '${dataDir}/postgresql.conf' <<'EOF'\n${lines}\nEOF`);
+}
+
+/** A handle on an existing data directory (e.g. one restored from a base backup). */
+export function clusterAt(baseDir: string, dataDir: string, port: number): PgCluster {
+  const logFile = path.join(baseDir, `postgres-${path.basename(dataDir)}.log`);
+  const cluster: PgCluster = {
+    port,
+    dataDir,
+    baseDir,
+    url: (database = 'postgres') => `postgres://postgres@127.0.0.1:${port}/${database}`,
+    start() {
+      pgTool('pg_ctl', [
+        '-D',
+        dataDir,
+        '-l',
+        logFile,
+        '-w',
+        '-t',
+        '120',
+        '-o',
+        `-p ${port}`,
+        'start',
+      ]);
+    },
+    stop(mode = 'fast') {
+      pgTool('pg_ctl', ['-D', dataDir, '-m', mode, '-w', 'stop']);
+    },
+    running() {
+      try {
+        pgTool('pg_ctl', ['-D', dataDir, 'status']);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    psql(sql, database = 'postgres') {
+      return pgTool(
+        'psql',
+        [
+          '-h',
+          '127.0.0.1',
+          '-p',
+          String(port),
+          '-U',
+          'postgres',
+          '-d',
+          database,
+          '-v',
+          'ON_ERROR_STOP=1',
+          '-qAt',
+        ],
+        sql,
+      );
+    },
+    destroy() {
+      if (existsSync(dataDir) && cluster.running()) {
+        try {
+          cluster.stop('immediate');
+        } catch {
+          // already gone
+        }
+      }
+      rmSync(baseDir, { recursive: true, force: true });
+    },
+  };
+  return cluster;
+}

@@ -1,0 +1,244 @@
+/// <reference lib="dom" />
+import type { Page } from 'playwright-core';
+import { launchChromium } from '../../test-support/browser';
+import { summarize, type LatencySummary } from '../loadgen/src/stats';
+
+/**
+ * The device side, in Chromium against the real server and the built web app: a new device signs
+ * in to a large store and hydrates it into IndexedDB; then client search per keystroke, a local
+ * mutation (tap → UI updated) and the first screen of a reload with everything already local.
+ * Times are taken inside the page (performance.now() at the input event, then the first animation
+ * frame after the DOM showed the result), so Playwright's round trips are not in them.
+ */
+
+export interface DeviceSideOptions {
+  baseUrl: string;
+  credentials: { email: string; password: string };
+  /** What the store holds on the server: hydration is done when IndexedDB has at least this. */
+  expectedClients: number;
+  expectedTickets: number;
+  /** Typed one key at a time into the client search box; each key should change the hit count. */
+  searchKeys: string;
+  /** Walk-ins added one by one on the front desk. */
+  localMutations: number;
+  hydrationTimeoutMs: number;
+  log: (line: string) => void;
+}
+
+export interface DeviceSideResult {
+  /** Click on "Sign in" → the front desk heading is on screen. */
+  signInToFrontDeskMs: number;
+  /** Click on "Sign in" → IndexedDB holds every client and ticket of the store. */
+  hydrationMs: number;
+  localRows: { clients: number; tickets: number; appointments: number; all: number };
+  /** Clients screen opened → its search index counts every client ("N of N"). */
+  clientIndexReadyMs: number;
+  search: { keys: string; perKeyMs: number[]; hits: string[]; summary: LatencySummary };
+  localMutation: { name: string; perTapMs: number[]; summary: LatencySummary };
+  /**
+   * Reload with the store already in IndexedDB: → the unlock form (app shell), unlock click →
+   * front desk on screen, Clients screen → "N of N".
+   */
+  reload: { shellMs: number; frontDeskMs: number; clientsReadyMs: number };
+}
+
+const round = (n: number) => Math.round(n * 10) / 10;
+
+/** Rows of the device's local copy (Dexie table `server`, keyed [entity, id]). */
+async function localRows(page: Page, storeId: string) {
+  return page.evaluate(async (name) => {
+    const db = await new Promise<IDBDatabase | null>((resolve) => {
+      const req = indexedDB.open(name);
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => resolve(null);
+    });
+    if (!db || !db.objectStoreNames.contains('server')) {
+      db?.close();
+      return { clients: 0, tickets: 0, appointments: 0, all: 0 };
+    }
+    const store = db.transaction('server', 'readonly').objectStore('server');
+    const count = (range?: IDBKeyRange) =>
+      new Promise<number>((resolve, reject) => {
+        const req = store.count(range);
+        req.onsuccess = () => resolve(req.result);
+        req.onerror = () => reject(req.error);
+      });
+    // Arrays sort after strings, so [entity, []] bounds every [entity, id].
+    const of = (e: string) => count(IDBKeyRange.bound([e], [e, []]));
+    const [clients, tickets, appointments, all] = await Promise.all([
+      of('client'),
+      of('ticket'),
+      of('appointment'),
+      count(),
+    ]);
+    db.close();
+    return { clients, tickets, appointments, all };
+  }, `mango-pos-${storeId}`);
+}
+
+async function storeIdOfPage(page: Page): Promise<string> {
+  const names = await page.evaluate(async () =>
+    (await indexedDB.databases()).map((d) => d.name ?? ''),
+  );
+  const id = names.find((n) => n.startsWith('mango-pos-'))?.slice('mango-pos-'.length);
+  if (!id) throw new Error(`no mango-pos-* IndexedDB database in the page (${names.join(', ')})`);
+  return id;
+}
+
+/**
+ * Records, in the page, the time from the next `trigger` event (capture phase) until the element
+ * matching `selector` has text for which `done(text)` holds, plus one animation frame (painted).
+ */
+async function armTimer(
+  page: Page,
+  opts: { trigger: 'keydown' | 'submit'; selector: string; until: 'changed' | string },
+): Promise<void> {
+  await page.evaluate(({ trigger, selector, until }) => {
+    const w = window as unknown as { __benchMs?: number | null };
+    w.__benchMs = null;
+    const el = document.querySelector(selector);
+    if (!el) throw new Error(`nothing matches ${selector}`);
+    const before = el.textContent ?? '';
+    let t0: number | null = null;
+    const check = () => {
+      if (t0 === null) return;
+      const text = el.textContent ?? '';
+      const ok = until === 'changed' ? text !== before : text.includes(until);
+      if (!ok) return;
+      const started = t0;
+      t0 = null;
+      observer.disconnect();
+      requestAnimationFrame(() => {
+        w.__benchMs = performance.now() - started;
+      });
+    };
+    const observer = new MutationObserver(check);
+    observer.observe(el, { childList: true, characterData: true, subtree: true });
+    document.addEventListener(
+      trigger,
+      () => {
+        t0 = performance.now();
+        check();
+      },
+      { capture: true, once: true },
+    );
+  }, opts);
+}
+
+async function timerResult(page: Page, timeoutMs = 10_000): Promise<number> {
+  const handle = await page.waitForFunction(
+    () => (window as unknown as { __benchMs?: number | null }).__benchMs ?? null,
+    undefined,
+    { timeout: timeoutMs, polling: 'raf' },
+  );
+  return round(Number(await handle.jsonValue()));
+}
+
+const COUNTER = 'section[aria-label="Clients"] .toolbar [aria-live="polite"]';
+
+export async function measureDeviceSide(opts: DeviceSideOptions): Promise<DeviceSideResult> {
+  const { log } = opts;
+  const browser = await launchChromium();
+  try {
+    const context = await browser.newContext({ viewport: { width: 1024, height: 768 } });
+    // tsx compiles with keepNames: functions passed to page.evaluate call its `__name` helper.
+    await context.addInitScript({ content: 'globalThis.__name = (fn) => fn;' });
+    const page = await context.newPage();
+    page.on('pageerror', (e) => log(`[page error] ${e.message}`));
+    await page.goto(opts.baseUrl);
+    await page.getByLabel('Email').fill(opts.credentials.email);
+    await page.getByLabel('Password').fill(opts.credentials.password);
+    const started = performance.now();
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page
+      .getByRole('heading', { name: 'Front desk', level: 1 })
+      .waitFor({ timeout: opts.hydrationTimeoutMs });
+    const signInToFrontDeskMs = round(performance.now() - started);
+    const storeId = await storeIdOfPage(page);
+    let rows = await localRows(page, storeId);
+    let lastLog = 0;
+    while (rows.clients < opts.expectedClients || rows.tickets < opts.expectedTickets) {
+      if (performance.now() - started > opts.hydrationTimeoutMs)
+        throw new Error(
+          `hydration not done after ${opts.hydrationTimeoutMs} ms: ${JSON.stringify(rows)} of ${opts.expectedClients} clients / ${opts.expectedTickets} tickets`,
+        );
+      if (performance.now() - lastLog > 10_000) {
+        log(`device-side: hydrating… ${JSON.stringify(rows)}`);
+        lastLog = performance.now();
+      }
+      await page.waitForTimeout(200);
+      rows = await localRows(page, storeId);
+    }
+    const hydrationMs = round(performance.now() - started);
+    log(`device-side: hydrated ${JSON.stringify(rows)} in ${hydrationMs} ms`);
+
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    const allClients = async () => {
+      const t = performance.now();
+      await nav.getByRole('link', { name: 'Clients' }).click();
+      const total = rows.clients.toLocaleString('en-US');
+      await page
+        .getByRole('region', { name: 'Clients' })
+        .getByText(`${total} of ${total}`)
+        .waitFor({ timeout: opts.hydrationTimeoutMs });
+      return round(performance.now() - t);
+    };
+    const clientIndexReadyMs = await allClients();
+
+    const search = page.getByRole('searchbox', { name: 'Search clients' });
+    await search.click();
+    const perKeyMs: number[] = [];
+    const hits: string[] = [];
+    for (const key of opts.searchKeys) {
+      await armTimer(page, { trigger: 'keydown', selector: COUNTER, until: 'changed' });
+      await page.keyboard.press(key);
+      perKeyMs.push(await timerResult(page));
+      hits.push((await page.locator(COUNTER).innerText()).trim());
+    }
+    log(`device-side: search keystrokes ${perKeyMs.join(', ')} ms (${hits.join(' → ')})`);
+
+    await nav.getByRole('link', { name: 'Front desk' }).click();
+    await page.getByRole('tab', { name: 'Turn tracker' }).click();
+    const queue = page.getByRole('region', { name: 'Walk-in queue' });
+    await queue.waitFor();
+    const perTapMs: number[] = [];
+    for (let i = 0; i < opts.localMutations; i++) {
+      const name = `Bench walk-in ${i + 1} ${Date.now().toString(36)}`;
+      await queue.getByLabel('Walk-in name').fill(name);
+      await armTimer(page, {
+        trigger: 'submit',
+        selector: 'section[aria-label="Walk-in queue"]',
+        until: name,
+      });
+      await queue.getByRole('button', { name: 'Add walk-in' }).click();
+      perTapMs.push(await timerResult(page));
+    }
+    log(`device-side: walk-in add (tap → on screen) ${perTapMs.join(', ')} ms`);
+
+    // A reload locks the device: the app shell comes up, the password is checked against the
+    // local verifier (no network), then the front desk renders from IndexedDB.
+    const reloadStarted = performance.now();
+    await page.reload();
+    const unlock = page.getByRole('form', { name: 'Unlock' });
+    await unlock.getByLabel('Password').waitFor();
+    const shellMs = round(performance.now() - reloadStarted);
+    await unlock.getByLabel('Password').fill(opts.credentials.password);
+    const unlockStarted = performance.now();
+    await unlock.getByRole('button', { name: 'Unlock' }).click();
+    await page.getByRole('heading', { name: 'Front desk', level: 1 }).waitFor();
+    const frontDeskMs = round(performance.now() - unlockStarted);
+    const clientsReadyMs = await allClients();
+    await context.close();
+    return {
+      signInToFrontDeskMs,
+      hydrationMs,
+      localRows: rows,
+      clientIndexReadyMs,
+      search: { keys: opts.searchKeys, perKeyMs, hits, summary: summarize(perKeyMs) },
+      localMutation: { name: 'walkIn.add', perTapMs, summary: summarize(perTapMs) },
+      reload: { shellMs, frontDeskMs, clientsReadyMs },
+    };
+  } finally {
+    await browser.close();
+  }
+}

@@ -1,0 +1,370 @@
+import { randomUUID } from 'node:crypto';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../apps/server/src/app';
+import { createTokenSigner } from '../../apps/server/src/auth/tokens';
+import { createInProcessBus } from '../../apps/server/src/bus/event-bus';
+import { systemClock } from '../../apps/server/src/clock';
+import { loadConfig } from '../../apps/server/src/config';
+import { openDb, type Db } from '../../apps/server/src/db/db';
+import { migrate } from '../../apps/server/src/db/migrate';
+import { createMemoryRateLimiter } from '../../apps/server/src/rate-limit/rate-limiter';
+import {
+  appendSettings,
+  asPostgres,
+  clusterAt,
+  createPgCluster,
+  type PgCluster,
+} from '../../test-support/pg-cluster';
+import { freePort } from '../../test-support/server-process';
+import { machineInfo, REPO_ROOT, RESULTS_DIR } from '../loadgen/src/results';
+
+/**
+ * The recovery drill (seed plan 4.4), on this machine, with the scripts of ops/backup/:
+ *
+ *  1. a throwaway PostgreSQL cluster with WAL archiving (archive-wal.sh), the server's
+ *     migrations, and a salon's data pushed through the real app (staff, services, tickets paid
+ *     and closed);
+ *  2. a base backup (base-backup.sh), then more tickets written after it;
+ *  3. the disaster: one transaction deletes every ticket, line and payment of the store;
+ *  4. recovery (the RTO clock runs from here): archive the current WAL segment, restore the base
+ *     backup into a new data directory up to just before the destructive transaction
+ *     (restore-pitr.sh --xid), start it, wait for promotion, verify every ticket committed
+ *     before the disaster is back, and a Mango server over it answers /readyz.
+ *
+ * RPO here = the span of committed tickets the restore lost (0 when all are back). The JSON also
+ * records how much WAL was not yet archived at the moment of the disaster: what a lost primary
+ * (rather than a bad statement) would have cost. Last line: `RPO_SECONDS=<n> RTO_SECONDS=<n>`.
+ */
+
+const TICKETS_BEFORE_BACKUP = 40;
+const TICKETS_AFTER_BACKUP = 40;
+const ARCHIVE_TIMEOUT_SEC = 60;
+
+const now = () => performance.now();
+const log = (msg: string) => console.log(`[drill] ${msg}`);
+
+interface Committed {
+  ticketId: string;
+  committedAt: number; // epoch ms, after the push was answered
+}
+
+function appOver(db: Db): Promise<FastifyInstance> {
+  return buildApp({
+    config: loadConfig({ LOG_LEVEL: 'silent', WEB_DIST_DIR: '/nonexistent', DEMO_SEED: 'false' }),
+    db,
+    bus: createInProcessBus(),
+    clock: systemClock,
+    signer: createTokenSigner(randomUUID() + randomUUID()),
+    limiter: createMemoryRateLimiter(),
+  });
+}
+
+function openClusterDb(cluster: PgCluster): Promise<Db> {
+  return openDb({
+    kind: 'postgres',
+    url: cluster.url().replace('postgres@', 'mango_app@'),
+    ownerUrl: cluster.url(),
+    poolMax: 4,
+    connectionTimeoutMs: 5000,
+    statementTimeoutMs: 60_000,
+    idleTimeoutMs: 10_000,
+  });
+}
+
+async function call(
+  app: FastifyInstance,
+  method: 'GET' | 'POST',
+  url: string,
+  payload?: unknown,
+  token?: string,
+) {
+  const res = await app.inject({
+    method,
+    url,
+    ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }),
+    ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}),
+  });
+  if (res.statusCode >= 300) throw new Error(`${method} ${url}: ${res.statusCode} ${res.body}`);
+  return JSON.parse(res.body) as Record<string, unknown>;
+}
+
+/** A salon and a device, through the real API. */
+async function openSalon(app: FastifyInstance) {
+  const session = await call(app, 'POST', '/api/v1/auth/signup', {
+    organizationName: 'Drill Nails',
+    storeName: 'Drill Nails Downtown',
+    email: `drill-${randomUUID().slice(0, 8)}@example.com`,
+    password: 'correct horse battery',
+  });
+  const token = session.accessToken as string;
+  const storeId = (session.stores as { id: string }[])[0]!.id;
+  const deviceId = randomUUID();
+  await call(
+    app,
+    'POST',
+    `/api/v1/stores/${storeId}/devices`,
+    { deviceId, name: 'Front desk' },
+    token,
+  );
+  let nextId = 1;
+  const pushMutations = async (mutations: { name: string; args: Record<string, unknown> }[]) => {
+    const body = await call(
+      app,
+      'POST',
+      `/api/v1/stores/${storeId}/sync/push`,
+      {
+        deviceId,
+        schemaVersion: 1,
+        mutations: mutations.map((m) => ({
+          id: nextId++,
+          ...m,
+          clientTime: new Date().toISOString(),
+        })),
+      },
+      token,
+    );
+    const results = body.results as { status: string; error?: unknown }[];
+    const bad = results.find((r) => r.status !== 'applied');
+    if (bad) throw new Error(`a drill mutation was not applied: ${JSON.stringify(bad)}`);
+  };
+  const staffId = randomUUID();
+  const serviceId = randomUUID();
+  await pushMutations([
+    {
+      name: 'staff.upsert',
+      args: { id: staffId, displayName: 'Linh', role: 'technician', active: true },
+    },
+    {
+      name: 'service.upsert',
+      args: {
+        id: serviceId,
+        name: 'Gel Manicure',
+        durationMin: 45,
+        priceCents: 4000,
+        taxable: false,
+      },
+    },
+  ]);
+  /** One ticket sold, paid and closed: one push, one commit. */
+  const sellTicket = async (): Promise<Committed> => {
+    const ticketId = randomUUID();
+    await pushMutations([
+      { name: 'ticket.open', args: { id: ticketId } },
+      {
+        name: 'ticket.addLine',
+        args: { ticketId, lineId: randomUUID(), kind: 'service', itemId: serviceId, staffId },
+      },
+      {
+        name: 'ticket.addPayment',
+        args: { ticketId, paymentId: randomUUID(), method: 'cash', amountCents: 4000 },
+      },
+      { name: 'ticket.close', args: { ticketId } },
+    ]);
+    return { ticketId, committedAt: Date.now() };
+  };
+  return { storeId, sellTicket };
+}
+
+async function ticketsIn(
+  db: Db,
+  storeId: string,
+): Promise<{ ids: Set<string>; paidCents: number }> {
+  return db.ownerTransaction(async (sql) => {
+    const tickets = await sql.query<{ id: string }>(
+      "select id from tickets where store_id = $1 and status = 'closed'",
+      [storeId],
+    );
+    const paid = await sql.query<{ cents: number }>(
+      'select coalesce(sum(amount_cents), 0)::bigint as cents from payments where store_id = $1',
+      [storeId],
+    );
+    return { ids: new Set(tickets.rows.map((r) => r.id)), paidCents: paid.rows[0]!.cents };
+  });
+}
+
+async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  timeoutMs = 120_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (e) {
+      last = e;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what}: not within ${timeoutMs} ms (${String(last)})`);
+}
+
+async function main(): Promise<void> {
+  const started = now();
+  const primary = await createPgCluster({ prefix: 'mango-drill-' });
+  const bin = path.join(primary.baseDir, 'bin');
+  const archiveDir = path.join(primary.baseDir, 'wal-archive');
+  const backupRoot = path.join(primary.baseDir, 'backups');
+  let restored: PgCluster | undefined;
+  const dbs: Db[] = [];
+  try {
+    // The scripts run as the postgres OS user, from a directory it owns.
+    asPostgres(`mkdir -p '${bin}' '${archiveDir}' '${backupRoot}'`);
+    for (const script of ['archive-wal.sh', 'base-backup.sh', 'restore-pitr.sh']) {
+      const target = path.join(bin, script);
+      copyFileSync(path.join(REPO_ROOT, 'ops/backup', script), target);
+    }
+    appendSettings(primary.dataDir, {
+      wal_level: 'replica',
+      archive_mode: 'on',
+      archive_command: `'sh ${bin}/archive-wal.sh %p %f ${archiveDir}'`,
+      archive_timeout: String(ARCHIVE_TIMEOUT_SEC),
+      max_wal_senders: '4',
+      fsync: 'on',
+    });
+    primary.start();
+    log(`primary on port ${primary.port}, archiving to ${archiveDir}`);
+
+    const db = await openClusterDb(primary);
+    dbs.push(db);
+    await migrate(db);
+    const app = await appOver(db);
+    const salon = await openSalon(app);
+    const committed: Committed[] = [];
+    for (let i = 0; i < TICKETS_BEFORE_BACKUP; i++) committed.push(await salon.sellTicket());
+    log(`${committed.length} tickets closed; taking a base backup`);
+
+    const backupStarted = now();
+    const backupDir = asPostgres(
+      `sh '${bin}/base-backup.sh' '${backupRoot}' 'host=127.0.0.1 port=${primary.port} user=postgres'`,
+    )
+      .trim()
+      .split('\n')
+      .at(-1)!;
+    const backupSeconds = (now() - backupStarted) / 1000;
+    log(`base backup ${backupDir} in ${backupSeconds.toFixed(1)} s`);
+
+    for (let i = 0; i < TICKETS_AFTER_BACKUP; i++) committed.push(await salon.sellTicket());
+    const expected = await ticketsIn(db, salon.storeId);
+    if (expected.ids.size !== committed.length)
+      throw new Error('not every drill ticket was stored');
+    log(`${committed.length} tickets closed in all, ${expected.paidCents} cents paid`);
+
+    // The disaster: one transaction deletes the store's sales. Its xid is the restore target.
+    const archiverBefore = primary.psql(
+      'select coalesce(extract(epoch from now() - last_archived_time), -1) from pg_stat_archiver',
+    );
+    const destructiveXid = primary
+      .psql(
+        `begin;
+         delete from payments where store_id = '${salon.storeId}';
+         delete from ticket_lines where store_id = '${salon.storeId}';
+         delete from tickets where store_id = '${salon.storeId}';
+         select txid_current();
+         commit;`,
+      )
+      .trim()
+      .split('\n')
+      .find((l) => /^\d+$/.test(l))!;
+    const disasterAt = Date.now();
+    const left = await ticketsIn(db, salon.storeId);
+    if (left.ids.size !== 0) throw new Error('the destructive change did not happen');
+    log(`destructive transaction ${destructiveXid} deleted every ticket`);
+    await app.close();
+
+    // Recovery. The RTO clock starts when the damage is known.
+    const rtoStarted = now();
+    // The damaged primary still runs: archive the segment holding the deletion, then retire it.
+    const segment = primary.psql('select pg_walfile_name(pg_switch_wal())').trim();
+    await waitFor('the current WAL segment to be archived', async () => {
+      const archived = primary
+        .psql("select coalesce(last_archived_wal, '') from pg_stat_archiver")
+        .trim();
+      return archived >= segment ? archived : undefined;
+    });
+    await db.close();
+    dbs.length = 0;
+    primary.stop('fast');
+
+    const restoredData = path.join(primary.baseDir, 'restored');
+    asPostgres(
+      `sh '${bin}/restore-pitr.sh' '${backupDir}' '${archiveDir}' '${restoredData}' --xid '${destructiveXid}'`,
+    );
+    restored = clusterAt(primary.baseDir, restoredData, await freePort());
+    // The restored copy must not archive into the old timeline's archive while it is checked.
+    appendSettings(restoredData, { archive_mode: 'off' });
+    restored.start();
+    await waitFor('the restored server to finish recovery and promote', async () =>
+      restored!.psql('select pg_is_in_recovery()').trim() === 'f' ? true : undefined,
+    );
+    const restoredDb = await openClusterDb(restored);
+    dbs.push(restoredDb);
+    const back = await ticketsIn(restoredDb, salon.storeId);
+    const restoredApp = await appOver(restoredDb);
+    const ready = await restoredApp.inject({ method: 'GET', url: '/readyz' });
+    await restoredApp.close();
+    const rtoSeconds = (now() - rtoStarted) / 1000;
+
+    const missing = committed.filter((c) => !back.ids.has(c.ticketId));
+    const rpoSeconds =
+      missing.length === 0
+        ? 0
+        : (disasterAt - Math.min(...missing.map((m) => m.committedAt))) / 1000;
+    const verified =
+      missing.length === 0 && back.paidCents === expected.paidCents && ready.statusCode === 200;
+    log(
+      `restored ${back.ids.size}/${committed.length} tickets, ${back.paidCents}/${expected.paidCents} cents; /readyz ${ready.statusCode}`,
+    );
+
+    const result = {
+      drill: 'recovery',
+      at: new Date().toISOString(),
+      machine: machineInfo(),
+      postgres: restored.psql('show server_version').trim(),
+      scenario:
+        'one transaction deletes all tickets, lines and payments of a store; restore base backup + archived WAL to just before it (recovery_target_xid, exclusive)',
+      ticketsBeforeBackup: TICKETS_BEFORE_BACKUP,
+      ticketsAfterBackup: TICKETS_AFTER_BACKUP,
+      ticketsRestored: back.ids.size,
+      ticketsMissing: missing.length,
+      paidCentsExpected: expected.paidCents,
+      paidCentsRestored: back.paidCents,
+      readyzAfterRestore: ready.statusCode,
+      verified,
+      baseBackupSeconds: round(backupSeconds),
+      rpoSeconds: round(rpoSeconds),
+      rtoSeconds: round(rtoSeconds),
+      archiveTimeoutSeconds: ARCHIVE_TIMEOUT_SEC,
+      unarchivedWalAgeAtDisasterSeconds: round(Number(archiverBefore)),
+      objectives: { rpoSeconds: 300, rtoSeconds: 900 },
+      meetsObjectives: verified && rpoSeconds <= 300 && rtoSeconds <= 900,
+      totalSeconds: round((now() - started) / 1000),
+    };
+    mkdirSync(RESULTS_DIR, { recursive: true });
+    writeFileSync(
+      path.join(RESULTS_DIR, 'recovery-drill.json'),
+      `${JSON.stringify(result, null, 2)}\n`,
+    );
+    log(`wrote bench/results/recovery-drill.json`);
+    if (!verified) {
+      console.log(JSON.stringify(result, null, 2));
+      process.exitCode = 1;
+    }
+    console.log(`RPO_SECONDS=${round(rpoSeconds)} RTO_SECONDS=${round(rtoSeconds)}`);
+  } finally {
+    for (const d of dbs) await d.close().catch(() => undefined);
+    if (restored?.running()) restored.stop('immediate');
+    primary.destroy();
+  }
+}
+
+const round = (n: number) => Math.round(n * 10) / 10;
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
