@@ -153,6 +153,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         limiter,
         planOf: createPlanLookup(db),
         ipPerMinute: config.rateLimitIpPerMin,
+        windowMs: config.rateLimitWindowSec * 1000,
       })
     : null;
   const reads = deps.reads ?? primaryOnlyReads(db);

@@ -279,6 +279,13 @@ export const CONFIG_OPTIONS = {
     description:
       'With API_RATE_LIMITS: requests per minute per client IP on routes without a store.',
   }),
+  rateLimitWindowSec: option({
+    env: 'RATE_LIMIT_WINDOW_SEC',
+    schema: int(1, 3600),
+    default: '60',
+    description:
+      'With API_RATE_LIMITS: the sliding window the per-minute limits count over. Only tests shorten it (the same count in a shorter window).',
+  }),
 } as const;
 
 type Options = typeof CONFIG_OPTIONS;

@@ -384,4 +384,52 @@ describe('sync against the real server', () => {
       await engine.stop();
     }
   });
+  it('a 429 with Retry-After from the server is honoured, and everything lands once', async () => {
+    // A second server with the plan's request limits on, counted over a 3 s window.
+    const limitedDir = mkdtempSync(path.join(os.tmpdir(), 'mango-sync-client-429-'));
+    const limited = await startServer(
+      { ...serverEnv, API_RATE_LIMITS: 'true', RATE_LIMIT_WINDOW_SEC: '3' },
+      { dataDir: limitedDir },
+    );
+    const seen: { at: number; status: number; retryAfterSec: number | null }[] = [];
+    const fetchImpl: FetchLike = async (input, init) => {
+      const res = await fetch(input, init);
+      if (!input.includes('/sync/events')) {
+        const ra = res.headers.get('retry-after');
+        seen.push({ at: Date.now(), status: res.status, retryAfterSec: ra ? Number(ra) : null });
+      }
+      return res;
+    };
+    const s = await signup(limited.url);
+    const deviceId = await registerDevice(limited.url, s, 'Front desk');
+    const engine = makeEngine(limited.url, s, deviceId, fetchImpl, { pushMaxMutations: 1 });
+    try {
+      await engine.start();
+      await engine.essentialsReady;
+      engine.setOnline(false);
+      const clients = Array.from({ length: 30 }, () => crypto.randomUUID());
+      for (const [i, id] of clients.entries())
+        await engine.mutate('client.upsert', { id, firstName: `Client ${i}`, lastName: 'Busy' });
+      engine.nudge('online');
+      await waitFor(async () => (await engine.store.outboxCount()) === 0, 60_000);
+
+      const refused = seen.findIndex((r) => r.status === 429);
+      expect(refused, 'the free plan allows 20 requests per device per window').toBeGreaterThan(0);
+      const { at, retryAfterSec } = seen[refused]!;
+      expect(retryAfterSec).toBeGreaterThan(0);
+      // The engine waited at least what the server asked before its next request.
+      expect(seen[refused + 1]!.at - at).toBeGreaterThanOrEqual(retryAfterSec! * 1000 - 20);
+      const state = await serverState(limited.url, s);
+      expect(
+        state
+          .of('client')
+          .map((c) => c['id'])
+          .sort(),
+      ).toEqual([...clients].sort());
+    } finally {
+      await engine.stop();
+      await limited.stop();
+      rmSync(limitedDir, { recursive: true, force: true });
+    }
+  });
 });

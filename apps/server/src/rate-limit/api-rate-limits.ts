@@ -3,7 +3,6 @@ import { HttpError } from '../http/errors';
 import { planLimitsOf, type PlanName } from '../quotas/plans';
 import type { RateLimitDecision, RateLimiter } from './rate-limiter';
 
-const WINDOW_MS = 60_000;
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Probes and metrics are for load balancers and scrapers, never limited. */
 const UNLIMITED_PREFIXES = ['/healthz', '/readyz', '/livez', '/metrics'];
@@ -12,8 +11,10 @@ export interface ApiRateLimitOptions {
   limiter: RateLimiter;
   /** The store's plan (cached by the caller: this runs on every store request). */
   planOf(storeId: string): Promise<PlanName>;
-  /** Requests per minute per client IP on routes without a store (sign-in, catalog, …). */
+  /** Requests per window per client IP on routes without a store (sign-in, catalog, …). */
   ipPerMinute: number;
+  /** The sliding window the plan's per-minute limits count over. Default 60 s. */
+  windowMs?: number;
 }
 
 export interface RateLimitStats {
@@ -44,9 +45,9 @@ function deviceIdOf(request: FastifyRequest): string | undefined {
 }
 
 /** IETF draft `RateLimit` / `RateLimit-Policy` fields (the draft-07 form most clients read). */
-function headersOf(d: RateLimitDecision): Record<string, string> {
+function headersOf(d: RateLimitDecision, windowMs: number): Record<string, string> {
   return {
-    'ratelimit-policy': `${d.limit};w=${WINDOW_MS / 1000}`,
+    'ratelimit-policy': `${d.limit};w=${windowMs / 1000}`,
     ratelimit: `limit=${d.limit}, remaining=${d.remaining}, reset=${d.resetSec}`,
   };
 }
@@ -65,6 +66,7 @@ export function registerApiRateLimits(
   opts: ApiRateLimitOptions,
 ): ApiRateLimits {
   const counts: RateLimitStats = { checked: 0, limited: 0, failedOpen: 0 };
+  const windowMs = opts.windowMs ?? 60_000;
 
   const hit = async (
     request: FastifyRequest,
@@ -72,7 +74,7 @@ export function registerApiRateLimits(
     limit: number,
   ): Promise<RateLimitDecision | null> => {
     try {
-      return await opts.limiter.hit(key, limit, WINDOW_MS);
+      return await opts.limiter.hit(key, limit, windowMs);
     } catch (err) {
       counts.failedOpen++;
       request.log.warn({ err, key }, 'rate limiter unavailable: request let through');
@@ -86,7 +88,7 @@ export function registerApiRateLimits(
     const denied = known.find((d) => !d.allowed);
     const shown = denied ?? known.sort((a, b) => a.remaining - b.remaining)[0];
     if (!shown) return;
-    const headers = headersOf(shown);
+    const headers = headersOf(shown, windowMs);
     if (!denied) {
       void reply.headers(headers);
       return;
