@@ -212,3 +212,33 @@ export async function textOf(page: Page, label: string): Promise<string> {
 
 export const usd = (cents: number) =>
   new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' }).format(cents / 100);
+
+export interface PulledChange {
+  entity: string;
+  id: string;
+  deleted: boolean;
+  data: Record<string, unknown> | null;
+}
+
+/**
+ * Everything the server holds for the store, as a fresh device's pull sees it (latest version of
+ * each row): what actually reached the server, independent of any browser's local data.
+ */
+export async function pullEverything(
+  token: string,
+  storeId: string,
+): Promise<Map<string, PulledChange>> {
+  const deviceId = randomUUID();
+  await http(`/api/v1/stores/${storeId}/devices`, { token, body: { deviceId, name: 'e2e check' } });
+  const rows = new Map<string, PulledChange>();
+  let cursor = 0;
+  for (;;) {
+    const page = await http<{ cursor: number; hasMore: boolean; changes: PulledChange[] }>(
+      `/api/v1/stores/${storeId}/sync/pull?deviceId=${deviceId}&cursor=${cursor}&limit=500`,
+      { token },
+    );
+    for (const c of page.changes) rows.set(`${c.entity}:${c.id}`, c);
+    cursor = page.cursor;
+    if (!page.hasMore) return rows;
+  }
+}

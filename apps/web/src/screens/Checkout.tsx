@@ -6,18 +6,21 @@ import type {
   TicketLineRow,
   TicketRow,
 } from '@mango/domain/entities';
+import { decideOfflineCardPayment, offlineCardCaps } from '@mango/domain/offline-payments';
 import { amountDue } from '@mango/domain/payments';
 import { splitTip } from '@mango/domain/tips';
 import { useMemo, useState, type FormEvent } from 'react';
 import { useDevice, type MutateOptions } from '../hooks/useDevice';
 import { useLive } from '../hooks/useLive';
 import { useStaff, useStoreRow } from '../hooks/useStoreRow';
+import { useSyncStatus } from '../hooks/useSyncStatus';
 import { newId } from '../lib/ids';
 import { centsToInput, mailtoHref, methodLabel, parseMoney, receiptText } from '../lib/receipt';
 import { navigate } from '../lib/router';
 import { formatDateTime } from '../lib/time';
 import { Dialog } from '../ui/Dialog';
 import { ManagerApproval } from '../ui/PinSwitch';
+import { OfflineMark, ReconciliationBadges } from '../ui/Reconciliation';
 
 export default function Checkout({ params }: { params: string[] }) {
   const ticketId = params[0] ?? '';
@@ -301,6 +304,7 @@ function OpenTicket(props: {
                     {methodLabel(p.method)} {money(p.amountCents)}
                     {p.tipCents > 0 && ` + tip ${money(p.tipCents)}`}
                     {p.changeCents > 0 && ` (change ${money(p.changeCents)})`}
+                    <OfflineMark payment={p} /> <ReconciliationBadges flags={p.reconciliation} />
                   </span>
                   <button
                     type="button"
@@ -457,10 +461,15 @@ function PaymentForm(props: {
   money: (c: number) => string;
 }) {
   const { mutate, device, notify } = useDevice();
+  const status = useSyncStatus(device.client);
+  const { store } = useStoreRow();
   const [method, setMethod] = useState<PaymentMethod>('cash');
   const [amount, setAmount] = useState('');
   const [tip, setTip] = useState('');
   const [code, setCode] = useState('');
+  const [refusal, setRefusal] = useState<string | null>(null);
+  // The engine learns of a lost connection on its next request; the browser's flag is quicker.
+  const offline = status?.online === false || !navigator.onLine;
   const amountCents = amount.trim() === '' ? props.due : parseMoney(amount, props.currency);
   const tipCents = tip.trim() === '' ? 0 : parseMoney(tip, props.currency);
   const change =
@@ -477,6 +486,19 @@ function PaymentForm(props: {
       amountCents,
     };
     if (method === 'card' && tipCents > 0) args['tipCents'] = tipCents;
+    setRefusal(null);
+    if (method === 'card' && offline) {
+      if (!store) return notify('The store settings are not on this device yet.', 'error');
+      const decision = decideOfflineCardPayment({
+        chargedCents: amountCents + tipCents,
+        unsyncedOfflineCents: status?.offlineCardPayments.totalCents ?? 0,
+        caps: offlineCardCaps(store),
+        currency: props.currency,
+      });
+      if (!decision.allowed) return setRefusal(decision.message);
+      args['offline'] = true;
+      args['takenAt'] = new Date().toISOString();
+    }
     if (method === 'gift_card') {
       const cards = await device.store.list('giftCard', { where: { code: code.trim() } });
       const card = cards[0];
@@ -501,7 +523,10 @@ function PaymentForm(props: {
               name="method"
               value={m}
               checked={method === m}
-              onChange={() => setMethod(m)}
+              onChange={() => {
+                setMethod(m);
+                setRefusal(null);
+              }}
             />
             {methodLabel(m)}
           </label>
@@ -534,6 +559,17 @@ function PaymentForm(props: {
           Gift card code
           <input type="text" value={code} onChange={(e) => setCode(e.target.value)} required />
         </label>
+      )}
+      {method === 'card' && offline && (
+        <p className="muted">
+          Offline: the card is stored and charged when the connection returns (up to{' '}
+          {store ? props.money(store.offlineCardMaxPerPaymentCents) : '…'} per payment).
+        </p>
+      )}
+      {refusal && (
+        <p role="alert" className="error">
+          {refusal}
+        </p>
       )}
       {change > 0 && (
         <p className="change" aria-label="Change due">
@@ -680,6 +716,7 @@ function ClosedTicket(props: {
                 <tr key={p.id}>
                   <td>
                     {methodLabel(p.method)}
+                    <OfflineMark payment={p} /> <ReconciliationBadges flags={p.reconciliation} />
                     {p.changeCents > 0 && (
                       <div className="muted">change {money(p.changeCents)}</div>
                     )}

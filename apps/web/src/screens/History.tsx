@@ -8,6 +8,7 @@ import { methodLabel } from '../lib/receipt';
 import { navigate } from '../lib/router';
 import { formatDateTime } from '../lib/time';
 import { Dialog } from '../ui/Dialog';
+import { ReconciliationBadges } from '../ui/Reconciliation';
 
 type ServerTicket = TicketRow & { lines?: TicketLineRow[]; payments?: PaymentRow[] };
 
@@ -24,6 +25,24 @@ export default function History() {
   const [cursor, setCursor] = useState<string | null | undefined>(undefined);
   const [loading, setLoading] = useState(false);
   const [detail, setDetail] = useState<ServerTicket | null>(null);
+  // Few payments are ever flagged; the row shows the ticket's flags without opening it.
+  const flagged = useLive(
+    async (r) => (await r.list('payment')).filter((p) => (p.reconciliation?.length ?? 0) > 0),
+    [],
+  );
+
+  const flagsByTicket = useMemo(() => {
+    const byTicket = new Map<string, PaymentRow['reconciliation']>();
+    const add = (p: PaymentRow) => {
+      if (!p.reconciliation?.length) return;
+      byTicket.set(p.ticketId, [
+        ...new Set([...(byTicket.get(p.ticketId) ?? []), ...p.reconciliation]),
+      ]);
+    };
+    for (const t of older) for (const p of t.payments ?? []) add(p);
+    for (const p of flagged ?? []) add(p);
+    return byTicket;
+  }, [older, flagged]);
 
   const rows = useMemo(() => {
     const byId = new Map<string, ServerTicket & { local: boolean }>();
@@ -97,6 +116,7 @@ export default function History() {
                   {t.refundedCents > 0 && (
                     <span className="pill warn">refunded {money(t.refundedCents)}</span>
                   )}
+                  <ReconciliationBadges flags={flagsByTicket.get(t.id)} />
                   <span className="spacer" />
                   <strong>{money(t.totalCents)}</strong>
                   {!t.local && <span className="muted">(server)</span>}
@@ -131,7 +151,9 @@ function ServerTicketDialog({ ticket, onClose }: { ticket: ServerTicket; onClose
         </li>
         {(ticket.payments ?? []).map((p) => (
           <li key={p.id}>
-            <span>{methodLabel(p.method)}</span>
+            <span>
+              {methodLabel(p.method)} <ReconciliationBadges flags={p.reconciliation} />
+            </span>
             <span>{money(p.amountCents + p.tipCents)}</span>
           </li>
         ))}

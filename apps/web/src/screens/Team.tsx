@@ -1,4 +1,4 @@
-import type { ProductRow, Role, ServiceRow, StaffRow } from '@mango/domain/entities';
+import type { ProductRow, Role, ServiceRow, StaffRow, StoreRow } from '@mango/domain/entities';
 import { useState, type FormEvent } from 'react';
 import { useDevice } from '../hooks/useDevice';
 import { useLive } from '../hooks/useLive';
@@ -505,25 +505,36 @@ function ProductForm({ existing, onClose }: { existing: ProductRow | null; onClo
 function StoreTab() {
   const { store } = useStoreRow();
   if (!store) return <p>Loading…</p>;
-  return <StoreForm key={store.id} />;
+  // The row is handed down: a fresh live query of its own would be empty on the first render.
+  return <StoreForm key={store.id} s={store} />;
 }
 
-function StoreForm() {
+function StoreForm({ s }: { s: StoreRow }) {
   const { mutate, notify } = useDevice();
-  const { store, currency } = useStoreRow();
-  const s = store as NonNullable<typeof store>;
+  const currency = s.currency;
   const [name, setName] = useState(s.name);
   const [tax, setTax] = useState(String(s.taxRateBps / 100));
   const [cur, setCur] = useState(s.currency);
   const [tz, setTz] = useState(s.timeZone);
   const [threshold, setThreshold] = useState(centsToInput(s.fullTurnThresholdCents, currency));
   const [strict, setStrict] = useState(s.strictBooking ?? false);
+  const [offlinePerPayment, setOfflinePerPayment] = useState(
+    centsToInput(s.offlineCardMaxPerPaymentCents, currency),
+  );
+  const [offlinePerDevice, setOfflinePerDevice] = useState(
+    centsToInput(s.offlineCardMaxPerDeviceCents, currency),
+  );
   return (
     <form
       className="card stack"
       aria-label="Store settings"
       onSubmit={async (e) => {
         e.preventDefault();
+        const perPaymentCents = parseMoney(offlinePerPayment, currency);
+        const perDeviceCents = parseMoney(offlinePerDevice, currency);
+        if (perPaymentCents === null || perDeviceCents === null) {
+          return notify('Enter the offline card limits as amounts, e.g. 100.00.', 'error');
+        }
         const ok = await mutate('store.updateSettings', {
           name: name.trim(),
           taxRateBps: Math.round(Number(tax) * 100),
@@ -531,6 +542,8 @@ function StoreForm() {
           timeZone: tz.trim(),
           fullTurnThresholdCents: parseMoney(threshold, currency) ?? 0,
           strictBooking: strict,
+          offlineCardMaxPerPaymentCents: perPaymentCents,
+          offlineCardMaxPerDeviceCents: perDeviceCents,
         });
         if (ok) notify('Settings saved.');
       }}
@@ -579,6 +592,31 @@ function StoreForm() {
         <input type="checkbox" checked={strict} onChange={(e) => setStrict(e.target.checked)} />{' '}
         Refuse double bookings (strict mode)
       </label>
+      <fieldset className="row wrap">
+        <legend>Card payments while offline</legend>
+        <label>
+          Limit per payment
+          <input
+            type="text"
+            inputMode="decimal"
+            value={offlinePerPayment}
+            onChange={(e) => setOfflinePerPayment(e.target.value)}
+          />
+        </label>
+        <label>
+          Limit per device until it syncs
+          <input
+            type="text"
+            inputMode="decimal"
+            value={offlinePerDevice}
+            onChange={(e) => setOfflinePerDevice(e.target.value)}
+          />
+        </label>
+        <p className="muted">
+          A card taken offline is only checked by the card processor when the device reconnects:
+          these limits bound what the salon risks. Payments must sync within 24 hours.
+        </p>
+      </fieldset>
       <p className="muted">Plan: {s.plan}</p>
       <button type="submit" className="primary">
         Save settings

@@ -1,6 +1,7 @@
 import type { SyncStatus } from '@mango/sync-client';
 import { lazy, Suspense, useState, type ComponentType, type LazyExoticComponent } from 'react';
 import { useDevice } from '../hooks/useDevice';
+import { useStoreRow } from '../hooks/useStoreRow';
 import { newId } from '../lib/ids';
 import { navigate, segments, usePath } from '../lib/router';
 import { signOut } from '../lib/session';
@@ -42,6 +43,9 @@ export function Shell(props: {
   const [confirmOut, setConfirmOut] = useState(false);
   const [pinOpen, setPinOpen] = useState(false);
   const pending = props.status?.pendingCount ?? 0;
+  const { money } = useStoreRow();
+  const offlineCards = props.status?.offlineCardPayments ?? { count: 0, totalCents: 0 };
+  const offlineNow = props.status?.online === false || !navigator.onLine;
 
   async function doSignOut() {
     device.close();
@@ -110,6 +114,14 @@ export function Shell(props: {
             {pending === 1 ? 'has' : 'have'} not reached the server yet. They stay on this device
             and are sent after the next sign-in here, but no other device sees them until then.
           </p>
+          {offlineCards.count > 0 && (
+            <p>
+              Among them: {offlineCards.count} card payment{offlineCards.count === 1 ? '' : 's'}{' '}
+              taken offline ({money(offlineCards.totalCents)}), charged only once they reach the
+              server, which must happen within 24 hours.
+            </p>
+          )}
+          {offlineNow && <p>This device is offline: signing in again will need the network.</p>}
           <div className="row">
             <button type="button" onClick={() => setConfirmOut(false)}>
               Stay signed in

@@ -1,7 +1,10 @@
 import type { StaffRow } from '@mango/domain/entities';
+import { formatMoney } from '@mango/domain/money';
+import { OFFLINE_SYNC_WINDOW_MS } from '@mango/domain/offline-payments';
 import type { AttentionRecord, SyncStatus } from '@mango/sync-client';
 import { useEffect, useState } from 'react';
 import { useDevice } from '../hooks/useDevice';
+import { useStoreRow } from '../hooks/useStoreRow';
 import { Dialog } from './Dialog';
 
 function ago(iso: string | null, now: number): string {
@@ -47,6 +50,9 @@ export function StatusBar(props: {
           Sync paused: {s.lastError.message}
         </span>
       )}
+      {s && s.offlineCardPayments.count > 0 && (
+        <OfflineCards totals={s.offlineCardPayments} now={now} />
+      )}
       {(s?.attentionCount ?? 0) > 0 && (
         <button type="button" className="pill warn" onClick={() => setAttentionOpen(true)}>
           {s?.attentionCount} need attention
@@ -69,6 +75,56 @@ export function StatusBar(props: {
         <AttentionList onClose={() => setAttentionOpen(false)} client={device.client} />
       )}
     </div>
+  );
+}
+
+function timeLeft(ms: number): string {
+  if (ms <= 0) return 'sync overdue: connect now';
+  const minutes = Math.ceil(ms / 60_000);
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  return `${h > 0 ? `${h} h ` : ''}${m} min left to sync`;
+}
+
+/**
+ * Card payments taken offline that the server has not acknowledged: the salon carries their risk
+ * until they sync, and each must reach the server within 24 h of being taken.
+ */
+function OfflineCards(props: { totals: { count: number; totalCents: number }; now: number }) {
+  const { device } = useDevice();
+  const { currency } = useStoreRow();
+  const { count, totalCents } = props.totals;
+  const [oldestTakenAt, setOldestTakenAt] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    void device.store.outbox().then((records) => {
+      // The outbox is in id order and acknowledged mutations have the lowest ids (they wait there
+      // for the confirming pull), so the unsynced offline card payments are the last `count`.
+      const cards = records.filter((r) => r.offlineCardCents !== undefined);
+      const oldest = cards[Math.max(0, cards.length - count)];
+      const takenAt = oldest?.args['takenAt'];
+      if (live)
+        setOldestTakenAt(typeof takenAt === 'string' ? takenAt : (oldest?.clientTime ?? null));
+    });
+    return () => {
+      live = false;
+    };
+  }, [device, count, totalCents]);
+  // `now` ticks every few seconds: a payment taken since the last tick has the full window.
+  const left = oldestTakenAt
+    ? Math.min(
+        OFFLINE_SYNC_WINDOW_MS,
+        Date.parse(oldestTakenAt) + OFFLINE_SYNC_WINDOW_MS - props.now,
+      )
+    : null;
+  return (
+    <span
+      className={left !== null && left <= 0 ? 'pill off' : 'pill warn'}
+      aria-label="Offline card payments"
+    >
+      {count} offline card payment{count === 1 ? '' : 's'} · {formatMoney(totalCents, currency)}
+      {left !== null && ` · ${timeLeft(left)}`}
+    </span>
   );
 }
 
