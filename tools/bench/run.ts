@@ -90,6 +90,8 @@ const P = {
 const P95_TARGET_MS = 100;
 /** PostgreSQL 15 backends publish their statistics when idle for up to 10 s. */
 const STATS_FLUSH_MS = 11_000;
+/** Answers that tell a device to retry later; in a saturation test they are expected. */
+const BACKPRESSURE = new Set(['HTTP_503', 'SERVICE_UNAVAILABLE', 'HTTP_429', 'RATE_LIMITED']);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -124,17 +126,28 @@ const slimCheck = (c: { report: CheckReport; seconds: number; rows: number }) =>
   report: { ...c.report, perStore: undefined },
 });
 
-function runRow(r: RunReport): string {
+/** A simulation run with the machine's load average sampled during it (every 2 s). */
+async function withLoad<T>(run: () => Promise<T>): Promise<T & { load: LoadSummary }> {
+  const sampler = loadSampler(2000);
+  try {
+    return { ...(await run()), load: sampler.stop() };
+  } finally {
+    sampler.stop();
+  }
+}
+
+function runRow(r: RunReport & { load?: LoadSummary }): string {
   const m = r.measured;
   const errors =
     Object.entries(r.errors)
       .map(([k, v]) => `${k}×${v}`)
       .join(' ') || '0';
-  return `| ${r.label} | ${r.config.stores} | ${r.config.rate} | ${m.seconds} | ${m.mutationsPerSec} | ${m.pushesPerSec} | ${m.pullsPerSec} | ${m.push.p50} / ${m.push.p95} / ${m.push.p99} / ${m.push.max} | ${m.pull.p50} / ${m.pull.p95} / ${m.pull.p99} / ${m.pull.max} | ${errors} | ${m.rejected} |`;
+  return `| ${r.label} | ${r.config.stores} | ${r.config.rate} | ${m.seconds} | ${m.mutationsPerSec} | ${m.pushesPerSec} | ${m.pullsPerSec} | ${m.push.p50} / ${m.push.p95} / ${m.push.p99} / ${m.push.max} | ${m.pull.p50} / ${m.pull.p95} / ${m.pull.p99} / ${m.pull.max} | ${errors} | ${m.rejected} | ${r.load?.mean ?? 'n/a'} |`;
 }
+const RUN_NOTE = `load avg: the machine's mean 1-minute load average during the run (${machineCores} cores; more means processes waiting for a core). Latencies are from the load generator: request sent → last byte of the answer.`;
 const RUN_HEADER = [
-  '| run | stores | checkouts/s offered | s | mutations/s | pushes/s | pulls/s | push p50/p95/p99/max ms | pull p50/p95/p99/max ms | errors | rejected |',
-  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- | ---: |',
+  '| run | stores | checkouts/s offered | s | mutations/s | pushes/s | pulls/s | push p50/p95/p99/max ms | pull p50/p95/p99/max ms | errors | rejected | load avg |',
+  '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- | ---: | ---: |',
 ];
 
 function baseSim(baseUrl: string, over: Partial<SimConfig>): SimConfig {
@@ -205,6 +218,13 @@ async function snapshotWebApp(): Promise<
     rmSync(tmp, { recursive: true, force: true });
     return { dir: null, why: `the web app could not be built: ${String(e)}`, cleanup: null };
   }
+}
+
+/** Keeps what a server process printed (warnings and errors) next to the bench's stderr. */
+function saveServerLog(s: BenchServer): void {
+  const file = path.join(os.tmpdir(), `mango-bench-server-${s.server.port}-${Date.now()}.log`);
+  writeFileSync(file, s.server.output());
+  log(`server output: ${file}`);
 }
 
 /** Bulk-writes `count` synthetic clients into the store with the admin CLI (same config). */
@@ -326,8 +346,12 @@ async function main(): Promise<number> {
             check: slimCheck(check),
           };
           writeResult('push-throughput', { mode: MODE, machine, load: load(), ...data });
-          const errors =
-            Object.keys(batched.errorsByCode).length + Object.keys(single.errorsByCode).length;
+          // Saturation offers more concurrent pushes than the server's pool has connections: a
+          // 503 (Retry-After) or 429 there is the server shedding load, and the device retries
+          // the same ids. Anything else is a failure; the ledger check is the correctness bar.
+          const errors = [batched, single]
+            .flatMap((r) => Object.keys(r.errorsByCode))
+            .filter((code) => !BACKPRESSURE.has(code)).length;
           return {
             ok: check.report.ok && errors === 0,
             data,
@@ -340,6 +364,8 @@ async function main(): Promise<number> {
                 (r) =>
                   `| ${r.visitsPerPush} visit(s) per push (~${Math.round(r.mutations / Math.max(1, r.pushes))} mutations) | ${r.devices} | ${r.mutationsPerSec} | ${r.pushesPerSec} | ${r.push.p50} / ${r.push.p95} / ${r.push.p99} / ${r.push.max} | **${ratio(r.mutationsPerSec)}** | ${r.cpu.serverPct} / ${r.cpu.postgresPct} / ${r.cpu.loadgenPct} | ${JSON.stringify(r.errorsByCode)} |`,
               ),
+              '',
+              'Errors here: HTTP_503 is the server answering "temporarily unavailable, retry" (Retry-After: 1) — under saturation typically a push that waited longer than DB_CONNECTION_TIMEOUT_MS (5 s) for one of its DB_POOL_MAX (20) connections, with 40 devices pushing at once; the device retries with the same ids. It does not fail this section; the ledger check does.',
               '',
               `Database work per acknowledged mutation over both runs (pg_stat_database / pg_stat_user_tables of the bench database): ${perMutation.commits} commits, **${perMutation.indexScans} index scans** (${perMutation.storesIndexScans} of them on \`stores\`, ${perMutation.appointmentIndexScans} over the ${perMutation.appointmentPartitions} partitions of \`appointments\`), ${perMutation.seqScans} sequential scans, ${perMutation.rowsInserted} rows inserted and ${perMutation.rowsUpdated} updated (audit rows included). A pgbench simple-update transaction is one update and one select by primary key and one insert (2 index scans).`,
               '',
@@ -380,13 +406,15 @@ async function main(): Promise<number> {
         const rate = Math.round(P.busyStores * P.perStorePeakRate * 100) / 100;
         const busyCpu = cpuSampler(srv.pid);
         const busy = {
-          ...(await sim.run({
-            label: 'busy-day',
-            durationSec: P.busySeconds + P.warmupSeconds,
-            warmupSec: P.warmupSeconds,
-            rate,
-            timeScale: P.timeScale,
-          })),
+          ...(await withLoad(() =>
+            sim.run({
+              label: 'busy-day',
+              durationSec: P.busySeconds + P.warmupSeconds,
+              warmupSec: P.warmupSeconds,
+              rate,
+              timeScale: P.timeScale,
+            }),
+          )),
           cpu: busyCpu(),
         };
         busyP95 = busy.measured.push.p95;
@@ -394,19 +422,22 @@ async function main(): Promise<number> {
           sustainable: boolean;
           keptUp: boolean;
           cpu: { serverPct: number; postgresPct: number; loadgenPct: number };
+          load: LoadSummary;
         })[] = [];
         if (SECTIONS.has('peak')) {
           for (const stepRate of P.peakRates) {
             const stepCpu = cpuSampler(srv.pid);
             const r = {
-              ...(await sim.run({
-                label: `peak-${stepRate}`,
-                durationSec: P.peakSeconds + P.stepWarmupSeconds,
-                warmupSec: P.stepWarmupSeconds,
-                rate: stepRate,
-                timeScale: P.timeScale,
-                drainTimeoutSec: QUICK ? 45 : 90,
-              })),
+              ...(await withLoad(() =>
+                sim.run({
+                  label: `peak-${stepRate}`,
+                  durationSec: P.peakSeconds + P.stepWarmupSeconds,
+                  warmupSec: P.stepWarmupSeconds,
+                  rate: stepRate,
+                  timeScale: P.timeScale,
+                  drainTimeoutSec: QUICK ? 30 : 90,
+                }),
+              )),
               cpu: stepCpu(),
             };
             const kept = r.measured.enqueued === 0 ? 1 : r.measured.mutations / r.measured.enqueued;
@@ -464,6 +495,8 @@ async function main(): Promise<number> {
                 `${runRow(s)} ${s.sustainable ? '' : s.keptUp ? '← p95 over target' : '← not kept up'}`,
             ),
             '',
+            RUN_NOTE,
+            '',
             `CPU (% of one core; the machine has ${machine.nproc}) — server / PostgreSQL / load generator: busy day ${busy.cpu.serverPct} / ${busy.cpu.postgresPct} / ${busy.cpu.loadgenPct}; ${steps.map((s) => `peak ${s.config.rate}/s ${s.cpu.serverPct} / ${s.cpu.postgresPct} / ${s.cpu.loadgenPct}`).join('; ')}.`,
             '',
             steps.length > 0
@@ -480,34 +513,49 @@ async function main(): Promise<number> {
       const sim: Simulation = busySim;
       await section('4. Many tenants', async (load) => {
         const rate = Math.round(P.busyStores * P.perStorePeakRate * 100) / 100;
-        const rows: { tenants: number; insertSeconds: number; run: RunReport }[] = [];
-        for (const total of P.tenantSteps) {
+        const rows: {
+          tenants: number;
+          insertSeconds: number;
+          run: RunReport & { load: LoadSummary };
+        }[] = [];
+        // First at the tenants already there (the busy-day stores): the baseline, measured
+        // right before, under the same machine load as the steps that follow.
+        for (const total of [0, ...P.tenantSteps]) {
           const ins = await insertIdleTenants(pg, values.db, total);
           log(
-            `idle tenants: ${total} organizations now (${ins.inserted} inserted in ${ins.seconds} s)`,
+            `idle tenants: ${ins.organizations} organizations now (${ins.inserted} inserted in ${ins.seconds} s)`,
           );
-          const run = await sim.run({
-            label: `tenants-${total}`,
-            durationSec: P.tenantSeconds + P.stepWarmupSeconds,
-            warmupSec: P.stepWarmupSeconds,
-            rate,
-            timeScale: P.timeScale,
-          });
-          rows.push({ tenants: total, insertSeconds: ins.seconds, run });
+          const run = await withLoad(() =>
+            sim.run({
+              label: `tenants-${ins.organizations}`,
+              durationSec: P.tenantSeconds + P.stepWarmupSeconds,
+              warmupSec: P.stepWarmupSeconds,
+              rate,
+              timeScale: P.timeScale,
+            }),
+          );
+          rows.push({ tenants: ins.organizations, insertSeconds: ins.seconds, run });
         }
         const check = await sim.verify();
-        const data = { baselineBusyDayPushP95: busyP95, rows, check: slimCheck(check) };
+        const base = rows[0]?.run.measured.push.p95 ?? null;
+        const data = {
+          baselinePushP95: base,
+          busyDayPushP95: busyP95,
+          rows,
+          check: slimCheck(check),
+        };
         writeResult('many-tenants', { mode: MODE, machine, load: load(), ...data });
         const errors = rows.some(
           (r) => Object.keys(r.run.errors).length > 0 || r.run.fatal.length > 0,
         );
         const last = rows.at(-1)?.run.measured.push.p95 ?? 0;
-        const grew = busyP95 !== null && last > Math.max(busyP95 * 2, busyP95 + 20);
+        // Grown: more than twice the baseline and by more than 20 ms (noise on a shared machine).
+        const grew = base !== null && last > Math.max(base * 2, base + 20);
         return {
           ok: check.report.ok && !errors,
           data,
           lines: [
-            `The busy-day rate (${rate} checkouts/s over the same ${P.busyStores} active stores) with idle tenants (organization + store + owner + device rows, inserted by SQL) filling the database. Baseline busy-day push p95: ${busyP95 ?? 'n/a'} ms.`,
+            `The busy-day rate (${rate} checkouts/s over the same ${P.busyStores} active stores), first with only those tenants, then with idle tenants (organization + store + owner + device rows, inserted by SQL) filling the database. Each run ${P.tenantSeconds} s measured after ${P.stepWarmupSeconds} s of warm-up.`,
             '',
             ...RUN_HEADER,
             ...rows.map((r) =>
@@ -517,9 +565,11 @@ async function main(): Promise<number> {
               ),
             ),
             '',
+            RUN_NOTE,
+            '',
             grew
-              ? `**Latency grew with the number of idle tenants** (push p95 ${busyP95} → ${last} ms).`
-              : `Latency did not grow with idle tenants (push p95 ${busyP95} ms at ${P.busyStores} tenants → ${last} ms at ${P.tenantSteps.at(-1)?.toLocaleString('en-US')}).`,
+              ? `**Latency grew with the number of idle tenants** (push p95 ${base} ms at ${rows[0]?.tenants.toLocaleString('en-US')} tenants → ${last} ms at ${rows.at(-1)?.tenants.toLocaleString('en-US')}).`
+              : `Latency did not grow with idle tenants (push p95 ${base} ms at ${rows[0]?.tenants.toLocaleString('en-US')} tenants → ${last} ms at ${rows.at(-1)?.tenants.toLocaleString('en-US')}; "grown" would be more than twice and 20 ms more).`,
             '',
             checkLine(check),
           ],
@@ -568,6 +618,7 @@ async function main(): Promise<number> {
           const bulkSeconds = Math.round((performance.now() - bulkStarted) / 100) / 10;
           // A fresh server process, so its VmHWM is start-up + this hydration only.
           await srv.server.stop();
+          saveServerLog(srv);
           // Same port: the simulation's HTTP client keeps the URL it was created with.
           srv = await startBenchServer(env, srv.server.port);
           const stopSampling = sampleMemory(srv.pid);
@@ -704,6 +755,7 @@ async function main(): Promise<number> {
     (hydrationSim as Simulation | null)?.close();
   } finally {
     await srv.server.stop().catch(() => {});
+    saveServerLog(srv);
     if (!values['keep-db']) await dropDatabase(pg, values.db).catch(() => {});
     if (webDist.cleanup) rmSync(webDist.cleanup, { recursive: true, force: true });
   }
