@@ -58,6 +58,15 @@ export interface StaffRow {
   commissionTiers?: CommissionTier[];
   /** Services this person may perform; empty or absent means all. Used by the turn tracker. */
   serviceIds?: string[];
+  /** The weekly schedule (store-local times); absent or null means no schedule is kept. */
+  workingHours?: WorkingShift[] | null;
+}
+
+/** One stretch of work on a weekday (0 Sunday … 6 Saturday), in minutes after local midnight. */
+export interface WorkingShift {
+  weekday: number;
+  startMin: number;
+  endMin: number;
 }
 
 export interface StaffOverride {

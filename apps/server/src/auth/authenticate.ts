@@ -54,7 +54,7 @@ export function storeAccess(
   return { storeId: parsed.data, organizationId: auth.organizationId, userId: auth.userId, role };
 }
 
-/** The device must be registered to this very store (and so to the caller's organization). */
+/** The device must be registered to this very store (and so to the caller's organization), and not revoked. */
 export async function assertDeviceOfStore(
   db: Db,
   access: StoreAccess,
@@ -64,14 +64,23 @@ export async function assertDeviceOfStore(
     { storeId: access.storeId, organizationId: access.organizationId, userId: access.userId },
     async (sql) => {
       // RLS hides devices of other stores; the explicit store filter says the same in plain SQL.
-      const res = await sql.query<{ store_id: string }>(
-        'select store_id from devices where id = $1 and store_id = $2',
+      const res = await sql.query<{ revoked: boolean }>(
+        'select revoked_at is not null as revoked from devices where id = $1 and store_id = $2',
         [deviceId, access.storeId],
       );
-      return res.rowCount > 0;
+      const row = res.rows[0];
+      if (!row) return 'unknown';
+      return row.revoked ? 'revoked' : 'registered';
     },
   );
-  if (!found) {
+  if (found === 'revoked') {
+    throw new HttpError(
+      403,
+      'DEVICE_REVOKED',
+      'This device was revoked by a manager: it can no longer sync. Clear the app data on this device and register it again.',
+    );
+  }
+  if (found === 'unknown') {
     throw new HttpError(
       403,
       'DEVICE_NOT_REGISTERED',

@@ -33,6 +33,7 @@ describeEachEngine('roles', (getDb) => {
   let app: FastifyInstance;
   let store: TestStore;
   const people = {} as Record<Role, Person>;
+  const spareDevices = {} as Record<Role, string>;
   const staffId = randomUUID();
 
   async function addUser(
@@ -64,6 +65,7 @@ describeEachEngine('roles', (getDb) => {
   beforeAll(async () => {
     app = await makeTestApp(getDb());
     store = await signupStore(app, 'Roles');
+    spareDevices.owner = await registerDevice(app, store.storeId, store.auth);
     people.owner = {
       role: 'owner',
       auth: store.auth,
@@ -84,6 +86,7 @@ describeEachEngine('roles', (getDb) => {
       expect(session.stores).toEqual([expect.objectContaining({ id: store.storeId, role })]);
       // Devices are registered by the owner; anyone of the store may then sync on them.
       const deviceId = await registerDevice(app, store.storeId, store.auth);
+      spareDevices[role] = await registerDevice(app, store.storeId, store.auth);
       people[role] = {
         role,
         auth: { authorization: `Bearer ${session.accessToken}` },
@@ -133,6 +136,25 @@ describeEachEngine('roles', (getDb) => {
         url: `/api/v1/stores/${store.storeId}/devices`,
         headers: p.auth,
         payload: { deviceId: randomUUID(), name: 'Tablet' },
+      }),
+    },
+    {
+      action: 'list the devices',
+      allowed: ['owner', 'manager'],
+      request: (p) => ({
+        method: 'GET',
+        url: `/api/v1/stores/${store.storeId}/devices`,
+        headers: p.auth,
+      }),
+    },
+    {
+      action: 'revoke a device',
+      allowed: ['owner', 'manager'],
+      // A device of its own each time: revoking a person's sync device would fail later checks.
+      request: (p) => ({
+        method: 'DELETE',
+        url: `/api/v1/stores/${store.storeId}/devices/${spareDevices[p.role]}`,
+        headers: p.auth,
       }),
     },
     {

@@ -15,6 +15,7 @@ import {
   listSchema as errorListQuery,
   reportSchema as clientErrorReport,
 } from '../routes/client-errors';
+import { deviceListSchema, revokedDeviceSchema } from '../routes/devices';
 import { querySchema as historyQuery } from '../routes/history';
 import { setPinSchema, verifiersQuerySchema, verifyPinSchema } from '../routes/staff-pins';
 import { ackSchema, eventsQuerySchema } from '../routes/sync';
@@ -121,6 +122,26 @@ export const OPERATIONS: Operation[] = [
     body: registerDeviceRequestSchema,
     success: { status: 201, body: anyObject },
     errors: [400, 401, 403, 404, 409],
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/stores/:storeId/devices',
+    tag: 'devices',
+    summary:
+      'The store’s devices: name, registered at, last seen, last mutation id, revoked at (managers and owners).',
+    auth: 'bearer',
+    success: { status: 200, body: deviceListSchema },
+    errors: [401, 403, 404],
+  },
+  {
+    method: 'DELETE',
+    path: '/api/v1/stores/:storeId/devices/:deviceId',
+    tag: 'devices',
+    summary:
+      'Revoke a device (managers and owners): its push, pull and events answer 403 DEVICE_REVOKED, and its id cannot register again. Idempotent.',
+    auth: 'bearer',
+    success: { status: 200, body: revokedDeviceSchema },
+    errors: [401, 403, 404],
   },
   {
     method: 'PUT',

@@ -123,3 +123,22 @@ export interface ReportedError {
 
 export const fetchErrors = (token: string, storeId: string, limit = 100) =>
   api<{ items: ReportedError[] }>(`/api/v1/stores/${storeId}/errors?limit=${limit}`, { token });
+
+export interface RegisteredDevice {
+  id: string;
+  name: string;
+  registeredAt: string;
+  lastSeenAt: string | null;
+  lastMutationId: number;
+  lastPulledVersion: number;
+  revokedAt: string | null;
+}
+
+export const fetchDevices = (token: string, storeId: string) =>
+  api<{ items: RegisteredDevice[] }>(`/api/v1/stores/${storeId}/devices`, { token });
+
+export const revokeDevice = (token: string, storeId: string, deviceId: string) =>
+  api<{ id: string; revokedAt: string }>(
+    `/api/v1/stores/${storeId}/devices/${encodeURIComponent(deviceId)}`,
+    { token, method: 'DELETE' },
+  );

@@ -1,35 +1,21 @@
-import { useEffect, useState } from 'react';
-import { useDevice } from '../hooks/useDevice';
+import { useServerList } from '../hooks/useServerList';
 import { useStoreRow } from '../hooks/useStoreRow';
-import { fetchErrors, type ReportedError } from '../lib/api';
-import { loadSession } from '../lib/session';
+import { fetchErrors } from '../lib/api';
 import { formatDateTime } from '../lib/time';
 
 /** Owner/manager page: errors the store's devices reported (needs the network). */
 export default function Errors() {
-  const { device } = useDevice();
   const { timeZone } = useStoreRow();
-  const [items, setItems] = useState<ReportedError[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const load = () => {
-    const token = loadSession()?.accessToken;
-    if (!token) return setError('Sign in again to see reported errors.');
-    fetchErrors(token, device.storeId)
-      .then((r) => {
-        setItems(r.items);
-        setError(null);
-      })
-      .catch((e: unknown) =>
-        setError(e instanceof TypeError ? 'Reported errors need the network.' : String(e)),
-      );
-  };
-  useEffect(load, [device.storeId]);
+  const { items, error, reload } = useServerList(fetchErrors, {
+    signedOut: 'Sign in again to see reported errors.',
+    offline: 'Reported errors need the network.',
+  });
   return (
     <section aria-label="Reported errors">
       <div className="toolbar">
         <h1>Reported errors</h1>
         <span className="spacer" />
-        <button type="button" onClick={load}>
+        <button type="button" onClick={reload}>
           Refresh
         </button>
       </div>

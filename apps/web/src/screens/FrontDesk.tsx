@@ -1,7 +1,8 @@
 import type { AppointmentRow, ServiceRow, StaffRow } from '@mango/domain/entities';
 import { businessDate } from '@mango/domain/time';
 import { turnOrder } from '@mango/domain/turns';
-import { useMemo, useState, type FormEvent } from 'react';
+import { offHours, weekdayOf } from '@mango/domain/working-hours';
+import { useEffect, useMemo, useState, type FormEvent } from 'react';
 import { useDevice } from '../hooks/useDevice';
 import { useLive } from '../hooks/useLive';
 import { useStaff, useStoreRow } from '../hooks/useStoreRow';
@@ -210,6 +211,17 @@ function Book({ ymd }: { ymd: string }) {
                   if (id) void drop(id, s.id, minutes);
                 }}
               >
+                {offHours(s.workingHours, weekdayOf(ymd), startMin, endMin).map((off) => (
+                  <div
+                    key={off.startMin}
+                    className="cal-off"
+                    title={`${s.displayName} off ${minutesToHhmm(off.startMin)}–${minutesToHhmm(off.endMin)}`}
+                    style={{
+                      top: (off.startMin - startMin) * PX_PER_MIN,
+                      height: (off.endMin - off.startMin) * PX_PER_MIN,
+                    }}
+                  />
+                ))}
                 {hours.map((m) => (
                   <div key={m} className="cal-line" style={{ top: (m - startMin) * PX_PER_MIN }} />
                 ))}
@@ -352,6 +364,10 @@ function BookDialog(props: {
   );
 }
 
+/** The length control's step, and the domain's longest resize (appointment.reschedule). */
+const LENGTH_STEP_MIN = 15;
+const MAX_LENGTH_MIN = 720;
+
 function AppointmentDialog(props: {
   appt: AppointmentRow;
   ymd: string;
@@ -364,7 +380,14 @@ function AppointmentDialog(props: {
   const { timeZone } = useStoreRow();
   const a = props.appt;
   const [moveTime, setMoveTime] = useState(minutesToHhmm(localMinutes(a.start, timeZone)));
+  // The store row (and so its time zone) can arrive after the first render: without this the
+  // field would show the UTC time, and Move would shift the appointment by the zone's offset.
+  useEffect(() => setMoveTime(minutesToHhmm(localMinutes(a.start, timeZone))), [a.start, timeZone]);
   const [moveStaff, setMoveStaff] = useState(a.staffId);
+  const [length, setLength] = useState(a.durationMin);
+  useEffect(() => setLength(a.durationMin), [a.durationMin]);
+  const nudgeLength = (by: number) =>
+    setLength((m) => Math.min(MAX_LENGTH_MIN, Math.max(LENGTH_STEP_MIN, m + by)));
   const [reason, setReason] = useState('');
   const act = async (name: string, args: Record<string, unknown>) => {
     if (await mutate(name, args)) props.onClose();
@@ -471,6 +494,43 @@ function AppointmentDialog(props: {
               </select>
             </label>
             <button type="submit">Move</button>
+          </form>
+          <form
+            className="row wrap"
+            aria-label="Change length"
+            onSubmit={(e) => {
+              e.preventDefault();
+              void act('appointment.reschedule', { id: a.id, start: a.start, durationMin: length });
+            }}
+          >
+            <button
+              type="button"
+              aria-label="Shorter by 15 minutes"
+              onClick={() => nudgeLength(-LENGTH_STEP_MIN)}
+            >
+              −15
+            </button>
+            <label>
+              Length (minutes)
+              <input
+                type="number"
+                min={5}
+                max={MAX_LENGTH_MIN}
+                step={5}
+                value={length}
+                onChange={(e) => setLength(Number(e.target.value))}
+              />
+            </label>
+            <button
+              type="button"
+              aria-label="Longer by 15 minutes"
+              onClick={() => nudgeLength(LENGTH_STEP_MIN)}
+            >
+              +15
+            </button>
+            <button type="submit" disabled={length === a.durationMin}>
+              Change length
+            </button>
           </form>
           <form
             className="row wrap"

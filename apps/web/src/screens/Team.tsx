@@ -1,14 +1,23 @@
-import type { ProductRow, Role, ServiceRow, StaffRow, StoreRow } from '@mango/domain/entities';
+import type {
+  ProductRow,
+  Role,
+  ServiceRow,
+  StaffRow,
+  StoreRow,
+  WorkingShift,
+} from '@mango/domain/entities';
 import { useState, type FormEvent } from 'react';
 import { useDevice } from '../hooks/useDevice';
 import { useLive } from '../hooks/useLive';
+import { useServerList } from '../hooks/useServerList';
 import { useSyncStatus } from '../hooks/useSyncStatus';
 import { useStaff, useStoreRow } from '../hooks/useStoreRow';
-import { setPinRemote } from '../lib/api';
+import { fetchDevices, revokeDevice, setPinRemote, type RegisteredDevice } from '../lib/api';
 import { newId } from '../lib/ids';
 import { refreshPinVerifiers } from '../lib/pins';
 import { centsToInput, parseMoney } from '../lib/receipt';
 import { loadSession, signOut } from '../lib/session';
+import { formatDateTime, hhmmToMinutes, minutesToHhmm } from '../lib/time';
 import { Dialog } from '../ui/Dialog';
 
 const ROLE_LABEL: Record<Role, string> = {
@@ -18,15 +27,20 @@ const ROLE_LABEL: Record<Role, string> = {
   technician: 'Technician',
 };
 
+type TeamTab = 'staff' | 'services' | 'products' | 'store' | 'devices' | 'device';
+
 export default function Team() {
-  const [tab, setTab] = useState<'staff' | 'services' | 'products' | 'store' | 'device'>('staff');
-  const tabs = [
+  const { device } = useDevice();
+  const [tab, setTab] = useState<TeamTab>('staff');
+  const seesDevices = device.role === 'owner' || device.role === 'manager';
+  const tabs: [TeamTab, string][] = [
     ['staff', 'Staff'],
     ['services', 'Services'],
     ['products', 'Products'],
     ['store', 'Store settings'],
+    ...(seesDevices ? [['devices', 'Devices'] as [TeamTab, string]] : []),
     ['device', 'This device'],
-  ] as const;
+  ];
   return (
     <section aria-label="Team and catalog">
       <div className="toolbar">
@@ -49,6 +63,7 @@ export default function Team() {
       {tab === 'services' && <ServicesTab />}
       {tab === 'products' && <ProductsTab />}
       {tab === 'store' && <StoreTab />}
+      {tab === 'devices' && <DevicesTab />}
       {tab === 'device' && <DeviceTab />}
     </section>
   );
@@ -58,6 +73,7 @@ function StaffTab() {
   const { staff } = useStaff();
   const [editing, setEditing] = useState<StaffRow | 'new' | null>(null);
   const [pinFor, setPinFor] = useState<StaffRow | null>(null);
+  const [hoursFor, setHoursFor] = useState<StaffRow | null>(null);
   return (
     <div className="card">
       <div className="row">
@@ -102,6 +118,13 @@ function StaffTab() {
                 >
                   Set PIN
                 </button>
+                <button
+                  type="button"
+                  aria-label={`Working hours for ${s.displayName}`}
+                  onClick={() => setHoursFor(s)}
+                >
+                  Hours
+                </button>
               </td>
             </tr>
           ))}
@@ -111,6 +134,7 @@ function StaffTab() {
         <StaffForm existing={editing === 'new' ? null : editing} onClose={() => setEditing(null)} />
       )}
       {pinFor && <PinDialog staff={pinFor} onClose={() => setPinFor(null)} />}
+      {hoursFor && <HoursDialog staff={hoursFor} onClose={() => setHoursFor(null)} />}
     </div>
   );
 }
@@ -178,6 +202,119 @@ function StaffForm({ existing, onClose }: { existing: StaffRow | null; onClose: 
         <button type="submit" className="primary">
           Save
         </button>
+      </form>
+    </Dialog>
+  );
+}
+
+const WEEK: [number, string][] = [
+  [1, 'Monday'],
+  [2, 'Tuesday'],
+  [3, 'Wednesday'],
+  [4, 'Thursday'],
+  [5, 'Friday'],
+  [6, 'Saturday'],
+  [0, 'Sunday'],
+];
+
+interface DayHours {
+  works: boolean;
+  start: string;
+  end: string;
+}
+
+/** One shift per weekday (the domain allows split shifts; this form edits the common case). */
+function HoursDialog({ staff, onClose }: { staff: StaffRow; onClose: () => void }) {
+  const { mutate } = useDevice();
+  const [days, setDays] = useState<Record<number, DayHours>>(() => {
+    const initial: Record<number, DayHours> = {};
+    for (const [weekday] of WEEK) {
+      const shift = staff.workingHours?.find((s) => s.weekday === weekday);
+      initial[weekday] = shift
+        ? { works: true, start: minutesToHhmm(shift.startMin), end: minutesToHhmm(shift.endMin) }
+        : { works: false, start: '09:00', end: '18:00' };
+    }
+    return initial;
+  });
+  const [error, setError] = useState<string | null>(null);
+  const setDay = (weekday: number, change: Partial<DayHours>) =>
+    setDays((d) => ({ ...d, [weekday]: { ...d[weekday]!, ...change } }));
+  async function save(workingHours: WorkingShift[] | null) {
+    const ok = await mutate('staff.upsert', {
+      id: staff.id,
+      displayName: staff.displayName,
+      role: staff.role,
+      active: staff.active,
+      workingHours,
+    });
+    if (ok) onClose();
+  }
+  function submit(e: FormEvent) {
+    e.preventDefault();
+    const shifts = WEEK.flatMap(([weekday]) => {
+      const day = days[weekday]!;
+      return day.works
+        ? [{ weekday, startMin: hhmmToMinutes(day.start), endMin: hhmmToMinutes(day.end) }]
+        : [];
+    });
+    const backwards = shifts.find((s) => s.endMin <= s.startMin);
+    if (backwards) {
+      const dayName = WEEK.find(([w]) => w === backwards.weekday)?.[1];
+      return setError(`${dayName}: the shift must end after it starts.`);
+    }
+    void save(shifts);
+  }
+  return (
+    <Dialog title={`Working hours for ${staff.displayName}`} onClose={onClose}>
+      <form className="stack" onSubmit={submit}>
+        {WEEK.map(([weekday, dayName]) => {
+          const day = days[weekday]!;
+          return (
+            <fieldset key={weekday} className="row wrap" aria-label={dayName}>
+              <label>
+                <input
+                  type="checkbox"
+                  checked={day.works}
+                  onChange={(e) => setDay(weekday, { works: e.target.checked })}
+                />{' '}
+                Works {dayName}
+              </label>
+              <label>
+                {dayName} start
+                <input
+                  type="time"
+                  step={300}
+                  disabled={!day.works}
+                  value={day.start}
+                  onChange={(e) => setDay(weekday, { start: e.target.value })}
+                />
+              </label>
+              <label>
+                {dayName} end
+                <input
+                  type="time"
+                  step={300}
+                  disabled={!day.works}
+                  value={day.end}
+                  onChange={(e) => setDay(weekday, { end: e.target.value })}
+                />
+              </label>
+            </fieldset>
+          );
+        })}
+        {error && (
+          <p role="alert" className="error">
+            {error}
+          </p>
+        )}
+        <div className="row">
+          <button type="button" onClick={() => void save(null)}>
+            Clear schedule
+          </button>
+          <button type="submit" className="primary">
+            Save hours
+          </button>
+        </div>
       </form>
     </Dialog>
   );
@@ -659,7 +796,9 @@ function DeviceTab() {
           </>
         )}
       </dl>
-      <p className="muted">The server offers no device list yet; this is the device you are on.</p>
+      <p className="muted">
+        This is the device you are on; owners and managers see all of the store’s under Devices.
+      </p>
       <button
         type="button"
         className="danger"
@@ -680,6 +819,102 @@ function DeviceTab() {
             </button>
             <button type="button" className="danger" onClick={() => void clear(true)}>
               Clear and lose changes
+            </button>
+          </div>
+        </Dialog>
+      )}
+    </div>
+  );
+}
+
+/** Owner/manager list of the store's registered devices (needs the network), with revocation. */
+function DevicesTab() {
+  const { device } = useDevice();
+  const { timeZone } = useStoreRow();
+  const [revoking, setRevoking] = useState<RegisteredDevice | null>(null);
+  const { items, error, setError, reload } = useServerList(fetchDevices, {
+    signedOut: 'Sign in again to see the devices.',
+    offline: 'The device list needs the network.',
+  });
+  async function revoke(target: RegisteredDevice) {
+    const token = loadSession()?.accessToken;
+    if (!token) return setError('Sign in again to revoke a device.');
+    try {
+      await revokeDevice(token, device.storeId, target.id);
+      setRevoking(null);
+      reload();
+    } catch (e) {
+      setRevoking(null);
+      setError(e instanceof TypeError ? 'Revoking a device needs the network.' : String(e));
+    }
+  }
+  const label = (d: RegisteredDevice) =>
+    `${d.name || 'Unnamed device'} ${d.id.slice(0, 8)}${d.id === device.deviceId ? ' (this device)' : ''}`;
+  return (
+    <div className="card">
+      <div className="row">
+        <h2>Devices</h2>
+        <span className="spacer" />
+        <button type="button" onClick={reload}>
+          Refresh
+        </button>
+      </div>
+      {error && <p role="alert">{error}</p>}
+      {items === null && !error && <p className="muted">Loading…</p>}
+      {items && (
+        <table aria-label="Registered devices">
+          <thead>
+            <tr>
+              <th>Device</th>
+              <th>Registered</th>
+              <th>Last seen</th>
+              <th className="num">Last mutation</th>
+              <th>Status</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((d) => (
+              <tr key={d.id}>
+                <td>{label(d)}</td>
+                <td>{formatDateTime(d.registeredAt, timeZone)}</td>
+                <td>{d.lastSeenAt ? formatDateTime(d.lastSeenAt, timeZone) : 'Never'}</td>
+                <td className="num">{d.lastMutationId}</td>
+                <td>
+                  {d.revokedAt ? `Revoked ${formatDateTime(d.revokedAt, timeZone)}` : 'Active'}
+                </td>
+                <td>
+                  {!d.revokedAt && (
+                    <button
+                      type="button"
+                      className="danger"
+                      aria-label={`Revoke ${label(d)}`}
+                      onClick={() => setRevoking(d)}
+                    >
+                      Revoke
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {revoking && (
+        <Dialog title="Revoke this device?" onClose={() => setRevoking(null)}>
+          <p>
+            {label(revoking)} will no longer sync with the store. Changes it has not sent yet stay
+            on it and are lost; to use it again, clear its data and sign it in as a new device.
+          </p>
+          {revoking.id === device.deviceId && (
+            <p role="alert">This is the device you are using: it stops syncing at once.</p>
+          )}
+          <div className="row">
+            <button type="button" onClick={() => setRevoking(null)}>
+              Keep device
+            </button>
+            <button type="button" className="danger" onClick={() => void revoke(revoking)}>
+              Revoke device
             </button>
           </div>
         </Dialog>

@@ -155,6 +155,72 @@ describe('appointment.reschedule', () => {
     expect(await conflictOf(store, A3)).toBe(false);
   });
 
+  it('resizes with an explicit length and flags or clears the overlaps it makes', async () => {
+    const store = await seededStore();
+    await book(store, A1, '2026-11-25T15:00:00Z');
+    await book(store, A2, '2026-11-25T16:00:00Z');
+    await must(store, 'appointment.reschedule', {
+      id: A1,
+      start: '2026-11-25T15:00:00Z',
+      durationMin: 75,
+    });
+    expect(await store.get('appointment', A1)).toMatchObject({
+      durationMin: 75,
+      end: '2026-11-25T16:15:00.000Z',
+      conflict: true,
+    });
+    expect(await conflictOf(store, A2)).toBe(true);
+    // A later move keeps the resized length rather than falling back to the service's.
+    await must(store, 'appointment.reschedule', { id: A1, start: '2026-11-25T12:00:00Z' });
+    expect(await store.get('appointment', A1)).toMatchObject({
+      durationMin: 75,
+      end: '2026-11-25T13:15:00.000Z',
+      conflict: false,
+    });
+    expect(await conflictOf(store, A2)).toBe(false);
+    // The explicit length wins over the new staff member's service duration.
+    await must(store, 'appointment.reschedule', {
+      id: A1,
+      start: '2026-11-25T12:00:00Z',
+      staffId: ids.ben,
+      durationMin: 20,
+    });
+    expect(await store.get('appointment', A1)).toMatchObject({
+      staffId: ids.ben,
+      durationMin: 20,
+      end: '2026-11-25T12:20:00.000Z',
+    });
+  });
+
+  it('refuses a resize into a double booking in strict mode unless a manager approves', async () => {
+    const store = await seededStore();
+    await must(store, 'store.updateSettings', { strictBooking: true }, { role: 'owner' });
+    await book(store, A1, '2026-11-25T15:00:00Z');
+    await book(store, A2, '2026-11-25T15:30:00Z');
+    const longer = { id: A1, start: '2026-11-25T15:00:00Z', durationMin: 45 };
+    expect(await apply(store, 'appointment.reschedule', longer)).toMatchObject({
+      code: 'STAFF_DOUBLE_BOOKED',
+    });
+    expect(await store.get('appointment', A1)).toMatchObject({ durationMin: 30, conflict: false });
+    expect(await apply(store, 'appointment.reschedule', longer, { role: 'manager' })).toEqual({
+      ok: true,
+    });
+    expect([await conflictOf(store, A1), await conflictOf(store, A2)]).toEqual([true, true]);
+  });
+
+  it.each([0, 3, 7, 725, 30.5, '30'])('refuses the length %s', async (durationMin) => {
+    const store = await seededStore();
+    await book(store, A1, '2026-11-25T15:00:00Z');
+    expect(
+      await apply(store, 'appointment.reschedule', {
+        id: A1,
+        start: '2026-11-25T15:00:00Z',
+        durationMin,
+      }),
+    ).toMatchObject({ code: 'INVALID_ARGS' });
+    expect((await store.get('appointment', A1))?.durationMin).toBe(30);
+  });
+
   it('only moves appointments that have not started', async () => {
     const store = await seededStore();
     await book(store, A1, '2026-11-25T15:00:00Z');

@@ -17,6 +17,9 @@ import { createOnce, loadStore, now, requireRow } from './rows';
 import { id, isoDateTime, reason, shortText } from './schemas';
 import { newTicket, recalculate } from './ticket-state';
 
+/** A resized length: whole 5-minute steps, at most a 12-hour day. */
+const appointmentLength = z.int().min(5).max(720).multipleOf(5);
+
 async function requireActiveStaff(ctx: MutatorContext, staffId: string): Promise<StaffRow> {
   const staff = await requireRow(ctx, 'staff', staffId, 'STAFF_NOT_FOUND', 'The staff member');
   if (!staff.active) {
@@ -155,9 +158,14 @@ export const appointmentBook = defineMutator({
 export const appointmentReschedule = defineMutator({
   name: 'appointment.reschedule',
   description:
-    'Moves a booked (or checked-in) appointment to a new start, optionally to another staff member. Conflict flags are recomputed at both the old and the new time.',
+    'Moves a booked (or checked-in) appointment to a new start, optionally to another staff member and optionally with a new length (a resize; otherwise the length is kept, or taken from the service when the staff member changes). Conflict flags are recomputed at both the old and the new time.',
   roles: FRONT_DESK,
-  args: z.strictObject({ id, start: isoDateTime, staffId: id.optional() }),
+  args: z.strictObject({
+    id,
+    start: isoDateTime,
+    staffId: id.optional(),
+    durationMin: appointmentLength.optional(),
+  }),
   async run(ctx, args) {
     const before = await requireAppointment(ctx, args.id);
     if (before.status !== 'booked' && before.status !== 'checked_in') {
@@ -174,6 +182,7 @@ export const appointmentReschedule = defineMutator({
       const service = await ctx.tx.get('service', before.serviceId);
       if (service) durationMin = serviceTermsFor(service, staffId).durationMin;
     }
+    if (args.durationMin !== undefined) durationMin = args.durationMin;
     const start = toUtcIso(args.start);
     await saveWithConflicts(ctx, before, {
       ...before,

@@ -190,6 +190,56 @@ describe('staff.upsert', () => {
   });
 });
 
+describe('staff working hours', () => {
+  const week = [
+    { weekday: 1, startMin: 9 * 60, endMin: 13 * 60 },
+    { weekday: 1, startMin: 14 * 60, endMin: 18 * 60 },
+    { weekday: 6, startMin: 10 * 60, endMin: 16 * 60 },
+  ];
+  const eve = { id: uid(104), displayName: 'Eve', role: 'technician', active: true } as const;
+
+  it('keeps the schedule across other edits, and null clears it', async () => {
+    const store = await seededStore();
+    await must(store, 'staff.upsert', { ...eve, workingHours: week }, { role: 'manager' });
+    await must(store, 'staff.upsert', { ...eve, commissionBps: 4000 }, { role: 'manager' });
+    expect(await store.get('staff', eve.id)).toMatchObject({
+      commissionBps: 4000,
+      workingHours: week,
+    });
+    await must(store, 'staff.upsert', { ...eve, workingHours: null }, { role: 'manager' });
+    expect((await store.get('staff', eve.id))?.workingHours).toBeNull();
+  });
+
+  it.each([
+    ['ends before it starts', [{ weekday: 1, startMin: 600, endMin: 540 }]],
+    ['is empty', [{ weekday: 1, startMin: 600, endMin: 600 }]],
+    ['has no such weekday', [{ weekday: 7, startMin: 540, endMin: 600 }]],
+    ['is off the 5-minute grid', [{ weekday: 1, startMin: 541, endMin: 600 }]],
+    ['runs past midnight', [{ weekday: 1, startMin: 1200, endMin: 1445 }]],
+    [
+      'overlaps another shift that day',
+      [
+        { weekday: 2, startMin: 540, endMin: 720 },
+        { weekday: 2, startMin: 700, endMin: 900 },
+      ],
+    ],
+  ])('refuses a shift that %s, changing nothing', async (_why, workingHours) => {
+    const store = await seededStore();
+    await must(store, 'staff.upsert', { ...eve, workingHours: week }, { role: 'manager' });
+    expect(
+      await apply(store, 'staff.upsert', { ...eve, workingHours }, { role: 'manager' }),
+    ).toMatchObject({ code: 'INVALID_ARGS' });
+    expect((await store.get('staff', eve.id))?.workingHours).toEqual(week);
+  });
+
+  it('is set by managers only', async () => {
+    const store = await seededStore();
+    expect(
+      await apply(store, 'staff.upsert', { ...eve, workingHours: week }, { role: 'front_desk' }),
+    ).toMatchObject({ code: 'FORBIDDEN_ROLE' });
+  });
+});
+
 describe('store.updateSettings', () => {
   it('changes only the settings sent', async () => {
     const store = await seededStore();
