@@ -52,6 +52,9 @@ export const DOMAIN_ERROR_CODES = [
   'DRAWER_ALREADY_OPEN',
   'NO_OPEN_DRAWER',
   'DRAWER_NOT_FOUND',
+  // Decided by the server, which alone counts the store's usage against its plan
+  // (apps/server/src/quotas); listed here so devices know the code.
+  'QUOTA_EXCEEDED',
 ] as const;
 
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
