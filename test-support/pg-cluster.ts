@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,10 +18,14 @@ export function postgresBinariesPresent(): boolean {
   return existsSync(path.join(PG_BIN, 'initdb')) && existsSync(path.join(PG_BIN, 'pg_ctl'));
 }
 
+/** The command line that runs `file args` as the postgres OS user (as itself when not root). */
+function asPostgresArgv(file: string, args: string[]): [string, string[]] {
+  return asRoot ? ['runuser', ['-u', OS_USER, '--', file, ...args]] : [file, args];
+}
+
 /** Runs one of PostgreSQL's programs as the postgres OS user; returns its stdout. */
 export function pgTool(program: string, args: string[], input?: string): string {
-  const file = path.join(PG_BIN, program);
-  const [cmd, argv] = asRoot ? ['runuser', ['-u', OS_USER, '--', file, ...args]] : [file, args];
+  const [cmd, argv] = asPostgresArgv(path.join(PG_BIN, program), args);
   return execFileSync(cmd, argv, {
     cwd: '/',
     input,
@@ -32,10 +36,34 @@ export function pgTool(program: string, args: string[], input?: string): string 
 
 /** A shell command run as the postgres OS user (archive copies, file listings). */
 export function asPostgres(shellCommand: string): string {
-  const [cmd, argv] = asRoot
-    ? ['runuser', ['-u', OS_USER, '--', 'sh', '-c', shellCommand]]
-    : ['sh', ['-c', shellCommand]];
+  const [cmd, argv] = asPostgresArgv('sh', ['-c', shellCommand]);
   return execFileSync(cmd, argv, { cwd: '/', encoding: 'utf8' });
+}
+
+/** Starts a long-running command (e.g. pgbouncer, which refuses root) as the postgres OS user. */
+export function spawnAsPostgres(command: string, args: string[]): ChildProcess {
+  const [cmd, argv] = asPostgresArgv(command, args);
+  return spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], cwd: '/' });
+}
+
+/** Polls `check` until it resolves, or fails after `timeoutMs` with the last error. */
+export async function waitUntil(
+  what: string,
+  check: () => Promise<unknown>,
+  timeoutMs = 20_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      await check();
+      return;
+    } catch (e) {
+      last = e;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  throw new Error(`${what} did not become ready: ${String(last)}`);
 }
 
 /** A temp directory the postgres OS user owns (mode 0700, as initdb wants). */

@@ -8,9 +8,9 @@ import {
   createPgCluster,
   pgTool,
   type PgCluster,
+  waitUntil,
 } from '../../../../test-support/pg-cluster';
 import { freePort } from '../../../../test-support/server-process';
-import { waitUntil } from '../scale/test-support/as-postgres';
 import { withDatabase } from '../scale/test-support/scale-db';
 import {
   json,

@@ -1,9 +1,12 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
-import { postgresTempDir } from '../../../../../test-support/pg-cluster';
+import {
+  postgresTempDir,
+  spawnAsPostgres,
+  waitUntil,
+} from '../../../../../test-support/pg-cluster';
 import { freePort } from '../../../../../test-support/server-process';
-import { spawnAsPostgres, waitUntil } from './as-postgres';
 
 const EXAMPLE_INI = path.resolve(import.meta.dirname, '../../../../../ops/pgbouncer.ini');
 
