@@ -53,6 +53,11 @@ export const pullQuerySchema = z.strictObject({
   deviceId: uuid,
   cursor: z.coerce.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
   limit: z.coerce.number().int().min(1).max(MAX_PULL_LIMIT).default(DEFAULT_PULL_LIMIT),
+  /**
+   * Extension: the `epoch` of the pull that gave the cursor. Another epoch than the store's (a
+   * restore since) gets 409 RESYNC_REQUIRED. Ignored with cursor 0.
+   */
+  epoch: uuid.optional(),
 });
 export type PullQuery = z.infer<typeof pullQuerySchema>;
 
@@ -74,6 +79,8 @@ export type Rejection = z.infer<typeof rejectionSchema>;
 
 export const pullResponseSchema = z.object({
   cursor: z.number().int().nonnegative(),
+  /** Extension: the store history the cursor belongs to; send it back with the cursor. */
+  epoch: z.string().optional(),
   hasMore: z.boolean(),
   lastMutationId: z.number().int().nonnegative(),
   changes: z.array(changeSchema),

@@ -597,6 +597,9 @@ class Engine implements SyncEngine {
       this.#emit({ online: true });
       await this.#refresh();
       if (res.lastMutationId < first.id) {
+        // A restored server: the kept mutations it lost are back in the outbox; push them.
+        const resume = (await this.store.nextPushBatch(1, maxBytes)).mutations[0];
+        if (resume?.id === res.lastMutationId + 1) continue;
         // The server took none of the batch: it expects an id this device no longer has.
         throw new SyncError(
           'MUTATION_GAP',
@@ -616,6 +619,7 @@ class Engine implements SyncEngine {
     let hydrating = meta.hydrating;
     if (hydrating) this.#startHydrationProgress(meta.cursor);
     let cursor = meta.cursor;
+    let epoch = meta.epoch;
     let resyncs = 0;
     for (;;) {
       let page;
@@ -624,6 +628,7 @@ class Engine implements SyncEngine {
           this.#opts.transport.pull(
             {
               cursor,
+              epoch,
               ...(this.#opts.pullLimit === undefined ? {} : { limit: this.#opts.pullLimit }),
             },
             signal,
@@ -645,9 +650,27 @@ class Engine implements SyncEngine {
         throw e;
       }
       const at = new Date(this.#clock.now()).toISOString();
-      await this.store.applyPullPage(page, at);
+      const applied = await this.store.applyPullPage(page, at);
+      if (applied.requeued !== undefined) {
+        // The server lost mutations it had acknowledged (a restore): they are back in the
+        // outbox and a hydration has begun. Push them, then hydrate from 0.
+        if (resyncs > 1) {
+          throw new SyncError(
+            'SERVER_REGRESSED',
+            'The server keeps losing changes it had confirmed. Keep this device on and contact support.',
+            { serverLastMutationId: page.lastMutationId },
+          );
+        }
+        resyncs += 1;
+        await this.#pushAll(signal);
+        hydrating = true;
+        cursor = 0;
+        this.#startHydrationProgress(0);
+        continue;
+      }
       this.#emit({ online: true, cursor: page.cursor });
       cursor = page.cursor;
+      epoch = page.epoch ?? epoch;
       if (hydrating) {
         this.#hydrationRows += page.changes.length;
         this.#setHydration({ rows: this.#hydrationRows, cursor });

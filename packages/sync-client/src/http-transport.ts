@@ -186,7 +186,7 @@ export function createHttpTransport(opts: HttpTransportOptions): SyncTransport {
   }
 
   async function pull(
-    params: { cursor: number; limit?: number },
+    params: { cursor: number; limit?: number; epoch?: string | null },
     signal?: AbortSignal,
   ): Promise<PullResponse> {
     const q = new URLSearchParams({
@@ -194,6 +194,8 @@ export function createHttpTransport(opts: HttpTransportOptions): SyncTransport {
       cursor: String(params.cursor),
       limit: String(params.limit ?? opts.pullLimit ?? 1000),
     });
+    // The history the cursor belongs to: a restored server answers RESYNC_REQUIRED to another.
+    if (params.cursor > 0 && params.epoch) q.set('epoch', params.epoch);
     return request(`${base}/sync/pull?${q}`, { method: 'GET' }, pullResponseSchema, signal);
   }
 

@@ -24,6 +24,7 @@ export {
   openLocalDb,
   SCHEMA_V1,
   SCHEMA_V2,
+  SCHEMA_V3,
 } from './local-db';
 export type { AttentionRecord, IndexedDbDeps, OutboxRecord, RowKey } from './local-db';
 export { backoffDelay, DEFAULT_BACKOFF, parseRetryAfter, retryDelay } from './backoff';

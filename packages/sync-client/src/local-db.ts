@@ -15,6 +15,9 @@ import type { Actor } from '@mango/domain/tx';
  *              resets only those rows.
  * - `meta`     key/value: mutation id counter, cursor, acknowledged ids, hydration state, …
  * - `attention` rejected mutations a person must see (never silently dropped).
+ * - `acked`    mutations the server has handled, kept for a while after they leave the outbox: if
+ *              the server is restored to before them (its lastMutationId for this device goes
+ *              back), they go back to the outbox with the same ids and are pushed again.
  * - `lease`    the leader lease when Web Locks are not available.
  */
 
@@ -56,6 +59,12 @@ export interface OutboxRecord {
   offlineCardCents?: number | undefined;
 }
 
+/** An outbox mutation after the server handled it (see `acked` above). */
+export interface AckedRecord extends Omit<OutboxRecord, 'touched' | 'localError'> {
+  /** When it left the outbox (ms since epoch): retention is counted from here. */
+  ackedAt: number;
+}
+
 export interface MetaRecord {
   key: string;
   value: unknown;
@@ -94,7 +103,9 @@ export const SCHEMA_V2 = {
   lease: 'key',
 } as const;
 
-export const CURRENT_SCHEMA_VERSION = 2;
+export const SCHEMA_V3 = { ...SCHEMA_V2, acked: 'id, ackedAt' } as const;
+
+export const CURRENT_SCHEMA_VERSION = 3;
 
 export interface IndexedDbDeps {
   indexedDB?: IDBFactory;
@@ -112,6 +123,7 @@ export class LocalDb extends Dexie {
   meta!: Table<MetaRecord, string>;
   attention!: Table<AttentionRecord, number>;
   lease!: Table<LeaseRecord, string>;
+  acked!: Table<AckedRecord, number>;
 
   constructor(name: string, deps: IndexedDbDeps = {}) {
     super(name, dexieOptions(deps));
@@ -135,6 +147,8 @@ export class LocalDb extends Dexie {
           });
         await tx.table('meta').put({ key: 'fullRebaseNeeded', value: true });
       });
+    // v3: handled mutations are kept for a while, to push again after a server restore.
+    this.version(3).stores(SCHEMA_V3);
   }
 }
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Dexie } from 'dexie';
 import { isDomainError } from '@mango/domain/errors';
-import { LocalStore } from './local-store';
-import { databaseName, SCHEMA_V1 } from './local-db';
+import { ACKED_RETENTION_MAX, LocalStore } from './local-store';
+import { CURRENT_SCHEMA_VERSION, databaseName, SCHEMA_V1 } from './local-db';
 import { freshIdb, ownerActor, uid } from './test-support/fake-server';
 import { STORE_ID, storeRow, ana, manicure } from './test-support/fixtures';
 import { applyMutation } from '@mango/domain';
@@ -299,6 +299,88 @@ describe('local store', () => {
   });
 });
 
+describe('handled mutations kept for a server restore', () => {
+  const page = (lastMutationId: number, cursor: number) => ({
+    cursor,
+    hasMore: false,
+    lastMutationId,
+    rejections: [],
+    changes: [],
+  });
+
+  it('keeps handled mutations, and puts the ones a restored server lost back in the outbox', async () => {
+    const { store } = await openStore();
+    await seedFromServer(store);
+    for (let n = 1; n <= 5; n++) await store.enqueue(client(n));
+    await store.recordPush({ lastMutationId: 5, results: [] }, T);
+    await store.applyPullPage(page(5, 8), T);
+    expect(await store.outboxCount()).toBe(0);
+    expect((await store.db.acked.toArray()).map((m) => m.id)).toEqual([1, 2, 3, 4, 5]);
+
+    // The server comes back from a backup that had only mutation 1 of this device.
+    const result = await store.applyPullPage(page(1, 2), T);
+    expect(result).toEqual({ changes: 0, requeued: 4 });
+    expect((await store.outbox()).map((m) => [m.id, m.touched])).toEqual([
+      [2, []],
+      [3, []],
+      [4, []],
+      [5, []],
+    ]);
+    expect((await store.db.acked.toArray()).map((m) => m.id)).toEqual([1]);
+    const meta = await store.readMeta();
+    expect(meta).toMatchObject({ ackedMutationId: 1, cursor: 0, hydrating: true });
+    expect(await store.unsyncedCount()).toBe(4);
+    // New work continues after the highest id ever used: no id is issued twice.
+    expect(await store.enqueue(client(6))).toBe(6);
+    expect((await store.nextPushBatch(10, 1_000_000)).mutations.map((m) => m.id)).toEqual([
+      2, 3, 4, 5, 6,
+    ]);
+  });
+
+  it('a push answer from a restored server re-queues the same way', async () => {
+    const { store } = await openStore();
+    await seedFromServer(store);
+    for (let n = 1; n <= 3; n++) await store.enqueue(client(n));
+    await store.recordPush({ lastMutationId: 3, results: [] }, T);
+    await store.applyPullPage(page(3, 6), T);
+    await store.enqueue(client(4));
+    // Pushing 4 to a server that has only 1: a gap, nothing processed, lastMutationId 1.
+    await store.recordPush({ lastMutationId: 1, results: [] }, T);
+    expect((await store.outbox()).map((m) => m.id)).toEqual([2, 3, 4]);
+    expect((await store.readMeta()).ackedMutationId).toBe(1);
+  });
+
+  it('drops kept mutations after seven days and beyond the count cap', async () => {
+    const { store } = await openStore();
+    await seedFromServer(store);
+    for (let n = 1; n <= 2; n++) await store.enqueue(client(n));
+    await store.applyPullPage(page(2, 5), '2026-11-01T10:00:00.000Z');
+    await store.enqueue(client(3));
+    await store.applyPullPage(page(3, 6), '2026-11-07T10:00:00.000Z');
+    expect((await store.db.acked.toArray()).map((m) => m.id)).toEqual([1, 2, 3]);
+    await store.enqueue(client(4));
+    await store.applyPullPage(page(4, 7), '2026-11-08T10:00:01.000Z'); // 1 and 2: 7 days old
+    expect((await store.db.acked.toArray()).map((m) => m.id)).toEqual([3, 4]);
+    // Beyond ACKED_RETENTION_MAX the oldest ids go first.
+    await store.db.acked.bulkPut(
+      Array.from({ length: ACKED_RETENTION_MAX }, (_, i) => ({
+        id: 100 + i,
+        name: 'client.upsert',
+        args: {},
+        clientTime: T,
+        actor,
+        ackedAt: Date.parse('2026-11-08T10:00:00.000Z'),
+      })),
+    );
+    await store.enqueue(client(5));
+    await store.applyPullPage(page(100 + ACKED_RETENTION_MAX, 8), '2026-11-08T11:00:00.000Z');
+    expect(await store.db.acked.count()).toBe(ACKED_RETENTION_MAX);
+    expect((await store.db.acked.orderBy('id').limit(2).toArray()).map((m) => m.id)).toEqual([
+      100, 101,
+    ]); // 3, 4 and 5 went: the lowest ids are the oldest
+  });
+});
+
 describe('schema upgrade', () => {
   it('opens a v1 database with pending mutations and keeps the outbox intact', async () => {
     const idb = freshIdb();
@@ -326,7 +408,7 @@ describe('schema upgrade', () => {
     v1.close();
 
     const { store } = await openStore(idb);
-    expect(store.db.verno).toBe(2);
+    expect(store.db.verno).toBe(CURRENT_SCHEMA_VERSION);
     const outbox = await store.outbox();
     expect(
       outbox.map(({ id, name, args, clientTime }) => ({ id, name, args, clientTime })),

@@ -35,6 +35,8 @@ export interface SyncMeta {
   /** True once a hydration has completed at least once. */
   hydrated: boolean;
   lastSyncAt: string | null;
+  /** The server's sync epoch the cursor belongs to (sent back with it; null before any pull). */
+  epoch: string | null;
 }
 
 const META_DEFAULTS: SyncMeta = {
@@ -45,6 +47,7 @@ const META_DEFAULTS: SyncMeta = {
   hydrating: false,
   hydrated: false,
   lastSyncAt: null,
+  epoch: null,
 };
 
 export interface EnqueueInput {
@@ -62,6 +65,12 @@ export interface PushBatch {
 
 export interface PageResult {
   changes: number;
+  /**
+   * The server has lost mutations it had acknowledged (restored to an earlier point): this many
+   * were put back in the outbox, the page was not applied and a hydration from 0 has begun.
+   * Push, then pull again.
+   */
+  requeued?: number;
   /** Set on the last page: pending mutations dropped and re-run. */
   rebase?: { dropped: number; rerun: number; reset: number };
 }
@@ -83,6 +92,13 @@ export interface LocalReader {
 
 const DAY_MS = 86_400_000;
 const FULL_REBASE_KEY = 'fullRebaseNeeded';
+/**
+ * How long handled mutations are kept to push again after a server restore: longer than it takes
+ * to notice a bad deploy and restore to before it, bounded in count so a busy device's
+ * IndexedDB does not grow without end.
+ */
+export const ACKED_RETENTION_MS = 7 * DAY_MS;
+export const ACKED_RETENTION_MAX = 20_000;
 
 /**
  * The device's store for one salon location: the read API, the outbox and everything the sync
@@ -247,7 +263,10 @@ export class LocalStore implements LocalReader {
    */
   async recordPush(response: PushResponse, at: string): Promise<number> {
     const { db } = this;
-    return db.transaction('rw', [db.outbox, db.meta, db.attention], async () => {
+    return db.transaction('rw', [db.outbox, db.meta, db.attention, db.acked], async () => {
+      if (response.lastMutationId < (await this.#meta('ackedMutationId'))) {
+        await this.#requeueLostAcks(response.lastMutationId);
+      }
       await this.#setMeta('ackedMutationId', response.lastMutationId);
       let rejected = 0;
       for (const r of response.results) {
@@ -289,11 +308,14 @@ export class LocalStore implements LocalReader {
   /** Starts a hydration from cursor 0 (first sync or RESYNC_REQUIRED): new generation. */
   async beginHydration(): Promise<void> {
     const { db } = this;
-    await db.transaction('rw', [db.meta], async () => {
-      await this.#setMeta('generation', (await this.#meta('generation')) + 1);
-      await this.#setMeta('cursor', 0);
-      await this.#setMeta('hydrating', true);
-    });
+    await db.transaction('rw', [db.meta], () => this.#markHydrating());
+  }
+
+  /** Inside a transaction over meta: next generation, cursor 0, hydrating. */
+  async #markHydrating(): Promise<void> {
+    await this.#setMeta('generation', (await this.#meta('generation')) + 1);
+    await this.#setMeta('cursor', 0);
+    await this.#setMeta('hydrating', true);
   }
 
   /**
@@ -305,8 +327,13 @@ export class LocalStore implements LocalReader {
     const { db } = this;
     return db.transaction(
       'rw',
-      [db.server, db.view, db.outbox, db.meta, db.attention],
+      [db.server, db.view, db.outbox, db.meta, db.attention, db.acked],
       async () => {
+        if (page.lastMutationId < (await this.#meta('ackedMutationId'))) {
+          // The page comes from a history that lacks mutations the server acknowledged: do
+          // not apply it; push those again and hydrate from 0.
+          return { changes: 0, requeued: await this.#requeueLostAcks(page.lastMutationId) };
+        }
         const generation = await this.#meta('generation');
         const outbox = await db.outbox.orderBy('id').toArray();
         const protectedKeys = touchedKeys(outbox);
@@ -335,6 +362,7 @@ export class LocalStore implements LocalReader {
         await db.view.bulkPut(viewPuts);
         for (const r of page.rejections) await this.#markRejected(r.id, r.code, r.message, at);
         await this.#setMeta('cursor', page.cursor);
+        if (page.epoch !== undefined) await this.#setMeta('epoch', page.epoch);
         const result: PageResult = { changes: page.changes.length };
         if (page.hasMore) return result;
 
@@ -346,7 +374,7 @@ export class LocalStore implements LocalReader {
         const L = page.lastMutationId;
         if ((await this.#meta('ackedMutationId')) < L) await this.#setMeta('ackedMutationId', L);
         if ((await this.#meta('nextMutationId')) <= L) await this.#setMeta('nextMutationId', L + 1);
-        result.rebase = await this.#rebase(outbox, protectedKeys, L);
+        result.rebase = await this.#rebase(outbox, protectedKeys, L, Date.parse(at));
         await this.#setMeta('lastSyncAt', at);
         return result;
       },
@@ -371,6 +399,7 @@ export class LocalStore implements LocalReader {
     outbox: OutboxRecord[],
     protectedKeys: Set<string>,
     lastMutationId: number,
+    nowMs: number,
   ): Promise<{ dropped: number; rerun: number; reset: number }> {
     const { db } = this;
     let reset = 0;
@@ -390,8 +419,9 @@ export class LocalStore implements LocalReader {
         reset += 1;
       }
     }
-    const handled = outbox.filter((m) => m.id <= lastMutationId).map((m) => m.id);
-    await db.outbox.bulkDelete(handled);
+    const handled = outbox.filter((m) => m.id <= lastMutationId);
+    await this.#keepAcked(handled, nowMs);
+    await db.outbox.bulkDelete(handled.map((m) => m.id));
     let rerun = 0;
     for (const m of outbox) {
       if (m.id <= lastMutationId) continue;
@@ -418,6 +448,46 @@ export class LocalStore implements LocalReader {
       await db.outbox.put(updated);
     }
     return { dropped: handled.length, rerun, reset };
+  }
+
+  /**
+   * Keeps handled mutations (rejected ones too: the server needs every id again, in order) for
+   * ACKED_RETENTION_MS, at most ACKED_RETENTION_MAX of them.
+   */
+  async #keepAcked(handled: OutboxRecord[], nowMs: number): Promise<void> {
+    const { db } = this;
+    await db.acked.bulkPut(
+      handled.map(({ touched: _touched, localError: _localError, ...m }) => ({
+        ...m,
+        ackedAt: nowMs,
+      })),
+    );
+    await db.acked
+      .where('ackedAt')
+      .below(nowMs - ACKED_RETENTION_MS)
+      .delete();
+    const excess = (await db.acked.count()) - ACKED_RETENTION_MAX;
+    if (excess > 0)
+      await db.acked.bulkDelete(await db.acked.orderBy('id').limit(excess).primaryKeys());
+  }
+
+  /**
+   * The server says it has handled only up to `serverLast`, below what it had acknowledged: it
+   * was restored to an earlier point. The kept mutations after `serverLast` go back to the outbox
+   * with their ids (the restored server never saw them, so each still takes effect once), and
+   * the store hydrates again, since the cursor belongs to the lost history too. Runs inside a
+   * transaction over outbox, meta and acked. Returns how many went back.
+   */
+  async #requeueLostAcks(serverLast: number): Promise<number> {
+    const { db } = this;
+    const lost = await db.acked.where('id').above(serverLast).toArray();
+    await db.outbox.bulkPut(
+      lost.map(({ ackedAt: _ackedAt, serverRejected: _rejected, ...m }) => ({ ...m, touched: [] })),
+    );
+    await db.acked.bulkDelete(lost.map((m) => m.id));
+    await this.#setMeta('ackedMutationId', serverLast);
+    await this.#markHydrating();
+    return lost.length;
   }
 
   // ------------------------------------------------------------------------------------------

@@ -26,7 +26,10 @@ export interface PokeSubscription {
  */
 export interface SyncTransport {
   push(mutations: Mutation[], signal?: AbortSignal): Promise<PushResponse>;
-  pull(params: { cursor: number; limit?: number }, signal?: AbortSignal): Promise<PullResponse>;
+  pull(
+    params: { cursor: number; limit?: number; epoch?: string | null },
+    signal?: AbortSignal,
+  ): Promise<PullResponse>;
   /** Poke stream; reconnects by itself until closed. */
   subscribe(handlers: PokeHandlers): PokeSubscription;
   /**

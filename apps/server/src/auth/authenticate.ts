@@ -68,23 +68,31 @@ export async function assertDeviceOfStore(
         'select revoked_at is not null as revoked from devices where id = $1 and store_id = $2',
         [deviceId, access.storeId],
       );
-      const row = res.rows[0];
-      if (!row) return 'unknown';
-      return row.revoked ? 'revoked' : 'registered';
+      return res.rows[0];
     },
   );
-  if (found === 'revoked') {
-    throw new HttpError(
+  const refused = deviceRefusal(found);
+  if (refused) throw refused;
+}
+
+/**
+ * Why a device may not sync, as the HTTP error to answer (null when it may), from its row in
+ * this store (undefined: not registered here).
+ */
+export function deviceRefusal(device: { revoked: boolean } | undefined): HttpError | null {
+  if (device?.revoked) {
+    return new HttpError(
       403,
       'DEVICE_REVOKED',
       'This device was revoked by a manager: it can no longer sync. Clear the app data on this device and register it again.',
     );
   }
-  if (found === 'unknown') {
-    throw new HttpError(
+  if (!device) {
+    return new HttpError(
       403,
       'DEVICE_NOT_REGISTERED',
       'This device is not registered to this store: a manager must sign it in.',
     );
   }
+  return null;
 }

@@ -6,10 +6,12 @@ import { createTokenSigner, resolveJwtSecret } from '../auth/tokens';
 import { addStoreUser } from '../auth/users';
 import { systemClock } from '../clock';
 import { ConfigError, loadConfig } from '../config';
+import { isUuid } from '../db/db';
 import { openConfiguredDb } from '../db/open-configured';
 import { ENTITY_TABLES } from '../db/entity-tables';
 import { migrate } from '../db/migrate';
 import { runShardCommand, SHARD_USAGE } from '../shards/admin-commands';
+import { rotateSyncEpochs } from '../sync/sync-epoch';
 
 const USAGE = `Mango POS admin
 
@@ -17,6 +19,7 @@ const USAGE = `Mango POS admin
   npm run admin -- create-org --org "Salon Inc" --store "Main St" --email owner@x.com --password "…" [--tz America/New_York] [--currency USD] [--tax-bps 825]
   npm run admin -- add-user --store <storeId> --email staff@x.com --password "…" --role manager|front_desk|technician|owner
   npm run admin -- seed-clients --store <storeId> --count 50000   (synthetic clients, for load and e2e tests)
+  npm run admin -- new-sync-epoch [--store <storeId>]   (after a restore: every device re-pushes and re-syncs)
 
 Uses the same configuration as the server (DATABASE_URL, DATABASE_OWNER_URL, DATA_DIR, …).
 ${SHARD_USAGE}`;
@@ -107,6 +110,17 @@ async function main(): Promise<number> {
       const result = await seedClients(db, need('store'), count);
       console.log(
         `Seeded ${count} clients into store ${result.storeId} (store version ${result.version}) in ${Date.now() - started} ms`,
+      );
+      return 0;
+    }
+    if (command === 'new-sync-epoch') {
+      if (values.store !== undefined && !isUuid(values.store))
+        throw new UsageError('--store must be a store id (a UUID)');
+      const stores = await rotateSyncEpochs(db, values.store);
+      if (values.store !== undefined && stores === 0)
+        throw new UsageError(`no store ${values.store}`);
+      console.log(
+        `New sync epoch for ${stores} store(s): their devices re-push what they sent since the restore point and sync again from the start.`,
       );
       return 0;
     }

@@ -212,18 +212,31 @@ export interface ChangesPage {
   hasMore: boolean;
   /** The version the device has fully applied after this page (the input cursor if empty). */
   cursor: number;
+  /** The store's sync epoch: the history the cursor belongs to (see migration 0009). */
+  epoch: string;
 }
 
-/** The cursor is older than the oldest kept tombstone: the device must hydrate from 0. */
+/** Why a cursor cannot be continued from. */
+export type ResyncReason =
+  /** Older than the oldest kept tombstone: deletions it has not seen are gone. */
+  | 'TOMBSTONES_PURGED'
+  /** From another history of the store: the database was restored since. */
+  | 'STORE_RESTORED';
+
+/** The cursor cannot be continued: the device must push, then hydrate from 0. */
 export class ResyncRequiredError extends Error {
   readonly code = 'RESYNC_REQUIRED';
   constructor(
     readonly cursor: number,
+    readonly reason: ResyncReason,
     readonly minKeptVersion: number,
   ) {
     super(
-      `Cursor ${cursor} is older than the oldest change this store still keeps ` +
-        `(${minKeptVersion}): push pending mutations, then sync again from cursor 0.`,
+      reason === 'TOMBSTONES_PURGED'
+        ? `Cursor ${cursor} is older than the oldest change this store still keeps ` +
+            `(${minKeptVersion}): push pending mutations, then sync again from cursor 0.`
+        : `Cursor ${cursor} belongs to a history of this store that a restore replaced: ` +
+            'push pending mutations, then sync again from cursor 0.',
     );
     this.name = 'ResyncRequiredError';
   }
@@ -282,32 +295,44 @@ export async function readChangesSince(
   storeId: string,
   cursor: number,
   limit: number,
+  /** The epoch the device's cursor came with; another one means the store was restored. */
+  cursorEpoch?: string,
 ): Promise<ChangesPage> {
   if (!isUuid(storeId)) throw new TypeError(`storeId must be a UUID, got ${storeId}`);
   if (!Number.isSafeInteger(cursor) || cursor < 0) throw new TypeError(`bad cursor ${cursor}`);
   if (!Number.isSafeInteger(limit) || limit < 1) throw new TypeError(`bad limit ${limit}`);
-  if (cursor > 0) {
-    const res = await sql.query<{ min_kept_version: number }>(
-      'select min_kept_version from stores where id = $1',
-      [storeId],
-    );
-    const minKept = res.rows[0]?.min_kept_version ?? 0;
-    if (cursor < minKept) throw new ResyncRequiredError(cursor, minKept);
+  const storeRes = await sql.query<{
+    min_kept_version: number | string;
+    version: number | string;
+    sync_epoch: string;
+  }>('select min_kept_version, version, sync_epoch from stores where id = $1', [storeId]);
+  const store = storeRes.rows[0];
+  const epoch = store?.sync_epoch ?? '';
+  if (cursor > 0 && store) {
+    const minKept = Number(store.min_kept_version); // bigint: a string from node-postgres
+    if (cursor < minKept) throw new ResyncRequiredError(cursor, 'TOMBSTONES_PURGED', minKept);
+    // A cursor beyond every version this store has issued comes from a history it lost (a
+    // restore), even from a device too old to send its epoch.
+    if ((cursorEpoch !== undefined && cursorEpoch !== epoch) || cursor > Number(store.version))
+      throw new ResyncRequiredError(cursor, 'STORE_RESTORED', minKept);
+    // Nothing committed after the cursor (most pulls: a poll of a quiet store): skip the scan of
+    // every synced table. Rows are written in the transaction that raises stores.version.
+    if (cursor >= Number(store.version)) return { changes: [], hasMore: false, cursor, epoch };
   }
   const res = await sql.query<ChangeRow>(AFTER_QUERY, [storeId, String(cursor), String(limit + 1)]);
   const rows = sorted(res.rows);
   if (rows.length <= limit) {
-    return { changes: rows, hasMore: false, cursor: rows.at(-1)?.version ?? cursor };
+    return { changes: rows, hasMore: false, cursor: rows.at(-1)?.version ?? cursor, epoch };
   }
   const boundary = rows[limit]?.version ?? 0; // the first version that does not fit whole
   const whole = rows.filter((r) => r.version < boundary);
   if (whole.length > 0) {
-    return { changes: whole, hasMore: true, cursor: whole.at(-1)?.version ?? cursor };
+    return { changes: whole, hasMore: true, cursor: whole.at(-1)?.version ?? cursor, epoch };
   }
   // One version has more rows than the limit: return all of it.
   const all = await sql.query<ChangeRow>(AT_QUERY, [storeId, String(boundary), null]);
   const next = await sql.query(AFTER_QUERY, [storeId, String(boundary), '1']);
-  return { changes: sorted(all.rows), hasMore: next.rows.length > 0, cursor: boundary };
+  return { changes: sorted(all.rows), hasMore: next.rows.length > 0, cursor: boundary, epoch };
 }
 
 /** The SQL of a pull page (for EXPLAIN in tests and diagnostics). */

@@ -108,12 +108,13 @@ export function registerSyncRoutes(app: FastifyInstance, deps: SyncRouteDeps): v
     async (request) => {
       const access = storeAccess(request, request.params.storeId);
       const query = parseOrThrow(pullQuerySchema, request.query, 'query');
-      await assertDeviceOfStore(deps.db, access, query.deviceId);
+      // pullChanges checks the device (registered here, not revoked) in its own transaction.
       const page = await pullChanges(deps.db, {
         ...access,
         deviceId: query.deviceId,
         cursor: query.cursor,
         limit: query.limit,
+        epoch: query.epoch,
       });
       deps.metrics?.observePull(page.changes.length);
       return page;

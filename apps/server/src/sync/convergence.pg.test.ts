@@ -8,19 +8,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import type { FastifyInstance } from 'fastify';
 import { ENTITY_NAMES, type PaymentRow, type TicketRow } from '@mango/domain/entities';
 import { checkTicketInvariants } from '@mango/domain/ticket-invariants';
-import {
-  createHttpTransport,
-  createSyncEngine,
-  type FetchLike,
-  type LeaderLock,
-  type SyncEngine,
-} from '@mango/sync-client';
+import type { FetchLike, SyncEngine } from '@mango/sync-client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachEngine } from '../db/test-support/engines';
+import { injectRequest, silentEventStream, startTestEngine } from '../test-support/device-engine';
 import {
   makeTestApp,
   pullAll,
@@ -28,8 +22,6 @@ import {
   signupStore,
   type TestStore,
 } from '../test-support/test-app';
-
-const BASE_URL = 'http://mango.test';
 
 type PushFault = 'none' | 'lost-response' | 'duplicate' | 'refused';
 
@@ -50,37 +42,17 @@ interface Link {
 /** Fetch over `app.inject`, with the link's faults applied to pushes. */
 function linkedFetch(app: FastifyInstance, link: Link): FetchLike {
   const deliver = async (input: string, init?: RequestInit): Promise<Response> => {
-    const url = new URL(input);
-    const isPush = url.pathname.endsWith('/sync/push');
-    const res = await app.inject({
-      method: (init?.method ?? 'GET') as 'GET' | 'POST',
-      url: url.pathname + url.search,
-      headers: Object.fromEntries(new Headers(init?.headers).entries()),
-      ...(typeof init?.body === 'string' ? { payload: init.body } : {}),
-    });
-    if (isPush && res.statusCode === 200) {
-      for (const r of (JSON.parse(res.body) as { results: { id: number; status: string }[] })
+    const { response, raw } = await injectRequest(app, input, init);
+    if (new URL(input).pathname.endsWith('/sync/push') && raw.statusCode === 200) {
+      for (const r of (JSON.parse(raw.body) as { results: { id: number; status: string }[] })
         .results) {
         link.outcomes.set(r.id, [...(link.outcomes.get(r.id) ?? []), r.status]);
       }
     }
-    const headers = new Headers();
-    for (const [k, v] of Object.entries(res.headers))
-      if (v !== undefined) headers.set(k, String(v));
-    return new Response(res.statusCode === 204 ? null : res.body, {
-      status: res.statusCode,
-      headers,
-    });
+    return response;
   };
   return async (input, init) => {
-    if (input.includes('/sync/events')) {
-      // No poke stream here: the test drives pulls itself. Hang until the engine closes it.
-      return new Promise((_, reject) =>
-        init?.signal?.addEventListener('abort', () =>
-          reject(new DOMException('closed', 'AbortError')),
-        ),
-      );
-    }
+    if (input.includes('/sync/events')) return silentEventStream(init);
     if (link.offline) throw new TypeError('fetch failed (offline)');
     if (!input.includes('/sync/push')) return deliver(input, init);
     const fault = link.faults[link.pushes++] ?? 'none';
@@ -100,20 +72,6 @@ function linkedFetch(app: FastifyInstance, link: Link): FetchLike {
   };
 }
 
-const alwaysLeader = (): LeaderLock => {
-  let held = false;
-  return {
-    start(onChange) {
-      held = true;
-      onChange(true);
-    },
-    isLeader: () => held,
-    async stop() {
-      held = false;
-    },
-  };
-};
-
 interface Device {
   engine: SyncEngine;
   link: Link;
@@ -132,31 +90,9 @@ async function makeDevice(
     faulted: { none: 0, 'lost-response': 0, duplicate: 0, refused: 0 },
     outcomes: new Map(),
   };
-  const engine = createSyncEngine({
-    storeId: store.storeId,
-    deviceId,
-    transport: createHttpTransport({
-      baseUrl: BASE_URL,
-      storeId: store.storeId,
-      deviceId,
-      getAccessToken: async () => store.token,
-      fetch: linkedFetch(app, link),
-      timeoutMs: 20_000,
-    }),
-    actor: { userId: store.session.user.id, staffId: null, role: 'owner', deviceId },
-    indexedDB: new IDBFactory(),
-    IDBKeyRange,
-    leaderLock: alwaysLeader(),
-    broadcast: null,
-    storage: null,
-    pushDelayMs: 0,
-    retentionIntervalMs: 0,
-    // Retries are driven by the test; keep the background ones quick and never trip the breaker.
-    backoff: { baseMs: 5, maxMs: 40 },
-    breaker: { failureThreshold: 1_000_000, coolDownMs: 10 },
+  const engine = await startTestEngine(store, deviceId, linkedFetch(app, link), {
     pushMaxMutations: 7, // several batches per sync, so faults land between them too
   });
-  await engine.start();
   return { engine, link };
 }
 

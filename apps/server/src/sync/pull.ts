@@ -1,6 +1,7 @@
 import type { PullResponse } from '@mango/protocol';
 import type { Db } from '../db/db';
 import { readChangesSince, ResyncRequiredError } from '../db/entity-store';
+import { deviceRefusal } from '../auth/authenticate';
 import { HttpError } from '../http/errors';
 
 export interface PullCommand {
@@ -10,11 +11,13 @@ export interface PullCommand {
   deviceId: string;
   cursor: number;
   limit: number;
+  /** The epoch the device's cursor came with (absent from devices that predate epochs). */
+  epoch?: string | undefined;
 }
 
 /**
  * Changes since the device's cursor, in version order, plus its lastMutationId and unacknowledged
- * rejections. lastMutationId is read before the changes: whatever it acknowledges has committed
+ * rejections; 403 when the device is not registered to the store or was revoked. lastMutationId is read before the changes: whatever it acknowledges has committed
  * before the changes are read, so the device never drops a pending mutation whose effect it has
  * not received.
  */
@@ -27,21 +30,27 @@ export async function pullChanges(db: Db, cmd: PullCommand): Promise<PullRespons
       deviceId: cmd.deviceId,
     },
     async (sql) => {
-      const device = await sql.query<{ last_mutation_id: number }>(
-        'select last_mutation_id from devices where id = $1 and store_id = $2',
+      // The device check and its lastMutationId in one read (a pull is the most frequent request).
+      const device = await sql.query<{ last_mutation_id: number; revoked: boolean }>(
+        `select last_mutation_id, revoked_at is not null as revoked from devices
+          where id = $1 and store_id = $2`,
         [cmd.deviceId, cmd.storeId],
       );
+      const refused = deviceRefusal(device.rows[0]);
+      if (refused) throw refused;
       const lastMutationId = device.rows[0]?.last_mutation_id ?? 0;
       let page;
       try {
-        page = await readChangesSince(sql, cmd.storeId, cmd.cursor, cmd.limit);
+        page = await readChangesSince(sql, cmd.storeId, cmd.cursor, cmd.limit, cmd.epoch);
       } catch (e) {
         if (e instanceof ResyncRequiredError) {
           throw new HttpError(
             409,
             'RESYNC_REQUIRED',
-            'This device has been away longer than the server keeps deletions: push pending changes, then sync again from the start.',
-            { minKeptVersion: e.minKeptVersion },
+            e.reason === 'TOMBSTONES_PURGED'
+              ? 'This device has been away longer than the server keeps deletions: push pending changes, then sync again from the start.'
+              : "The store's data was restored from a backup since this device last synced: push pending changes, then sync again from the start.",
+            { reason: e.reason, minKeptVersion: e.minKeptVersion },
           );
         }
         throw e;
@@ -52,12 +61,17 @@ export async function pullChanges(db: Db, cmd: PullCommand): Promise<PullRespons
           order by mutation_id limit 200`,
         [cmd.storeId, cmd.deviceId],
       );
+      // Written only when it tells something new: most pulls of a quiet store change nothing,
+      // and a write per pull was most of a pull's cost (a minute is precise enough for
+      // "last seen" and for the tombstone window measured in days).
       await sql.query(
-        'update devices set last_pulled_version = greatest(last_pulled_version, $2), last_seen_at = now() where id = $1',
+        `update devices set last_pulled_version = greatest(last_pulled_version, $2), last_seen_at = now()
+          where id = $1 and (last_pulled_version < $2 or last_seen_at < now() - interval '1 minute')`,
         [cmd.deviceId, cmd.cursor],
       );
       return {
         cursor: page.cursor,
+        epoch: page.epoch,
         hasMore: page.hasMore,
         lastMutationId,
         changes: page.changes,
