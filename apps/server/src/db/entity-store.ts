@@ -160,25 +160,34 @@ export function createSqlMutatorTx(sql: Sql, opts: SqlMutatorTxOptions): Mutator
         return param(value);
       });
       const data = JSON.stringify(row);
-      // Update first, then insert: works on partitioned tables (appointments' unique key
-      // includes start_at, so ON CONFLICT (store_id, id) cannot be used there), and an update
-      // that changes start_at moves the row to its new month's partition. Two writers cannot
-      // race to insert the same id: writes of a store are serialized by its version row lock.
+      const columns = def.columns.map((c) => c.column);
+      const placeholders = def.columns.map((c, i) => `$${i + 5}::${c.type}`);
+      const insert =
+        `insert into ${def.table} (store_id, id, version, deleted, data${columns.map((c) => ', ' + c).join('')}) ` +
+        `values ($1, $2, $3::bigint, false, $4::jsonb${placeholders.map((p) => ', ' + p).join('')})`;
+      const params = [storeId, row.id, String(version), data, ...values];
+      if (def.partition.kind !== 'range-monthly') {
+        // One statement: the unique key (store_id, id) is the whole identity of the row.
+        await sql.query(
+          `${insert} on conflict (store_id, id) do update set version = excluded.version, ` +
+            `deleted = false, updated_at = now(), data = excluded.data` +
+            columns.map((c) => `, ${c} = excluded.${c}`).join(''),
+          params,
+        );
+        return;
+      }
+      // Update first, then insert: appointments' unique key includes start_at (their partition
+      // key), so ON CONFLICT (store_id, id) cannot be used, and an update that changes start_at
+      // moves the row to its new month's partition. Two writers cannot race to insert the same
+      // id: writes of a store are serialized by its version row lock.
       const sets = def.columns.map((c, i) => `${c.column} = $${i + 5}::${c.type}`);
       const updated = await sql.query(
         `update ${def.table} set version = $3::bigint, deleted = false, updated_at = now(), ` +
           `data = $4::jsonb${sets.length ? ', ' + sets.join(', ') : ''} ` +
           `where store_id = $1 and id = $2`,
-        [storeId, row.id, String(version), data, ...values],
+        params,
       );
-      if (updated.rowCount > 0) return;
-      const columns = def.columns.map((c) => c.column);
-      const placeholders = def.columns.map((c, i) => `$${i + 5}::${c.type}`);
-      await sql.query(
-        `insert into ${def.table} (store_id, id, version, deleted, data${columns.map((c) => ', ' + c).join('')}) ` +
-          `values ($1, $2, $3::bigint, false, $4::jsonb${placeholders.map((p) => ', ' + p).join('')})`,
-        [storeId, row.id, String(version), data, ...values],
-      );
+      if (updated.rowCount === 0) await sql.query(insert, params);
     },
 
     async delete(entity: EntityName, id: string): Promise<void> {

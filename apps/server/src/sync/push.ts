@@ -99,8 +99,18 @@ async function recordRejection(
  * device. A manager or owner acting that way is a manager override. The staff id goes into the
  * transaction's audit context for this mutation.
  */
-async function actorFor(sql: Sql, cmd: PushCommand, m: Mutation): Promise<Actor> {
-  await sql.query("select set_config('app.staff_id', $1, true)", [m.actorStaffId ?? '']);
+async function actorFor(
+  sql: Sql,
+  cmd: PushCommand,
+  m: Mutation,
+  audit: { staffId: string | null },
+): Promise<Actor> {
+  // Set only when it changes: a round trip per mutation was a good part of a push's cost.
+  const staffId = m.actorStaffId ?? '';
+  if (audit.staffId !== staffId) {
+    await sql.query("select set_config('app.staff_id', $1, true)", [staffId]);
+    audit.staffId = staffId;
+  }
   if (!m.actorStaffId) return cmd.actor;
   const staff = await sql.query<{ role: string }>(
     "select data->>'role' as role from staff where store_id = $1 and id = $2 and not deleted",
@@ -169,6 +179,9 @@ export async function pushMutations(db: Db, cmd: PushCommand): Promise<PushOutco
         if (baseVersion === undefined) throw new Error('store vanished during push');
         let version = baseVersion;
         let gap = false;
+        // app.staff_id as this transaction has it (null: not set by this loop yet). A rolled
+        // back savepoint also rolls back a set_config made inside it: forget it then.
+        const audit: { staffId: string | null } = { staffId: null };
         for (const m of chunk) {
           if (m.id <= last) {
             chunkResults.push({ id: m.id, status: 'duplicate' });
@@ -183,7 +196,7 @@ export async function pushMutations(db: Db, cmd: PushCommand): Promise<PushOutco
             createSqlMutatorTx(sql, { storeId: cmd.storeId, version: version + 1 }),
           );
           try {
-            const actor = await actorFor(sql, cmd, m);
+            const actor = await actorFor(sql, cmd, m, audit);
             const apply = () =>
               applyMutation({ tx, storeId: cmd.storeId, actor, now: m.clientTime }, m.name, m.args);
             if (cmd.enforceQuotas) {
@@ -198,6 +211,7 @@ export async function pushMutations(db: Db, cmd: PushCommand): Promise<PushOutco
           } catch (e) {
             if (!isDomainError(e) && !isPermanentDatabaseError(e)) throw e;
             await sql.query('rollback to savepoint mutation');
+            audit.staffId = null;
             const error = isDomainError(e)
               ? {
                   code: e.code,
