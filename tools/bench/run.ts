@@ -776,7 +776,7 @@ async function main(): Promise<number> {
     '',
     `Machine: ${machine.nproc} CPUs (${machine.cpu}), ${machine.memoryGiB} GiB, ${machine.platform}, Node ${machine.node}, PostgreSQL ${machine.postgres}, Redis at ${values.redis}. Server, PostgreSQL, Redis and the load generator all share this machine.`,
     '',
-    `Machine load during the run (1-minute load average, /proc/loadavg, sampled every 5 s): start ${load.start}, mean ${load.mean}, max ${load.max} on ${machine.nproc} cores. ${load.max > machine.nproc ? `Above ${machine.nproc}, processes were waiting for a core (the server, PostgreSQL and the load generator compete for the same ${machine.nproc}, and so does any other work on the machine); every figure below includes that wait.` : 'No process waited for a core.'}`,
+    `Machine load during the run (1-minute load average, /proc/loadavg, sampled every 5 s): start ${load.start}, mean ${load.mean}, max ${load.max} on ${machine.nproc} cores. ${(load.max ?? 0) > machine.nproc ? `Above ${machine.nproc}, processes were waiting for a core (the server, PostgreSQL and the load generator compete for the same ${machine.nproc}, and so does any other work on the machine); every figure below includes that wait.` : 'No process waited for a core.'}`,
     '',
     ...sections.flatMap((s) => [`## ${s.name}${s.ok ? '' : ' — FAILED'}`, '', ...s.lines, '']),
   ].join('\n');

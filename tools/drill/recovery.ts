@@ -10,6 +10,7 @@ import { loadConfig } from '../../apps/server/src/config';
 import { openDb, type Db } from '../../apps/server/src/db/db';
 import { migrate } from '../../apps/server/src/db/migrate';
 import { createMemoryRateLimiter } from '../../apps/server/src/rate-limit/rate-limiter';
+import { rotateSyncEpochs } from '../../apps/server/src/sync/sync-epoch';
 import {
   appendSettings,
   asPostgres,
@@ -50,13 +51,16 @@ interface Committed {
   committedAt: number; // epoch ms, after the push was answered
 }
 
+/** One secret for every app of the drill: tokens issued before the disaster stay valid after. */
+const DRILL_JWT_SECRET = randomUUID() + randomUUID();
+
 function appOver(db: Db): Promise<FastifyInstance> {
   return buildApp({
     config: loadConfig({ LOG_LEVEL: 'silent', WEB_DIST_DIR: '/nonexistent', DEMO_SEED: 'false' }),
     db,
     bus: createInProcessBus(),
     clock: systemClock,
-    signer: createTokenSigner(randomUUID() + randomUUID()),
+    signer: createTokenSigner(DRILL_JWT_SECRET),
     limiter: createMemoryRateLimiter(),
   });
 }
@@ -164,7 +168,21 @@ async function openSalon(app: FastifyInstance) {
     ]);
     return { ticketId, committedAt: Date.now() };
   };
-  return { storeId, sellTicket };
+  /** A pull page of the device: its status, and the body when it is 200 or an error. */
+  const pull = async (server: FastifyInstance, cursor: number, epoch?: string) => {
+    const res = await server.inject({
+      method: 'GET',
+      url: `/api/v1/stores/${storeId}/sync/pull?deviceId=${deviceId}&cursor=${cursor}&limit=5000${epoch ? `&epoch=${epoch}` : ''}`,
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const body = JSON.parse(res.body) as {
+      cursor?: number;
+      epoch?: string;
+      error?: { code: string; details?: { reason?: string } };
+    };
+    return { status: res.statusCode, ...body };
+  };
+  return { storeId, sellTicket, pull };
 }
 
 async function ticketsIn(
@@ -253,6 +271,10 @@ async function main(): Promise<void> {
     if (expected.ids.size !== committed.length)
       throw new Error('not every drill ticket was stored');
     log(`${committed.length} tickets closed in all, ${expected.paidCents} cents paid`);
+    // Where the store's device stands before the disaster: a cursor past the restore point.
+    const deviceBefore = await salon.pull(app, 0);
+    if (deviceBefore.status !== 200 || !deviceBefore.epoch)
+      throw new Error(`the device could not pull before the disaster: ${deviceBefore.status}`);
 
     // The disaster: one transaction deletes the store's sales. Its xid is the restore target.
     const archiverBefore = primary.psql(
@@ -304,9 +326,20 @@ async function main(): Promise<void> {
     const restoredDb = await openClusterDb(restored);
     dbs.push(restoredDb);
     const back = await ticketsIn(restoredDb, salon.storeId);
+    // Runbook step (docs/OPERATIONS.md): new sync epochs before the restored database takes
+    // traffic, so devices re-push what they sent after the target and hydrate again.
+    const epochStores = await rotateSyncEpochs(restoredDb);
     const restoredApp = await appOver(restoredDb);
     const ready = await restoredApp.inject({ method: 'GET', url: '/readyz' });
+    const stalePull = await salon.pull(restoredApp, deviceBefore.cursor ?? 0, deviceBefore.epoch);
+    const freshPull = await salon.pull(restoredApp, 0);
     await restoredApp.close();
+    const devicesSentBack =
+      epochStores >= 1 &&
+      stalePull.status === 409 &&
+      stalePull.error?.code === 'RESYNC_REQUIRED' &&
+      freshPull.status === 200 &&
+      freshPull.epoch !== deviceBefore.epoch;
     const rtoSeconds = (now() - rtoStarted) / 1000;
 
     const missing = committed.filter((c) => !back.ids.has(c.ticketId));
@@ -315,9 +348,12 @@ async function main(): Promise<void> {
         ? 0
         : (disasterAt - Math.min(...missing.map((m) => m.committedAt))) / 1000;
     const verified =
-      missing.length === 0 && back.paidCents === expected.paidCents && ready.statusCode === 200;
+      missing.length === 0 &&
+      back.paidCents === expected.paidCents &&
+      ready.statusCode === 200 &&
+      devicesSentBack;
     log(
-      `restored ${back.ids.size}/${committed.length} tickets, ${back.paidCents}/${expected.paidCents} cents; /readyz ${ready.statusCode}`,
+      `restored ${back.ids.size}/${committed.length} tickets, ${back.paidCents}/${expected.paidCents} cents; /readyz ${ready.statusCode}; new sync epoch for ${epochStores} store(s), the device's old cursor got ${stalePull.status} ${stalePull.error?.code ?? ''} (${stalePull.error?.details?.reason ?? ''})`,
     );
 
     const result = {
@@ -334,6 +370,8 @@ async function main(): Promise<void> {
       paidCentsExpected: expected.paidCents,
       paidCentsRestored: back.paidCents,
       readyzAfterRestore: ready.statusCode,
+      syncEpochStores: epochStores,
+      staleCursorAfterRestore: { status: stalePull.status, code: stalePull.error?.code ?? null },
       verified,
       baseBackupSeconds: round(backupSeconds),
       rpoSeconds: round(rpoSeconds),
