@@ -1,11 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { isDomainError } from '@mango/domain/errors';
-import {
-  createSyncEngine,
-  ESSENTIALS_MAX_WAIT_MS,
-  type SyncEngine,
-  type SyncEngineOptions,
-} from './engine';
+import { createSyncEngine, type SyncEngine, type SyncEngineOptions } from './engine';
 import { TransportError } from './errors';
 import {
   alwaysLeader,
@@ -321,48 +316,6 @@ describe('sync engine', () => {
     expect(err).toMatchObject({ code: 'UNSYNCED_CHANGES', details: { count: 1 } });
     await engine.clearLocalData({ force: true });
     expect(engine.status().role).toBe('stopped');
-  });
-
-  it('opens the UI without waiting for the whole history when no appointment is today', async () => {
-    // A walk-in salon: catalog in the first page, then a long history, nothing booked today.
-    const hydrate = async (msPerPage: number) => {
-      const srv = new FakeSyncServer(STORE_ID);
-      await srv.write(seed);
-      await srv.write(async (db) => {
-        for (let i = 0; i < 30; i++)
-          await db.put('client', { id: uid(100 + i), firstName: `C${i}`, lastName: '' });
-      });
-      const time = new ManualTime();
-      const inner = srv.transport(DEVICE, 3);
-      const { engine } = await setup(
-        {
-          clock: time.clock,
-          timers: time.timers,
-          transport: {
-            ...inner,
-            pull: async (params, signal) => {
-              time.nowMs += msPerPage; // a slow network and a slow device
-              return inner.pull(params, signal);
-            },
-          },
-        },
-        srv,
-      );
-      let openedWhileRunning = false;
-      engine.subscribe((st) => {
-        if (st.hydration.state === 'running' && st.hydration.essentialsReady)
-          openedWhileRunning = true;
-      });
-      await engine.start();
-      await waitFor(() => engine.status().hydration.state === 'done');
-      expect(engine.status().hydration.essentialsReady).toBe(true);
-      return openedWhileRunning;
-    };
-    // 3 s a page: past ESSENTIALS_MAX_WAIT_MS after a few of the 12 pages.
-    expect(ESSENTIALS_MAX_WAIT_MS).toBeLessThan(12 * 3000);
-    expect(await hydrate(3000)).toBe(true);
-    // Fast pages: it waits for the end of the hydration, as it would for today's appointments.
-    expect(await hydrate(0)).toBe(false);
   });
 
   it('reports hydration progress from the poked target version', async () => {

@@ -45,13 +45,7 @@ export interface BroadcastLike {
 export interface EssentialsCheck {
   (
     store: LocalStore,
-    ctx: {
-      storeId: string;
-      nowMs: number;
-      hydrationDone: boolean;
-      /** How long this hydration has been running. */
-      hydrationElapsedMs: number;
-    },
+    ctx: { storeId: string; nowMs: number; hydrationDone: boolean },
   ): Promise<boolean>;
 }
 
@@ -134,27 +128,19 @@ export interface SyncEngine {
 const DEFAULT_PUSH_MAX_BYTES = 900 * 1024;
 
 /**
- * How long the UI waits for today's appointments once the store, staff and services are in. A
- * store with none today (walk-ins only) would otherwise wait for its whole history: measured at
- * ~51 s for a store with a year of 50,000 tickets (docs/PERFORMANCE.md). The UI says the rest is
- * still on its way until the hydration is done.
- */
-export const ESSENTIALS_MAX_WAIT_MS = 8_000;
-
-/**
  * Default essentials check: the store row, at least one staff member and one service are in,
  * and today's appointments are in. Pull pages come in store-version order, not by entity, so
  * "all of today's appointments" is only certain when the hydration is done; before that we
  * accept "at least one appointment starting today" (the calendar then fills in live as pages
- * land), or ESSENTIALS_MAX_WAIT_MS of hydration without one. See README "Hydration".
+ * land). See README "Hydration".
  */
 export const defaultEssentialsCheck: EssentialsCheck = async (
   store,
-  { storeId, nowMs, hydrationDone, hydrationElapsedMs },
+  { storeId, nowMs, hydrationDone },
 ) => {
   if (!(await store.get('store', storeId))) return false;
   if ((await store.count('staff')) === 0 || (await store.count('service')) === 0) return false;
-  if (hydrationDone || hydrationElapsedMs >= ESSENTIALS_MAX_WAIT_MS) return true;
+  if (hydrationDone) return true;
   const dayStart = new Date(nowMs - 12 * 3_600_000).toISOString();
   const dayEnd = new Date(nowMs + 12 * 3_600_000).toISOString();
   return (
@@ -216,8 +202,6 @@ class Engine implements SyncEngine {
   #pollTimer: TimerHandle | undefined;
   #retentionTimer: TimerHandle | undefined;
   #hydrationRows = 0;
-  /** When the current hydration began (clock ms): essentials stop waiting for today after a while. */
-  #hydrationStartedAt = 0;
 
   #status: SyncStatus;
 
@@ -708,7 +692,6 @@ class Engine implements SyncEngine {
 
   #startHydrationProgress(cursor: number): void {
     this.#hydrationRows = 0;
-    this.#hydrationStartedAt = this.#clock.now();
     this.#setHydration({
       state: 'running',
       rows: 0,
@@ -740,7 +723,6 @@ class Engine implements SyncEngine {
         storeId: this.#opts.storeId,
         nowMs: this.#clock.now(),
         hydrationDone,
-        hydrationElapsedMs: this.#clock.now() - this.#hydrationStartedAt,
       });
     } catch {
       ready = false;

@@ -1,4 +1,4 @@
-export { createSyncEngine, defaultEssentialsCheck, ESSENTIALS_MAX_WAIT_MS } from './engine';
+export { createSyncEngine, defaultEssentialsCheck } from './engine';
 export type {
   BroadcastLike,
   EssentialsCheck,

@@ -45,14 +45,6 @@ export function StatusBar(props: {
           : `${pending} change${pending === 1 ? '' : 's'} waiting to sync`}
       </span>
       <span className="muted">Last sync {ago(s?.lastSyncAt ?? null, now)}</span>
-      {s?.hydration.state === 'running' && (
-        // The UI opens before a large store has fully arrived (engine ESSENTIALS_MAX_WAIT_MS).
-        <span className="pill warn" role="status" aria-label="Still copying the store">
-          Still copying this store
-          {s.hydration.percent === null ? '' : ` (${s.hydration.percent}%)`}: appointments and
-          history may be incomplete
-        </span>
-      )}
       {s?.lastError && !s.lastError.retryable && (
         <span className="pill off" title={s.lastError.message}>
           Sync paused: {s.lastError.message}
