@@ -33,7 +33,7 @@ export { CircuitBreaker, DEFAULT_BREAKER } from './circuit-breaker';
 export type { BreakerState, CircuitBreakerOptions } from './circuit-breaker';
 export { isSyncError, isTransportError, SyncError, TransportError } from './errors';
 export type { TransportErrorKind } from './errors';
-export { createLeaseLeaderLock, createWebLocksLeaderLock } from './leader-lock';
+export { alwaysLeader, createLeaseLeaderLock, createWebLocksLeaderLock } from './leader-lock';
 export type { LeaderLock, LeaseOptions, LockManagerLike } from './leader-lock';
 export { checkStorage, DEFAULT_STORAGE_THRESHOLDS } from './storage-monitor';
 export type {

@@ -130,3 +130,18 @@ export function createLeaseLeaderLock(opts: LeaseOptions): LeaderLock {
     },
   };
 }
+
+/** A lock that is always held: one tab per store, or a host with no other tabs (tests, Node). */
+export function alwaysLeader(): LeaderLock {
+  let held = false;
+  return {
+    start(onChange) {
+      held = true;
+      onChange(true);
+    },
+    isLeader: () => held,
+    async stop() {
+      held = false;
+    },
+  };
+}

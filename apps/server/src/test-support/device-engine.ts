@@ -1,10 +1,10 @@
 import { IDBFactory, IDBKeyRange } from 'fake-indexeddb';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import {
+  alwaysLeader,
   createHttpTransport,
   createSyncEngine,
   type FetchLike,
-  type LeaderLock,
   type SyncEngine,
   type SyncEngineOptions,
 } from '@mango/sync-client';
@@ -44,21 +44,6 @@ export function silentEventStream(init?: RequestInit): Promise<Response> {
   return new Promise((_, reject) =>
     init?.signal?.addEventListener('abort', () => reject(new DOMException('closed', 'AbortError'))),
   );
-}
-
-/** A LeaderLock that is always held (one tab per device). */
-export function alwaysLeader(): LeaderLock {
-  let held = false;
-  return {
-    start(onChange) {
-      held = true;
-      onChange(true);
-    },
-    isLeader: () => held,
-    async stop() {
-      held = false;
-    },
-  };
 }
 
 /** A started engine for `deviceId` (registered by the caller) of `store`, over `fetch`. */

@@ -6,7 +6,6 @@ import type { Change, Mutation, PullResponse, PushResponse, Rejection } from '@m
 import type { ApplyMutation } from '../local-store';
 import { TransportError } from '../errors';
 import type { PokeHandlers, SyncTransport } from '../transport';
-import type { LeaderLock } from '../leader-lock';
 
 /** A fresh, isolated IndexedDB for one test. */
 export function freshIdb(): { indexedDB: IDBFactory; IDBKeyRange: typeof IDBKeyRange } {
@@ -17,20 +16,7 @@ export function uid(n: number): string {
   return `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
 }
 
-/** A LeaderLock that is always held (single-tab tests). */
-export function alwaysLeader(): LeaderLock {
-  let held = false;
-  return {
-    start(onChange) {
-      held = true;
-      onChange(true);
-    },
-    isLeader: () => held,
-    async stop() {
-      held = false;
-    },
-  };
-}
+export { alwaysLeader } from '../leader-lock';
 
 export const ownerActor = (deviceId: string): Actor => ({
   userId: uid(1),
