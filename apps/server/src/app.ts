@@ -17,6 +17,7 @@ import { registerMetricsRoute } from './routes/metrics';
 import { registerDocsRoutes } from './routes/docs';
 import { buildOpenApiDocument } from './observability/openapi';
 import { registerSecurityHeaders } from './http/security-headers';
+import { registerTextRule } from './http/text-rule';
 import { MAX_PUSH_BYTES } from '@mango/protocol';
 import type { TokenSigner } from './auth/tokens';
 import type { RateLimiter } from './rate-limit/rate-limiter';
@@ -84,6 +85,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       return typeof given === 'string' && /^[\w-]{8,64}$/.test(given) ? given : randomUUID();
     },
     bodyLimit: MAX_PUSH_BYTES,
+    // A "__proto__" key is kept as an own, inert property instead of failing the parse, so the
+    // text rule (http/text-rule.ts) refuses it with a code naming the field — and inside a push,
+    // refuses only the one mutation holding it (a 400 for the push would block the outbox).
+    onProtoPoisoning: 'ignore',
     // Slow clients must not hold sockets forever: idle sockets, trickled headers (slowloris) and
     // trickled bodies are each cut off; Node checks the last two every connectionsCheckingInterval.
     connectionTimeout: 30_000,
@@ -129,6 +134,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerRequestMetrics(app, metrics);
   registerErrorHandler(app, errorTracker);
   registerSecurityHeaders(app);
+  registerTextRule(app);
   registerHealthRoutes(app, deps.db, deps.probes ?? []);
   registerMetricsRoute(app, { metrics, token: deps.config.metricsToken });
   registerDocsRoutes(app, buildOpenApiDocument());

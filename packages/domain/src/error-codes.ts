@@ -8,6 +8,10 @@ import { DomainError } from './errors';
 export const DOMAIN_ERROR_CODES = [
   'UNKNOWN_MUTATION',
   'INVALID_ARGS',
+  // A NUL character, a lone UTF-16 surrogate or a hostile nesting depth in the arguments.
+  'INVALID_TEXT',
+  // A price, quantity, total, tip or gift card value beyond the domain's money bounds.
+  'AMOUNT_OUT_OF_RANGE',
   'FORBIDDEN_ROLE',
   'ID_CONFLICT',
   'STORE_NOT_FOUND',
@@ -55,6 +59,11 @@ export const DOMAIN_ERROR_CODES = [
   // Decided by the server, which alone counts the store's usage against its plan
   // (apps/server/src/quotas); listed here so devices know the code.
   'QUOTA_EXCEEDED',
+  // Decided by the server: the mutation's envelope (name, clientTime, actor) is malformed.
+  'INVALID_MUTATION',
+  // Decided by the server: applying it failed in a way a retry would repeat (a defect of ours,
+  // logged with a reference); refused so that the device's later mutations still go through.
+  'MUTATION_FAILED',
 ] as const;
 
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];

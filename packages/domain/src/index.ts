@@ -3,6 +3,7 @@ export * from './tx';
 export * from './errors';
 export * from './error-codes';
 export * from './money';
+export * from './money-bounds';
 export * from './time';
 export * from './discounts';
 export * from './ticket-totals';
@@ -16,6 +17,7 @@ export * from './turns';
 export * from './cash-drawer';
 export * from './earnings';
 export * from './permissions';
+export * from './wire-text';
 export * from './memory-store';
 export { defineMutator, type MutatorDef } from './mutators/define';
 export {

@@ -17,5 +17,15 @@ describe('time', () => {
   it('knows valid time zones', () => {
     expect(isValidTimeZone('Europe/Paris')).toBe(true);
     expect(isValidTimeZone('Mars/Olympus')).toBe(false);
+    // PostgreSQL takes these POSIX forms, JavaScript does not: refused on both sides.
+    for (const zone of ['UTC+3', 'EST5EDT,M3.2.0', '+03:00', 'Bad\u0000Zone', 'Europe/Paris '])
+      expect(isValidTimeZone(zone), zone).toBe(false);
+    for (const zone of [
+      'UTC',
+      'Etc/GMT+3',
+      'America/Port-au-Prince',
+      'America/Argentina/Buenos_Aires',
+    ])
+      expect(isValidTimeZone(zone), zone).toBe(true);
   });
 });

@@ -27,7 +27,18 @@ export function businessDate(iso: string, timeZone: string): string {
   return `${part('year')}-${part('month')}-${part('day')}`;
 }
 
+/**
+ * An IANA zone name ("America/New_York", "Etc/GMT+3") or UTC/GMT. PostgreSQL also takes POSIX
+ * strings such as "UTC+3" (with the sign inverted from what a person means) that JavaScript's
+ * Intl refuses: a store with one could not compute a business day on the device. The shape is
+ * checked here; PostgreSQL checks it knows the name (the stores trigger), so a stored zone works
+ * on both sides.
+ */
+const IANA_ZONE_NAME = /^(?:UTC|GMT|[A-Za-z][A-Za-z_]*(?:\/[A-Za-z0-9][A-Za-z0-9_+-]*)+)$/;
+
+/** A time zone both JavaScript's Intl and PostgreSQL accept (an IANA name it knows). */
 export function isValidTimeZone(timeZone: string): boolean {
+  if (timeZone.length > 64 || !IANA_ZONE_NAME.test(timeZone)) return false;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone });
     return true;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ROLES } from '@mango/domain/entities';
+import { isValidTimeZone } from '@mango/domain/time';
 
 export const emailSchema = z.email().max(254);
 export const passwordSchema = z.string().min(8).max(200);
@@ -9,7 +10,12 @@ export const signupRequestSchema = z.strictObject({
   storeName: z.string().trim().min(1).max(120),
   email: emailSchema,
   password: passwordSchema,
-  timeZone: z.string().min(1).max(64).optional(),
+  timeZone: z
+    .string()
+    .min(1)
+    .max(64)
+    .refine(isValidTimeZone, 'not an IANA time zone name (such as America/New_York)')
+    .optional(),
   currency: z
     .string()
     .regex(/^[A-Z]{3}$/)

@@ -10,8 +10,10 @@ export const MAX_PULL_LIMIT = 5000;
 
 const uuid = z.uuid();
 
+const mutationId = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+
 export const mutationSchema = z.strictObject({
-  id: z.number().int().positive().max(Number.MAX_SAFE_INTEGER),
+  id: mutationId,
   name: z.string().min(1).max(100),
   args: z.record(z.string(), z.unknown()),
   clientTime: z.iso.datetime({ offset: true }),
@@ -29,6 +31,20 @@ export const pushRequestSchema = z.strictObject({
   mutations: z.array(mutationSchema).max(MAX_MUTATIONS_PER_PUSH),
 });
 export type PushRequest = z.infer<typeof pushRequestSchema>;
+
+/**
+ * What the server requires of a push as a whole: a device, the schema version and mutations with
+ * ids. Each mutation is then checked against `mutationSchema` on its own, and one that fails
+ * (a malformed name, clientTime or actor) is rejected with INVALID_MUTATION — its id is consumed
+ * like any rejection, so one bad entry never blocks the outbox behind it. A push whose envelope
+ * fails is refused whole (400): without ids there is nothing to reject.
+ */
+export const pushEnvelopeSchema = z.strictObject({
+  deviceId: uuid,
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  mutations: z.array(z.looseObject({ id: mutationId })).max(MAX_MUTATIONS_PER_PUSH),
+});
+export type PushEnvelope = z.infer<typeof pushEnvelopeSchema>;
 
 export const mutationErrorSchema = z.object({
   code: z.string(),

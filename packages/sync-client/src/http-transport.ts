@@ -2,7 +2,7 @@ import { z } from 'zod';
 import {
   errorBodySchema,
   pullResponseSchema,
-  pushRequestSchema,
+  pushEnvelopeSchema,
   pushResponseSchema,
   SCHEMA_VERSION,
   versionEventSchema,
@@ -168,7 +168,8 @@ export function createHttpTransport(opts: HttpTransportOptions): SyncTransport {
   }
 
   async function push(mutations: Mutation[], signal?: AbortSignal): Promise<PushResponse> {
-    const body = pushRequestSchema.parse({
+    // Only the envelope: a malformed mutation goes to the server, which rejects that one alone.
+    const body = pushEnvelopeSchema.parse({
       deviceId: opts.deviceId,
       schemaVersion: SCHEMA_VERSION,
       mutations,

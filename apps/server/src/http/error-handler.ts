@@ -52,6 +52,15 @@ export function registerErrorHandler(app: FastifyInstance, tracker?: ErrorTracke
         .headers(unavailable.headers)
         .send({ error: { code: unavailable.code, message: unavailable.message } });
     }
+    const sqlState = (err as { code?: unknown }).code;
+    if (typeof sqlState === 'string' && /^22[0-9A-Z]{3}$/.test(sqlState)) {
+      // A data exception (a value PostgreSQL refuses: an unknown time zone, a number out of
+      // range): the same request fails the same way again, so it is the client's 400.
+      request.log.info({ code: sqlState }, err.message);
+      return reply.code(400).send({
+        error: { code: 'INVALID_VALUE', message: `A value was refused: ${err.message}` },
+      });
+    }
     request.log.error({ err }, 'unhandled error');
     tracker?.serverError(err, request, 500);
     return reply.code(500).send({

@@ -1,4 +1,4 @@
-import { DomainError } from '@mango/domain';
+import { DomainError, type MutatorName } from '@mango/domain';
 import type { Sql } from '../db/db';
 import { ENTITY_TABLES, TABLE_ENTITY_NAMES } from '../db/entity-tables';
 import { isPlanName, planLimitsOf, type PlanLimits, type PlanName } from './plans';
@@ -62,13 +62,19 @@ const appointmentsOfDayCounter: QuotaCounter = {
       : null,
 };
 
-/** The mutations that can add to a counted quota. */
-const COUNTERS_BY_MUTATION: Readonly<Record<string, QuotaCounter[]>> = {
-  'staff.upsert': [staffCounter],
-  'client.upsert': [clientCounter],
-  'appointment.book': [appointmentsOfDayCounter],
-  'appointment.reschedule': [appointmentsOfDayCounter],
-};
+/**
+ * The mutations that can add to a counted quota. A Map, keyed by mutator name: looked up with a
+ * name from the wire, a plain object would answer "constructor" or "__proto__" from its prototype.
+ */
+const COUNTERS_BY_MUTATION: ReadonlyMap<MutatorName, readonly QuotaCounter[]> = new Map<
+  MutatorName,
+  readonly QuotaCounter[]
+>([
+  ['staff.upsert', [staffCounter]],
+  ['client.upsert', [clientCounter]],
+  ['appointment.book', [appointmentsOfDayCounter]],
+  ['appointment.reschedule', [appointmentsOfDayCounter]],
+]);
 
 /**
  * Runs `apply` (a mutation, inside its savepoint) and refuses it with QUOTA_EXCEEDED when it
@@ -82,7 +88,7 @@ export async function applyWithinQuotas<T>(
   apply: () => Promise<T>,
 ): Promise<T> {
   const limits = planLimitsOf(store.plan);
-  const counters = (COUNTERS_BY_MUTATION[mutation.name] ?? []).filter(
+  const counters = (COUNTERS_BY_MUTATION.get(mutation.name as MutatorName) ?? []).filter(
     (c) => c.limitOf(limits) !== null,
   );
   if (counters.length === 0) return apply();

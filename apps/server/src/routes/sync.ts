@@ -1,5 +1,5 @@
 import { mutatorCatalog, type Actor } from '@mango/domain';
-import { MAX_MUTATIONS_PER_PUSH, pullQuerySchema, pushRequestSchema } from '@mango/protocol';
+import { MAX_MUTATIONS_PER_PUSH, pullQuerySchema, pushEnvelopeSchema } from '@mango/protocol';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { assertDeviceOfStore, requireAuth, storeAccess } from '../auth/authenticate';
@@ -14,7 +14,7 @@ import type { Metrics } from '../observability/metrics';
 import { parseOrThrow } from '../http/validate';
 import { streamStoreVersions, type EventStreams } from '../sync/events';
 import { acknowledgeRejections, pullChanges } from '../sync/pull';
-import { pushMutations } from '../sync/push';
+import { checkPushedMutation, pushMutations } from '../sync/push';
 
 export interface SyncRouteDeps {
   db: Db;
@@ -46,7 +46,7 @@ export function registerSyncRoutes(app: FastifyInstance, deps: SyncRouteDeps): v
 
   app.post<{ Params: { storeId: string } }>(
     '/api/v1/stores/:storeId/sync/push',
-    { preHandler: auth },
+    { preHandler: auth, config: { textCheckedPerMutation: true } },
     async (request) => {
       const access = storeAccess(request, request.params.storeId);
       const raw = request.body as { mutations?: unknown } | undefined;
@@ -55,7 +55,8 @@ export function registerSyncRoutes(app: FastifyInstance, deps: SyncRouteDeps): v
           `A push carries at most ${MAX_MUTATIONS_PER_PUSH} mutations: send the rest in the next push.`,
         );
       }
-      const body = parseOrThrow(pushRequestSchema, request.body);
+      const body = parseOrThrow(pushEnvelopeSchema, request.body);
+      const mutations = body.mutations.map(checkPushedMutation);
       await assertDeviceOfStore(deps.db, access, body.deviceId);
       const actor: Actor = {
         userId: access.userId,
@@ -70,7 +71,7 @@ export function registerSyncRoutes(app: FastifyInstance, deps: SyncRouteDeps): v
           organizationId: access.organizationId,
           deviceId: body.deviceId,
           actor,
-          mutations: body.mutations,
+          mutations,
           enforceQuotas: deps.enforceQuotas ?? false,
           afterCommit: async (entities) => {
             // The write position first: a read that sees the invalidation also waits for it.
@@ -79,6 +80,15 @@ export function registerSyncRoutes(app: FastifyInstance, deps: SyncRouteDeps): v
               ?.noteWrite(access.storeId)
               .catch((err: unknown) => request.log.warn({ err }, 'write position not recorded'));
             await deps.cache?.invalidate(access.storeId, entities);
+          },
+          onDefect: (err, mutation, reference) => {
+            request.log.error({ err, mutation, reference }, 'mutation failed: rejected');
+            // Tracked like a 5xx (it is a defect of ours), though the device was answered 200.
+            request.server.errorTracker.serverError(
+              err instanceof Error ? err : new Error(String(err)),
+              request,
+              500,
+            );
           },
         });
       } catch (err) {
@@ -90,7 +100,7 @@ export function registerSyncRoutes(app: FastifyInstance, deps: SyncRouteDeps): v
       }
       deps.metrics?.observePush(
         outcome.results,
-        new Map(body.mutations.map((m) => [m.id, m.clientTime])),
+        new Map(mutations.map((m) => [m.id, 'clientTime' in m ? m.clientTime : ''])),
         deps.clock.now(),
       );
       if (outcome.newVersion !== null) {

@@ -1,22 +1,81 @@
+import { randomUUID } from 'node:crypto';
 import {
   applyMutation,
+  describeWireProblem,
   DomainError,
+  findUnsafeWireValue,
   isDomainError,
+  toStorableText,
+  toStorableValue,
   type Actor,
   type MutatorTx,
 } from '@mango/domain';
-import type { Mutation, MutationResult } from '@mango/protocol';
+import { mutationSchema, type Mutation, type MutationResult } from '@mango/protocol';
 import type { Db, Sql } from '../db/db';
+import { isDatabaseUnavailable } from '../db/unavailable';
 import { createSqlMutatorTx } from '../db/entity-store';
 import { applyWithinQuotas } from '../quotas/quotas';
 import { reviewOfflinePayment } from '../security/offline-payment-review';
+
+interface MutationError {
+  code: string;
+  message: string;
+  details?: unknown;
+}
+
+/** A mutation whose envelope failed `mutationSchema`: it is rejected without being run. */
+export interface MalformedMutation {
+  id: number;
+  name: string;
+  malformed: MutationError;
+}
+
+export type PushedMutation = Mutation | MalformedMutation;
+
+function isMalformed(m: PushedMutation): m is MalformedMutation {
+  return 'malformed' in m;
+}
+
+/**
+ * Checks one mutation of a push on its own (the push's envelope has already given it an id):
+ * a malformed one becomes a rejection of that mutation, never a refusal of the whole push.
+ */
+export function checkPushedMutation(raw: { id: number } & Record<string, unknown>): PushedMutation {
+  const name = typeof raw.name === 'string' ? raw.name : '';
+  // Before any schema parse: a "__proto__" key assigned by a parser would become a prototype
+  // whose fields the mutator's schema then reads as if they had been checked.
+  // The name is not checked here: an unknown one (a NUL in it or not) is UNKNOWN_MUTATION.
+  const { name: _name, ...rest } = raw;
+  const unsafe = findUnsafeWireValue(rest);
+  if (unsafe) {
+    return {
+      id: raw.id,
+      name,
+      malformed: { code: 'INVALID_TEXT', message: describeWireProblem(unsafe), details: unsafe },
+    };
+  }
+  const parsed = mutationSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues;
+  return {
+    id: raw.id,
+    name,
+    malformed: {
+      code: 'INVALID_MUTATION',
+      message: `This change is malformed: ${issues
+        .map((i) => `${i.path.join('.') || '(mutation)'}: ${i.message}`)
+        .join('; ')}`,
+      details: issues,
+    },
+  };
+}
 
 export interface PushCommand {
   storeId: string;
   organizationId: string;
   deviceId: string;
   actor: Actor;
-  mutations: Mutation[];
+  mutations: PushedMutation[];
   /** When the server received the push (the offline payments' 24 h window). Default: now. */
   receivedAt?: string;
   /** Refuse mutations that take the store over its plan's limits (PLAN_QUOTAS). */
@@ -26,6 +85,11 @@ export interface PushCommand {
    * before the push answers, also when a later chunk fails.
    */
   afterCommit?: (entities: string[]) => Promise<void>;
+  /**
+   * Told of a mutation that failed in a way that is neither a domain rule nor an outage (a
+   * defect of ours): it is rejected as MUTATION_FAILED with `reference`, and reported here.
+   */
+  onDefect?: (err: unknown, mutation: { id: number; name: string }, reference: string) => void;
 }
 
 export interface PushOutcome {
@@ -43,8 +107,7 @@ const MUTATIONS_PER_TRANSACTION = 50;
 
 /**
  * PostgreSQL errors that mean the data itself is unacceptable (integrity, bad values): retrying
- * the same mutation can never succeed, so they are rejections, not outages. Everything else
- * (connections, timeouts, serialization) is temporary and answers 503.
+ * the same mutation can never succeed, so they are rejections saying what was wrong.
  */
 function isPermanentDatabaseError(e: unknown): e is { code: string; message: string } {
   const code = (e as { code?: unknown })?.code;
@@ -72,11 +135,53 @@ function countingTx(inner: MutatorTx): MutatorTx & { writes: number; entities: S
   return tx as MutatorTx & { writes: number; entities: Set<string> };
 }
 
+/**
+ * What a failed mutation is answered with. Only an outage (database unreachable, a timeout, a
+ * serialization failure or deadlock: `isDatabaseUnavailable`) is retried, by the caller answering
+ * 503; anything else would fail again on every retry and stop the device's outbox, so it is a
+ * coded rejection of this one mutation.
+ */
+function rejectionFor(
+  e: unknown,
+  cmd: PushCommand,
+  m: { id: number; name: string },
+): MutationError {
+  if (isDomainError(e)) {
+    return {
+      code: e.code,
+      message: e.message,
+      ...(e.details === undefined ? {} : { details: e.details }),
+    };
+  }
+  if (isPermanentDatabaseError(e)) {
+    return {
+      code: 'INVALID_DATA',
+      message: `The server could not store this change: ${e.message}`,
+    };
+  }
+  const reference = randomUUID();
+  cmd.onDefect?.(e, m, reference);
+  return {
+    code: 'MUTATION_FAILED',
+    message: `The server could not apply this change (reference ${reference}); it was set aside so that the changes after it still sync.`,
+    details: { reference },
+  };
+}
+
+/** A rejection as it can be stored and sent: no NUL or lone surrogate in any text of it. */
+function storableError(error: MutationError): MutationError {
+  return {
+    code: toStorableText(error.code),
+    message: toStorableText(error.message),
+    ...(error.details === undefined ? {} : { details: toStorableValue(error.details) }),
+  };
+}
+
 async function recordRejection(
   sql: Sql,
   cmd: PushCommand,
-  m: Mutation,
-  error: { code: string; message: string; details?: unknown },
+  m: { id: number; name: string },
+  error: MutationError,
 ): Promise<void> {
   await sql.query(
     `insert into rejected_mutations (store_id, device_id, mutation_id, name, code, message, details)
@@ -86,7 +191,7 @@ async function recordRejection(
       cmd.storeId,
       cmd.deviceId,
       m.id,
-      m.name,
+      toStorableText(m.name).slice(0, 200),
       error.code,
       error.message,
       error.details === undefined ? null : JSON.stringify(error.details),
@@ -191,6 +296,13 @@ export async function pushMutations(db: Db, cmd: PushCommand): Promise<PushOutco
             gap = true;
             break;
           }
+          if (isMalformed(m)) {
+            const error = storableError(m.malformed);
+            await recordRejection(sql, cmd, m, error);
+            chunkResults.push({ id: m.id, status: 'rejected', error });
+            last = m.id;
+            continue;
+          }
           await sql.query('savepoint mutation');
           const tx = countingTx(
             createSqlMutatorTx(sql, { storeId: cmd.storeId, version: version + 1 }),
@@ -209,19 +321,11 @@ export async function pushMutations(db: Db, cmd: PushCommand): Promise<PushOutco
             for (const entity of tx.entities) chunkEntities.add(entity);
             chunkResults.push({ id: m.id, status: 'applied' });
           } catch (e) {
-            if (!isDomainError(e) && !isPermanentDatabaseError(e)) throw e;
+            // An outage: nothing of this transaction commits and the device sends it again.
+            if (isDatabaseUnavailable(e)) throw e;
             await sql.query('rollback to savepoint mutation');
             audit.staffId = null;
-            const error = isDomainError(e)
-              ? {
-                  code: e.code,
-                  message: e.message,
-                  ...(e.details === undefined ? {} : { details: e.details }),
-                }
-              : {
-                  code: 'INVALID_DATA',
-                  message: `The server could not store this change: ${e.message}`,
-                };
+            const error = storableError(rejectionFor(e, cmd, m));
             await recordRejection(sql, cmd, m, error);
             chunkResults.push({ id: m.id, status: 'rejected', error });
           }

@@ -4,7 +4,7 @@ import { MAX_APPOINTMENT_MINUTES } from '../appointments';
 import { MANAGERS } from '../permissions';
 import { defineMutator } from './define';
 import { definedOnly } from './rows';
-import { cents, id, name } from './schemas';
+import { id, name, priceCents } from './schemas';
 
 const durationMin = z.int().min(1).max(MAX_APPOINTMENT_MINUTES);
 
@@ -17,14 +17,14 @@ export const serviceUpsert = defineMutator({
     id,
     name,
     durationMin,
-    priceCents: cents,
+    priceCents,
     taxable: z.boolean(),
     category: z.string().trim().max(80).nullable().optional(),
     active: z.boolean().optional(),
     staffOverrides: z
       .record(
         z.uuid(),
-        z.strictObject({ priceCents: cents.optional(), durationMin: durationMin.optional() }),
+        z.strictObject({ priceCents: priceCents.optional(), durationMin: durationMin.optional() }),
       )
       .optional(),
   }),
@@ -42,7 +42,7 @@ export const productUpsert = defineMutator({
   args: z.strictObject({
     id,
     name,
-    priceCents: cents,
+    priceCents,
     taxable: z.boolean(),
     stockCount: z.int().min(-1_000_000).max(1_000_000),
     sku: z.string().trim().min(1).max(64).nullable().optional(),

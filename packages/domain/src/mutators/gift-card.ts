@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { applyGiftCardMovement } from '../gift-cards';
+import { requireGiftCardWithinBounds } from '../money-bounds';
 import { MANAGERS } from '../permissions';
 import { defineMutator } from './define';
 import { insertNew, loadStore, now, requireRow } from './rows';
@@ -28,7 +29,9 @@ export const giftCardAdjust = defineMutator({
       'GIFT_CARD_NOT_FOUND',
       'The gift card',
     );
-    await ctx.tx.put('giftCard', applyGiftCardMovement(card, args.amountCents, store.currency));
+    const adjusted = applyGiftCardMovement(card, args.amountCents, store.currency);
+    requireGiftCardWithinBounds(adjusted.balanceCents);
+    await ctx.tx.put('giftCard', adjusted);
     await insertNew(ctx, 'giftCardMovement', {
       id: args.movementId,
       giftCardId: card.id,

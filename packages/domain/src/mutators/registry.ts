@@ -4,6 +4,7 @@ import { DomainError } from '../errors';
 import { reject } from '../error-codes';
 import { requireRole } from '../permissions';
 import type { MutatorContext } from '../tx';
+import { describeWireProblem, findUnsafeWireValue, toStorableText } from '../wire-text';
 import {
   appointmentBook,
   appointmentCancel,
@@ -112,7 +113,8 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 }
 
 /**
- * Runs one mutation: unknown name → UNKNOWN_MUTATION; args failing the schema → INVALID_ARGS
+ * Runs one mutation: unknown name → UNKNOWN_MUTATION; a NUL, lone surrogate or hostile depth
+ * anywhere in the args → INVALID_TEXT; args failing the schema → INVALID_ARGS
  * (naming the fields, with zod's issues as details); role not allowed → FORBIDDEN_ROLE; then the
  * mutator. Any DomainError is a permanent rejection; the caller's transaction discards the
  * partial writes.
@@ -123,10 +125,13 @@ export async function applyMutation(
   rawArgs: unknown,
 ): Promise<void> {
   if (!isMutatorName(name)) {
-    reject('UNKNOWN_MUTATION', `"${name}" is not a mutation this version knows; update the app.`, {
-      name,
+    const shown = toStorableText(name).slice(0, 100);
+    reject('UNKNOWN_MUTATION', `"${shown}" is not a mutation this version knows; update the app.`, {
+      name: shown,
     });
   }
+  const unsafe = findUnsafeWireValue(rawArgs);
+  if (unsafe) reject('INVALID_TEXT', describeWireProblem(unsafe), unsafe);
   const def = mutators[name] as MutatorDef;
   const parsed = def.args.safeParse(rawArgs);
   if (!parsed.success) {

@@ -1,12 +1,17 @@
 import { z } from 'zod';
+import { MAX_AMOUNT_CENTS, MAX_GIFT_CARD_CENTS, MAX_PRICE_CENTS } from '../money-bounds';
 
 /** Ids are UUIDs made by the device that creates the row. */
 export const id = z.uuid();
 
-/** Ten billion cents: far above any salon ticket, far below float trouble. */
-export const MAX_CENTS = 10_000_000_000;
+/** Any single amount: the domain's money bounds (money-bounds.ts) keep sums far from float trouble. */
+export const MAX_CENTS = MAX_AMOUNT_CENTS;
 export const cents = z.int().min(0).max(MAX_CENTS);
 export const positiveCents = z.int().min(1).max(MAX_CENTS);
+/** A service's or product's unit price. */
+export const priceCents = z.int().min(0).max(MAX_PRICE_CENTS);
+/** A gift card's value when sold. */
+export const giftCardValueCents = z.int().min(1).max(MAX_GIFT_CARD_CENTS);
 export const bps = z.int().min(0).max(10_000);
 
 export const isoDateTime = z.iso.datetime({ offset: true });

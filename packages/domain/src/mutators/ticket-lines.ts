@@ -2,14 +2,15 @@ import { z } from 'zod';
 import { serviceTermsFor } from '../appointments';
 import type { TicketLineRow } from '../entities';
 import { reject } from '../error-codes';
+import { MAX_QUANTITY } from '../money-bounds';
 import { FRONT_DESK, requireManagerOrOverride } from '../permissions';
 import type { MutatorContext } from '../tx';
 import { defineMutator } from './define';
 import { createOnce, loadStore, requireRow } from './rows';
-import { discount, id, positiveCents, reason } from './schemas';
+import { discount, giftCardValueCents, id, reason } from './schemas';
 import { recalculate, requireLine, requireOpenTicket } from './ticket-state';
 
-const quantity = z.int().min(1).max(999);
+const quantity = z.int().min(1).max(MAX_QUANTITY);
 
 async function requireStaffIfGiven(ctx: MutatorContext, staffId: string | null | undefined) {
   if (!staffId) return;
@@ -91,7 +92,7 @@ export const ticketAddGiftCardLine = defineMutator({
     lineId: id,
     giftCardId: id,
     code: z.string().trim().min(4).max(40),
-    amountCents: positiveCents,
+    amountCents: giftCardValueCents,
     staffId: id.optional(),
   }),
   async run(ctx, args) {

@@ -1,6 +1,7 @@
 import type { PaymentRow, StoreRow, TicketLineRow, TicketRow } from '../entities';
 import { reject } from '../error-codes';
 import { formatMoney, sumCents } from '../money';
+import { requireTicketWithinBounds } from '../money-bounds';
 import { netPaid } from '../payments';
 import { computeTicketTotals } from '../ticket-totals';
 import type { MutatorContext } from '../tx';
@@ -109,6 +110,7 @@ export async function recalculate(
     changeCents: sumCents(payments.map((p) => p.changeCents)),
     tipCents: sumCents(payments.map((p) => p.tipCents)),
   };
+  requireTicketWithinBounds(updated);
   if (options.guardPaid && netPaid(updated) > updated.totalCents) {
     reject(
       'TOTAL_BELOW_PAID',
