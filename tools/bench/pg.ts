@@ -149,8 +149,8 @@ export async function insertIdleTenants(
          select gen_random_uuid() as org, gen_random_uuid() as store, gen_random_uuid() as usr, gen_random_uuid() as dev, g
            from generate_series(${from + 1}, ${from + n}) g;
        insert into organizations (id, name) select org, 'Idle salon ' || g from idle_t;
-       insert into stores (id, organization_id, name, currency, tax_rate_bps, time_zone)
-         select store, org, 'Idle salon ' || g || ' – Main St', 'USD', 825, 'America/New_York' from idle_t;
+       insert into stores (id, organization_id, name, currency, tax_rate_ppm, time_zone)
+         select store, org, 'Idle salon ' || g || ' – Main St', 'USD', 82500, 'America/New_York' from idle_t;
        insert into users (id, organization_id, email, password_hash)
          select usr, org, 'idle-' || g || '-' || left(org::text, 8) || '@idle.example.com', 'x-not-a-password-hash' from idle_t;
        insert into user_store_roles (user_id, store_id, ${roleOrg ? 'organization_id, ' : ''}role)

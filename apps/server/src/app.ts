@@ -20,6 +20,7 @@ import { registerSecurityHeaders } from './http/security-headers';
 import { registerTextRule } from './http/text-rule';
 import { MAX_PUSH_BYTES } from '@mango/protocol';
 import type { TokenSigner } from './auth/tokens';
+import { createAccessGate } from './auth/authenticate';
 import type { RateLimiter } from './rate-limit/rate-limiter';
 import { registerApiRateLimits } from './rate-limit/api-rate-limits';
 import { createPlanLookup } from './quotas/plan-lookup';
@@ -170,6 +171,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reads: reads.stats(),
   }));
   registerScaleMetrics(metrics, () => app.scaleStats());
+  // Every authenticated route checks the account's current rights through this one gate.
+  const gate = createAccessGate({ db, signer, clock, recheckMs: config.authRecheckMs });
   registerAuthRoutes(app, {
     db,
     signer,
@@ -178,14 +181,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     loginLimits: deps.loginLimits ?? DEFAULT_LOGIN_LIMITS,
     accessTokenTtlSec: config.accessTokenTtlSec,
     refreshTokenTtlSec: config.refreshTokenTtlSec,
+    refreshReuseGraceSec: config.refreshReuseGraceSec,
   });
-  registerDeviceRoutes(app, { db, signer, clock });
-  registerStaffPinRoutes(app, { db, signer, clock });
-  registerHistoryRoutes(app, { reads, signer, clock, cache });
-  registerCatalogRoutes(app, { db, signer, clock, cache });
-  registerUsageRoutes(app, { db, signer, clock });
-  registerUserRoutes(app, { db, signer, clock });
-  registerClientErrorRoutes(app, { db, signer, clock, limiter, errorTracker });
+  registerDeviceRoutes(app, { db, gate });
+  registerStaffPinRoutes(app, { db, gate });
+  registerHistoryRoutes(app, { reads, gate, cache });
+  registerCatalogRoutes(app, { db, gate, cache });
+  registerUsageRoutes(app, { db, clock, gate });
+  registerUserRoutes(app, { db, gate });
+  registerClientErrorRoutes(app, { db, signer, clock, gate, limiter, errorTracker });
   const streams = new EventStreams();
   metrics.gaugeFrom('mango_sse_connections', 'Open event streams on this instance.', () =>
     streams.count(),
@@ -196,6 +200,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     db,
     bus,
     signer,
+    gate,
     clock,
     streams,
     sseHeartbeatMs: config.sseHeartbeatMs,

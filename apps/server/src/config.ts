@@ -169,6 +169,20 @@ export const CONFIG_OPTIONS = {
     default: '2592000',
     description: 'Lifetime of a refresh token.',
   }),
+  refreshReuseGraceSec: option({
+    env: 'REFRESH_REUSE_GRACE_SEC',
+    schema: int(0, 300),
+    default: '60',
+    description:
+      'A refresh token may be presented again this long after it was rotated, if none of its successors was used yet (the answer was lost on a flaky network). Later, or an older token: the whole session is revoked as stolen.',
+  }),
+  authRecheckMs: option({
+    env: 'AUTH_RECHECK_MS',
+    schema: int(0, 2000),
+    default: '2000',
+    description:
+      'How long an instance trusts its last look at an account\u2019s roles and active state (0 = check on every request). A demoted, deactivated or removed account loses its rights on every instance within this.',
+  }),
   webDistDir: option({
     env: 'WEB_DIST_DIR',
     schema: z.string().min(1),

@@ -104,6 +104,7 @@ async function main(): Promise<void> {
       clock: systemClock,
       accessTokenTtlSec: config.accessTokenTtlSec,
       refreshTokenTtlSec: config.refreshTokenTtlSec,
+      refreshReuseGraceSec: config.refreshReuseGraceSec,
     });
   }
 

@@ -78,7 +78,7 @@ export async function signupSeededStore(label: string): Promise<SeededStore> {
       password,
       timeZone: 'America/New_York',
       currency: 'USD',
-      taxRateBps: 0,
+      taxRatePpm: 0,
     },
   });
   const storeId = session.stores[0]?.id;
@@ -180,11 +180,26 @@ export async function signIn(
     .waitFor({ timeout: opts.hydrationTimeoutMs ?? 30_000 });
 }
 
-/** Unlocks a device that signed in before (the password is checked on the device). */
+/** The PIN lock screen of a device that signed in before (after a reload or Lock). */
+export const pinLock = (page: Page) => page.getByRole('region', { name: 'Unlock with PIN' });
+
+/**
+ * Unlocks a device that signed in before with the account's password, through the lock
+ * screen's "Sign in with password" link (checked on the device): the account acts.
+ */
 export async function unlock(page: Page, password: string): Promise<void> {
+  await pinLock(page).getByRole('button', { name: 'Sign in with password' }).click();
   const form = page.getByRole('form', { name: 'Unlock' });
   await form.getByLabel('Password').fill(password);
   await form.getByRole('button', { name: 'Unlock' }).click();
+}
+
+/** Unlocks the desk as a staff member with their PIN: they act until the desk locks. */
+export async function unlockWithPin(page: Page, name: string, pin: string): Promise<void> {
+  const lock = pinLock(page);
+  await lock.getByLabel('Staff member').selectOption({ label: name });
+  await lock.getByLabel('PIN').fill(pin);
+  await lock.getByRole('button', { name: 'Unlock' }).click();
 }
 
 /**

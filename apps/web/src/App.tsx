@@ -4,37 +4,45 @@ import { DeviceRoot } from './ui/DeviceRoot';
 import { SignIn } from './ui/SignIn';
 
 /**
- * Sign-in state machine: signed out → sign in (online) | locked → unlock (password checked
- * against the local verifier, works offline) → the device (sync worker + screens).
+ * Sign-in state machine: signed out or revoked → sign in with the password (online; registers a
+ * new device) → the device (sync worker + screens). A signed-in device that reloads or locks
+ * opens on the PIN lock screen (inside the device, so sync keeps running); its "Sign in with
+ * password" link checks the account's password on the device (works offline).
  */
 export function App() {
   const [session, setSession] = useState<StoredSession | null>(() => loadSession());
+  /** Just signed in with the password in this page: the account acts, no PIN asked. */
   const [unlocked, setUnlocked] = useState(false);
   const [message, setMessage] = useState<string | null>(null);
 
-  const lock = useCallback((why?: string) => {
+  const withdrawn = useCallback((why?: string) => {
     setUnlocked(false);
     setSession(loadSession());
     setMessage(why ?? null);
   }, []);
 
-  if (!session || !unlocked || session.revoked) {
+  const signedIn = useCallback((s: StoredSession) => {
+    setSession(s);
+    setUnlocked(true);
+    setMessage(null);
+  }, []);
+
+  const forget = useCallback(() => {
+    void signOut().then(() => {
+      setSession(null);
+      setUnlocked(false);
+      setMessage(null);
+    });
+  }, []);
+
+  if (!session || session.revoked) {
     return (
       <SignIn
-        key={session ? 'unlock' : 'signin'}
-        existing={session?.revoked ? null : session}
+        key="signin"
+        existing={null}
         message={message}
-        onSignedIn={(s) => {
-          setSession(s);
-          setUnlocked(true);
-          setMessage(null);
-        }}
-        onForget={() => {
-          void signOut().then(() => {
-            setSession(null);
-            setMessage(null);
-          });
-        }}
+        onSignedIn={signedIn}
+        onForget={forget}
       />
     );
   }
@@ -42,7 +50,10 @@ export function App() {
     <DeviceRoot
       key={`${session.storeId}:${session.user.id}`}
       session={session}
-      onLock={lock}
+      unlocked={unlocked}
+      onLock={withdrawn}
+      onSignedIn={signedIn}
+      onForget={forget}
       onSignedOut={() => {
         setSession(null);
         setUnlocked(false);

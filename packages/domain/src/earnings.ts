@@ -16,22 +16,44 @@ import { splitTip } from './tips';
  * sales inside its tier (marginal, like income tax brackets), so crossing a threshold never
  * lowers pay. Sales below the first tier earn nothing. Rounded half up once, on the total.
  */
-export function commissionCents(
-  serviceSalesCents: number,
-  staff: Pick<StaffRow, 'commissionBps' | 'commissionTiers'>,
-): number {
+export function commissionCents(serviceSalesCents: number, staff: CommissionPlan): number {
   if (serviceSalesCents <= 0) return 0;
-  const tiers = [...(staff.commissionTiers ?? [])].sort((a, b) => a.fromCents - b.fromCents);
-  if (tiers.length === 0) {
-    return divideRoundHalfUp(BigInt(serviceSalesCents) * BigInt(staff.commissionBps ?? 0), 10_000n);
-  }
+  return divideRoundHalfUp(commissionNumerator(staff, 0, serviceSalesCents), 10_000n);
+}
+
+/** A commission rate: a technician's current one, or the one a ticket line kept when it closed. */
+export type CommissionPlan = Pick<StaffRow, 'commissionBps' | 'commissionTiers'>;
+
+/**
+ * Commission × 10 000 on the slice of a period's sales from `fromCents` to `toCents`: a flat
+ * rate on the whole slice, or each tier's rate on the part of the slice inside that tier.
+ */
+function commissionNumerator(plan: CommissionPlan, fromCents: number, toCents: number): bigint {
+  const tiers = [...(plan.commissionTiers ?? [])].sort((a, b) => a.fromCents - b.fromCents);
+  if (tiers.length === 0) return BigInt(toCents - fromCents) * BigInt(plan.commissionBps ?? 0);
   let numerator = 0n;
   tiers.forEach((tier, i) => {
-    const upper = Math.min(serviceSalesCents, tiers[i + 1]?.fromCents ?? Number.MAX_SAFE_INTEGER);
-    const slice = upper - tier.fromCents;
+    const upper = Math.min(toCents, tiers[i + 1]?.fromCents ?? Number.MAX_SAFE_INTEGER);
+    const slice = upper - Math.max(fromCents, tier.fromCents);
     if (slice > 0) numerator += BigInt(slice) * BigInt(tier.bps);
   });
-  return divideRoundHalfUp(numerator, 10_000n);
+  return numerator;
+}
+
+/**
+ * The rate a line's sale earns: the one kept on the line when its ticket closed. Lines closed
+ * before ticket.close kept rates have none; for them (only) the technician's current rate is
+ * the best there is.
+ */
+function planOf(line: TicketLineRow, person: StaffRow | undefined): CommissionPlan {
+  if (line.commissionBps !== undefined) {
+    return { commissionBps: line.commissionBps, commissionTiers: line.commissionTiers ?? [] };
+  }
+  return person ?? { commissionBps: 0 };
+}
+
+function compareKeys(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 export interface EarningsInput {
@@ -77,36 +99,49 @@ function isClosedWithin(ticket: TicketRow, from: string, to: string): boolean {
  */
 export function staffEarnings(input: EarningsInput): StaffEarnings[] {
   const linesByTicket = groupLines(input.lines);
-  const sales = new Map<string, { count: number; cents: number; tips: number }>();
+  const staffById = new Map(input.staff.map((s) => [s.id, s]));
+  const sales = new Map<
+    string,
+    { count: number; cents: number; tips: number; commissionNumerator: bigint }
+  >();
   const entry = (staffId: string) => {
     const existing = sales.get(staffId);
     if (existing) return existing;
-    const fresh = { count: 0, cents: 0, tips: 0 };
+    const fresh = { count: 0, cents: 0, tips: 0, commissionNumerator: 0n };
     sales.set(staffId, fresh);
     return fresh;
   };
 
-  for (const ticket of input.tickets) {
-    if (!isClosedWithin(ticket, input.from, input.to)) continue;
+  // In closing order, so with tiers each sale's slice of the period is paid at the tier it
+  // reached, at the rate its own line kept; with one rate all period long this is exactly
+  // commissionCents(period sales, rate).
+  const closed = input.tickets
+    .filter((t) => isClosedWithin(t, input.from, input.to))
+    .sort((a, b) => compareKeys(`${a.closedAt ?? ''} ${a.id}`, `${b.closedAt ?? ''} ${b.id}`));
+  for (const ticket of closed) {
     const lines = linesByTicket.get(ticket.id) ?? [];
     const totals = computeTicketTotals(lines, ticket.discount, 0);
     lines.forEach((line, i) => {
       if (line.kind !== 'service' || !line.staffId) return;
       const amounts = totals.lines[i];
       const e = entry(line.staffId);
+      const cents = (amounts?.lineTotalCents ?? 0) - (amounts?.ticketDiscountShareCents ?? 0);
       e.count += line.quantity;
-      e.cents += (amounts?.lineTotalCents ?? 0) - (amounts?.ticketDiscountShareCents ?? 0);
+      if (cents > 0) {
+        const plan = planOf(line, staffById.get(line.staffId));
+        e.commissionNumerator += commissionNumerator(plan, e.cents, e.cents + cents);
+      }
+      e.cents += cents;
     });
     const tipShares = ticket.tipShares ?? splitTip(ticket.tipCents, lines, ticket.tipSplit).shares;
     for (const [staffId, cents] of Object.entries(tipShares)) entry(staffId).tips += cents;
   }
 
-  const staffById = new Map(input.staff.map((s) => [s.id, s]));
   return [...sales.entries()]
     .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([staffId, e]) => {
       const person = staffById.get(staffId);
-      const commission = person ? commissionCents(e.cents, person) : 0;
+      const commission = e.cents > 0 ? divideRoundHalfUp(e.commissionNumerator, 10_000n) : 0;
       return {
         staffId,
         displayName: person?.displayName ?? 'Unknown staff member',

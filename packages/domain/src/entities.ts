@@ -25,7 +25,8 @@ export interface StoreRow {
   organizationId: string;
   name: string;
   currency: string; // ISO 4217, e.g. "USD"
-  taxRateBps: number; // 825 = 8.25 %
+  /** Parts per million of the taxed amount: 88 750 = 8.875 %, 82 500 = 8.25 % (tax-rate.ts). */
+  taxRatePpm: number;
   timeZone: string; // IANA, e.g. "America/New_York"
   plan: Plan;
   /** A ticket whose service lines reach this price counts as a full turn; below it, a half turn. */
@@ -142,6 +143,11 @@ export interface TicketRow {
   subtotalCents: number; // sum of line totals after line discounts
   discountCents: number; // all discounts: line + ticket level
   taxCents: number;
+  /**
+   * The rate taxCents was computed at (ppm), so a receipt printed later shows it even after the
+   * store's rate changed. Absent on tickets last priced by an app version before it existed.
+   */
+  taxRatePpm?: number;
   totalCents: number; // subtotal − ticket discount + tax
   tipCents: number;
   paidCents: number; // sum of payment amounts (excluding tips)
@@ -175,6 +181,13 @@ export interface TicketLineRow {
   lineTotalCents: number; // quantity × unit − line discount (0 when comp)
   /** For a gift card sale: the code printed on the card, issued when the ticket closes. */
   giftCardCode?: string | null;
+  /**
+   * The technician's commission in force when the ticket closed (set by ticket.close on service
+   * lines with a technician), so a later rate change does not rewrite past pay. Absent on lines
+   * closed before it was kept: reports then use the technician's current rate.
+   */
+  commissionBps?: number;
+  commissionTiers?: CommissionTier[];
 }
 
 export type PaymentMethod = 'cash' | 'card' | 'gift_card' | 'other';
@@ -221,10 +234,16 @@ export interface GiftCardRow {
   issuedAt: string;
 }
 
+/**
+ * What moved a gift card's balance. `refund` is a ticket refunded onto the card (money in);
+ * `sale_refund` is the card's own sale refunded: its unspent value taken back (money out).
+ */
+export type GiftCardMovementKind = 'issue' | 'redeem' | 'refund' | 'adjust' | 'sale_refund';
+
 export interface GiftCardMovementRow {
   id: string;
   giftCardId: string;
-  kind: 'issue' | 'redeem' | 'refund' | 'adjust';
+  kind: GiftCardMovementKind;
   amountCents: number; // signed: + adds to the balance, − takes from it
   ticketId?: string | null;
   paymentId?: string | null;

@@ -13,6 +13,14 @@ export const DOMAIN_ERROR_CODES = [
   // A price, quantity, total, tip or gift card value beyond the domain's money bounds.
   'AMOUNT_OUT_OF_RANGE',
   'FORBIDDEN_ROLE',
+  // An override (void, refund, comp, removing a payment, a double booking) by the front desk
+  // without a manager's approval.
+  'APPROVAL_REQUIRED',
+  // Decided by the server: the approval carried by the mutation is not a valid MAC of it by a
+  // manager's PIN key (forged, wrong PIN, replayed, or the approver is not a manager).
+  'APPROVAL_INVALID',
+  // Decided by the server: the staff member named as acting is unknown, inactive or of another store.
+  'ACTING_STAFF_INVALID',
   'ID_CONFLICT',
   'STORE_NOT_FOUND',
   'INVALID_SETTING',

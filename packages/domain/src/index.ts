@@ -26,6 +26,7 @@ export {
   mutatorCatalog,
   mutators,
   MUTATOR_NAMES,
+  MUTATOR_PERMISSIONS,
   MUTATOR_ROLES,
   type MutatorArgs,
   type MutatorCatalogEntry,

@@ -14,7 +14,7 @@ export interface TicketRecord {
  * What must hold for any stored ticket, whatever mutations got it there. Returns the broken
  * rules in words (empty when all hold); property tests and the server's self-checks use it.
  */
-export function checkTicketInvariants(record: TicketRecord, taxRateBps: number): string[] {
+export function checkTicketInvariants(record: TicketRecord, taxRatePpm: number): string[] {
   const { ticket, payments } = record;
   const lines = [...record.lines].sort((a, b) => (a.id < b.id ? -1 : 1));
   const problems: string[] = [];
@@ -24,10 +24,14 @@ export function checkTicketInvariants(record: TicketRecord, taxRateBps: number):
 
   // A closed ticket keeps the tax it closed with, even if the store's rate changes later.
   if (ticket.status === 'open') {
-    const totals = computeTicketTotals(lines, ticket.discount, taxRateBps);
+    const totals = computeTicketTotals(lines, ticket.discount, taxRatePpm);
     expect(ticket.subtotalCents === totals.subtotalCents, 'subtotal matches the lines');
     expect(ticket.discountCents === totals.discountCents, 'discount matches the lines');
     expect(ticket.taxCents === totals.taxCents, 'tax matches the taxable lines');
+    expect(
+      ticket.taxRatePpm === undefined || ticket.taxRatePpm === taxRatePpm,
+      "the rate recorded is the store's",
+    );
     expect(ticket.totalCents === totals.totalCents, 'total = subtotal − ticket discount + tax');
   }
   for (const line of lines) {

@@ -58,7 +58,7 @@ describe('computeTicketTotals', () => {
         line({ taxable: false, unitPriceCents: 500 }),
       ],
       null,
-      825,
+      82_500,
     );
     expect(totals.subtotalCents).toBe(3503);
     expect(totals.taxableCents).toBe(3003);
@@ -68,14 +68,43 @@ describe('computeTicketTotals', () => {
 
   it('rounds an exact half cent up', () => {
     // 10.00 at 8.25 % = 0.825 → 0.83
-    expect(computeTicketTotals([line()], null, 825).taxCents).toBe(83);
+    expect(computeTicketTotals([line()], null, 82_500).taxCents).toBe(83);
+  });
+
+  it('taxes at 8.875 % to the cent, once for the whole ticket', () => {
+    // $10.00 → 88.75¢ → 89¢; $5.00 → 44.375¢ → 44¢, yet two $5.00 lines are one $10.00 base.
+    expect(computeTicketTotals([line()], null, 88_750).taxCents).toBe(89);
+    expect(computeTicketTotals([line({ unitPriceCents: 500 })], null, 88_750).taxCents).toBe(44);
+    const two = computeTicketTotals(
+      [line({ unitPriceCents: 500 }), line({ unitPriceCents: 500 })],
+      null,
+      88_750,
+    );
+    expect(two).toMatchObject({ taxableCents: 1000, taxCents: 89, totalCents: 1089 });
+    // $45.00 at 8.875 % = $3.99375 → $3.99 (a float would also say 3.99; the case is the cent).
+    expect(computeTicketTotals([line({ unitPriceCents: 4500 })], null, 88_750).taxCents).toBe(399);
+  });
+
+  it('rounds the half cent at 8.875 % up, and just below it down', () => {
+    // At 8.875 % a taxable amount lands on an exact half cent when it is $4.00 + k × $8.00.
+    const tax = (cents: number) =>
+      computeTicketTotals([line({ unitPriceCents: cents })], null, 88_750).taxCents;
+    expect(tax(400)).toBe(36); // 35.5¢
+    expect(tax(1200)).toBe(107); // 106.5¢
+    expect(tax(569)).toBe(50); // 50.49875¢
+    expect(tax(231)).toBe(21); // 20.50125¢
+    // A ticket discount moves the base onto the half: $5.00 − $1.00 = $4.00 → 35.5¢ → 36¢.
+    expect(
+      computeTicketTotals([line({ unitPriceCents: 500 })], { kind: 'amount', cents: 100 }, 88_750)
+        .taxCents,
+    ).toBe(36);
   });
 
   it('spreads the ticket discount over lines by their totals to find the taxable base', () => {
     const totals = computeTicketTotals(
       [line({ unitPriceCents: 3000 }), line({ unitPriceCents: 1000, taxable: false })],
       { kind: 'amount', cents: 1000 },
-      1000,
+      100_000,
     );
     expect(totals.ticketDiscountCents).toBe(1000);
     expect(totals.lines.map((l) => l.ticketDiscountShareCents)).toEqual([750, 250]);
@@ -92,7 +121,7 @@ describe('computeTicketTotals', () => {
         line({ kind: 'gift_card', unitPriceCents: 5000, taxable: true }),
       ],
       { kind: 'percent', bps: 5000 },
-      1000,
+      100_000,
     );
     expect(totals.ticketDiscountCents).toBe(1000);
     expect(totals.lines[1]?.ticketDiscountShareCents).toBe(0);
@@ -101,14 +130,18 @@ describe('computeTicketTotals', () => {
   });
 
   it('ignores a ticket discount when nothing is discountable', () => {
-    const totals = computeTicketTotals([line({ comp: true })], { kind: 'amount', cents: 500 }, 825);
+    const totals = computeTicketTotals(
+      [line({ comp: true })],
+      { kind: 'amount', cents: 500 },
+      82_500,
+    );
     expect(totals).toMatchObject({
       subtotalCents: 0,
       ticketDiscountCents: 0,
       discountCents: 1000,
       totalCents: 0,
     });
-    expect(computeTicketTotals([], null, 825).totalCents).toBe(0);
+    expect(computeTicketTotals([], null, 82_500).totalCents).toBe(0);
   });
 
   const arbDiscount = fc.option(
@@ -138,7 +171,7 @@ describe('computeTicketTotals', () => {
       fc.property(
         fc.array(arbLine, { maxLength: 10 }),
         arbDiscount,
-        fc.integer({ min: 0, max: 3000 }),
+        fc.integer({ min: 0, max: 300_000 }),
         (lines, discount, rate) => {
           const t = computeTicketTotals(lines, discount, rate);
           expect(t.subtotalCents).toBe(t.lines.reduce((s, l) => s + l.lineTotalCents, 0));

@@ -1,6 +1,7 @@
 import { discountAmount } from './discounts';
 import type { Discount, LineKind } from './entities';
-import { allocate, divideRoundHalfUp, sumCents } from './money';
+import { allocate, sumCents } from './money';
+import { taxOnCents } from './tax-rate';
 
 /** What pricing needs to know about a ticket line. */
 export interface PricedLineInput {
@@ -55,15 +56,17 @@ function isDiscountable(line: PricedLineInput): boolean {
  * 3. the ticket discount is computed on the discountable part of the subtotal (services and
  *    products) and spread over those lines by `allocate` in proportion to their totals, so each
  *    line knows its net amount;
- * 4. tax = taxRateBps × (sum of the net amounts of taxable lines), rounded half up to the cent
- *    once, at the ticket level — never per line — so a ticket's tax does not depend on how its
- *    items are split into lines;
+ * 4. tax = taxRatePpm / 1 000 000 × (sum of the net amounts of taxable lines), rounded half up
+ *    to the cent once, at the ticket level — never per line — so a ticket's tax does not depend
+ *    on how its items are split into lines: two $5.00 lines at 8.875 % are taxed 89¢ (88.75¢),
+ *    where rounding each line (44.375¢ → 44¢) would make 88¢. `taxOnCents` (tax-rate.ts) holds
+ *    the rule;
  * 5. total = subtotal − ticket discount + tax.
  */
 export function computeTicketTotals(
   lines: readonly PricedLineInput[],
   ticketDiscount: Discount | null | undefined,
-  taxRateBps: number,
+  taxRatePpm: number,
 ): TicketTotals {
   const amounts = lines.map(computeLineAmounts);
   const discountableWeights = lines.map((line, i) =>
@@ -88,7 +91,7 @@ export function computeTicketTotals(
   const subtotalCents = sumCents(lineTotals.map((l) => l.lineTotalCents));
   const lineDiscountCents = sumCents(lineTotals.map((l) => l.discountCents));
   const taxableCents = sumCents(lineTotals.map((l) => l.taxableBaseCents));
-  const taxCents = divideRoundHalfUp(BigInt(taxableCents) * BigInt(taxRateBps), 10_000n);
+  const taxCents = taxOnCents(taxableCents, taxRatePpm);
   return {
     lines: lineTotals,
     subtotalCents,

@@ -23,14 +23,22 @@ export interface MutatorTx {
   delete(entity: EntityName, id: string): Promise<void>;
 }
 
-/** Who is acting. `role` is the acting person's role in this store. */
+/**
+ * Who is acting. `role` is the acting person's role in this store, already capped by the
+ * signed-in account's role (`cappedRole`).
+ */
 export interface Actor {
   userId: string | null;
   staffId: string | null;
   role: Role;
   deviceId: string;
-  /** A manager's approval for an override (double booking, void), proven by their PIN on the device. */
-  managerOverride?: boolean;
+  /**
+   * The staff id of the manager who approved this mutation (void, refund, comp, removing a
+   * payment, a double booking in strict mode). On the server it is set only after the approval's
+   * MAC was verified against that manager's PIN key (docs/SECURITY.md); on a device it is the
+   * device's belief, which the server checks again.
+   */
+  approvedBy?: string | null;
 }
 
 export interface MutatorContext {

@@ -1,27 +1,36 @@
 import { z } from 'zod';
 import { ROLES } from '@mango/domain/entities';
+import { MAX_TAX_RATE_BPS, MAX_TAX_RATE_PPM } from '@mango/domain/tax-rate';
 import { isValidTimeZone } from '@mango/domain/time';
 
 export const emailSchema = z.email().max(254);
 export const passwordSchema = z.string().min(8).max(200);
 
-export const signupRequestSchema = z.strictObject({
-  organizationName: z.string().trim().min(1).max(120),
-  storeName: z.string().trim().min(1).max(120),
-  email: emailSchema,
-  password: passwordSchema,
-  timeZone: z
-    .string()
-    .min(1)
-    .max(64)
-    .refine(isValidTimeZone, 'not an IANA time zone name (such as America/New_York)')
-    .optional(),
-  currency: z
-    .string()
-    .regex(/^[A-Z]{3}$/)
-    .optional(),
-  taxRateBps: z.number().int().min(0).max(10_000).optional(),
-});
+export const signupRequestSchema = z
+  .strictObject({
+    organizationName: z.string().trim().min(1).max(120),
+    storeName: z.string().trim().min(1).max(120),
+    email: emailSchema,
+    password: passwordSchema,
+    timeZone: z
+      .string()
+      .min(1)
+      .max(64)
+      .refine(isValidTimeZone, 'not an IANA time zone name (such as America/New_York)')
+      .optional(),
+    currency: z
+      .string()
+      .regex(/^[A-Z]{3}$/)
+      .optional(),
+    /** The store's tax rate in parts per million of the taxed amount: 88 750 = 8.875 %. */
+    taxRatePpm: z.number().int().min(0).max(MAX_TAX_RATE_PPM).optional(),
+    /** Deprecated (older app versions): basis points, 825 = 8.25 %; converted exactly to ppm. */
+    taxRateBps: z.number().int().min(0).max(MAX_TAX_RATE_BPS).optional(),
+  })
+  .refine((req) => req.taxRatePpm === undefined || req.taxRateBps === undefined, {
+    message: 'send taxRatePpm or the deprecated taxRateBps, not both',
+    path: ['taxRateBps'],
+  });
 export type SignupRequest = z.infer<typeof signupRequestSchema>;
 
 export const loginRequestSchema = z.strictObject({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { approvalSchema } from './approval';
 
 /** Wire schemas of ../shared/specs/sync-protocol.md, version 1. Shared by server, device and load generator. */
 
@@ -18,10 +19,16 @@ export const mutationSchema = z.strictObject({
   args: z.record(z.string(), z.unknown()),
   clientTime: z.iso.datetime({ offset: true }),
   /**
-   * Extension: the staff member acting on the device (after a PIN switch). A manager or owner
-   * acting this way is a manager override (voids, refunds, comps by the front desk).
+   * Extension: the staff member acting at the desk when the mutation was made (switched in by
+   * PIN). The server acts with that staff member's role, capped by the signed-in account's role;
+   * unknown, inactive or other-store staff → ACTING_STAFF_INVALID. Absent: the account acts.
    */
   actorStaffId: z.uuid().optional(),
+  /**
+   * Extension: a manager's approval of this very mutation (void, refund, comp, removing a
+   * payment, a double booking), a MAC by their PIN key the server verifies (approval.ts).
+   */
+  approval: approvalSchema.optional(),
 });
 export type Mutation = z.infer<typeof mutationSchema>;
 

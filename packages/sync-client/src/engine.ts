@@ -1,7 +1,7 @@
 import { applyMutation as domainApplyMutation } from '@mango/domain';
 import { DomainError } from '@mango/domain/errors';
 import type { Actor } from '@mango/domain/tx';
-import { MAX_MUTATIONS_PER_PUSH } from '@mango/protocol';
+import { MAX_MUTATIONS_PER_PUSH, type Approval } from '@mango/protocol';
 import { retryDelay, type BackoffOptions } from './backoff';
 import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker';
 import {
@@ -47,6 +47,14 @@ export interface EssentialsCheck {
     store: LocalStore,
     ctx: { storeId: string; nowMs: number; hydrationDone: boolean },
   ): Promise<boolean>;
+}
+
+/** Who makes a mutation, and a manager's approval of it when one was given. */
+export interface MutateOptions {
+  /** Who acts (default: the engine's `actor` option). */
+  actor?: Actor;
+  /** Carried to the server as is; the server verifies it (packages/protocol/src/approval.ts). */
+  approval?: Approval;
 }
 
 export interface SyncEngineOptions extends IndexedDbDeps {
@@ -107,7 +115,7 @@ export interface SyncEngine {
   mutate(
     name: string,
     args: Record<string, unknown>,
-    opts?: { actor?: Actor },
+    opts?: MutateOptions,
   ): Promise<{ id: number }>;
   /** Push then pull now (resets the backoff and resumes after a permanent error). */
   syncNow(): Promise<SyncResult>;
@@ -352,7 +360,7 @@ class Engine implements SyncEngine {
   async mutate(
     name: string,
     args: Record<string, unknown>,
-    opts: { actor?: Actor } = {},
+    opts: MutateOptions = {},
   ): Promise<{ id: number }> {
     if (this.#stopped)
       throw new SyncError('ENGINE_STOPPED', 'Sync has been stopped on this device.');
@@ -381,6 +389,7 @@ class Engine implements SyncEngine {
       actor,
       clientTime: new Date(this.#clock.now()).toISOString(),
       ...(offlineCardCents === undefined ? {} : { offlineCardCents }),
+      ...(opts.approval ? { approval: opts.approval } : {}),
     });
     this.#post('mutated');
     if (this.#leader) this.#schedulePush();

@@ -3,6 +3,7 @@ export type {
   BroadcastLike,
   EssentialsCheck,
   SyncEngine,
+  MutateOptions,
   SyncEngineOptions,
   SyncTrigger,
 } from './engine';

@@ -1,6 +1,7 @@
 import { Dexie, type Table } from 'dexie';
 import { INDEXED_FIELDS } from '@mango/domain/tx';
 import type { Actor } from '@mango/domain/tx';
+import type { Approval } from '@mango/protocol';
 
 /**
  * The device's IndexedDB layout (one database per store, see `databaseName`).
@@ -47,8 +48,13 @@ export interface OutboxRecord {
   name: string;
   args: Record<string, unknown>;
   clientTime: string;
-  /** Who made it; re-used when the mutation is re-run by a rebase. Never sent (the token says who). */
+  /**
+   * Who made it; re-used when the mutation is re-run by a rebase. Its `staffId` is sent as
+   * `actorStaffId` (the server decides the role from it and the token's ceiling).
+   */
   actor: Actor;
+  /** A manager's approval of this mutation, sent as is for the server to verify. */
+  approval?: Approval | undefined;
   /** Rows the last (optimistic or rebased) run wrote. */
   touched: RowKey[];
   /** Set when the server rejected it; a rebase skips it until the pull drops it. */

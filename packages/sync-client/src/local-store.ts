@@ -2,7 +2,7 @@ import { liveQuery, type Observable } from 'dexie';
 import type { EntityName, EntityRows } from '@mango/domain/entities';
 import { isDomainError } from '@mango/domain/errors';
 import type { Actor, ListQuery, MutatorContext } from '@mango/domain/tx';
-import type { Mutation, PullResponse, PushResponse } from '@mango/protocol';
+import type { Approval, Mutation, PullResponse, PushResponse } from '@mango/protocol';
 import { SyncError } from './errors';
 import {
   keyString,
@@ -56,6 +56,7 @@ export interface EnqueueInput {
   actor: Actor;
   clientTime: string;
   offlineCardCents?: number;
+  approval?: Approval;
 }
 
 export interface PushBatch {
@@ -202,6 +203,7 @@ export class LocalStore implements LocalReader {
         touched,
       };
       if (input.offlineCardCents !== undefined) record.offlineCardCents = input.offlineCardCents;
+      if (input.approval !== undefined) record.approval = input.approval;
       await db.outbox.add(record);
       await this.#setMeta('nextMutationId', id + 1);
       return id;
@@ -216,7 +218,7 @@ export class LocalStore implements LocalReader {
     let bytes = 0;
     const encoder = new TextEncoder();
     for (const r of rows) {
-      const m: Mutation = { id: r.id, name: r.name, args: r.args, clientTime: r.clientTime };
+      const m = toWireMutation(r);
       const size = encoder.encode(JSON.stringify(m)).length + 1;
       if (mutations.length > 0 && bytes + size > maxBytes) break;
       mutations.push(m);
@@ -609,4 +611,12 @@ function collectStrings(value: unknown, into: Set<string>): void {
   else if (value !== null && typeof value === 'object') {
     for (const v of Object.values(value)) collectStrings(v, into);
   }
+}
+
+/** An outbox record as the server receives it: who acted and any approval travel with it. */
+export function toWireMutation(r: OutboxRecord): Mutation {
+  const m: Mutation = { id: r.id, name: r.name, args: r.args, clientTime: r.clientTime };
+  if (r.actor.staffId) m.actorStaffId = r.actor.staffId;
+  if (r.approval) m.approval = r.approval;
+  return m;
 }

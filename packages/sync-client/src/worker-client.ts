@@ -1,5 +1,4 @@
-import type { Actor } from '@mango/domain/tx';
-import type { SyncTrigger } from './engine';
+import type { MutateOptions, SyncTrigger } from './engine';
 import type { GetAccessToken } from './http-transport';
 import type { AttentionRecord } from './local-db';
 import type { RetentionResult } from './local-store';
@@ -24,7 +23,7 @@ export interface SyncWorkerClient {
   mutate(
     name: string,
     args: Record<string, unknown>,
-    opts?: { actor?: Actor },
+    opts?: MutateOptions,
   ): Promise<{ id: number }>;
   syncNow(): Promise<SyncResult>;
   nudge(trigger: SyncTrigger): Promise<void>;

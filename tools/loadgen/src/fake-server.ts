@@ -38,14 +38,14 @@ export async function startFakeServer(): Promise<FakeServer> {
         const url = new URL(req.url ?? '/', 'http://x');
         if (url.pathname === '/api/v1/auth/signup') {
           const storeId = randomUUID();
-          const input = JSON.parse(body) as { taxRateBps?: number };
+          const input = JSON.parse(body) as { taxRatePpm?: number };
           const db = createMemoryStore();
           await db.put('store', {
             id: storeId,
             organizationId: randomUUID(),
             name: 'Fake',
             currency: 'USD',
-            taxRateBps: input.taxRateBps ?? 0,
+            taxRatePpm: input.taxRatePpm ?? 0,
             timeZone: 'America/New_York',
             plan: 'pro',
             fullTurnThresholdCents: 0,

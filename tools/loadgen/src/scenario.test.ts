@@ -11,7 +11,7 @@ import {
 
 function plan(seed: string) {
   const rng = new Rng(seed);
-  const catalog = makeCatalog(rng.fork('catalog'), { clients: 30, taxRateBps: 825 });
+  const catalog = makeCatalog(rng.fork('catalog'), { clients: 30, taxRatePpm: 82_500 });
   const gift = giftCardSale(rng.fork('gift'), 20_000);
   const planner = new DevicePlanner(rng.fork('planner'), catalog, catalog.clients, [gift.card]);
   const at = new Date('2026-03-02T15:00:00Z');
@@ -56,7 +56,7 @@ describe('PRNG and scenario', () => {
       organizationId: '00000000-0000-4000-8000-000000000002',
       name: 'Test',
       currency: 'USD',
-      taxRateBps: 825,
+      taxRatePpm: 82_500,
       timeZone: 'America/New_York',
       plan: 'pro',
       fullTurnThresholdCents: 3000,

@@ -36,7 +36,7 @@ export interface Client {
 }
 
 export interface StoreCatalog {
-  taxRateBps: number;
+  taxRatePpm: number;
   staff: { id: string; displayName: string }[];
   services: Service[];
   products: CatalogItem[];
@@ -115,7 +115,8 @@ const PRODUCTS: [string, number][] = [
   ['Conditioner', 2400],
   ['Serum', 3900],
 ];
-export const TAX_RATES = [0, 600, 725, 825, 887, 1000];
+/** Store tax rates in ppm: 0 %, 6 %, 7.25 %, 8.25 %, 8.875 % (three decimals), 10 %. */
+export const TAX_RATES = [0, 60_000, 72_500, 82_500, 88_750, 100_000];
 
 export function makeClient(rng: Rng): Client {
   return {
@@ -126,7 +127,7 @@ export function makeClient(rng: Rng): Client {
   };
 }
 
-export function makeCatalog(rng: Rng, opts: { clients: number; taxRateBps: number }): StoreCatalog {
+export function makeCatalog(rng: Rng, opts: { clients: number; taxRatePpm: number }): StoreCatalog {
   const staffCount = rng.int(4, 9);
   const services = [...SERVICES]
     .filter(() => rng.chance(0.75))
@@ -155,7 +156,7 @@ export function makeCatalog(rng: Rng, opts: { clients: number; taxRateBps: numbe
   if (products.length === 0)
     products.push({ id: rng.uuid(), name: 'Nail polish', priceCents: 1000, taxable: true });
   return {
-    taxRateBps: opts.taxRateBps,
+    taxRatePpm: opts.taxRatePpm,
     staff: Array.from({ length: staffCount }, (_, i) => ({
       id: rng.uuid(),
       displayName: `${rng.pick(FIRST)} ${String.fromCharCode(65 + i)}.`,
@@ -459,7 +460,7 @@ export class DevicePlanner {
         comp: false,
       })),
       null,
-      cat.taxRateBps,
+      cat.taxRatePpm,
     );
     const serviceCents = lines
       .filter((l) => l.kind === 'service')

@@ -209,7 +209,7 @@ export class Simulation {
   private async signup(
     index: number,
     storeRng: Rng,
-    taxRateBps: number,
+    taxRatePpm: number,
   ): Promise<{ session: Session; storeId: string; owner: SimStore['owner'] }> {
     const body = {
       organizationName: `Loadgen Salon ${index}`,
@@ -218,7 +218,7 @@ export class Simulation {
       password: `pw-${storeRng.uuid()}`,
       timeZone: 'America/New_York',
       currency: 'USD',
-      taxRateBps,
+      taxRatePpm,
     };
     for (let attempt = 0; attempt < 8; attempt++) {
       let res: HttpResponse;
@@ -295,17 +295,17 @@ export class Simulation {
     try {
       await pool(indexes, cfg.setupConcurrency, async (i) => {
         const storeRng = this.rng.fork(`store/${i}`);
-        const taxRateBps = storeRng.fork('tax').pick(TAX_RATES);
+        const taxRatePpm = storeRng.fork('tax').pick(TAX_RATES);
         const { session, storeId, owner } = await this.signup(
           i,
           storeRng.fork('signup'),
-          taxRateBps,
+          taxRatePpm,
         );
         const large =
           cfg.largeStoreEvery > 0 && i % cfg.largeStoreEvery === cfg.largeStoreEvery - 1;
         const catalog = makeCatalog(storeRng.fork('catalog'), {
           clients: large ? cfg.largeStoreClients : cfg.clientsPerStore,
-          taxRateBps,
+          taxRatePpm,
         });
         const devices: Device[] = [];
         for (let d = 0; d < cfg.devicesPerStore; d++) {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Role } from '@mango/domain/entities';
+import { bpsToPpm } from '@mango/domain/tax-rate';
 import type { SessionResponse, SignupRequest } from '@mango/protocol';
 import type { Clock } from '../clock';
 import type { Db, Sql } from '../db/db';
@@ -13,6 +14,8 @@ export interface AuthDeps {
   clock: Clock;
   accessTokenTtlSec: number;
   refreshTokenTtlSec: number;
+  /** A rotated refresh token may be presented again this long (its answer was lost). */
+  refreshReuseGraceSec: number;
 }
 
 interface Membership {
@@ -45,6 +48,7 @@ async function issueSession(
   user: { id: string; organization_id: string; email: string },
   memberships: Membership[],
   familyId: string = randomUUID(),
+  parentId: string | null = null,
 ): Promise<SessionResponse> {
   const now = deps.clock.now();
   const stores: Record<string, Role> = {};
@@ -58,14 +62,15 @@ async function issueSession(
   const accessToken = await deps.signer.sign(claims, deps.accessTokenTtlSec, now);
   const refreshToken = newOpaqueToken();
   await sql.query(
-    `insert into refresh_tokens (id, user_id, family_id, token_hash, expires_at)
-     values ($1, $2, $3, $4, $5)`,
+    `insert into refresh_tokens (id, user_id, family_id, token_hash, expires_at, parent_id)
+     values ($1, $2, $3, $4, $5, $6)`,
     [
       randomUUID(),
       user.id,
       familyId,
       sha256(refreshToken),
       new Date(now.getTime() + deps.refreshTokenTtlSec * 1000).toISOString(),
+      parentId,
     ],
   );
   return {
@@ -96,14 +101,14 @@ export async function signup(deps: AuthDeps, req: SignupRequest): Promise<Sessio
         req.organizationName,
       ]);
       await sql.query(
-        `insert into stores (id, organization_id, name, currency, tax_rate_bps, time_zone)
+        `insert into stores (id, organization_id, name, currency, tax_rate_ppm, time_zone)
          values ($1, $2, $3, $4, $5, $6)`,
         [
           storeId,
           organizationId,
           req.storeName,
           req.currency ?? 'USD',
-          req.taxRateBps ?? 0,
+          req.taxRatePpm ?? (req.taxRateBps === undefined ? 0 : bpsToPpm(req.taxRateBps)),
           req.timeZone ?? 'America/New_York',
         ],
       );
@@ -172,86 +177,122 @@ interface RefreshRecord {
 }
 
 /**
- * Rotates a refresh token. Presenting a token that was already rotated means it was copied:
- * the whole family (every token descended from that login) is revoked.
+ * Locks a session (a refresh-token family) for the rest of the transaction. Every change to a
+ * family's tokens takes this one lock first, always the same row (the family's lowest id), and
+ * ending all of a user's sessions locks rows in id order too (auth_revoke_user_sessions): one
+ * consistent order, so concurrent refreshes of one token queue up instead of deadlocking.
+ */
+async function lockFamily(sql: Sql, familyId: string): Promise<void> {
+  await sql.query(
+    'select id from refresh_tokens where family_id = $1 order by id limit 1 for update',
+    [familyId],
+  );
+}
+
+async function revokeFamily(sql: Sql, familyId: string): Promise<void> {
+  await sql.query(
+    'update refresh_tokens set revoked_at = now() where family_id = $1 and revoked_at is null',
+    [familyId],
+  );
+}
+
+const sessionEnded = () =>
+  new HttpError(401, 'INVALID_REFRESH_TOKEN', 'Your session has ended: sign in again.');
+
+/**
+ * Rotates a refresh token: the presented token is marked rotated and a successor issued.
+ *
+ * A flaky network must not sign the desk out: when the answer to a refresh was lost, the device
+ * presents the same token again. Within `refreshReuseGraceSec` of its rotation, and while none of
+ * its successors has been used, that token is rotated again (a fresh pair, as Auth0's reuse
+ * interval does); the unused successor stays valid until one of its siblings is used. Presenting
+ * a token later, or an older one (whose successor was already used), means it was copied: the
+ * whole family (every token descended from that login) is revoked.
  */
 export async function refresh(
   deps: AuthDeps,
   refreshToken: string,
 ): Promise<{ accessToken: string; refreshToken: string }> {
   const tokenHash = sha256(refreshToken);
-  const record = await deps.db.transaction(null, async (sql) => {
+  const found = await deps.db.transaction(null, async (sql) => {
     const res = await sql.query<RefreshRecord>(
-      'select id, user_id, organization_id, family_id, expires_at, rotated_at, revoked_at from auth_find_refresh_token($1)',
+      'select id, user_id, organization_id, family_id from auth_find_refresh_token($1)',
       [tokenHash],
     );
     return res.rows[0];
   });
-  const invalid = new HttpError(
-    401,
-    'INVALID_REFRESH_TOKEN',
-    'Your session has ended: sign in again.',
+  if (!found) throw sessionEnded();
+  const now = deps.clock.now();
+  const outcome = await deps.db.transaction(
+    { organizationId: found.organization_id, userId: found.user_id },
+    async (sql) => {
+      await lockFamily(sql, found.family_id);
+      // Read again under the lock: a concurrent refresh may have rotated it meanwhile.
+      const res = await sql.query<
+        RefreshRecord & { parent_id: string | null; used_child: boolean }
+      >(
+        `select t.id, t.family_id, t.expires_at, t.rotated_at, t.revoked_at, t.parent_id,
+                exists (select 1 from refresh_tokens c
+                         where c.parent_id = t.id and c.rotated_at is not null) as used_child
+           from refresh_tokens t where t.id = $1`,
+        [found.id],
+      );
+      const record = res.rows[0];
+      if (!record || record.revoked_at !== null) return { ended: true as const };
+      if (new Date(record.expires_at).getTime() <= now.getTime()) return { ended: true as const };
+      if (record.rotated_at !== null) {
+        const sinceRotation = now.getTime() - new Date(record.rotated_at).getTime();
+        const retry = sinceRotation <= deps.refreshReuseGraceSec * 1000 && !record.used_child;
+        if (!retry) {
+          await revokeFamily(sql, record.family_id);
+          return { reused: true as const };
+        }
+      } else {
+        await sql.query('update refresh_tokens set rotated_at = $2 where id = $1', [
+          record.id,
+          now.toISOString(),
+        ]);
+        // Its siblings (other answers to a retried refresh of its parent) are superseded now:
+        // presented later than the grace, they revoke the family.
+        if (record.parent_id !== null)
+          await sql.query(
+            `update refresh_tokens set rotated_at = $3
+              where parent_id = $1 and id <> $2 and rotated_at is null`,
+            [record.parent_id, record.id, now.toISOString()],
+          );
+      }
+      const user = await sql.query<UserRecord>(
+        'select id, organization_id, email, password_hash, disabled from users where id = $1',
+        [found.user_id],
+      );
+      const u = user.rows[0];
+      if (!u || u.disabled) return { ended: true as const };
+      const session = await issueSession(
+        deps,
+        sql,
+        u,
+        await membershipsOf(sql, u.id),
+        record.family_id,
+        record.id,
+      );
+      return { accessToken: session.accessToken, refreshToken: session.refreshToken };
+    },
   );
-  if (!record) throw invalid;
-  return deps.db
-    .transaction(
-      { organizationId: record.organization_id, userId: record.user_id },
-      async (sql) => {
-        if (record.rotated_at !== null || record.revoked_at !== null) {
-          await sql.query(
-            'update refresh_tokens set revoked_at = coalesce(revoked_at, now()) where family_id = $1',
-            [record.family_id],
-          );
-          return { revoked: true as const };
-        }
-        if (new Date(record.expires_at).getTime() <= deps.clock.now().getTime()) throw invalid;
-        const rotated = await sql.query(
-          'update refresh_tokens set rotated_at = now() where id = $1 and rotated_at is null and revoked_at is null',
-          [record.id],
-        );
-        if (rotated.rowCount !== 1) {
-          await sql.query(
-            'update refresh_tokens set revoked_at = coalesce(revoked_at, now()) where family_id = $1',
-            [record.family_id],
-          );
-          return { revoked: true as const };
-        }
-        const user = await sql.query<UserRecord>(
-          'select id, organization_id, email, password_hash, disabled from users where id = $1',
-          [record.user_id],
-        );
-        const u = user.rows[0];
-        if (!u || u.disabled) throw invalid;
-        const session = await issueSession(
-          deps,
-          sql,
-          u,
-          await membershipsOf(sql, u.id),
-          record.family_id,
-        );
-        return {
-          revoked: false as const,
-          accessToken: session.accessToken,
-          refreshToken: session.refreshToken,
-        };
-      },
-    )
-    .then((r) => {
-      // The revocation must commit before we refuse, hence the refusal outside the transaction.
-      if (r.revoked)
-        throw new HttpError(
-          401,
-          'REFRESH_TOKEN_REUSED',
-          'This session was used from somewhere else and has been ended: sign in again.',
-        );
-      return { accessToken: r.accessToken, refreshToken: r.refreshToken };
-    });
+  // Refusals are thrown only after the transaction committed (the revocation must stay).
+  if ('reused' in outcome)
+    throw new HttpError(
+      401,
+      'REFRESH_TOKEN_REUSED',
+      'This session was used from somewhere else and has been ended: sign in again.',
+    );
+  if ('ended' in outcome) throw sessionEnded();
+  return outcome;
 }
 
 export async function logout(deps: AuthDeps, refreshToken: string): Promise<void> {
   const record = await deps.db.transaction(null, async (sql) => {
     const res = await sql.query<RefreshRecord>(
-      'select id, user_id, organization_id, family_id, expires_at, rotated_at, revoked_at from auth_find_refresh_token($1)',
+      'select id, user_id, organization_id, family_id from auth_find_refresh_token($1)',
       [sha256(refreshToken)],
     );
     return res.rows[0];
@@ -260,10 +301,8 @@ export async function logout(deps: AuthDeps, refreshToken: string): Promise<void
   await deps.db.transaction(
     { organizationId: record.organization_id, userId: record.user_id },
     async (sql) => {
-      await sql.query(
-        'update refresh_tokens set revoked_at = coalesce(revoked_at, now()) where family_id = $1',
-        [record.family_id],
-      );
+      await lockFamily(sql, record.family_id);
+      await revokeFamily(sql, record.family_id);
     },
   );
 }

@@ -126,7 +126,8 @@ describeEachEngine('accounts: signup, login, tokens', (getDb) => {
         payload: { refreshToken: s.session.refreshToken },
       }),
     );
-    // The old token again: someone copied it.
+    // The old token again, after the retry grace (60 s): someone copied it.
+    clock.advance(61_000);
     const reuse = await app.inject({
       method: 'POST',
       url: '/api/v1/auth/refresh',

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { ROLES, type ClientRow, type Role } from '@mango/domain/entities';
+import { parseTaxRatePercent } from '@mango/domain/tax-rate';
 import { signup } from '../auth/auth-service';
 import { createTokenSigner, resolveJwtSecret } from '../auth/tokens';
 import { addStoreUser } from '../auth/users';
@@ -16,13 +17,22 @@ import { rotateSyncEpochs } from '../sync/sync-epoch';
 const USAGE = `Mango POS admin
 
   npm run admin -- migrate
-  npm run admin -- create-org --org "Salon Inc" --store "Main St" --email owner@x.com --password "…" [--tz America/New_York] [--currency USD] [--tax-bps 825]
+  npm run admin -- create-org --org "Salon Inc" --store "Main St" --email owner@x.com --password "…" [--tz America/New_York] [--currency USD] [--tax 8.875]
   npm run admin -- add-user --store <storeId> --email staff@x.com --password "…" --role manager|front_desk|technician|owner
   npm run admin -- seed-clients --store <storeId> --count 50000   (synthetic clients, for load and e2e tests)
   npm run admin -- new-sync-epoch [--store <storeId>]   (after a restore: every device re-pushes and re-syncs)
 
 Uses the same configuration as the server (DATABASE_URL, DATABASE_OWNER_URL, DATA_DIR, …).
 ${SHARD_USAGE}`;
+
+/** `--tax 8.875` (a percent, up to three decimals) as the store's rate in ppm. */
+function taxRateOption(value: string): number {
+  const ppm = parseTaxRatePercent(value);
+  if (ppm === null) {
+    throw new UsageError(`--tax must be a percent with up to three decimals (8.875), got ${value}`);
+  }
+  return ppm;
+}
 
 async function main(): Promise<number> {
   const [command, ...rest] = process.argv.slice(2);
@@ -37,7 +47,7 @@ async function main(): Promise<number> {
       role: { type: 'string' },
       tz: { type: 'string' },
       currency: { type: 'string' },
-      'tax-bps': { type: 'string' },
+      tax: { type: 'string' },
       count: { type: 'string' },
     },
   });
@@ -71,6 +81,7 @@ async function main(): Promise<number> {
           signer: createTokenSigner(resolveJwtSecret(config.jwtSecret, config.dataDir)),
           accessTokenTtlSec: config.accessTokenTtlSec,
           refreshTokenTtlSec: config.refreshTokenTtlSec,
+          refreshReuseGraceSec: config.refreshReuseGraceSec,
         },
         {
           organizationName: need('org'),
@@ -79,7 +90,7 @@ async function main(): Promise<number> {
           password: need('password'),
           ...(values.tz ? { timeZone: values.tz } : {}),
           ...(values.currency ? { currency: values.currency } : {}),
-          ...(values['tax-bps'] ? { taxRateBps: Number(values['tax-bps']) } : {}),
+          ...(values.tax ? { taxRatePpm: taxRateOption(values.tax) } : {}),
         },
       );
       console.log(
@@ -94,7 +105,14 @@ async function main(): Promise<number> {
       const organizationId = await organizationOfStore(db, storeId);
       const result = await addStoreUser(
         db,
-        { storeId, organizationId, userId: '', role: 'owner' },
+        {
+          storeId,
+          organizationId,
+          userId: '',
+          role: 'owner',
+          accountRole: 'owner',
+          actingStaffId: null,
+        },
         { email: need('email'), password: need('password'), role },
       );
       console.log(

@@ -4,7 +4,13 @@ import type { ClientRow, EntityRows } from '../../../../packages/domain/src/enti
 import { INDEXED_FIELDS } from '../../../../packages/domain/src/tx';
 import type { Db, Sql } from './db';
 import { readChangesSince, type Change } from './entity-store';
-import { ENTITY_TABLES, SYNC_COLUMNS, TABLE_ENTITY_NAMES, type ColumnType } from './entity-tables';
+import {
+  ENTITY_TABLES,
+  STORE_COLUMNS,
+  SYNC_COLUMNS,
+  TABLE_ENTITY_NAMES,
+  type ColumnType,
+} from './entity-tables';
 import { describeEachEngine, makeTestDb, testEngines } from './test-support/engines';
 import {
   contextOf,
@@ -105,6 +111,20 @@ describeEachEngine('entity store (MutatorTx over SQL)', (getDb) => {
         });
       }
     }
+    // The `store` entity is the stores row itself: each of its fields must have its column.
+    const stores = await db.ownerTransaction((sql) =>
+      sql.query<{ name: string; type: string }>(
+        `select attname as name, format_type(atttypid, atttypmod) as type from pg_attribute
+          where attrelid = 'stores'::regclass and attnum > 0 and not attisdropped`,
+      ),
+    );
+    const storeTypes = new Map(stores.rows.map((r) => [r.name, r.type]));
+    for (const c of STORE_COLUMNS) {
+      expect({ column: `stores.${c.column}`, type: storeTypes.get(c.column) }).toEqual({
+        column: `stores.${c.column}`,
+        type: SQL_TYPES[c.type],
+      });
+    }
   });
 
   it('put/get round-trips every entity exactly, and list finds by promoted fields', async () => {
@@ -146,12 +166,13 @@ describeEachEngine('entity store (MutatorTx over SQL)', (getDb) => {
         organizationId: t.organizationId,
         name: 'Salon',
         currency: 'USD',
-        taxRateBps: 825,
+        taxRatePpm: 82_500,
         timeZone: 'America/New_York',
         plan: 'free',
         fullTurnThresholdCents: 0,
         offlineCardMaxPerPaymentCents: 10_000, // the column defaults (migration 0007)
         offlineCardMaxPerDeviceCents: 50_000,
+        strictBooking: false, // migration 0012
       });
     });
   });
@@ -267,7 +288,7 @@ describeEachEngine('entity store (MutatorTx over SQL)', (getDb) => {
     const { version } = await mutate(db, s, async (tx) => {
       const row = await tx.get('store', s.storeId);
       if (!row) throw new Error('no store');
-      await tx.put('store', { ...row, name: 'Renamed', taxRateBps: 900 });
+      await tx.put('store', { ...row, name: 'Renamed', taxRatePpm: 88_750 });
     });
     const next = await db.transaction(contextOf(s), (sql) =>
       readChangesSince(sql, s.storeId, 1, 10),
@@ -276,7 +297,7 @@ describeEachEngine('entity store (MutatorTx over SQL)', (getDb) => {
     expect(next.changes[0]).toMatchObject({
       entity: 'store',
       version,
-      data: { name: 'Renamed', taxRateBps: 900 },
+      data: { name: 'Renamed', taxRatePpm: 88_750 },
     });
     // A settings change outside sync (admin tool) still bumps the version and reaches pulls.
     await db.ownerTransaction((sql) =>

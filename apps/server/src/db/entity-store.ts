@@ -75,7 +75,9 @@ export function createSqlMutatorTx(sql: Sql, opts: SqlMutatorTxOptions): Mutator
       (c) => c.column !== 'id' && c.column !== 'organization_id',
     );
     const sets = settings.map((c, i) => `${c.column} = $${i + 3}::${c.type}`);
-    const values = settings.map((c) => param(row[c.field]));
+    // An optional setting left out of the row (strictBooking from a row made before it
+    // existed) is unchanged, not cleared: its column keeps a value either way.
+    const values = settings.map((c) => param(row[c.field] ?? current[c.field] ?? null));
     await sql.query(
       `update stores set ${sets.join(', ')}, settings_version = $2::bigint where id = $1`,
       [storeId, String(version), ...values],

@@ -355,7 +355,7 @@ export const STORE_COLUMNS = [
   { column: 'organization_id', field: 'organizationId', type: 'uuid' },
   { column: 'name', field: 'name', type: 'text' },
   { column: 'currency', field: 'currency', type: 'text' },
-  { column: 'tax_rate_bps', field: 'taxRateBps', type: 'integer' },
+  { column: 'tax_rate_ppm', field: 'taxRatePpm', type: 'integer' },
   { column: 'time_zone', field: 'timeZone', type: 'text' },
   { column: 'plan', field: 'plan', type: 'text' },
   { column: 'full_turn_threshold_cents', field: 'fullTurnThresholdCents', type: 'bigint' },
@@ -369,6 +369,7 @@ export const STORE_COLUMNS = [
     field: 'offlineCardMaxPerDeviceCents',
     type: 'bigint',
   },
+  { column: 'strict_booking', field: 'strictBooking', type: 'boolean' },
 ] as const satisfies readonly {
   column: string;
   field: keyof EntityRows['store'];

@@ -103,7 +103,7 @@ export async function seedDemo(deps: AuthDeps): Promise<{ created: boolean; stor
     password: DEMO_LOGIN.password,
     timeZone: TIME_ZONE,
     currency: 'USD',
-    taxRateBps: 825,
+    taxRatePpm: 88_750, // New York City's 8.875 %
   });
   const store = session.stores[0];
   if (!store) throw new Error('signup returned no store');

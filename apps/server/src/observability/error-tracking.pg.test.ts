@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { requireAuth } from '../auth/authenticate';
+import { createAccessGate, requireAuth } from '../auth/authenticate';
 import { createTokenSigner } from '../auth/tokens';
 import { systemClock } from '../clock';
 import { describeEachEngine } from '../db/test-support/engines';
@@ -45,7 +45,14 @@ describeEachEngine('server error tracking', (getDb) => {
       RELEASE: 'r-2026.11',
       SENTRY_DSN: `http://public-key-1@127.0.0.1:${sentry.port}/42`,
     });
-    const auth = requireAuth(createTokenSigner(TEST_JWT_SECRET), systemClock);
+    const auth = requireAuth(
+      createAccessGate({
+        db: getDb(),
+        signer: createTokenSigner(TEST_JWT_SECRET),
+        clock: systemClock,
+        recheckMs: 0,
+      }),
+    );
     app.post<{ Params: { storeId: string } }>(
       '/test/stores/:storeId/explode',
       { preHandler: auth },

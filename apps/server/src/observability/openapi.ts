@@ -19,7 +19,7 @@ import { deviceListSchema, revokedDeviceSchema } from '../routes/devices';
 import { querySchema as historyQuery } from '../routes/history';
 import { setPinSchema, verifiersQuerySchema, verifyPinSchema } from '../routes/staff-pins';
 import { ackSchema, eventsQuerySchema } from '../routes/sync';
-import { newUserSchema } from '../routes/users';
+import { newUserSchema, updateUserSchema } from '../routes/users';
 
 /**
  * The API's operations and the zod schemas their handlers validate with (the same objects, so
@@ -206,11 +206,40 @@ export const OPERATIONS: Operation[] = [
     path: '/api/v1/stores/:storeId/users',
     tag: 'users',
     summary:
-      'Add a user to the store (owners and managers): 201 when the account is new, 200 when it existed.',
+      'Add a sign-in to the store, or give a user of the organization a role here: 201 when the account is new, 200 when it existed. Managers add front desk and technicians; only an owner adds managers and owners (403 FORBIDDEN_ROLE).',
     auth: 'bearer',
     body: newUserSchema,
     success: { status: 201, body: anyObject },
     errors: [400, 401, 403, 404, 409],
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/stores/:storeId/users',
+    tag: 'users',
+    summary: 'The store’s sign-ins with role and active state (owners and managers).',
+    auth: 'bearer',
+    success: { status: 200, body: anyObject },
+    errors: [401, 403, 404],
+  },
+  {
+    method: 'PATCH',
+    path: '/api/v1/stores/:storeId/users/:userId',
+    tag: 'users',
+    summary:
+      'Change a sign-in’s role and/or deactivate or reactivate it. Refused: 403 FORBIDDEN_ROLE (a manager changing managers or owners), 403 SELF_CHANGE (raising one’s own role, deactivating oneself), 409 LAST_OWNER. Losing rights ends the account’s sessions at once.',
+    auth: 'bearer',
+    body: updateUserSchema,
+    success: { status: 200, body: anyObject },
+    errors: [400, 401, 403, 404, 409],
+  },
+  {
+    method: 'DELETE',
+    path: '/api/v1/stores/:storeId/users/:userId',
+    tag: 'users',
+    summary: 'Remove a sign-in from the store (same rules as PATCH); its sessions end at once.',
+    auth: 'bearer',
+    success: { status: 204 },
+    errors: [401, 403, 404, 409],
   },
   {
     method: 'POST',

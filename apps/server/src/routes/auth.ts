@@ -1,5 +1,5 @@
 import { loginRequestSchema, refreshRequestSchema, signupRequestSchema } from '@mango/protocol';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type AuthDeps, login, logout, refresh, signup } from '../auth/auth-service';
 import { httpErrors } from '../http/errors';
 import { parseOrThrow } from '../http/validate';
@@ -34,11 +34,21 @@ async function limitOrThrow(
 
 const ipOf = (request: FastifyRequest) => request.ip;
 
+/**
+ * Answers that carry tokens must never be stored by a browser or a proxy cache (a shared
+ * proxy would hand one desk's session to the next): `no-store` on every auth answer, errors
+ * included.
+ */
+const noStore = { onRequest: noStoreHook };
+async function noStoreHook(_request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  reply.header('cache-control', 'no-store');
+}
+
 export function registerAuthRoutes(
   app: FastifyInstance,
   deps: AuthDeps & { limiter: RateLimiter; loginLimits: LoginLimits },
 ): void {
-  app.post('/api/v1/auth/signup', async (request, reply) => {
+  app.post('/api/v1/auth/signup', noStore, async (request, reply) => {
     const body = parseOrThrow(signupRequestSchema, request.body);
     await limitOrThrow(
       deps.limiter,
@@ -49,7 +59,7 @@ export function registerAuthRoutes(
     return reply.code(201).send(await signup(deps, body));
   });
 
-  app.post('/api/v1/auth/login', async (request) => {
+  app.post('/api/v1/auth/login', noStore, async (request) => {
     const body = parseOrThrow(loginRequestSchema, request.body);
     const { perAccount, perIp, windowMs } = deps.loginLimits;
     await limitOrThrow(deps.limiter, `login:ip:${ipOf(request)}`, perIp, windowMs);
@@ -62,7 +72,7 @@ export function registerAuthRoutes(
     return login(deps, body.email, body.password);
   });
 
-  app.post('/api/v1/auth/refresh', async (request) => {
+  app.post('/api/v1/auth/refresh', noStore, async (request) => {
     const body = parseOrThrow(refreshRequestSchema, request.body);
     await limitOrThrow(
       deps.limiter,
@@ -73,7 +83,7 @@ export function registerAuthRoutes(
     return refresh(deps, body.refreshToken);
   });
 
-  app.post('/api/v1/auth/logout', async (request, reply) => {
+  app.post('/api/v1/auth/logout', noStore, async (request, reply) => {
     const body = parseOrThrow(refreshRequestSchema, request.body);
     await logout(deps, body.refreshToken);
     return reply.code(204).send();

@@ -1,9 +1,7 @@
 import type { EntityName } from '@mango/domain/entities';
 import type { FastifyInstance } from 'fastify';
-import { requireAuth, storeAccess } from '../auth/authenticate';
-import type { TokenSigner } from '../auth/tokens';
+import { type AccessGate, requireAuth, storeAccess } from '../auth/authenticate';
 import type { Cache } from '../cache/cache';
-import type { Clock } from '../clock';
 import type { Db, Sql } from '../db/db';
 import { createSqlMutatorTx } from '../db/entity-store';
 
@@ -17,11 +15,11 @@ const readOnly = (sql: Sql, storeId: string) => createSqlMutatorTx(sql, { storeI
  */
 export function registerCatalogRoutes(
   app: FastifyInstance,
-  deps: { db: Db; signer: TokenSigner; clock: Clock; cache: Cache },
+  deps: { db: Db; gate: AccessGate; cache: Cache },
 ): void {
   app.get<{ Params: { storeId: string } }>(
     '/api/v1/stores/:storeId/catalog',
-    { preHandler: requireAuth(deps.signer, deps.clock) },
+    { preHandler: requireAuth(deps.gate) },
     async (request) => {
       const access = storeAccess(request, request.params.storeId);
       const read = <E extends EntityName>(entity: E) =>

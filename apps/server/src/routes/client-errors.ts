@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { requireAuth, storeAccess } from '../auth/authenticate';
+import { type AccessGate, requireAuth, storeAccess } from '../auth/authenticate';
 import type { AccessClaims, TokenSigner } from '../auth/tokens';
 import type { Clock } from '../clock';
 import type { Db } from '../db/db';
@@ -38,6 +38,7 @@ export function registerClientErrorRoutes(
     db: Db;
     signer: TokenSigner;
     clock: Clock;
+    gate: AccessGate;
     limiter: RateLimiter;
     errorTracker?: Pick<ErrorTracker, 'browserReport'>;
   },
@@ -105,9 +106,9 @@ export function registerClientErrorRoutes(
 
   app.get<{ Params: { storeId: string } }>(
     '/api/v1/stores/:storeId/errors',
-    { preHandler: requireAuth(deps.signer, deps.clock) },
+    { preHandler: requireAuth(deps.gate) },
     async (request) => {
-      const access = storeAccess(request, request.params.storeId, ['owner', 'manager']);
+      const access = storeAccess(request, request.params.storeId, 'reports.view');
       const query = parseOrThrow(listSchema, request.query, 'query');
       return deps.db.transaction(access, async (sql) => {
         const res = await sql.query<Record<string, unknown>>(

@@ -1,9 +1,7 @@
 import { registerDeviceRequestSchema } from '@mango/protocol';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { requireAuth, storeAccess } from '../auth/authenticate';
-import type { TokenSigner } from '../auth/tokens';
-import type { Clock } from '../clock';
+import { type AccessGate, requireAuth, storeAccess } from '../auth/authenticate';
 import type { Db } from '../db/db';
 import { HttpError, httpErrors } from '../http/errors';
 import { parseOrThrow } from '../http/validate';
@@ -54,13 +52,13 @@ function toSummary(row: DeviceRow): DeviceSummary {
  */
 export function registerDeviceRoutes(
   app: FastifyInstance,
-  deps: { db: Db; signer: TokenSigner; clock: Clock },
+  deps: { db: Db; gate: AccessGate },
 ): void {
   app.post<{ Params: { storeId: string } }>(
     '/api/v1/stores/:storeId/devices',
-    { preHandler: requireAuth(deps.signer, deps.clock) },
+    { preHandler: requireAuth(deps.gate) },
     async (request, reply) => {
-      const access = storeAccess(request, request.params.storeId, ['owner', 'manager']);
+      const access = storeAccess(request, request.params.storeId, 'devices.manage');
       const body = parseOrThrow(registerDeviceRequestSchema, request.body);
       const inserted = await deps.db.transaction(access, async (sql) => {
         const res = await sql.query(
@@ -98,9 +96,9 @@ export function registerDeviceRoutes(
 
   app.get<{ Params: { storeId: string } }>(
     '/api/v1/stores/:storeId/devices',
-    { preHandler: requireAuth(deps.signer, deps.clock) },
+    { preHandler: requireAuth(deps.gate) },
     async (request) => {
-      const access = storeAccess(request, request.params.storeId, ['owner', 'manager']);
+      const access = storeAccess(request, request.params.storeId, 'devices.manage');
       const rows = await deps.db.transaction(access, async (sql) =>
         sql.query<DeviceRow>(
           `select ${DEVICE_COLUMNS} from devices where store_id = $1
@@ -114,9 +112,9 @@ export function registerDeviceRoutes(
 
   app.delete<{ Params: { storeId: string; deviceId: string } }>(
     '/api/v1/stores/:storeId/devices/:deviceId',
-    { preHandler: requireAuth(deps.signer, deps.clock) },
+    { preHandler: requireAuth(deps.gate) },
     async (request) => {
-      const access = storeAccess(request, request.params.storeId, ['owner', 'manager']);
+      const access = storeAccess(request, request.params.storeId, 'devices.manage');
       const deviceId = z.uuid().safeParse(request.params.deviceId);
       if (!deviceId.success) throw httpErrors.notFound('No such device in this store.');
       const revokedAt = await deps.db.transaction(access, async (sql) => {

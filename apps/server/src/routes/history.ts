@@ -1,9 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { requireAuth, storeAccess } from '../auth/authenticate';
-import type { TokenSigner } from '../auth/tokens';
+import { type AccessGate, requireAuth, storeAccess } from '../auth/authenticate';
 import type { Cache } from '../cache/cache';
-import type { Clock } from '../clock';
 import type { ReadRouter } from '../db/replica';
 import { httpErrors } from '../http/errors';
 import { parseOrThrow } from '../http/validate';
@@ -45,11 +43,11 @@ interface TicketData {
  */
 export function registerHistoryRoutes(
   app: FastifyInstance,
-  deps: { reads: ReadRouter; signer: TokenSigner; clock: Clock; cache?: Cache },
+  deps: { reads: ReadRouter; gate: AccessGate; cache?: Cache },
 ): void {
   app.get<{ Params: { storeId: string } }>(
     '/api/v1/stores/:storeId/tickets',
-    { preHandler: requireAuth(deps.signer, deps.clock) },
+    { preHandler: requireAuth(deps.gate) },
     async (request) => {
       const access = storeAccess(request, request.params.storeId);
       const query = parseOrThrow(querySchema, request.query, 'query');

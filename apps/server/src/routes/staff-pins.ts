@@ -1,11 +1,21 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { assertDeviceOfStore, requireAuth, storeAccess } from '../auth/authenticate';
-import { listPinVerifiers, setStaffPin, verifyStaffPin } from '../auth/staff-pin';
-import type { TokenSigner } from '../auth/tokens';
-import type { Clock } from '../clock';
+import { pinChangeRefusal } from '@mango/domain/accounts';
+import {
+  type AccessGate,
+  assertDeviceOfStore,
+  requireAuth,
+  storeAccess,
+} from '../auth/authenticate';
+import {
+  ensureApprovalKey,
+  listPinVerifiers,
+  setStaffPin,
+  verifyStaffPin,
+} from '../auth/staff-pin';
+import { pinTarget } from '../auth/users';
 import type { Db } from '../db/db';
-import { httpErrors } from '../http/errors';
+import { HttpError, httpErrors } from '../http/errors';
 import { parseOrThrow } from '../http/validate';
 
 const pinSchema = z.string().regex(/^\d{4,6}$/, 'a PIN is 4 to 6 digits');
@@ -15,9 +25,9 @@ export const verifiersQuerySchema = z.strictObject({ deviceId: z.uuid() });
 
 export function registerStaffPinRoutes(
   app: FastifyInstance,
-  deps: { db: Db; signer: TokenSigner; clock: Clock },
+  deps: { db: Db; gate: AccessGate },
 ): void {
-  const auth = requireAuth(deps.signer, deps.clock);
+  const auth = requireAuth(deps.gate);
   const staffIdOf = (raw: unknown) => {
     const parsed = z.uuid().safeParse(raw);
     if (!parsed.success) throw httpErrors.notFound('No such staff member.');
@@ -28,9 +38,18 @@ export function registerStaffPinRoutes(
     '/api/v1/stores/:storeId/staff/:staffId/pin',
     { preHandler: auth },
     async (request, reply) => {
-      const access = storeAccess(request, request.params.storeId, ['owner', 'manager']);
+      const access = storeAccess(request, request.params.storeId, 'pins.setOthers');
       const staffId = staffIdOf(request.params.staffId);
       const body = parseOrThrow(setPinSchema, request.body);
+      // A manager sets their own PIN and those of front desk and technicians; only the owner
+      // sets a manager's or an owner's (@mango/domain/accounts).
+      const target = await pinTarget(deps.db, access, staffId);
+      const refusal = pinChangeRefusal({
+        actorRole: access.role,
+        self: target.self,
+        targetRole: target.role,
+      });
+      if (refusal) throw new HttpError(403, refusal.code, refusal.message);
       await setStaffPin(deps.db, access, staffId, body.pin);
       return reply.code(204).send();
     },
@@ -44,7 +63,10 @@ export function registerStaffPinRoutes(
       const staffId = staffIdOf(request.params.staffId);
       const body = parseOrThrow(verifyPinSchema, request.body);
       await assertDeviceOfStore(deps.db, access, body.deviceId);
-      return verifyStaffPin(deps.db, deps.clock, access, staffId, body.pin);
+      const verified = await verifyStaffPin(deps.db, deps.gate.clock, access, staffId, body.pin);
+      // A PIN set before approvals existed gets its approval key now that the server sees it.
+      await ensureApprovalKey(deps.db, access, staffId, body.pin);
+      return verified;
     },
   );
 

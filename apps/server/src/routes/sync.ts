@@ -2,7 +2,12 @@ import { mutatorCatalog, type Actor } from '@mango/domain';
 import { MAX_MUTATIONS_PER_PUSH, pullQuerySchema, pushEnvelopeSchema } from '@mango/protocol';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { assertDeviceOfStore, requireAuth, storeAccess } from '../auth/authenticate';
+import {
+  type AccessGate,
+  assertDeviceOfStore,
+  requireAuth,
+  storeAccess,
+} from '../auth/authenticate';
 import type { TokenSigner } from '../auth/tokens';
 import type { EventBus } from '../bus/event-bus';
 import type { Clock } from '../clock';
@@ -20,6 +25,8 @@ export interface SyncRouteDeps {
   db: Db;
   bus: EventBus;
   signer: TokenSigner;
+  /** Checks each request's account against the database (authenticate.ts). */
+  gate: AccessGate;
   clock: Clock;
   streams: EventStreams;
   sseHeartbeatMs: number;
@@ -40,7 +47,7 @@ export const ackSchema = z.strictObject({
 export const eventsQuerySchema = z.strictObject({ deviceId: z.uuid().optional() });
 
 export function registerSyncRoutes(app: FastifyInstance, deps: SyncRouteDeps): void {
-  const auth = requireAuth(deps.signer, deps.clock);
+  const auth = requireAuth(deps.gate);
 
   app.get('/api/v1/sync/mutators', async () => ({ mutators: mutatorCatalog() }));
 

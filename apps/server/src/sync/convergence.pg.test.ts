@@ -11,14 +11,17 @@ import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { ENTITY_NAMES, type PaymentRow, type TicketRow } from '@mango/domain/entities';
 import { checkTicketInvariants } from '@mango/domain/ticket-invariants';
-import type { FetchLike, SyncEngine } from '@mango/sync-client';
+import { approveWithPin, type ApprovalKeyParams } from '@mango/protocol';
+import type { FetchLike, MutateOptions, SyncEngine } from '@mango/sync-client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachEngine } from '../db/test-support/engines';
 import { injectRequest, silentEventStream, startTestEngine } from '../test-support/device-engine';
 import {
+  approvalParamsOf,
   makeTestApp,
   pullAll,
   registerDevice,
+  setStaffPinAsOwner,
   signupStore,
   type TestStore,
 } from '../test-support/test-app';
@@ -37,6 +40,8 @@ interface Link {
   faulted: Record<PushFault, number>;
   /** Every status the server gave each mutation id, including answers the device never saw. */
   outcomes: Map<number, string[]>;
+  /** The codes of the server's rejections, as answered. */
+  rejectedCodes: string[];
 }
 
 /** Fetch over `app.inject`, with the link's faults applied to pushes. */
@@ -44,9 +49,12 @@ function linkedFetch(app: FastifyInstance, link: Link): FetchLike {
   const deliver = async (input: string, init?: RequestInit): Promise<Response> => {
     const { response, raw } = await injectRequest(app, input, init);
     if (new URL(input).pathname.endsWith('/sync/push') && raw.statusCode === 200) {
-      for (const r of (JSON.parse(raw.body) as { results: { id: number; status: string }[] })
-        .results) {
+      const { results } = JSON.parse(raw.body) as {
+        results: { id: number; status: string; error?: { code: string } }[];
+      };
+      for (const r of results) {
         link.outcomes.set(r.id, [...(link.outcomes.get(r.id) ?? []), r.status]);
+        if (r.error) link.rejectedCodes.push(r.error.code);
       }
     }
     return response;
@@ -75,6 +83,7 @@ function linkedFetch(app: FastifyInstance, link: Link): FetchLike {
 interface Device {
   engine: SyncEngine;
   link: Link;
+  deviceId: string;
 }
 
 async function makeDevice(
@@ -89,11 +98,12 @@ async function makeDevice(
     pushes: 0,
     faulted: { none: 0, 'lost-response': 0, duplicate: 0, refused: 0 },
     outcomes: new Map(),
+    rejectedCodes: [],
   };
   const engine = await startTestEngine(store, deviceId, linkedFetch(app, link), {
     pushMaxMutations: 7, // several batches per sync, so faults land between them too
   });
-  return { engine, link };
+  return { engine, link, deviceId };
 }
 
 // The shared world of ids the devices act on (fixed per run; every run gets a new store).
@@ -108,8 +118,14 @@ type Ref =
   | (typeof PAYMENTS)[number]
   | (typeof CLIENTS)[number];
 
+/** Who is at the desk for a step: the signed-in owner, or staff switched in by PIN. */
+type Who = 'owner' | 'manager' | 'frontDesk';
+
 interface Step {
   device: number;
+  who: Who;
+  /** For an override by the front desk: a manager approves it with their PIN. */
+  approved: boolean;
   action:
     | { kind: 'mutate'; name: string; args: Record<string, unknown> }
     | { kind: 'offline' }
@@ -197,6 +213,8 @@ const mutation = fc.oneof(
 const step = (devices: number): fc.Arbitrary<Step> =>
   fc.record({
     device: fc.integer({ min: 0, max: devices - 1 }),
+    who: pick(['owner', 'manager', 'frontDesk', 'frontDesk'] as const),
+    approved: fc.boolean(),
     action: fc.oneof(
       { weight: 8, arbitrary: mutation.map((m) => ({ kind: 'mutate' as const, ...m })) },
       { weight: 1, arbitrary: fc.constant({ kind: 'offline' as const }) },
@@ -256,10 +274,11 @@ async function checkout(
   engine: SyncEngine,
   a: Extract<Step['action'], { kind: 'checkout' }>,
   uuidOf: (ref: string) => string,
+  opts: MutateOptions,
 ): Promise<void> {
   const ticketId = uuidOf(a.ticket);
   const attempt = (name: string, args: Record<string, unknown>) =>
-    engine.mutate(name, args).catch(() => undefined);
+    engine.mutate(name, args, opts).catch(() => undefined);
   await attempt('ticket.open', { id: ticketId });
   await attempt('ticket.addLine', {
     ticketId,
@@ -299,8 +318,14 @@ async function syncUntilQuiet(device: Device): Promise<void> {
   throw new Error(`device did not drain its outbox: ${JSON.stringify(device.engine.status())}`);
 }
 
+/** Overrides the front desk may make only with a manager's approval. */
+const OVERRIDES = new Set(['ticket.void', 'ticket.removePayment']);
+const MANAGER_PIN = '2468';
+
 describeEachEngine('convergence of devices running the sync engine', (getDb) => {
   let app: FastifyInstance;
+  let approvalParams: ApprovalKeyParams;
+
   beforeAll(async () => {
     app = await makeTestApp(getDb());
   });
@@ -310,7 +335,14 @@ describeEachEngine('convergence of devices running the sync engine', (getDb) => 
 
   it('any interleaving of offline work, lost responses and duplicate deliveries converges', async () => {
     let runs = 0;
-    const seen = { closedTickets: 0, payments: 0, lostResponses: 0, duplicates: 0 };
+    const seen = {
+      closedTickets: 0,
+      payments: 0,
+      lostResponses: 0,
+      duplicates: 0,
+      approvedQueued: 0,
+      byStaff: 0,
+    };
     await fc.assert(
       fc.asyncProperty(scenario, async ({ faults, steps }) => {
         runs++;
@@ -346,9 +378,58 @@ describeEachEngine('convergence of devices running the sync engine', (getDb) => 
             taxable: true,
             stockCount: 100,
           });
+          // A manager and a front desk member with PINs; the devices act as them after a switch.
+          await first.mutate('staff.upsert', {
+            id: uuidOf('manager'),
+            displayName: 'Mia',
+            role: 'manager',
+            active: true,
+          });
+          await first.mutate('staff.upsert', {
+            id: uuidOf('frontDesk'),
+            displayName: 'Fay',
+            role: 'front_desk',
+            active: true,
+          });
           for (const d of devices) await syncUntilQuiet(d);
+          await setStaffPinAsOwner(app, store, uuidOf('manager'), MANAGER_PIN);
+          approvalParams = await approvalParamsOf(app, store, uuidOf('manager'));
+          const actingAs = (d: Device, who: Who): MutateOptions => {
+            if (who === 'owner') return {};
+            seen.byStaff++;
+            return {
+              actor: {
+                userId: store.session.user.id,
+                staffId: uuidOf(who),
+                role: who === 'manager' ? 'manager' : 'front_desk',
+                deviceId: d.deviceId,
+              },
+            };
+          };
 
-          for (const { device, action } of steps) {
+          // Every run has at least one approved override: the front desk opens a ticket and a
+          // manager approves its void with their PIN (on a device that may go offline below).
+          {
+            const d = devices[devices.length - 1]!;
+            const desk = actingAs(d, 'frontDesk');
+            const ticketId = uuidOf('tv');
+            await d.engine.mutate('ticket.open', { id: ticketId }, desk);
+            const args = { ticketId, reason: 'client left' };
+            const approval = await approveWithPin(MANAGER_PIN, approvalParams, {
+              storeId: store.storeId,
+              deviceId: d.deviceId,
+              staffId: uuidOf('manager'),
+              name: 'ticket.void',
+              args,
+            });
+            await d.engine.mutate('ticket.void', args, {
+              actor: { ...desk.actor!, approvedBy: uuidOf('manager') },
+              approval,
+            });
+            seen.approvedQueued++;
+          }
+
+          for (const { device, who, approved, action } of steps) {
             const d = devices[device]!;
             if (action.kind === 'offline') {
               d.link.offline = true;
@@ -359,12 +440,27 @@ describeEachEngine('convergence of devices running the sync engine', (getDb) => 
             } else if (action.kind === 'sync') {
               await d.engine.syncNow();
             } else if (action.kind === 'checkout') {
-              await checkout(d.engine, action, uuidOf);
+              await checkout(d.engine, action, uuidOf, actingAs(d, who));
             } else {
-              // A mutation the local view refuses (unknown ticket, overpaid…) is never queued.
-              await d.engine
-                .mutate(action.name, resolveRefs(action.args, uuidOf))
-                .catch(() => undefined);
+              const args = resolveRefs(action.args, uuidOf);
+              const opts = actingAs(d, who);
+              if (who === 'frontDesk' && approved && OVERRIDES.has(action.name)) {
+                opts.approval = await approveWithPin(MANAGER_PIN, approvalParams, {
+                  storeId: store.storeId,
+                  deviceId: d.deviceId,
+                  staffId: uuidOf('manager'),
+                  name: action.name,
+                  args,
+                });
+                opts.actor = { ...opts.actor!, approvedBy: uuidOf('manager') };
+              }
+              // A mutation the local view refuses (unknown ticket, overpaid, no approval…) is
+              // never queued.
+              const queued = await d.engine.mutate(action.name, args, opts).then(
+                () => true,
+                () => false,
+              );
+              if (queued && opts.approval) seen.approvedQueued++;
             }
           }
 
@@ -398,8 +494,23 @@ describeEachEngine('convergence of devices running the sync engine', (getDb) => 
             }
           }
 
+          // The devices queued only what their actor may do (overrides with a valid approval):
+          // the server, deciding on its own, agreed with every one of them.
+          for (const d of devices) {
+            expect(d.link.rejectedCodes).not.toContain('APPROVAL_INVALID');
+            expect(d.link.rejectedCodes).not.toContain('APPROVAL_REQUIRED');
+            expect(d.link.rejectedCodes).not.toContain('ACTING_STAFF_INVALID');
+            expect(d.link.rejectedCodes).not.toContain('FORBIDDEN_ROLE');
+          }
+
+          // The approved void took effect on the server.
+          expect(
+            (serverRows('ticket') as unknown as TicketRow[]).find((x) => x.id === uuidOf('tv'))
+              ?.status,
+          ).toBe('voided');
+
           // Exactly once in the data: each payment id exists once, and the ticket's paid sum is its payments.
-          const storeRow = serverRows('store')[0] as unknown as { taxRateBps: number };
+          const storeRow = serverRows('store')[0] as unknown as { taxRatePpm: number };
           const payments = serverRows('payment') as unknown as PaymentRow[];
           expect(new Set(payments.map((p) => p.id)).size).toBe(payments.length);
           for (const ticket of serverRows('ticket') as unknown as TicketRow[]) {
@@ -411,7 +522,7 @@ describeEachEngine('convergence of devices running the sync engine', (getDb) => 
                 ) as never,
                 payments: payments.filter((p) => p.ticketId === ticket.id),
               },
-              storeRow.taxRateBps,
+              storeRow.taxRatePpm,
             );
             expect(problems, `ticket ${ticket.id}`).toEqual([]);
           }
@@ -435,5 +546,7 @@ describeEachEngine('convergence of devices running the sync engine', (getDb) => 
     expect(seen.payments).toBeGreaterThan(0);
     expect(seen.lostResponses).toBeGreaterThan(0);
     expect(seen.duplicates).toBeGreaterThan(0);
+    expect(seen.byStaff).toBeGreaterThan(0);
+    expect(seen.approvedQueued).toBeGreaterThan(0);
   });
 });

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { EventBus } from '../bus/event-bus';
 import { httpErrors } from '../http/errors';
+import { SECURITY_HEADERS } from '../http/security-headers';
 
 /** Open event streams of this instance, so shutdown can end them cleanly. */
 export class EventStreams {
@@ -65,7 +66,9 @@ export async function streamStoreVersions(
   };
   const forget = opts.streams.add(close, opts.storeId);
   reply.hijack();
+  // Hijacked: Fastify's onSend hooks do not run, so the security headers are written here.
   res.writeHead(200, {
+    ...SECURITY_HEADERS,
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache, no-transform',
     connection: 'keep-alive',

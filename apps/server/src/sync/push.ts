@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import {
   applyMutation,
   describeWireProblem,
-  DomainError,
   findUnsafeWireValue,
   isDomainError,
   toStorableText,
@@ -16,6 +15,7 @@ import { isDatabaseUnavailable } from '../db/unavailable';
 import { createSqlMutatorTx } from '../db/entity-store';
 import { applyWithinQuotas } from '../quotas/quotas';
 import { reviewOfflinePayment } from '../security/offline-payment-review';
+import { ActingStaffCache, resolveActor } from './acting';
 
 interface MutationError {
   code: string;
@@ -200,38 +200,18 @@ async function recordRejection(
 }
 
 /**
- * The signed-in user acts, possibly through a staff member who switched in with their PIN on the
- * device. A manager or owner acting that way is a manager override. The staff id goes into the
- * transaction's audit context for this mutation.
+ * Keeps the transaction's `app.staff_id` (the audit log's "who") equal to the acting staff
+ * member. Set only when it changes: a round trip per mutation was a good part of a push's cost.
  */
-async function actorFor(
+async function setAuditStaff(
   sql: Sql,
-  cmd: PushCommand,
-  m: Mutation,
   audit: { staffId: string | null },
-): Promise<Actor> {
-  // Set only when it changes: a round trip per mutation was a good part of a push's cost.
-  const staffId = m.actorStaffId ?? '';
-  if (audit.staffId !== staffId) {
-    await sql.query("select set_config('app.staff_id', $1, true)", [staffId]);
-    audit.staffId = staffId;
-  }
-  if (!m.actorStaffId) return cmd.actor;
-  const staff = await sql.query<{ role: string }>(
-    "select data->>'role' as role from staff where store_id = $1 and id = $2 and not deleted",
-    [cmd.storeId, m.actorStaffId],
-  );
-  const role = staff.rows[0]?.role;
-  if (!role)
-    throw new DomainError(
-      'STAFF_NOT_FOUND',
-      'The staff member acting on this device no longer exists.',
-    );
-  return {
-    ...cmd.actor,
-    staffId: m.actorStaffId,
-    managerOverride: role === 'manager' || role === 'owner',
-  };
+  staffId: string | null,
+): Promise<void> {
+  const value = staffId ?? '';
+  if (audit.staffId === value) return;
+  await sql.query("select set_config('app.staff_id', $1, true)", [value]);
+  audit.staffId = value;
 }
 
 /**
@@ -287,6 +267,7 @@ export async function pushMutations(db: Db, cmd: PushCommand): Promise<PushOutco
         // app.staff_id as this transaction has it (null: not set by this loop yet). A rolled
         // back savepoint also rolls back a set_config made inside it: forget it then.
         const audit: { staffId: string | null } = { staffId: null };
+        const staffCache = new ActingStaffCache();
         for (const m of chunk) {
           if (m.id <= last) {
             chunkResults.push({ id: m.id, status: 'duplicate' });
@@ -308,7 +289,13 @@ export async function pushMutations(db: Db, cmd: PushCommand): Promise<PushOutco
             createSqlMutatorTx(sql, { storeId: cmd.storeId, version: version + 1 }),
           );
           try {
-            const actor = await actorFor(sql, cmd, m, audit);
+            const actor = await resolveActor(
+              sql,
+              { storeId: cmd.storeId, deviceId: cmd.deviceId, account: cmd.actor },
+              m,
+              staffCache,
+            );
+            await setAuditStaff(sql, audit, m.actorStaffId ?? null);
             const apply = () =>
               applyMutation({ tx, storeId: cmd.storeId, actor, now: m.clientTime }, m.name, m.args);
             if (cmd.enforceQuotas) {
@@ -318,6 +305,7 @@ export async function pushMutations(db: Db, cmd: PushCommand): Promise<PushOutco
             await reviewOfflinePayment(sql, tx, { storeId: cmd.storeId, mutation: m, receivedAt });
             await sql.query('release savepoint mutation');
             if (tx.writes > 0) version += 1;
+            if (tx.entities.has('staff')) staffCache.forget();
             for (const entity of tx.entities) chunkEntities.add(entity);
             chunkResults.push({ id: m.id, status: 'applied' });
           } catch (e) {

@@ -177,3 +177,42 @@ export async function pullAll(
   }
   return { replica, cursor, pages, lastMutationId };
 }
+
+/** Sets a staff member's PIN as the store's owner (PUT …/staff/{id}/pin). */
+export async function setStaffPinAsOwner(
+  app: FastifyInstance,
+  store: TestStore,
+  staffId: string,
+  pin: string,
+): Promise<void> {
+  const res = await app.inject({
+    method: 'PUT',
+    url: `/api/v1/stores/${store.storeId}/staff/${staffId}/pin`,
+    headers: store.auth,
+    payload: { pin },
+  });
+  if (res.statusCode !== 204)
+    throw new Error(`setting a PIN failed: ${res.statusCode} ${res.body}`);
+}
+
+/**
+ * What a device of the store holds to approve with a manager's PIN: the approval salt and
+ * iterations from the PIN verifiers (never the key).
+ */
+export async function approvalParamsOf(
+  app: FastifyInstance,
+  store: TestStore,
+  staffId: string,
+): Promise<{ approvalSalt: string; iterations: number }> {
+  const res = await app.inject({
+    method: 'GET',
+    url: `/api/v1/stores/${store.storeId}/staff/pin-verifiers?deviceId=${store.deviceId}`,
+    headers: store.auth,
+  });
+  const { verifiers } = json<{
+    verifiers: { staffId: string; approvalSalt: string | null; iterations: number }[];
+  }>(res);
+  const v = verifiers.find((x) => x.staffId === staffId);
+  if (!v?.approvalSalt) throw new Error(`no approval salt for staff ${staffId}: ${res.body}`);
+  return { approvalSalt: v.approvalSalt, iterations: v.iterations };
+}

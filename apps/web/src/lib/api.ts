@@ -29,6 +29,16 @@ export function isNetworkError(e: unknown): boolean {
   return e instanceof TypeError || (e instanceof ApiError && e.status === 0);
 }
 
+/**
+ * The staff member switched in on this desk (by PIN), sent as `x-mango-acting-staff` with every
+ * authenticated call: the server then acts with that person's role capped by the signed-in
+ * account's (docs/SECURITY.md). DeviceRoot sets it on switch-in and clears it on lock.
+ */
+let actingStaffId: string | null = null;
+export function setActingStaffForRequests(staffId: string | null): void {
+  actingStaffId = staffId;
+}
+
 export async function api<T>(
   path: string,
   opts: { method?: string; body?: unknown; token?: string | null } = {},
@@ -36,6 +46,7 @@ export async function api<T>(
   const headers: Record<string, string> = {};
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
   if (opts.token) headers['authorization'] = `Bearer ${opts.token}`;
+  if (opts.token && actingStaffId) headers['x-mango-acting-staff'] = actingStaffId;
   const init: RequestInit = {
     method: opts.method ?? (opts.body === undefined ? 'GET' : 'POST'),
     headers,
@@ -83,6 +94,11 @@ export interface PinVerifierRow {
   salt: string;
   iterations: number;
   hash: string;
+  /**
+   * Salt of the PIN's approval key (PBKDF2 with `iterations`): a manager's approval is a MAC by
+   * it. Null for a PIN set before approvals existed, until it is verified online or set again.
+   */
+  approvalSalt?: string | null;
 }
 
 export const fetchPinVerifiers = (token: string, storeId: string, deviceId: string) =>
@@ -142,3 +158,36 @@ export const revokeDevice = (token: string, storeId: string, deviceId: string) =
     `/api/v1/stores/${storeId}/devices/${encodeURIComponent(deviceId)}`,
     { token, method: 'DELETE' },
   );
+
+/** A sign-in of the store, as the Team screen lists it (GET …/users). */
+export interface StoreUserRow {
+  userId: string;
+  email: string;
+  displayName: string | null;
+  role: StoreMembership['role'];
+  active: boolean;
+}
+
+export const listStoreUsers = (token: string, storeId: string) =>
+  api<{ users: StoreUserRow[] }>(`/api/v1/stores/${storeId}/users`, { token });
+
+export const createStoreUser = (
+  token: string,
+  storeId: string,
+  body: { email: string; password: string; role: StoreMembership['role']; displayName?: string },
+) => api<{ userId: string; role: string }>(`/api/v1/stores/${storeId}/users`, { token, body });
+
+export const updateStoreUser = (
+  token: string,
+  storeId: string,
+  userId: string,
+  body: { role?: StoreMembership['role']; active?: boolean },
+) =>
+  api<StoreUserRow>(`/api/v1/stores/${storeId}/users/${userId}`, {
+    token,
+    method: 'PATCH',
+    body,
+  });
+
+export const removeStoreUser = (token: string, storeId: string, userId: string) =>
+  api<void>(`/api/v1/stores/${storeId}/users/${userId}`, { token, method: 'DELETE' });

@@ -32,6 +32,23 @@ function cached(storeId: string): PinVerifierRow[] {
   }
 }
 
+/** Staff ids with a PIN that this device knows of (from the last verifier list it got). */
+export function staffIdsWithPin(storeId: string): Set<string> {
+  return new Set(cached(storeId).map((v) => v.staffId));
+}
+
+/**
+ * What a manager's approval on this device needs besides their PIN (`approveWithPin`): the salt
+ * and iterations of their approval key, or null when the server has none for their PIN yet.
+ */
+export function approvalKeyParams(
+  storeId: string,
+  staffId: string,
+): { approvalSalt: string; iterations: number } | null {
+  const v = cached(storeId).find((x) => x.staffId === staffId);
+  return v?.approvalSalt ? { approvalSalt: v.approvalSalt, iterations: v.iterations } : null;
+}
+
 export type PinResult = { ok: true } | { ok: false; message: string };
 
 export async function verifyPin(device: Device, staffId: string, pin: string): Promise<PinResult> {
@@ -39,6 +56,8 @@ export async function verifyPin(device: Device, staffId: string, pin: string): P
   if (token && navigator.onLine) {
     try {
       await verifyPinRemote(token, device.storeId, staffId, pin, device.deviceId);
+      // An online check gives an older PIN its approval key on the server: fetch its salt.
+      if (!approvalKeyParams(device.storeId, staffId)) await refreshPinVerifiers(device);
       return { ok: true };
     } catch (e) {
       if (e instanceof ApiError && e.status === 401 && e.code !== 'UNAUTHORIZED')

@@ -1,6 +1,6 @@
 import type { PaymentRow, TicketLineRow, TicketRow } from '@mango/domain/entities';
 import { describe, expect, it } from 'vitest';
-import { mailtoHref, parseMoney, receiptText } from './receipt';
+import { mailtoHref, parseMoney, receiptText, taxLabel, taxRatesText } from './receipt';
 
 const ticket: TicketRow = {
   id: 'abcdef12-0000-4000-8000-000000000000',
@@ -83,5 +83,39 @@ describe('receipt text', () => {
     expect(parseMoney('1.234')).toBeNull();
     expect(parseMoney('abc')).toBeNull();
     expect(parseMoney('500', 'JPY')).toBe(500);
+  });
+});
+
+describe('the tax line', () => {
+  const base = {
+    storeName: 'Mango Nails',
+    currency: 'USD',
+    lines: [line({ taxable: true, lineTotalCents: 5000 })],
+    payments: [],
+    refunds: [],
+    staffName: () => '',
+    when: 'Jan 1, 2026, 10:00 AM',
+  };
+  it('shows the rate the ticket was taxed at, with up to three decimals', () => {
+    // $50.00 at 8.875 % = $4.4375 → $4.44.
+    const nyc = { ...ticket, taxRatePpm: 88_750, taxCents: 444, totalCents: 5444 };
+    expect(receiptText({ ...base, ticket: nyc })).toMatch(/^Tax \(8\.875 %\)\s+\$4\.44$/m);
+    expect(taxLabel({ taxRatePpm: 82_500 })).toBe('Tax (8.25 %)');
+    expect(taxLabel({ taxRatePpm: 0 })).toBe('Tax (0 %)');
+  });
+  it('shows no rate for a ticket priced before tickets kept theirs', () => {
+    expect(receiptText({ ...base, ticket })).toMatch(/^Tax\s+\$0\.99$/m);
+    expect(taxLabel({})).toBe('Tax');
+  });
+});
+
+describe('the rates in a report', () => {
+  it('lists each rate closed tickets were taxed at once, lowest first', () => {
+    const t = (status: TicketRow['status'], taxRatePpm?: number) =>
+      taxRatePpm === undefined ? { status } : { status, taxRatePpm };
+    expect(
+      taxRatesText([t('closed', 88_750), t('closed', 82_500), t('closed', 88_750), t('closed')]),
+    ).toBe('8.25 %, 8.875 %');
+    expect(taxRatesText([t('voided', 100_000), t('open', 60_000), t('closed')])).toBe('');
   });
 });

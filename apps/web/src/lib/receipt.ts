@@ -1,5 +1,6 @@
 import type { PaymentRow, RefundRow, TicketLineRow, TicketRow } from '@mango/domain/entities';
 import { formatMoney, minorDigits } from '@mango/domain/money';
+import { formatTaxRate } from '@mango/domain/tax-rate';
 
 export interface ReceiptInput {
   storeName: string;
@@ -22,6 +23,30 @@ const METHOD_LABEL: Record<string, string> = {
 };
 
 export const methodLabel = (m: string): string => METHOD_LABEL[m] ?? m;
+
+/**
+ * "Tax (8.875 %)": the rate the ticket was taxed at, which is not the store's current one if the
+ * rate changed since. A ticket priced before tickets kept their rate shows no rate rather than a
+ * guess.
+ */
+export function taxLabel(ticket: Pick<TicketRow, 'taxRatePpm'>): string {
+  return ticket.taxRatePpm === undefined ? 'Tax' : `Tax (${formatTaxRate(ticket.taxRatePpm)})`;
+}
+
+/**
+ * The rates closed tickets were taxed at, lowest first ("8.25 %, 8.875 %" across a rate
+ * change); empty when none of them kept its rate.
+ */
+export function taxRatesText(tickets: readonly Pick<TicketRow, 'status' | 'taxRatePpm'>[]): string {
+  const rates = new Set<number>();
+  for (const t of tickets) {
+    if (t.status === 'closed' && t.taxRatePpm !== undefined) rates.add(t.taxRatePpm);
+  }
+  return [...rates]
+    .sort((a, b) => a - b)
+    .map(formatTaxRate)
+    .join(', ');
+}
 
 const WIDTH = 40;
 
@@ -49,7 +74,7 @@ export function receiptText(r: ReceiptInput): string {
   out.push(row('Subtotal', m(t.subtotalCents)));
   const ticketDiscount = t.subtotalCents + t.taxCents - t.totalCents;
   if (ticketDiscount > 0) out.push(row('Discount', `-${m(ticketDiscount)}`));
-  out.push(row('Tax', m(t.taxCents)));
+  out.push(row(taxLabel(t), m(t.taxCents)));
   out.push(row('Total', m(t.totalCents)));
   if (t.tipCents > 0) out.push(row('Tip', m(t.tipCents)));
   for (const p of r.payments) {

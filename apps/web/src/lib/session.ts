@@ -1,3 +1,4 @@
+import { can } from '@mango/domain/permissions';
 import {
   ApiError,
   isNetworkError,
@@ -78,7 +79,7 @@ export async function signIn(
   if (!storeId || !membership) throw new SignInError('This account has no store.');
   let deviceId = localStorage.getItem(deviceKey(storeId));
   if (!deviceId) {
-    if (membership.role !== 'owner' && membership.role !== 'manager') {
+    if (!can(membership.role, 'devices.manage')) {
       throw new SignInError(
         'A manager or owner must sign in once on this device to register it to the store.',
       );
@@ -111,7 +112,11 @@ let refreshing: Promise<string | null> | null = null;
 
 /**
  * The access token for sync and API calls. `forceRefresh` (after a 401) trades the refresh token
- * for new tokens; a 401 there means the server revoked the session: the device locks.
+ * for new tokens. Only a definite 401 for the refresh token means the session is over (revoked,
+ * reused, expired): the device locks. A network error, a timeout, a 429 or a 5xx proves nothing
+ * (the answer may just have been lost): the desk stays signed in with the tokens it has, and the
+ * next try presents the same refresh token again, which the server accepts within its grace
+ * (REFRESH_REUSE_GRACE_SEC) if the lost answer had rotated it.
  */
 export async function accessToken(
   forceRefresh: boolean,
@@ -128,13 +133,13 @@ export async function accessToken(
       if (cur) save({ ...cur, accessToken: t.accessToken, refreshToken: t.refreshToken });
       return t.accessToken;
     } catch (e) {
-      if (e instanceof ApiError && (e.status === 401 || e.status === 403)) {
+      if (e instanceof ApiError && e.status === 401) {
         const cur = loadSession();
         if (cur) save({ ...cur, accessToken: null, refreshToken: null, revoked: true });
         onRevoked();
         return null;
       }
-      return s.accessToken; // offline: keep the old one, sync retries later
+      return s.accessToken; // offline or a server error: keep the old one, sync retries later
     } finally {
       refreshing = null;
     }

@@ -7,19 +7,28 @@ import type {
   TicketRow,
 } from '@mango/domain/entities';
 import { decideOfflineCardPayment, offlineCardCaps } from '@mango/domain/offline-payments';
+import { can } from '@mango/domain/permissions';
 import { amountDue } from '@mango/domain/payments';
 import { splitTip } from '@mango/domain/tips';
 import { useMemo, useState, type FormEvent } from 'react';
-import { useDevice, type MutateOptions } from '../hooks/useDevice';
+import { useDevice } from '../hooks/useDevice';
 import { useLive } from '../hooks/useLive';
+import { useProtected } from '../hooks/useProtected';
 import { useStaff, useStoreRow } from '../hooks/useStoreRow';
 import { useSyncStatus } from '../hooks/useSyncStatus';
 import { newId } from '../lib/ids';
-import { centsToInput, mailtoHref, methodLabel, parseMoney, receiptText } from '../lib/receipt';
+import {
+  centsToInput,
+  mailtoHref,
+  methodLabel,
+  parseMoney,
+  receiptText,
+  taxLabel,
+} from '../lib/receipt';
 import { navigate } from '../lib/router';
 import { formatDateTime } from '../lib/time';
 import { Dialog } from '../ui/Dialog';
-import { ManagerApproval } from '../ui/PinSwitch';
+import { GiftCardLedger } from '../ui/GiftCardLedger';
 import { OfflineMark, ReconciliationBadges } from '../ui/Reconciliation';
 
 export default function Checkout({ params }: { params: string[] }) {
@@ -72,29 +81,10 @@ export default function Checkout({ params }: { params: string[] }) {
   );
 }
 
-/** Runs a protected mutation: directly for managers, else after a manager's PIN. */
-function useProtected() {
-  const { mutate, isManager } = useDevice();
-  const [pending, setPending] = useState<{
-    action: string;
-    run: (o: MutateOptions) => Promise<void>;
-  } | null>(null);
-  const guard = (action: string, run: (o: MutateOptions) => Promise<void>) => {
-    if (isManager) void run({});
-    else setPending({ action, run });
-  };
-  const dialog = pending && (
-    <ManagerApproval
-      action={pending.action}
-      onClose={() => setPending(null)}
-      onApproved={() => {
-        const p = pending;
-        setPending(null);
-        void p.run({ managerApproval: true });
-      }}
-    />
-  );
-  return { guard, dialog, mutate };
+/** Runs a protected mutation (`useProtected`), with the device's `mutate`. */
+function useGuarded() {
+  const { mutate } = useDevice();
+  return { ...useProtected(), mutate };
 }
 
 function OpenTicket(props: {
@@ -105,8 +95,9 @@ function OpenTicket(props: {
 }) {
   const { ticket, lines } = props;
   const { payments } = props;
-  const { notify } = useDevice();
-  const { guard, dialog, mutate } = useProtected();
+  const { notify, role } = useDevice();
+  const { guard, allowed, dialog, mutate } = useGuarded();
+  const mayDiscount = can(role, 'tickets.discount');
   const { money, currency } = useStoreRow();
   const { staff, nameOf } = useStaff();
   const services = useLive((r) => r.list('service'), []);
@@ -140,9 +131,11 @@ function OpenTicket(props: {
         <h1>Ticket {ticket.id.slice(0, 8).toUpperCase()}</h1>
         {props.clientName && <span className="muted">for {props.clientName}</span>}
         <span className="spacer" />
-        <button type="button" className="danger" onClick={() => setVoiding(true)}>
-          Void ticket
-        </button>
+        {allowed('tickets.void') && (
+          <button type="button" className="danger" onClick={() => setVoiding(true)}>
+            Void ticket
+          </button>
+        )}
       </div>
       <div className="checkout-grid">
         <section className="card" aria-label="Catalog">
@@ -234,45 +227,51 @@ function OpenTicket(props: {
                       ))}
                     </select>
                   </label>
-                  <label>
-                    Discount %
-                    <input
-                      type="number"
-                      min={0}
-                      max={100}
-                      step={1}
-                      className="narrow"
-                      defaultValue={l.discount?.kind === 'percent' ? l.discount.bps / 100 : ''}
-                      onBlur={(e) => {
-                        const v = e.target.value.trim();
-                        const discount: Discount | null =
-                          v === '' || Number(v) === 0
-                            ? null
-                            : { kind: 'percent', bps: Math.round(Number(v) * 100) };
-                        void mutate('ticket.setLineDiscount', {
-                          ticketId: ticket.id,
-                          lineId: l.id,
-                          discount,
-                        });
-                      }}
-                    />
-                  </label>
-                  {l.kind !== 'gift_card' && (
+                  {mayDiscount && (
+                    <label>
+                      Discount %
+                      <input
+                        type="number"
+                        min={0}
+                        max={100}
+                        step={1}
+                        className="narrow"
+                        defaultValue={l.discount?.kind === 'percent' ? l.discount.bps / 100 : ''}
+                        onBlur={(e) => {
+                          const v = e.target.value.trim();
+                          const discount: Discount | null =
+                            v === '' || Number(v) === 0
+                              ? null
+                              : { kind: 'percent', bps: Math.round(Number(v) * 100) };
+                          void mutate('ticket.setLineDiscount', {
+                            ticketId: ticket.id,
+                            lineId: l.id,
+                            discount,
+                          });
+                        }}
+                      />
+                    </label>
+                  )}
+                  {l.kind !== 'gift_card' && allowed('tickets.comp') && (
                     <button
                       type="button"
                       onClick={() =>
-                        guard(`${l.comp ? 'un-comp' : 'comp'} ${l.name}`, async (o) => {
-                          await mutate(
-                            'ticket.compLine',
-                            {
-                              ticketId: ticket.id,
-                              lineId: l.id,
-                              comp: !l.comp,
-                              reason: 'Comp at the desk',
-                            },
-                            o,
-                          );
-                        })
+                        guard(
+                          'tickets.comp',
+                          `${l.comp ? 'un-comp' : 'comp'} ${l.name}`,
+                          async (o) => {
+                            await mutate(
+                              'ticket.compLine',
+                              {
+                                ticketId: ticket.id,
+                                lineId: l.id,
+                                comp: !l.comp,
+                                reason: 'Comp at the desk',
+                              },
+                              o,
+                            );
+                          },
+                        )
                       }
                     >
                       {l.comp ? 'Undo comp' : 'Comp'}
@@ -291,7 +290,7 @@ function OpenTicket(props: {
               </li>
             ))}
           </ul>
-          <TicketDiscount ticket={ticket} />
+          {mayDiscount && <TicketDiscount ticket={ticket} />}
         </section>
 
         <section className="card" aria-label="Payment">
@@ -306,21 +305,23 @@ function OpenTicket(props: {
                     {p.changeCents > 0 && ` (change ${money(p.changeCents)})`}
                     <OfflineMark payment={p} /> <ReconciliationBadges flags={p.reconciliation} />
                   </span>
-                  <button
-                    type="button"
-                    aria-label={`Remove payment ${methodLabel(p.method)} ${money(p.amountCents)}`}
-                    onClick={() =>
-                      guard('remove a payment', async (o) => {
-                        await mutate(
-                          'ticket.removePayment',
-                          { ticketId: ticket.id, paymentId: p.id },
-                          o,
-                        );
-                      })
-                    }
-                  >
-                    ×
-                  </button>
+                  {allowed('tickets.removePayment') && (
+                    <button
+                      type="button"
+                      aria-label={`Remove payment ${methodLabel(p.method)} ${money(p.amountCents)}`}
+                      onClick={() =>
+                        guard('tickets.removePayment', 'remove a payment', async (o) => {
+                          await mutate(
+                            'ticket.removePayment',
+                            { ticketId: ticket.id, paymentId: p.id },
+                            o,
+                          );
+                        })
+                      }
+                    >
+                      ×
+                    </button>
+                  )}
                 </li>
               ))}
             </ul>
@@ -364,7 +365,7 @@ function OpenTicket(props: {
         <VoidDialog
           onClose={() => setVoiding(false)}
           onVoid={(reason) =>
-            guard('void this ticket', async (o) => {
+            guard('tickets.void', 'void this ticket', async (o) => {
               if (await mutate('ticket.void', { ticketId: ticket.id, reason }, o)) {
                 setVoiding(false);
                 notify('Ticket voided.');
@@ -393,7 +394,7 @@ function Totals({ ticket, money }: { ticket: TicketRow; money: (c: number) => st
         </>
       )}
       {ticketDiscount > 0 && <dt className="sr-only">Ticket discount included</dt>}
-      <dt>Tax</dt>
+      <dt>{taxLabel(ticket)}</dt>
       <dd>{money(ticket.taxCents)}</dd>
       <dt className="total">Total</dt>
       <dd className="total" aria-label="Ticket total">
@@ -462,7 +463,7 @@ function PaymentForm(props: {
 }) {
   const { mutate, device, notify } = useDevice();
   const status = useSyncStatus(device.client);
-  const { store } = useStoreRow();
+  const { store, timeZone } = useStoreRow();
   const [method, setMethod] = useState<PaymentMethod>('cash');
   const [amount, setAmount] = useState('');
   const [tip, setTip] = useState('');
@@ -560,6 +561,9 @@ function PaymentForm(props: {
           <input type="text" value={code} onChange={(e) => setCode(e.target.value)} required />
         </label>
       )}
+      {method === 'gift_card' && (
+        <GiftCardLedger code={code} money={props.money} timeZone={timeZone} />
+      )}
       {method === 'card' && offline && (
         <p className="muted">
           Offline: the card is stored and charged when the connection returns (up to{' '}
@@ -624,7 +628,7 @@ function ClosedTicket(props: {
   const { ticket } = props;
   const { store, money, timeZone, currency } = useStoreRow();
   const { nameOf } = useStaff();
-  const { guard, dialog, mutate } = useProtected();
+  const { guard, allowed, dialog, mutate } = useGuarded();
   const { notify } = useDevice();
   const [refundAmount, setRefundAmount] = useState('');
   const [refundMethod, setRefundMethod] = useState<PaymentMethod>('card');
@@ -699,7 +703,7 @@ function ClosedTicket(props: {
                 </tr>
               )}
               <tr>
-                <td>Tax</td>
+                <td>{taxLabel(ticket)}</td>
                 <td className="num">{money(ticket.taxCents)}</td>
               </tr>
               <tr className="total">
@@ -734,7 +738,7 @@ function ClosedTicket(props: {
           </table>
           <p className="center">Thank you!</p>
         </article>
-        {ticket.status === 'closed' && (
+        {ticket.status === 'closed' && allowed('tickets.refund') && (
           <form
             className="card stack noprint"
             aria-label="Refund"
@@ -742,7 +746,7 @@ function ClosedTicket(props: {
               e.preventDefault();
               const cents = parseMoney(refundAmount, currency);
               if (!cents) return notify('Enter the amount to refund.', 'error');
-              guard('refund this ticket', async (o) => {
+              guard('tickets.refund', 'refund this ticket', async (o) => {
                 const args: Record<string, unknown> = {
                   ticketId: ticket.id,
                   refundId: newId(),

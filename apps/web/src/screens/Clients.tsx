@@ -1,3 +1,4 @@
+import { can } from '@mango/domain/permissions';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useRef, useState, type FormEvent } from 'react';
 import { useClientSearch } from '../hooks/useClientSearch';
@@ -11,6 +12,7 @@ import { Dialog } from '../ui/Dialog';
 
 /** All clients, virtualized, with instant search by name or phone (worker index). */
 export default function Clients({ params }: { params: string[] }) {
+  const { role } = useDevice();
   const [query, setQuery] = useState('');
   const hits = useClientSearch(query);
   const [adding, setAdding] = useState(false);
@@ -41,9 +43,11 @@ export default function Clients({ params }: { params: string[] }) {
             : 'Indexing…'}
         </span>
         <span className="spacer" />
-        <button type="button" className="primary" onClick={() => setAdding(true)}>
-          Add client
-        </button>
+        {can(role, 'clients.manage') && (
+          <button type="button" className="primary" onClick={() => setAdding(true)}>
+            Add client
+          </button>
+        )}
       </div>
       <div className="clients-grid">
         <div ref={parentRef} className="vlist" role="list" aria-label="Client list">
@@ -142,7 +146,8 @@ function ClientForm(props: {
 }
 
 function Profile({ id }: { id: string }) {
-  const { mutate } = useDevice();
+  const { mutate, role } = useDevice();
+  const mayEdit = can(role, 'clients.manage');
   const { money, timeZone } = useStoreRow();
   const { nameOf } = useStaff();
   const client = useLive((r) => r.get('client', id), [id]);
@@ -165,9 +170,11 @@ function Profile({ id }: { id: string }) {
       <div className="row">
         <h2>{name}</h2>
         <span className="spacer" />
-        <button type="button" onClick={() => setEditing(true)}>
-          Edit
-        </button>
+        {mayEdit && (
+          <button type="button" onClick={() => setEditing(true)}>
+            Edit
+          </button>
+        )}
       </div>
       <p>
         {client.phone && <span>{client.phone}</span>}{' '}
@@ -177,6 +184,7 @@ function Profile({ id }: { id: string }) {
         Notes
         <textarea
           rows={3}
+          readOnly={!mayEdit}
           value={notes ?? client.notes ?? ''}
           onChange={(e) => setNotes(e.target.value)}
           onBlur={() => {

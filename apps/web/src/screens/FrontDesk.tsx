@@ -1,10 +1,12 @@
 import type { AppointmentRow, ServiceRow, StaffRow } from '@mango/domain/entities';
+import { can, canWithApproval } from '@mango/domain/permissions';
 import { businessDate } from '@mango/domain/time';
 import { turnOrder } from '@mango/domain/turns';
 import { offHours, weekdayOf } from '@mango/domain/working-hours';
 import { useEffect, useMemo, useState, type FormEvent } from 'react';
-import { useDevice } from '../hooks/useDevice';
+import { useDevice, type MutateOptions } from '../hooks/useDevice';
 import { useLive } from '../hooks/useLive';
+import { useProtected } from '../hooks/useProtected';
 import { useStaff, useStoreRow } from '../hooks/useStoreRow';
 import { newId } from '../lib/ids';
 import { navigate } from '../lib/router';
@@ -99,7 +101,7 @@ function useProviders(): StaffRow[] {
 }
 
 function Book({ ymd }: { ymd: string }) {
-  const { mutate } = useDevice();
+  const { mutate, role } = useDevice();
   const { timeZone } = useStoreRow();
   const providers = useProviders();
   const services = useServices();
@@ -157,7 +159,9 @@ function Book({ ymd }: { ymd: string }) {
           type="button"
           className="primary"
           onClick={() => setBooking({ staffId: providers[0]?.id ?? '', minutes: 10 * 60 })}
-          disabled={providers.length === 0 || services.length === 0}
+          disabled={
+            !can(role, 'appointments.book') || providers.length === 0 || services.length === 0
+          }
         >
           Book appointment
         </button>
@@ -294,7 +298,8 @@ function BookDialog(props: {
   initial: { staffId: string; minutes: number };
   onClose: () => void;
 }) {
-  const { mutate, notify } = useDevice();
+  const { mutate, notify, role } = useDevice();
+  const { guard, dialog } = useProtected();
   const { timeZone } = useStoreRow();
   const [client, setClient] = useState<{ id: string; name: string } | null>(null);
   const [staffId, setStaffId] = useState(props.initial.staffId);
@@ -312,55 +317,74 @@ function BookDialog(props: {
     };
     if (client) args['clientId'] = client.id;
     if (notes.trim()) args['notes'] = notes.trim();
-    if (await mutate('appointment.book', args)) {
+    await book(args, {});
+  }
+
+  /** In strict booking, an overlap needs a manager: the front desk gets their PIN approval. */
+  async function book(args: Record<string, unknown>, o: MutateOptions) {
+    const booked = await mutate('appointment.book', args, {
+      ...o,
+      onRefused: (refusal) => {
+        if (refusal.code !== 'STAFF_DOUBLE_BOOKED' || o.approval) return false;
+        if (!canWithApproval(role, 'appointments.doubleBook')) return false;
+        guard('appointments.doubleBook', 'double-book this staff member', (approved) =>
+          book(args, approved),
+        );
+        return true;
+      },
+    });
+    if (booked) {
       notify('Appointment booked.');
       props.onClose();
     }
   }
 
   return (
-    <Dialog title="Book appointment" onClose={props.onClose}>
-      <form onSubmit={submit} className="stack">
-        <ClientPicker value={client} onChange={setClient} />
-        <label>
-          Service
-          <select value={serviceId} onChange={(e) => setServiceId(e.target.value)}>
-            {props.services.map((s) => (
-              <option key={s.id} value={s.id}>
-                {s.name} ({s.durationMin} min)
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Staff member
-          <select value={staffId} onChange={(e) => setStaffId(e.target.value)}>
-            {props.providers.map((s) => (
-              <option key={s.id} value={s.id}>
-                {s.displayName}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Time
-          <input
-            type="time"
-            step={900}
-            value={time}
-            required
-            onChange={(e) => setTime(e.target.value)}
-          />
-        </label>
-        <label>
-          Notes
-          <input type="text" value={notes} onChange={(e) => setNotes(e.target.value)} />
-        </label>
-        <button type="submit" className="primary">
-          Book
-        </button>
-      </form>
-    </Dialog>
+    <>
+      <Dialog title="Book appointment" onClose={props.onClose}>
+        <form onSubmit={submit} className="stack">
+          <ClientPicker value={client} onChange={setClient} />
+          <label>
+            Service
+            <select value={serviceId} onChange={(e) => setServiceId(e.target.value)}>
+              {props.services.map((s) => (
+                <option key={s.id} value={s.id}>
+                  {s.name} ({s.durationMin} min)
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Staff member
+            <select value={staffId} onChange={(e) => setStaffId(e.target.value)}>
+              {props.providers.map((s) => (
+                <option key={s.id} value={s.id}>
+                  {s.displayName}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Time
+            <input
+              type="time"
+              step={900}
+              value={time}
+              required
+              onChange={(e) => setTime(e.target.value)}
+            />
+          </label>
+          <label>
+            Notes
+            <input type="text" value={notes} onChange={(e) => setNotes(e.target.value)} />
+          </label>
+          <button type="submit" className="primary">
+            Book
+          </button>
+        </form>
+      </Dialog>
+      {dialog}
+    </>
   );
 }
 
@@ -558,7 +582,9 @@ function AppointmentDialog(props: {
 }
 
 function Turns({ ymd }: { ymd: string }) {
-  const { mutate, isManager } = useDevice();
+  const { mutate, role } = useDevice();
+  const mayClock = can(role, 'turns.clock');
+  const mayAssign = can(role, 'turns.assign');
   const { timeZone } = useStoreRow();
   const providers = useProviders();
   const services = useServices();
@@ -627,7 +653,7 @@ function Turns({ ymd }: { ymd: string }) {
                   <td>{((t?.halfTurns ?? 0) / 2).toFixed(1)}</td>
                   <td>{pos >= 0 ? `#${pos + 1}` : '—'}</td>
                   <td className="row wrap">
-                    {!readOnly && (!t || t.status === 'out') && (
+                    {!readOnly && mayClock && (!t || t.status === 'out') && (
                       <button
                         type="button"
                         aria-label={`Clock in ${s.displayName}`}
@@ -642,7 +668,7 @@ function Turns({ ymd }: { ymd: string }) {
                         Clock in
                       </button>
                     )}
-                    {!readOnly && t?.status === 'available' && (
+                    {!readOnly && mayClock && t?.status === 'available' && (
                       <button
                         type="button"
                         aria-label={`Clock out ${s.displayName}`}
@@ -653,7 +679,7 @@ function Turns({ ymd }: { ymd: string }) {
                         Clock out
                       </button>
                     )}
-                    {!readOnly && t?.status === 'busy' && (
+                    {!readOnly && mayAssign && t?.status === 'busy' && (
                       <button
                         type="button"
                         aria-label={`Done ${s.displayName}`}
@@ -664,7 +690,7 @@ function Turns({ ymd }: { ymd: string }) {
                         Done
                       </button>
                     )}
-                    {!readOnly && isManager && t && t.status !== 'out' && (
+                    {!readOnly && can(role, 'turns.adjust') && t && t.status !== 'out' && (
                       <button
                         type="button"
                         aria-label={`Skip ${s.displayName}`}
@@ -688,7 +714,7 @@ function Turns({ ymd }: { ymd: string }) {
       </section>
       <section aria-label="Walk-in queue" className="card">
         <h2>Walk-ins</h2>
-        {!readOnly && (
+        {!readOnly && mayAssign && (
           <form
             className="row wrap"
             aria-label="Add walk-in"
@@ -724,7 +750,7 @@ function Turns({ ymd }: { ymd: string }) {
               <span>
                 {w.name} <span className="muted">{formatTime(w.arrivedAt, timeZone)}</span>
               </span>
-              {!readOnly && (
+              {!readOnly && mayAssign && (
                 <span className="row">
                   <button
                     type="button"

@@ -2,18 +2,20 @@ import type { PaymentRow, RefundRow, TicketLineRow } from '@mango/domain/entitie
 import { expectedDrawerCash } from '@mango/domain/cash-drawer';
 import { dailySalesSummaries, staffEarnings } from '@mango/domain/earnings';
 import { minorDigits } from '@mango/domain/money';
+import { can } from '@mango/domain/permissions';
 import { useMemo, useState } from 'react';
 import { useDevice } from '../hooks/useDevice';
 import { useLive } from '../hooks/useLive';
 import { useStaff, useStoreRow } from '../hooks/useStoreRow';
 import { centsToDecimal, downloadText, toCsv } from '../lib/csv';
 import { newId } from '../lib/ids';
-import { methodLabel, parseMoney } from '../lib/receipt';
+import { methodLabel, parseMoney, taxRatesText } from '../lib/receipt';
 import { addDays, formatDateTime, localYmd, zonedDayRange } from '../lib/time';
 import { BarChart, HBarChart } from '../ui/Charts';
 
 /** Reports over local data with the domain's pure report functions; lazy-loaded. */
 export default function Reports() {
+  const { role } = useDevice();
   const { timeZone, money, currency } = useStoreRow();
   const today = localYmd(new Date(), timeZone);
   const [from, setFrom] = useState(addDays(today, -6));
@@ -86,6 +88,7 @@ export default function Reports() {
   );
   const digits = minorDigits(currency);
   const dec = (c: number) => centsToDecimal(c, digits);
+  const taxRates = data ? taxRatesText(data.tickets) : '';
 
   function exportDaily() {
     downloadText(
@@ -143,6 +146,18 @@ export default function Reports() {
     );
   }
 
+  if (!can(role, 'reports.view')) {
+    // The front desk runs the cash drawer here; sales reports are for managers.
+    return (
+      <section className="reports" aria-label="Reports">
+        <div className="toolbar">
+          <h1>Cash drawer</h1>
+        </div>
+        {can(role, 'cashDrawer.operate') && <CloseOut />}
+      </section>
+    );
+  }
+
   return (
     <section className="reports" aria-label="Reports">
       <div className="toolbar">
@@ -187,7 +202,7 @@ export default function Reports() {
         <Kpi label="Revenue" value={money(totals.revenue)} />
         <Kpi label="Refunds" value={money(totals.refunds)} />
         <Kpi label="Net sales" value={money(totals.net)} />
-        <Kpi label="Tax" value={money(totals.tax)} />
+        <Kpi label={taxRates ? `Tax (${taxRates})` : 'Tax'} value={money(totals.tax)} />
         <Kpi label="Tips" value={money(totals.tips)} />
       </div>
       <div className="report-grid">

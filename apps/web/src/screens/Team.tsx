@@ -6,6 +6,14 @@ import type {
   StoreRow,
   WorkingShift,
 } from '@mango/domain/entities';
+import { pinChangeRefusal } from '@mango/domain/accounts';
+import { can, isManager } from '@mango/domain/permissions';
+import {
+  formatTaxRate,
+  parseTaxRatePercent,
+  storeTaxRatePpm,
+  taxRatePercentText,
+} from '@mango/domain/tax-rate';
 import { useState, type FormEvent } from 'react';
 import { useDevice } from '../hooks/useDevice';
 import { useLive } from '../hooks/useLive';
@@ -19,6 +27,7 @@ import { centsToInput, parseMoney } from '../lib/receipt';
 import { loadSession, signOut } from '../lib/session';
 import { formatDateTime, hhmmToMinutes, minutesToHhmm } from '../lib/time';
 import { Dialog } from '../ui/Dialog';
+import { SignInsTab } from './team/SignInsTab';
 
 const ROLE_LABEL: Record<Role, string> = {
   owner: 'Owner',
@@ -27,18 +36,24 @@ const ROLE_LABEL: Record<Role, string> = {
   technician: 'Technician',
 };
 
-type TeamTab = 'staff' | 'services' | 'products' | 'store' | 'devices' | 'device';
+/** Whether `role` may change staff member `target` (null: add one); only an owner changes managers. */
+function mayChangeStaff(role: Role, target: StaffRow | null): boolean {
+  if (!can(role, 'staff.manage')) return false;
+  return !target || !isManager(target.role) || can(role, 'staff.manageManagers');
+}
+
+type TeamTab = 'staff' | 'signins' | 'services' | 'products' | 'store' | 'devices' | 'device';
 
 export default function Team() {
-  const { device } = useDevice();
+  const { role } = useDevice();
   const [tab, setTab] = useState<TeamTab>('staff');
-  const seesDevices = device.role === 'owner' || device.role === 'manager';
   const tabs: [TeamTab, string][] = [
     ['staff', 'Staff'],
+    ...(can(role, 'users.manage') ? [['signins', 'Sign-ins'] as [TeamTab, string]] : []),
     ['services', 'Services'],
     ['products', 'Products'],
-    ['store', 'Store settings'],
-    ...(seesDevices ? [['devices', 'Devices'] as [TeamTab, string]] : []),
+    ...(can(role, 'store.settings') ? [['store', 'Store settings'] as [TeamTab, string]] : []),
+    ...(can(role, 'devices.manage') ? [['devices', 'Devices'] as [TeamTab, string]] : []),
     ['device', 'This device'],
   ];
   return (
@@ -60,6 +75,7 @@ export default function Team() {
         </div>
       </div>
       {tab === 'staff' && <StaffTab />}
+      {tab === 'signins' && <SignInsTab />}
       {tab === 'services' && <ServicesTab />}
       {tab === 'products' && <ProductsTab />}
       {tab === 'store' && <StoreTab />}
@@ -70,6 +86,7 @@ export default function Team() {
 }
 
 function StaffTab() {
+  const { role, acting } = useDevice();
   const { staff } = useStaff();
   const [editing, setEditing] = useState<StaffRow | 'new' | null>(null);
   const [pinFor, setPinFor] = useState<StaffRow | null>(null);
@@ -79,9 +96,11 @@ function StaffTab() {
       <div className="row">
         <h2>Staff</h2>
         <span className="spacer" />
-        <button type="button" className="primary" onClick={() => setEditing('new')}>
-          Add staff member
-        </button>
+        {mayChangeStaff(role, null) && (
+          <button type="button" className="primary" onClick={() => setEditing('new')}>
+            Add staff member
+          </button>
+        )}
       </div>
       <table>
         <thead>
@@ -104,27 +123,37 @@ function StaffTab() {
               <td className="num">{((s.commissionBps ?? 0) / 100).toFixed(1)}%</td>
               <td>{s.active ? 'Active' : 'Inactive'}</td>
               <td className="row">
-                <button
-                  type="button"
-                  aria-label={`Edit ${s.displayName}`}
-                  onClick={() => setEditing(s)}
-                >
-                  Edit
-                </button>
-                <button
-                  type="button"
-                  aria-label={`Set PIN for ${s.displayName}`}
-                  onClick={() => setPinFor(s)}
-                >
-                  Set PIN
-                </button>
-                <button
-                  type="button"
-                  aria-label={`Working hours for ${s.displayName}`}
-                  onClick={() => setHoursFor(s)}
-                >
-                  Hours
-                </button>
+                {mayChangeStaff(role, s) && (
+                  <button
+                    type="button"
+                    aria-label={`Edit ${s.displayName}`}
+                    onClick={() => setEditing(s)}
+                  >
+                    Edit
+                  </button>
+                )}
+                {!pinChangeRefusal({
+                  actorRole: role,
+                  self: acting?.id === s.id,
+                  targetRole: s.role,
+                }) && (
+                  <button
+                    type="button"
+                    aria-label={`Set PIN for ${s.displayName}`}
+                    onClick={() => setPinFor(s)}
+                  >
+                    Set PIN
+                  </button>
+                )}
+                {mayChangeStaff(role, s) && (
+                  <button
+                    type="button"
+                    aria-label={`Working hours for ${s.displayName}`}
+                    onClick={() => setHoursFor(s)}
+                  >
+                    Hours
+                  </button>
+                )}
               </td>
             </tr>
           ))}
@@ -140,7 +169,11 @@ function StaffTab() {
 }
 
 function StaffForm({ existing, onClose }: { existing: StaffRow | null; onClose: () => void }) {
-  const { mutate } = useDevice();
+  const { mutate, role: actingRole } = useDevice();
+  // Only the owner makes someone a manager or owner.
+  const roles = (Object.keys(ROLE_LABEL) as Role[]).filter(
+    (r) => !isManager(r) || can(actingRole, 'staff.manageManagers'),
+  );
   const [displayName, setName] = useState(existing?.displayName ?? '');
   const [role, setRole] = useState<Role>(existing?.role ?? 'technician');
   const [active, setActive] = useState(existing?.active ?? true);
@@ -173,7 +206,7 @@ function StaffForm({ existing, onClose }: { existing: StaffRow | null; onClose: 
         <label>
           Role
           <select value={role} onChange={(e) => setRole(e.target.value as Role)}>
-            {(Object.keys(ROLE_LABEL) as Role[]).map((r) => (
+            {roles.map((r) => (
               <option key={r} value={r}>
                 {ROLE_LABEL[r]}
               </option>
@@ -376,14 +409,17 @@ function ServicesTab() {
   const services = useLive((r) => r.list('service'), []);
   const { money } = useStoreRow();
   const [editing, setEditing] = useState<ServiceRow | 'new' | null>(null);
+  const mayEdit = can(useDevice().role, 'catalog.manage');
   return (
     <div className="card">
       <div className="row">
         <h2>Services</h2>
         <span className="spacer" />
-        <button type="button" className="primary" onClick={() => setEditing('new')}>
-          Add service
-        </button>
+        {mayEdit && (
+          <button type="button" className="primary" onClick={() => setEditing('new')}>
+            Add service
+          </button>
+        )}
       </div>
       <table>
         <thead>
@@ -407,9 +443,15 @@ function ServicesTab() {
                 <td className="num">{money(s.priceCents)}</td>
                 <td>{Object.keys(s.staffOverrides ?? {}).length || ''}</td>
                 <td>
-                  <button type="button" aria-label={`Edit ${s.name}`} onClick={() => setEditing(s)}>
-                    Edit
-                  </button>
+                  {mayEdit && (
+                    <button
+                      type="button"
+                      aria-label={`Edit ${s.name}`}
+                      onClick={() => setEditing(s)}
+                    >
+                      Edit
+                    </button>
+                  )}
                 </td>
               </tr>
             ))}
@@ -535,14 +577,17 @@ function ProductsTab() {
   const products = useLive((r) => r.list('product'), []);
   const { money } = useStoreRow();
   const [editing, setEditing] = useState<ProductRow | 'new' | null>(null);
+  const mayEdit = can(useDevice().role, 'catalog.manage');
   return (
     <div className="card">
       <div className="row">
         <h2>Products</h2>
         <span className="spacer" />
-        <button type="button" className="primary" onClick={() => setEditing('new')}>
-          Add product
-        </button>
+        {mayEdit && (
+          <button type="button" className="primary" onClick={() => setEditing('new')}>
+            Add product
+          </button>
+        )}
       </div>
       <table>
         <thead>
@@ -564,9 +609,15 @@ function ProductsTab() {
                 <td className="num">{money(p.priceCents)}</td>
                 <td className="num">{p.stockCount}</td>
                 <td>
-                  <button type="button" aria-label={`Edit ${p.name}`} onClick={() => setEditing(p)}>
-                    Edit
-                  </button>
+                  {mayEdit && (
+                    <button
+                      type="button"
+                      aria-label={`Edit ${p.name}`}
+                      onClick={() => setEditing(p)}
+                    >
+                      Edit
+                    </button>
+                  )}
                 </td>
               </tr>
             ))}
@@ -650,7 +701,7 @@ function StoreForm({ s }: { s: StoreRow }) {
   const { mutate, notify } = useDevice();
   const currency = s.currency;
   const [name, setName] = useState(s.name);
-  const [tax, setTax] = useState(String(s.taxRateBps / 100));
+  const [tax, setTax] = useState(taxRatePercentText(storeTaxRatePpm(s)));
   const [cur, setCur] = useState(s.currency);
   const [tz, setTz] = useState(s.timeZone);
   const [threshold, setThreshold] = useState(centsToInput(s.fullTurnThresholdCents, currency));
@@ -672,9 +723,16 @@ function StoreForm({ s }: { s: StoreRow }) {
         if (perPaymentCents === null || perDeviceCents === null) {
           return notify('Enter the offline card limits as amounts, e.g. 100.00.', 'error');
         }
+        const taxRatePpm = parseTaxRatePercent(tax);
+        if (taxRatePpm === null) {
+          return notify(
+            'Enter the tax rate as a percent from 0 to 100 with up to three decimals, e.g. 8.875.',
+            'error',
+          );
+        }
         const ok = await mutate('store.updateSettings', {
           name: name.trim(),
-          taxRateBps: Math.round(Number(tax) * 100),
+          taxRatePpm,
           currency: cur.trim().toUpperCase(),
           timeZone: tz.trim(),
           fullTurnThresholdCents: parseMoney(threshold, currency) ?? 0,
@@ -696,10 +754,11 @@ function StoreForm({ s }: { s: StoreRow }) {
             type="number"
             min={0}
             max={100}
-            step={0.01}
+            step={0.001}
             value={tax}
             onChange={(e) => setTax(e.target.value)}
           />
+          <span className="muted">Charged now: {formatTaxRate(storeTaxRatePpm(s))}</span>
         </label>
         <label>
           Currency

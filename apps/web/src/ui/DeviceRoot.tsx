@@ -1,20 +1,36 @@
 import type { StaffRow } from '@mango/domain/entities';
+import { cappedRole, isManager } from '@mango/domain/permissions';
 import type { Actor } from '@mango/domain/tx';
+import { approveWithPin, type Approval } from '@mango/protocol';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { DeviceContext, type DeviceContextValue, type MutateOptions } from '../hooks/useDevice';
 import { useSyncStatus } from '../hooks/useSyncStatus';
+import { setActingStaffForRequests } from '../lib/api';
 import { connectDevice, type Device } from '../lib/device';
-import { refreshPinVerifiers } from '../lib/pins';
+import { approvalKeyParams, refreshPinVerifiers } from '../lib/pins';
 import { setReportContext } from '../lib/report-errors';
 import { accessToken, loadSession, type StoredSession } from '../lib/session';
+import { PinLock } from './PinLock';
 import { Shell } from './Shell';
+import { SignIn } from './SignIn';
 
-/** Starts the device (sync worker, local reads) for a signed-in session; gates on hydration. */
-export function DeviceRoot(props: {
+interface DeviceRootProps {
   session: StoredSession;
+  /** Open at once with the signed-in account acting (just signed in with the password). */
+  unlocked: boolean;
+  /** The server withdrew this session: sign in again with the password. */
   onLock: (why?: string) => void;
   onSignedOut: () => void;
-}) {
+  /** Signed in with a password from the lock screen as another account: a new session. */
+  onSignedIn: (s: StoredSession) => void;
+  onForget: () => void;
+}
+
+/**
+ * Starts the device (sync worker, local reads) for a signed-in session; gates on hydration, then
+ * on the PIN lock. Locking keeps the device (and its sync) running: only the screens go away.
+ */
+export function DeviceRoot(props: DeviceRootProps) {
   const { session, onLock } = props;
   const [device, setDevice] = useState<Device | null>(null);
 
@@ -37,16 +53,41 @@ export function DeviceRoot(props: {
   return <Ready device={device} {...props} />;
 }
 
-function Ready(props: {
-  device: Device;
-  session: StoredSession;
-  onLock: (why?: string) => void;
-  onSignedOut: () => void;
-}) {
+/** The approval of one mutation, signed with the approving manager's PIN (then forgotten). */
+async function signApproval(
+  device: Device,
+  name: string,
+  args: Record<string, unknown>,
+  given: { staffId: string; pin: string },
+): Promise<Approval> {
+  let params = approvalKeyParams(device.storeId, given.staffId);
+  if (!params && navigator.onLine) {
+    await refreshPinVerifiers(device);
+    params = approvalKeyParams(device.storeId, given.staffId);
+  }
+  if (!params) {
+    const manager = await device.store.get('staff', given.staffId);
+    const who = manager?.displayName ?? 'The manager';
+    throw new Error(
+      `${who} must enter their PIN once online, or set a new PIN, before approving on this device.`,
+    );
+  }
+  return approveWithPin(given.pin, params, {
+    storeId: device.storeId,
+    deviceId: device.deviceId,
+    staffId: given.staffId,
+    name,
+    args,
+  });
+}
+
+function Ready(props: DeviceRootProps & { device: Device }) {
   const { device, session } = props;
   const status = useSyncStatus(device.client);
   const [essentials, setEssentials] = useState(false);
   const [acting, setActing] = useState<StaffRow | null>(null);
+  const [locked, setLocked] = useState(!props.unlocked);
+  const [passwordForm, setPasswordForm] = useState(false);
   const [notice, setNotice] = useState<{ text: string; kind: 'info' | 'error'; at: number } | null>(
     null,
   );
@@ -75,26 +116,45 @@ function Ready(props: {
     setNotice({ text, kind, at: Date.now() });
   }, []);
 
+  const role = acting ? cappedRole(acting.role, device.role) : device.role;
+
+  // REST calls say who is switched in (x-mango-acting-staff): the server acts with the same
+  // capped role as this screen.
+  useEffect(() => {
+    setActingStaffForRequests(acting?.id ?? null);
+    return () => setActingStaffForRequests(null);
+  }, [acting]);
+
+  const lock = useCallback(() => {
+    setActing(null);
+    setPasswordForm(false);
+    setLocked(true);
+  }, []);
+
   const mutate = useCallback(
     async (name: string, args: Record<string, unknown>, opts: MutateOptions = {}) => {
-      const override =
-        opts.managerApproval === true || acting?.role === 'manager' || acting?.role === 'owner';
-      const actor: Actor = {
-        userId: device.userId,
-        staffId: acting?.id ?? null,
-        role: device.role,
-        deviceId: device.deviceId,
-        ...(override ? { managerOverride: true } : {}),
-      };
       try {
-        await device.client.mutate(name, args, { actor });
+        const approval = opts.approval
+          ? await signApproval(device, name, args, opts.approval)
+          : undefined;
+        const actor: Actor = {
+          userId: device.userId,
+          staffId: acting?.id ?? null,
+          role,
+          deviceId: device.deviceId,
+          approvedBy: approval?.staffId ?? null,
+        };
+        await device.client.mutate(name, args, approval ? { actor, approval } : { actor });
         return true;
       } catch (e) {
-        notify(e instanceof Error ? e.message : String(e), 'error');
+        const message = e instanceof Error ? e.message : String(e);
+        const code = (e as { code?: unknown } | null)?.code;
+        if (!opts.onRefused?.({ code: typeof code === 'string' ? code : 'ERROR', message }))
+          notify(message, 'error');
         return false;
       }
     },
-    [device, acting, notify],
+    [device, acting, role, notify],
   );
 
   const value = useMemo<DeviceContextValue>(
@@ -103,13 +163,13 @@ function Ready(props: {
       session,
       acting,
       setActing,
+      lock,
+      role,
       mutate,
       notify,
-      isManager: acting
-        ? acting.role === 'manager' || acting.role === 'owner'
-        : device.role === 'manager' || device.role === 'owner',
+      isManager: isManager(role),
     }),
-    [device, session, acting, mutate, notify],
+    [device, session, acting, lock, role, mutate, notify],
   );
 
   if (!essentials) {
@@ -133,14 +193,37 @@ function Ready(props: {
     );
   }
 
+  if (locked && passwordForm) {
+    return (
+      <SignIn
+        existing={session}
+        onSignedIn={(s) => {
+          if (s.user.id === session.user.id && s.storeId === session.storeId) {
+            // The account itself acts, until someone locks or switches in by PIN.
+            setActing(null);
+            setPasswordForm(false);
+            setLocked(false);
+          } else props.onSignedIn(s);
+        }}
+        onForget={props.onForget}
+        onCancel={() => setPasswordForm(false)}
+      />
+    );
+  }
+
   return (
     <DeviceContext.Provider value={value}>
-      <Shell
-        status={status}
-        onLock={props.onLock}
-        onSignedOut={props.onSignedOut}
-        notice={notice}
-      />
+      {locked ? (
+        <PinLock
+          onUnlocked={(staff) => {
+            setActing(staff);
+            setLocked(false);
+          }}
+          onPassword={() => setPasswordForm(true)}
+        />
+      ) : (
+        <Shell status={status} onLock={lock} onSignedOut={props.onSignedOut} notice={notice} />
+      )}
     </DeviceContext.Provider>
   );
 }

@@ -1,3 +1,4 @@
+import { can, type PermissionName } from '@mango/domain/permissions';
 import type { SyncStatus } from '@mango/sync-client';
 import { lazy, Suspense, useState, type ComponentType, type LazyExoticComponent } from 'react';
 import { useDevice } from '../hooks/useDevice';
@@ -21,13 +22,15 @@ const screens: Record<string, LazyExoticComponent<ComponentType<{ params: string
   errors: lazy(() => import('../screens/Errors')),
 };
 
-const NAV: { key: string; label: string; managers?: boolean }[] = [
+/** `anyOf`: shown when the acting role has one of these permissions (absent: everyone). */
+const NAV: { key: string; label: string; anyOf?: PermissionName[] }[] = [
   { key: 'desk', label: 'Front desk' },
   { key: 'clients', label: 'Clients' },
   { key: 'history', label: 'History' },
-  { key: 'reports', label: 'Reports' },
+  // Sales reports for managers; the cash drawer close-out lives there too, for the front desk.
+  { key: 'reports', label: 'Reports', anyOf: ['reports.view', 'cashDrawer.operate'] },
   { key: 'team', label: 'Team & catalog' },
-  { key: 'errors', label: 'Errors', managers: true },
+  { key: 'errors', label: 'Errors', anyOf: ['reports.view'] },
 ];
 
 export function Shell(props: {
@@ -36,7 +39,7 @@ export function Shell(props: {
   onSignedOut: () => void;
   notice: { text: string; kind: 'info' | 'error'; at: number } | null;
 }) {
-  const { device, mutate, acting, isManager } = useDevice();
+  const { device, mutate, acting, role } = useDevice();
   const path = usePath();
   const [screenKey = 'desk', ...params] = segments(path);
   const Screen = screens[screenKey] ?? screens['desk'];
@@ -65,7 +68,7 @@ export function Shell(props: {
           ◐ Mango
         </span>
         <nav aria-label="Main">
-          {NAV.filter((n) => !n.managers || isManager || device.role === 'owner').map((n) => (
+          {NAV.filter((n) => !n.anyOf || n.anyOf.some((p) => can(role, p))).map((n) => (
             <a
               key={n.key}
               href={`/${n.key}`}
@@ -79,9 +82,11 @@ export function Shell(props: {
             </a>
           ))}
         </nav>
-        <button type="button" className="primary" onClick={() => void newTicket()}>
-          New ticket
-        </button>
+        {can(role, 'tickets.sell') && (
+          <button type="button" className="primary" onClick={() => void newTicket()}>
+            New ticket
+          </button>
+        )}
       </header>
       <StatusBar
         status={props.status}

@@ -1,12 +1,17 @@
 import { useState, type FormEvent } from 'react';
 import { SignInError, signIn, unlockOffline, type StoredSession } from '../lib/session';
 
-/** Online sign-in (registers the device the first time) or, with a known session, unlock. */
+/**
+ * Online sign-in (registers the device the first time) or, from the PIN lock screen of a known
+ * session, the account's password (checked on the device, so it works offline).
+ */
 export function SignIn(props: {
   existing: StoredSession | null;
   message?: string | null;
   onSignedIn: (s: StoredSession) => void;
   onForget: () => void;
+  /** Back to the PIN lock screen. */
+  onCancel?: () => void;
 }) {
   const unlocking = !!props.existing && !props.existing.revoked;
   const [email, setEmail] = useState(props.existing?.user.email ?? '');
@@ -43,7 +48,9 @@ export function SignIn(props: {
       </h1>
       <form aria-label={unlocking ? 'Unlock' : 'Sign in'} onSubmit={submit}>
         {unlocking && (
-          <p className="muted">This device is locked. Enter your password to continue.</p>
+          <p className="muted">
+            Sign in with the account’s password: the account acts until the desk is locked.
+          </p>
         )}
         <label>
           Email
@@ -73,6 +80,11 @@ export function SignIn(props: {
         <button type="submit" className="primary" disabled={busy}>
           {busy ? 'Checking…' : unlocking ? 'Unlock' : 'Sign in'}
         </button>
+        {unlocking && props.onCancel && (
+          <button type="button" className="link" onClick={props.onCancel}>
+            Back to PIN
+          </button>
+        )}
         {unlocking && (
           <button type="button" className="link" onClick={props.onForget}>
             Sign in as someone else

@@ -114,7 +114,7 @@ describe('appointment.book', () => {
         store,
         'appointment.book',
         { id: A2, staffId: ids.ana, serviceId: ids.manicure, start: '2026-11-25T15:10:00Z' },
-        { managerOverride: true },
+        { approvedBy: '00000000-0000-4000-8000-00000000a001' },
       ),
     ).toEqual({ ok: true });
     expect(

@@ -9,7 +9,7 @@ import {
 } from '../appointments';
 import type { AppointmentRow, AppointmentStatus, StaffRow } from '../entities';
 import { reject } from '../error-codes';
-import { EVERYONE, FRONT_DESK, isManager, requireSelfIfTechnician } from '../permissions';
+import { isAllowedOrApproved, requireSelfIfTechnician } from '../permissions';
 import { addMinutes, toUtcIso } from '../time';
 import type { MutatorContext } from '../tx';
 import { defineMutator } from './define';
@@ -60,7 +60,7 @@ async function saveWithConflicts(
   const current = await overlapsOf(ctx, after);
   if (current.length > 0 && isActiveAppointment(after.status)) {
     const store = await loadStore(ctx);
-    const approved = isManager(ctx.actor.role) || ctx.actor.managerOverride === true;
+    const approved = isAllowedOrApproved(ctx, 'appointments.doubleBook');
     const isNewOverlap = current.some((c) => !previous.some((p) => p.id === c.id));
     if (store.strictBooking && isNewOverlap && !approved) {
       reject(
@@ -110,7 +110,7 @@ export const appointmentBook = defineMutator({
   name: 'appointment.book',
   description:
     'Books a service with a staff member. The end is start + the service duration (or the staff member’s override). Overlaps with the same staff member are booked and flagged as conflicts (refused in strict mode unless a manager approves).',
-  roles: FRONT_DESK,
+  permission: 'appointments.book',
   args: z.strictObject({
     id,
     staffId: id,
@@ -159,7 +159,7 @@ export const appointmentReschedule = defineMutator({
   name: 'appointment.reschedule',
   description:
     'Moves a booked (or checked-in) appointment to a new start, optionally to another staff member and optionally with a new length (a resize; otherwise the length is kept, or taken from the service when the staff member changes). Conflict flags are recomputed at both the old and the new time.',
-  roles: FRONT_DESK,
+  permission: 'appointments.book',
   args: z.strictObject({
     id,
     start: isoDateTime,
@@ -197,7 +197,7 @@ export const appointmentReschedule = defineMutator({
 export const appointmentCancel = defineMutator({
   name: 'appointment.cancel',
   description: 'Cancels an appointment that has not started; frees the time for other bookings.',
-  roles: FRONT_DESK,
+  permission: 'appointments.book',
   args: z.strictObject({ id, reason: reason.optional() }),
   async run(ctx, args) {
     await transition(ctx, args.id, 'cancelled', { cancelReason: args.reason ?? null });
@@ -207,7 +207,7 @@ export const appointmentCancel = defineMutator({
 export const appointmentNoShow = defineMutator({
   name: 'appointment.noShow',
   description: 'Marks a booked appointment as a no-show.',
-  roles: FRONT_DESK,
+  permission: 'appointments.book',
   args: z.strictObject({ id }),
   async run(ctx, args) {
     await transition(ctx, args.id, 'no_show');
@@ -217,7 +217,7 @@ export const appointmentNoShow = defineMutator({
 export const appointmentCheckIn = defineMutator({
   name: 'appointment.checkIn',
   description: 'The client has arrived. Technicians may check in their own appointments.',
-  roles: EVERYONE,
+  permission: 'appointments.work',
   args: z.strictObject({ id }),
   authorize: ownAppointmentIfTechnician,
   async run(ctx, args) {
@@ -228,7 +228,7 @@ export const appointmentCheckIn = defineMutator({
 export const appointmentStart = defineMutator({
   name: 'appointment.start',
   description: 'The service has begun. Technicians may start their own appointments.',
-  roles: EVERYONE,
+  permission: 'appointments.work',
   args: z.strictObject({ id }),
   authorize: ownAppointmentIfTechnician,
   async run(ctx, args) {
@@ -240,7 +240,7 @@ export const appointmentComplete = defineMutator({
   name: 'appointment.complete',
   description:
     'The service is done: completes the appointment and opens a ticket (id `ticketId`) with the booked service on line `lineId`, priced for the staff member.',
-  roles: EVERYONE,
+  permission: 'appointments.work',
   args: z.strictObject({ id, ticketId: id, lineId: id }),
   authorize: ownAppointmentIfTechnician,
   async run(ctx, args) {

@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { expectedDrawerCash } from '../cash-drawer';
 import type { CashDrawerRow } from '../entities';
 import { reject } from '../error-codes';
-import { FRONT_DESK } from '../permissions';
 import type { MutatorContext } from '../tx';
 import { defineMutator } from './define';
 import { createOnce, insertNew, now } from './rows';
@@ -21,7 +20,7 @@ export const cashDrawerOpen = defineMutator({
   name: 'cashDrawer.open',
   description:
     'Opens the store’s cash drawer with a starting float. Only one drawer is open at a time.',
-  roles: FRONT_DESK,
+  permission: 'cashDrawer.operate',
   args: z.strictObject({ id, floatCents: cents }),
   async run(ctx, args) {
     const existing = await ctx.tx.get('cashDrawer', args.id);
@@ -57,7 +56,7 @@ function cashMovement(kind: 'pay_in' | 'pay_out') {
       kind === 'pay_in'
         ? 'Records cash put into the open drawer (e.g. more change).'
         : 'Records cash taken out of the open drawer (e.g. supplies, a cash tip payout).',
-    roles: FRONT_DESK,
+    permission: 'cashDrawer.operate',
     args: z.strictObject({ id, amountCents: positiveCents, reason: reason.optional() }),
     async run(ctx, args) {
       const drawer = await requireOpenDrawer(ctx);
@@ -80,7 +79,7 @@ export const cashDrawerClose = defineMutator({
   name: 'cashDrawer.close',
   description:
     'Closes the open drawer with the counted cash. Expected = float + cash taken − change − cash refunds + pay-ins − pay-outs; over/short = counted − expected.',
-  roles: FRONT_DESK,
+  permission: 'cashDrawer.operate',
   args: z.strictObject({ id, countedCents: cents }),
   async run(ctx, args) {
     const drawer = await ctx.tx.get('cashDrawer', args.id);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { apply, baseStore, ids, must, seededStore, STORE_ID, uid } from '../test-support/fixtures';
 import { createMemoryStore } from '../memory-store';
+import type { StoreRow } from '../entities';
 
 describe('client.upsert / client.delete', () => {
   it('creates, then changes only the fields sent', async () => {
@@ -246,12 +247,12 @@ describe('store.updateSettings', () => {
     await must(
       store,
       'store.updateSettings',
-      { taxRateBps: 900, timeZone: 'Europe/Paris', currency: 'EUR', strictBooking: true },
+      { taxRatePpm: 88_750, timeZone: 'Europe/Paris', currency: 'EUR', strictBooking: true },
       { role: 'manager' },
     );
     expect(await store.get('store', STORE_ID)).toEqual({
       ...baseStore,
-      taxRateBps: 900,
+      taxRatePpm: 88_750,
       timeZone: 'Europe/Paris',
       currency: 'EUR',
       strictBooking: true,
@@ -267,10 +268,10 @@ describe('store.updateSettings', () => {
       await apply(store, 'store.updateSettings', { currency: 'XYZ' }, { role: 'owner' }),
     ).toMatchObject({ code: 'INVALID_SETTING' });
     expect(
-      await apply(store, 'store.updateSettings', { taxRateBps: 10_001 }, { role: 'owner' }),
+      await apply(store, 'store.updateSettings', { taxRatePpm: 1_000_001 }, { role: 'owner' }),
     ).toMatchObject({ code: 'INVALID_ARGS' });
     expect(
-      await apply(store, 'store.updateSettings', { taxRateBps: 1 }, { role: 'front_desk' }),
+      await apply(store, 'store.updateSettings', { taxRatePpm: 1 }, { role: 'front_desk' }),
     ).toMatchObject({ code: 'FORBIDDEN_ROLE' });
   });
 
@@ -279,9 +280,46 @@ describe('store.updateSettings', () => {
       await apply(
         createMemoryStore(),
         'store.updateSettings',
-        { taxRateBps: 1 },
+        { taxRatePpm: 1 },
         { role: 'owner' },
       ),
     ).toMatchObject({ code: 'STORE_NOT_FOUND' });
+  });
+
+  it('still takes the deprecated taxRateBps of older app versions, converted exactly', async () => {
+    const store = await seededStore();
+    await must(store, 'store.updateSettings', { taxRateBps: 887 }, { role: 'owner' });
+    const row = await store.get('store', STORE_ID);
+    expect(row).toEqual({ ...baseStore, taxRatePpm: 88_700 });
+    expect(row).not.toHaveProperty('taxRateBps');
+    expect(
+      await apply(store, 'store.updateSettings', { taxRateBps: 10_001 }, { role: 'owner' }),
+    ).toMatchObject({ code: 'INVALID_ARGS' });
+    expect(
+      await apply(store, 'store.updateSettings', { taxRateBps: 2.5 }, { role: 'owner' }),
+    ).toMatchObject({ code: 'INVALID_ARGS' });
+  });
+
+  it('refuses both units at once, even when they agree', async () => {
+    const store = await seededStore();
+    expect(
+      await apply(
+        store,
+        'store.updateSettings',
+        { taxRatePpm: 82_500, taxRateBps: 825 },
+        { role: 'owner' },
+      ),
+    ).toMatchObject({ code: 'INVALID_ARGS' });
+    expect(await store.get('store', STORE_ID)).toEqual(baseStore);
+  });
+
+  it('rewrites a store row kept from an older app version in the new unit', async () => {
+    const store = await seededStore();
+    const { taxRatePpm: _ppm, ...legacy } = baseStore;
+    await store.put('store', { ...legacy, taxRateBps: 825 } as unknown as StoreRow);
+    await must(store, 'store.updateSettings', { name: 'Renamed' }, { role: 'owner' });
+    const row = await store.get('store', STORE_ID);
+    expect(row).toEqual({ ...baseStore, name: 'Renamed', taxRatePpm: 82_500 });
+    expect(row).not.toHaveProperty('taxRateBps');
   });
 });

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { ProductRow, ServiceRow } from '../entities';
 import { MAX_APPOINTMENT_MINUTES } from '../appointments';
-import { MANAGERS } from '../permissions';
 import { defineMutator } from './define';
 import { definedOnly } from './rows';
 import { id, name, priceCents } from './schemas';
@@ -12,7 +11,7 @@ export const serviceUpsert = defineMutator({
   name: 'service.upsert',
   description:
     'Creates or updates a service in the catalog. Open tickets keep the name and price they were rung up with.',
-  roles: MANAGERS,
+  permission: 'catalog.manage',
   args: z.strictObject({
     id,
     name,
@@ -38,7 +37,7 @@ export const serviceUpsert = defineMutator({
 export const productUpsert = defineMutator({
   name: 'product.upsert',
   description: 'Creates or updates a retail product (SKU, price, taxable, stock count).',
-  roles: MANAGERS,
+  permission: 'catalog.manage',
   args: z.strictObject({
     id,
     name,

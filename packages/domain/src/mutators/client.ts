@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import type { ClientRow } from '../entities';
-import { FRONT_DESK } from '../permissions';
 import { defineMutator } from './define';
 import { definedOnly } from './rows';
 import { id, name, shortText } from './schemas';
@@ -11,7 +10,7 @@ export const clientUpsert = defineMutator({
   name: 'client.upsert',
   description:
     'Creates a client or updates one. Only the fields sent change, so two devices editing different fields of the same client both keep their edit.',
-  roles: FRONT_DESK,
+  permission: 'clients.manage',
   args: z.strictObject({
     id,
     firstName: name,
@@ -31,7 +30,7 @@ export const clientDelete = defineMutator({
   name: 'client.delete',
   description:
     'Deletes a client (a tombstone syncs to every device). Deleting a client that is already gone does nothing.',
-  roles: FRONT_DESK,
+  permission: 'clients.manage',
   args: z.strictObject({ id }),
   async run(ctx, args) {
     if (await ctx.tx.get('client', args.id)) await ctx.tx.delete('client', args.id);

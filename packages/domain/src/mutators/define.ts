@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { Role } from '../entities';
+import type { PermissionName } from '../permissions';
 import type { MutatorContext } from '../tx';
 
 /**
@@ -10,8 +10,11 @@ export interface MutatorDef<N extends string = string, S extends z.ZodType = z.Z
   readonly name: N;
   readonly description: string;
   readonly args: S;
-  /** Roles that may call it at all. */
-  readonly roles: readonly Role[];
+  /**
+   * What it needs, from THE permission table (permissions.ts): roles allowed outright, and roles
+   * allowed only with a verified manager's approval (the mutator calls `requireApproval`).
+   */
+  readonly permission: PermissionName;
   /** A finer rule that needs the args or stored rows (e.g. a technician's own appointment). */
   authorize?(ctx: MutatorContext, args: z.output<S>): Promise<void> | void;
   run(ctx: MutatorContext, args: z.output<S>): Promise<void>;

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { applyGiftCardMovement } from '../gift-cards';
 import { requireGiftCardWithinBounds } from '../money-bounds';
-import { MANAGERS } from '../permissions';
 import { defineMutator } from './define';
 import { insertNew, loadStore, now, requireRow } from './rows';
 import { id, MAX_CENTS } from './schemas';
@@ -10,7 +9,7 @@ export const giftCardAdjust = defineMutator({
   name: 'giftCard.adjust',
   description:
     'Corrects a gift card balance by a signed amount (recorded as an adjust movement). The balance can never go below zero.',
-  roles: MANAGERS,
+  permission: 'giftCards.adjust',
   args: z.strictObject({
     giftCardId: id,
     movementId: id,

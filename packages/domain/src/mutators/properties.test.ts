@@ -194,7 +194,7 @@ async function ticketProblems(store: MemoryStore): Promise<string[]> {
     const payments = await store.list('payment', { where: { ticketId: ticket.id } });
     const refunds = await store.list('refund', { where: { ticketId: ticket.id } });
     problems.push(
-      ...checkTicketInvariants({ ticket, lines, payments, refunds }, baseStore.taxRateBps).map(
+      ...checkTicketInvariants({ ticket, lines, payments, refunds }, baseStore.taxRatePpm).map(
         (p) => `${ticket.id}: ${p}`,
       ),
     );

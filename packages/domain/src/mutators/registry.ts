@@ -2,7 +2,12 @@ import { z } from 'zod';
 import type { Role } from '../entities';
 import { DomainError } from '../errors';
 import { reject } from '../error-codes';
-import { requireRole } from '../permissions';
+import {
+  PERMISSIONS,
+  requirePermission,
+  type Permission,
+  type PermissionName,
+} from '../permissions';
 import type { MutatorContext } from '../tx';
 import { describeWireProblem, findUnsafeWireValue, toStorableText } from '../wire-text';
 import {
@@ -98,9 +103,14 @@ export type MutatorArgs<N extends MutatorName> = z.input<(typeof mutators)[N]['a
 
 export const MUTATOR_NAMES = Object.keys(mutators) as MutatorName[];
 
-/** Which roles may call which mutator (finer rules, like "own appointments only", come on top). */
+/** Which permission each mutator needs (finer rules, like "own appointments only", come on top). */
+export const MUTATOR_PERMISSIONS = Object.fromEntries(
+  Object.entries(mutators).map(([name, def]) => [name, def.permission]),
+) as Record<MutatorName, PermissionName>;
+
+/** Which roles may call which mutator outright (approval roles not included). */
 export const MUTATOR_ROLES = Object.fromEntries(
-  Object.entries(mutators).map(([name, def]) => [name, def.roles]),
+  Object.entries(mutators).map(([name, def]) => [name, PERMISSIONS[def.permission].roles]),
 ) as Record<MutatorName, readonly Role[]>;
 
 export function isMutatorName(name: string): name is MutatorName {
@@ -142,7 +152,7 @@ export async function applyMutation(
       issues,
     );
   }
-  requireRole(ctx, def.roles, name);
+  requirePermission(ctx, def.permission, name);
   await def.authorize?.(ctx, parsed.data);
   await def.run(ctx, parsed.data);
 }
@@ -150,7 +160,10 @@ export async function applyMutation(
 export interface MutatorCatalogEntry {
   name: MutatorName;
   description: string;
+  permission: PermissionName;
   roles: readonly Role[];
+  /** Roles that may call it with a manager's verified approval. */
+  rolesWithApproval: readonly Role[];
   argsSchema: Record<string, unknown>;
 }
 
@@ -161,7 +174,9 @@ export function mutatorCatalog(): MutatorCatalogEntry[] {
     return {
       name,
       description: def.description,
-      roles: def.roles,
+      permission: def.permission,
+      roles: PERMISSIONS[def.permission].roles,
+      rolesWithApproval: (PERMISSIONS[def.permission] as Permission).withApproval ?? [],
       argsSchema: z.toJSONSchema(def.args, { io: 'input', unrepresentable: 'any' }) as Record<
         string,
         unknown

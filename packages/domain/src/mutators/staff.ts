@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ROLES, type StaffRow } from '../entities';
 import { reject } from '../error-codes';
-import { MANAGERS } from '../permissions';
+import { can, roleRank } from '../permissions';
 import { overlappingShifts } from '../working-hours';
 import { defineMutator } from './define';
 import { definedOnly } from './rows';
@@ -28,8 +28,8 @@ const workingHours = z
 export const staffUpsert = defineMutator({
   name: 'staff.upsert',
   description:
-    'Creates or updates a staff member: name, role, active, and optionally commission, color, the services they perform and their weekly working hours (null clears them). Only an owner can create or change an owner.',
-  roles: MANAGERS,
+    'Creates or updates a staff member: name, role, active, and optionally commission, color, the services they perform and their weekly working hours (null clears them). Only the owner can create or change managers and owners; nobody changes their own role; the last active owner stays.',
+  permission: 'staff.manage',
   args: z.strictObject({
     id,
     displayName: name,
@@ -46,12 +46,30 @@ export const staffUpsert = defineMutator({
     workingHours: workingHours.nullable().optional(),
   }),
   async authorize(ctx, args) {
-    if (ctx.actor.role === 'owner') return;
     const existing = await ctx.tx.get('staff', args.id);
-    if (args.role === 'owner' || existing?.role === 'owner') {
-      reject('FORBIDDEN_ROLE', 'Only an owner can add or change an owner.', {
-        role: ctx.actor.role,
+    const actor = ctx.actor;
+    // Nobody changes their own role (a manager cannot make themselves owner, nor step down by
+    // accident and lock the store out): another person with the right does it.
+    if (existing && actor.staffId === existing.id && existing.role !== args.role) {
+      reject('FORBIDDEN_ROLE', 'You cannot change your own role: ask the owner.', {
+        role: actor.role,
       });
+    }
+    const touchesManagers =
+      roleRank(args.role) >= roleRank('manager') ||
+      (existing !== undefined && roleRank(existing.role) >= roleRank('manager'));
+    if (touchesManagers && !can(actor.role, 'staff.manageManagers')) {
+      reject('FORBIDDEN_ROLE', 'Only the owner can add or change managers and owners.', {
+        role: actor.role,
+        permission: 'staff.manageManagers',
+      });
+    }
+    // The last active owner stays an active owner: a store without one cannot be managed.
+    if (existing?.role === 'owner' && (args.role !== 'owner' || !args.active)) {
+      const owners = await ctx.tx.list('staff', { where: { active: true } });
+      if (!owners.some((s) => s.role === 'owner' && s.id !== existing.id)) {
+        reject('FORBIDDEN_ROLE', 'The store must keep an active owner.', { role: actor.role });
+      }
     }
   },
   async run(ctx, args) {

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import type { StoreRow } from '../entities';
 import { reject } from '../error-codes';
-import { MANAGERS } from '../permissions';
+import { bpsToPpm, MAX_TAX_RATE_BPS, MAX_TAX_RATE_PPM, storeTaxRatePpm } from '../tax-rate';
 import { isValidTimeZone } from '../time';
 import { defineMutator } from './define';
 import { definedOnly, loadStore } from './rows';
-import { bps, cents, name } from './schemas';
+import { cents, name } from './schemas';
 
 function isKnownCurrency(code: string): boolean {
   return Intl.supportedValuesOf('currency').includes(code);
@@ -15,14 +15,20 @@ export const storeUpdateSettings = defineMutator({
   name: 'store.updateSettings',
   description:
     'Changes store settings: name, currency, tax rate, time zone, turn threshold, offline card caps, strict booking. Only the fields sent change.',
-  roles: MANAGERS,
+  permission: 'store.settings',
   args: z.strictObject({
     name: name.optional(),
     currency: z
       .string()
       .regex(/^[A-Z]{3}$/)
       .optional(),
-    taxRateBps: bps.optional(),
+    /** Parts per million of the taxed amount: 88 750 = 8.875 %. */
+    taxRatePpm: z.int().min(0).max(MAX_TAX_RATE_PPM).optional(),
+    /**
+     * Deprecated: basis points (825 = 8.25 %), what app versions before taxRatePpm send. Kept so
+     * their outbox still drains; converted exactly to taxRatePpm, never stored.
+     */
+    taxRateBps: z.int().min(0).max(MAX_TAX_RATE_BPS).optional(),
     timeZone: z.string().min(1).max(64).optional(),
     fullTurnThresholdCents: cents.optional(),
     offlineCardMaxPerPaymentCents: cents.optional(),
@@ -37,6 +43,21 @@ export const storeUpdateSettings = defineMutator({
     if (args.currency !== undefined && !isKnownCurrency(args.currency)) {
       reject('INVALID_SETTING', `"${args.currency}" is not a known currency code.`);
     }
-    await ctx.tx.put('store', { ...store, ...(definedOnly(args) as Partial<StoreRow>) });
+    const { taxRateBps, ...settings } = args;
+    if (taxRateBps !== undefined && settings.taxRatePpm !== undefined) {
+      // Two units for one setting: which one the caller meant cannot be known.
+      reject('INVALID_ARGS', 'Send taxRatePpm or the deprecated taxRateBps, not both.', {
+        field: 'taxRateBps',
+      });
+    }
+    if (taxRateBps !== undefined) settings.taxRatePpm = bpsToPpm(taxRateBps);
+    // A store row a device kept from an older app version (taxRateBps only) is rewritten in
+    // the new unit, so its stale basis-point rate cannot outlive a later change.
+    const current: StoreRow & { taxRateBps?: number } = {
+      ...store,
+      taxRatePpm: storeTaxRatePpm(store),
+    };
+    delete current.taxRateBps;
+    await ctx.tx.put('store', { ...current, ...(definedOnly(settings) as Partial<StoreRow>) });
   },
 });

@@ -3,7 +3,7 @@ import { serviceTermsFor } from '../appointments';
 import type { TicketLineRow } from '../entities';
 import { reject } from '../error-codes';
 import { MAX_QUANTITY } from '../money-bounds';
-import { FRONT_DESK, requireManagerOrOverride } from '../permissions';
+import { requireApproval } from '../permissions';
 import type { MutatorContext } from '../tx';
 import { defineMutator } from './define';
 import { createOnce, loadStore, requireRow } from './rows';
@@ -48,7 +48,7 @@ export const ticketAddLine = defineMutator({
   name: 'ticket.addLine',
   description:
     'Adds a service or product to an open ticket at today’s catalog price (the staff member’s override price for a service, if any). Each line has its own staff member.',
-  roles: FRONT_DESK,
+  permission: 'tickets.sell',
   args: z.strictObject({
     ticketId: id,
     lineId: id,
@@ -86,7 +86,7 @@ export const ticketAddGiftCardLine = defineMutator({
   name: 'ticket.addGiftCardLine',
   description:
     'Sells a gift card on an open ticket. The card (id `giftCardId`, printed `code`) becomes active with its balance when the ticket closes. Not taxed, not discounted.',
-  roles: FRONT_DESK,
+  permission: 'tickets.sell',
   args: z.strictObject({
     ticketId: id,
     lineId: id,
@@ -134,7 +134,7 @@ export const ticketAddGiftCardLine = defineMutator({
 export const ticketRemoveLine = defineMutator({
   name: 'ticket.removeLine',
   description: 'Removes a line from an open ticket.',
-  roles: FRONT_DESK,
+  permission: 'tickets.sell',
   args: z.strictObject({ ticketId: id, lineId: id }),
   async run(ctx, args) {
     const store = await loadStore(ctx);
@@ -149,7 +149,7 @@ export const ticketSetLineStaff = defineMutator({
   name: 'ticket.setLineStaff',
   description:
     'Changes (or clears, with null) who performed or sold a line. The price stays as rung up.',
-  roles: FRONT_DESK,
+  permission: 'tickets.sell',
   args: z.strictObject({ ticketId: id, lineId: id, staffId: id.nullable() }),
   async run(ctx, args) {
     await requireOpenTicket(ctx, args.ticketId);
@@ -171,7 +171,7 @@ export const ticketSetLineDiscount = defineMutator({
   name: 'ticket.setLineDiscount',
   description:
     'Sets (or clears, with null) a line discount: a percentage in basis points or a fixed amount (capped at the line’s price).',
-  roles: FRONT_DESK,
+  permission: 'tickets.discount',
   args: z.strictObject({ ticketId: id, lineId: id, discount: discount.nullable() }),
   async run(ctx, args) {
     const store = await loadStore(ctx);
@@ -187,10 +187,10 @@ export const ticketCompLine = defineMutator({
   name: 'ticket.compLine',
   description:
     'Makes a line complimentary (total 0, still shown) or undoes it. Needs a manager, or the front desk with a manager’s approval.',
-  roles: FRONT_DESK,
+  permission: 'tickets.comp',
   args: z.strictObject({ ticketId: id, lineId: id, comp: z.boolean(), reason: reason.optional() }),
   authorize(ctx) {
-    requireManagerOrOverride(ctx, 'comp a line');
+    requireApproval(ctx, 'tickets.comp', 'comp a line');
   },
   async run(ctx, args) {
     const store = await loadStore(ctx);

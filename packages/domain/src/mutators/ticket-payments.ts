@@ -1,14 +1,15 @@
 import { z } from 'zod';
-import type { PaymentRow, RefundRow } from '../entities';
+import type { PaymentRow, RefundRow, TicketLineRow } from '../entities';
 import { reject } from '../error-codes';
+import { planTicketRefund, takeBackMovementId, type SoldGiftCard } from '../gift-card-refunds';
 import { applyGiftCardMovement } from '../gift-cards';
-import { formatMoney } from '../money';
+import { sumCents } from '../money';
 import { decideOfflineCardPayment, offlineCardCaps } from '../offline-payments';
-import { amountDue, netPaid, planTender } from '../payments';
-import { FRONT_DESK, requireManagerOrOverride } from '../permissions';
+import { amountDue, planTender } from '../payments';
+import { requireApproval } from '../permissions';
 import type { MutatorContext } from '../tx';
 import { defineMutator } from './define';
-import { createOnce, insertNew, loadStore, now, requireRow } from './rows';
+import { byId, createOnce, insertNew, loadStore, now, requireRow } from './rows';
 import { cents, id, isoDateTime, paymentMethod, positiveCents, reason } from './schemas';
 import { openDrawerId, recalculate, requireOpenTicket, requireTicket } from './ticket-state';
 
@@ -41,7 +42,7 @@ export const ticketAddPayment = defineMutator({
   name: 'ticket.addPayment',
   description:
     'Takes a tender toward an open ticket: cash (may exceed the balance; the rest is change), card (may carry a tip), gift card (redeems its balance) or other. Several payments split a ticket.',
-  roles: FRONT_DESK,
+  permission: 'tickets.sell',
   args: z.strictObject({
     ticketId: id,
     paymentId: id,
@@ -124,10 +125,10 @@ export const ticketRemovePayment = defineMutator({
   name: 'ticket.removePayment',
   description:
     'Takes a payment off an open ticket (a mistake, a declined card). A gift card redemption goes back onto the card. Needs a manager, or the front desk with a manager’s approval.',
-  roles: FRONT_DESK,
+  permission: 'tickets.removePayment',
   args: z.strictObject({ ticketId: id, paymentId: id }),
   authorize(ctx) {
-    requireManagerOrOverride(ctx, 'remove a payment');
+    requireApproval(ctx, 'tickets.removePayment', 'remove a payment');
   },
   async run(ctx, args) {
     const store = await loadStore(ctx);
@@ -152,11 +153,34 @@ export const ticketRemovePayment = defineMutator({
   },
 });
 
+/** The gift cards sold on a ticket, with what its earlier refunds already took back from each. */
+async function soldGiftCards(
+  ctx: MutatorContext,
+  ticketId: string,
+  lines: readonly TicketLineRow[],
+): Promise<SoldGiftCard[]> {
+  const sold: SoldGiftCard[] = [];
+  for (const line of [...lines].sort(byId)) {
+    if (line.kind !== 'gift_card') continue;
+    const movements = await ctx.tx.list('giftCardMovement', { where: { giftCardId: line.itemId } });
+    sold.push({
+      line,
+      card: await ctx.tx.get('giftCard', line.itemId),
+      takenBackCents: -sumCents(
+        movements
+          .filter((m) => m.kind === 'sale_refund' && m.ticketId === ticketId)
+          .map((m) => m.amountCents),
+      ),
+    });
+  }
+  return sold;
+}
+
 export const ticketRefund = defineMutator({
   name: 'ticket.refund',
   description:
-    'Refunds all or part of a closed ticket as a separate refund row: cash (from the open drawer), card, other, or onto a gift card. Never more than was paid. Needs a manager, or the front desk with a manager’s approval.',
-  roles: FRONT_DESK,
+    'Refunds all or part of a closed ticket as a separate refund row: cash (from the open drawer), card, other, or onto a gift card. Never more than was paid; refunding a gift card sold on the ticket takes back only its unspent value (voiding the card when nothing is left). Needs a manager, or the front desk with a manager’s approval.',
+  permission: 'tickets.refund',
   args: z.strictObject({
     ticketId: id,
     refundId: id,
@@ -167,7 +191,7 @@ export const ticketRefund = defineMutator({
     lineIds: z.array(id).max(200).optional(),
   }),
   authorize(ctx) {
-    requireManagerOrOverride(ctx, 'refund a ticket');
+    requireApproval(ctx, 'tickets.refund', 'refund a ticket');
   },
   async run(ctx, args) {
     const at = now(ctx);
@@ -194,19 +218,34 @@ export const ticketRefund = defineMutator({
         `Only a closed ticket can be refunded; this one is ${ticket.status}.`,
       );
     }
-    const refundable = netPaid(ticket) - ticket.refundedCents;
-    if (args.amountCents > refundable) {
-      reject(
-        'REFUND_EXCEEDS_PAID',
-        `At most ${formatMoney(refundable, store.currency)} can still be refunded on this ticket.`,
-        { refundableCents: refundable },
-      );
-    }
+    const lines = await ctx.tx.list('ticketLine', { where: { ticketId: ticket.id } });
     for (const lineId of args.lineIds ?? []) {
-      const line = await ctx.tx.get('ticketLine', lineId);
-      if (!line || line.ticketId !== ticket.id) {
+      if (!lines.some((l) => l.id === lineId)) {
         reject('LINE_NOT_FOUND', 'A refunded line is not on this ticket.', { lineId });
       }
+    }
+    const plan = planTicketRefund({
+      ticket,
+      soldCards: await soldGiftCards(ctx, ticket.id, lines),
+      amountCents: args.amountCents,
+      lineIds: args.lineIds ?? [],
+      currency: store.currency,
+    });
+    for (const takeBack of plan.takeBacks) {
+      const card = await requireGiftCard(ctx, takeBack.giftCardId);
+      await ctx.tx.put('giftCard', {
+        ...applyGiftCardMovement(card, -takeBack.amountCents, store.currency),
+        ...(takeBack.voids ? { status: 'void' as const } : {}),
+      });
+      await insertNew(ctx, 'giftCardMovement', {
+        id: takeBackMovementId(refund.id, takeBack.lineId),
+        giftCardId: card.id,
+        kind: 'sale_refund',
+        amountCents: -takeBack.amountCents,
+        ticketId: ticket.id,
+        paymentId: null,
+        createdAt: at,
+      });
     }
     if (args.method === 'gift_card') {
       const card = await requireGiftCard(ctx, args.giftCardId);

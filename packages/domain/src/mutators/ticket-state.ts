@@ -3,6 +3,7 @@ import { reject } from '../error-codes';
 import { formatMoney, sumCents } from '../money';
 import { requireTicketWithinBounds } from '../money-bounds';
 import { netPaid } from '../payments';
+import { storeTaxRatePpm } from '../tax-rate';
 import { computeTicketTotals } from '../ticket-totals';
 import type { MutatorContext } from '../tx';
 import { byId, requireRow } from './rows';
@@ -77,7 +78,8 @@ export async function recalculate(
 ): Promise<TicketState> {
   const lines = (await ctx.tx.list('ticketLine', { where: { ticketId: ticket.id } })).sort(byId);
   const payments = (await ctx.tx.list('payment', { where: { ticketId: ticket.id } })).sort(byId);
-  const totals = computeTicketTotals(lines, ticket.discount, store.taxRateBps);
+  const taxRatePpm = storeTaxRatePpm(store);
+  const totals = computeTicketTotals(lines, ticket.discount, taxRatePpm);
 
   // Sequential writes: storage versions then follow line order on every device and server.
   const updatedLines: TicketLineRow[] = [];
@@ -105,6 +107,7 @@ export async function recalculate(
     subtotalCents: totals.subtotalCents,
     discountCents: totals.discountCents,
     taxCents: totals.taxCents,
+    taxRatePpm,
     totalCents: totals.totalCents,
     paidCents: sumCents(payments.map((p) => p.amountCents)),
     changeCents: sumCents(payments.map((p) => p.changeCents)),

@@ -33,7 +33,7 @@ async function invariants(store: MemoryStore, ticketId = T) {
   const lines = await store.list('ticketLine', { where: { ticketId } });
   const payments = await store.list('payment', { where: { ticketId } });
   const refunds = await store.list('refund', { where: { ticketId } });
-  return checkTicketInvariants({ ticket, lines, payments, refunds }, 825);
+  return checkTicketInvariants({ ticket, lines, payments, refunds }, 82_500);
 }
 
 describe('ticket lines', () => {
@@ -210,12 +210,12 @@ describe('ticket lines', () => {
     });
     expect(
       await apply(store, 'ticket.compLine', { ticketId: T, lineId: L2, comp: true }),
-    ).toMatchObject({ code: 'FORBIDDEN_ROLE' });
+    ).toMatchObject({ code: 'APPROVAL_REQUIRED' });
     await must(
       store,
       'ticket.compLine',
       { ticketId: T, lineId: L2, comp: true, reason: 'regular' },
-      { managerOverride: true },
+      { approvedBy: '00000000-0000-4000-8000-00000000a001' },
     );
     expect(await store.get('ticketLine', L2)).toMatchObject({
       comp: true,
@@ -458,7 +458,7 @@ describe('ticket.close and ticket.void', () => {
     const store = await seededStore();
     await ticketWithLines(store);
     expect(await apply(store, 'ticket.void', { ticketId: T, reason: 'mistake' })).toMatchObject({
-      code: 'FORBIDDEN_ROLE',
+      code: 'APPROVAL_REQUIRED',
     });
     expect(
       await apply(store, 'ticket.void', { ticketId: T, reason: 'mistake' }, { role: 'technician' }),
@@ -476,7 +476,12 @@ describe('ticket.close and ticket.void', () => {
       await apply(store, 'ticket.void', { ticketId: T, reason: 'mistake' }, { role: 'manager' }),
     ).toMatchObject({ code: 'TICKET_HAS_PAYMENTS' });
     await must(store, 'ticket.removePayment', { ticketId: T, paymentId: P1 }, { role: 'manager' });
-    await must(store, 'ticket.void', { ticketId: T, reason: 'mistake' }, { managerOverride: true });
+    await must(
+      store,
+      'ticket.void',
+      { ticketId: T, reason: 'mistake' },
+      { approvedBy: '00000000-0000-4000-8000-00000000a001' },
+    );
     expect(await store.get('ticket', T)).toMatchObject({
       status: 'voided',
       voidReason: 'mistake',

@@ -3,7 +3,7 @@ import type { GiftCardRow } from '../entities';
 import { reject } from '../error-codes';
 import { formatMoney } from '../money';
 import { amountDue } from '../payments';
-import { FRONT_DESK, requireManagerOrOverride } from '../permissions';
+import { requireApproval } from '../permissions';
 import { splitTip } from '../tips';
 import type { MutatorContext } from '../tx';
 import { defineMutator } from './define';
@@ -14,7 +14,7 @@ import { newTicket, recalculate, requireOpenTicket, type TicketState } from './t
 export const ticketOpen = defineMutator({
   name: 'ticket.open',
   description: 'Opens an empty ticket, optionally for a client and linked to an appointment.',
-  roles: FRONT_DESK,
+  permission: 'tickets.sell',
   args: z.strictObject({ id, clientId: id.optional(), appointmentId: id.optional() }),
   async run(ctx, args) {
     if (args.clientId) {
@@ -41,7 +41,7 @@ export const ticketSetDiscount = defineMutator({
   name: 'ticket.setDiscount',
   description:
     'Sets (or clears, with null) the ticket discount: a percentage in basis points or a fixed amount. It is spread over service and product lines in proportion to their totals.',
-  roles: FRONT_DESK,
+  permission: 'tickets.discount',
   args: z.strictObject({ ticketId: id, discount: discount.nullable() }),
   async run(ctx, args) {
     const store = await loadStore(ctx);
@@ -54,7 +54,7 @@ export const ticketSetTipSplit = defineMutator({
   name: 'ticket.setTipSplit',
   description:
     'Chooses how the tip is shared among the ticket’s staff: proportional to service amounts (default), even, or manual shares that add up to the tip exactly.',
-  roles: FRONT_DESK,
+  permission: 'tickets.sell',
   args: z.strictObject({ ticketId: id, split: tipSplit }),
   async run(ctx, args) {
     const store = await loadStore(ctx);
@@ -112,11 +112,29 @@ async function takeProductsFromStock(ctx: MutatorContext, state: TicketState) {
   }
 }
 
+/**
+ * Each service line keeps its technician's commission as it stands now, when the sale is made:
+ * pay for a sale never changes when the rate is changed later. On the server this runs over
+ * its own staff rows, so the kept rate is the authoritative one, not the device's copy.
+ */
+async function keepCommissionRates(ctx: MutatorContext, state: TicketState) {
+  for (const line of state.lines) {
+    if (line.kind !== 'service' || !line.staffId) continue;
+    const staff = await ctx.tx.get('staff', line.staffId);
+    if (!staff) continue;
+    await ctx.tx.put('ticketLine', {
+      ...line,
+      commissionBps: staff.commissionBps ?? 0,
+      commissionTiers: staff.commissionTiers ?? [],
+    });
+  }
+}
+
 export const ticketClose = defineMutator({
   name: 'ticket.close',
   description:
-    'Closes a fully paid ticket: fixes the tip split, issues gift cards sold on it and takes products from stock. A closed ticket is never edited again; refund it instead.',
-  roles: FRONT_DESK,
+    'Closes a fully paid ticket: fixes the tip split, keeps each technician’s commission rate on their lines, issues gift cards sold on it and takes products from stock. A closed ticket is never edited again; refund it instead.',
+  permission: 'tickets.sell',
   args: z.strictObject({ ticketId: id }),
   async run(ctx, args) {
     const store = await loadStore(ctx);
@@ -133,6 +151,7 @@ export const ticketClose = defineMutator({
     const at = now(ctx);
     await issueSoldGiftCards(ctx, state, at);
     await takeProductsFromStock(ctx, state);
+    await keepCommissionRates(ctx, state);
     await ctx.tx.put('ticket', {
       ...state.ticket,
       status: 'closed',
@@ -146,10 +165,10 @@ export const ticketVoid = defineMutator({
   name: 'ticket.void',
   description:
     'Voids an open ticket that has no payments (remove them first). Needs a manager, or the front desk with a manager’s approval.',
-  roles: FRONT_DESK,
+  permission: 'tickets.void',
   args: z.strictObject({ ticketId: id, reason }),
   authorize(ctx) {
-    requireManagerOrOverride(ctx, 'void a ticket');
+    requireApproval(ctx, 'tickets.void', 'void a ticket');
   },
   async run(ctx, args) {
     const ticket = await requireOpenTicket(ctx, args.ticketId);

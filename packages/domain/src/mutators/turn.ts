@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { TurnRow } from '../entities';
 import { reject } from '../error-codes';
 import { sumCents } from '../money';
-import { FRONT_DESK, MANAGERS, MANAGERS_AND_SELF, requireSelfIfTechnician } from '../permissions';
+import { requireSelfIfTechnician } from '../permissions';
 import { FULL_TURN, turnWeight } from '../turns';
 import { defineMutator } from './define';
 import { insertNew, loadStore, now, requireRow } from './rows';
@@ -23,7 +23,7 @@ export const turnClockIn = defineMutator({
   name: 'turn.clockIn',
   description:
     'Puts a technician on today’s turn list (the order of clock-in breaks ties). Clocking in again after clocking out keeps the turns already taken. Technicians clock in themselves.',
-  roles: MANAGERS_AND_SELF,
+  permission: 'turns.clock',
   args: z.strictObject({ turnId: id, staffId: id, eventId: id }),
   authorize(ctx, args) {
     requireSelfIfTechnician(ctx, args.staffId, 'clock in');
@@ -65,7 +65,7 @@ export const turnClockOut = defineMutator({
   name: 'turn.clockOut',
   description:
     'Takes a technician off today’s turn list (finish the current client first). Technicians clock out themselves.',
-  roles: MANAGERS_AND_SELF,
+  permission: 'turns.clock',
   args: z.strictObject({ staffId: id, eventId: id }),
   authorize(ctx, args) {
     requireSelfIfTechnician(ctx, args.staffId, 'clock out');
@@ -86,7 +86,7 @@ export const turnAssignNext = defineMutator({
   name: 'turn.assignNext',
   description:
     'Gives a waiting walk-in to the next technician: the available one with the fewest turns today (ties: earliest clock-in) who does the requested service.',
-  roles: FRONT_DESK,
+  permission: 'turns.assign',
   args: z.strictObject({ walkInId: id, eventId: id }),
   async run(ctx, args) {
     const store = await loadStore(ctx);
@@ -109,7 +109,7 @@ export const turnComplete = defineMutator({
   name: 'turn.complete',
   description:
     'The technician finished their client and is available again. The turn counts now: a full turn when the service (the ticket’s service lines for this technician, or the walk-in’s service) reaches the store threshold, otherwise a half turn.',
-  roles: FRONT_DESK,
+  permission: 'turns.assign',
   args: z.strictObject({ staffId: id, eventId: id, ticketId: id.optional() }),
   async run(ctx, args) {
     const store = await loadStore(ctx);
@@ -158,7 +158,7 @@ export const turnSkip = defineMutator({
   name: 'turn.skip',
   description:
     'A manager passes a technician over: they are charged a full turn, which moves them down the order.',
-  roles: MANAGERS,
+  permission: 'turns.adjust',
   args: z.strictObject({ staffId: id, eventId: id, note }),
   async run(ctx, args) {
     const store = await loadStore(ctx);
@@ -178,7 +178,7 @@ export const turnAdjust = defineMutator({
   name: 'turn.adjust',
   description:
     'A manager corrects a technician’s turn count by a number of half turns (negative to take turns away; never below zero).',
-  roles: MANAGERS,
+  permission: 'turns.adjust',
   args: z.strictObject({
     staffId: id,
     eventId: id,

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import type { WalkInRow } from '../entities';
 import { reject } from '../error-codes';
-import { FRONT_DESK } from '../permissions';
 import { defineMutator } from './define';
 import { createOnce, loadStore, now, requireRow } from './rows';
 import { id, name } from './schemas';
@@ -11,7 +10,7 @@ export const walkInAdd = defineMutator({
   name: 'walkIn.add',
   description:
     'Adds a walk-in client to today’s waiting queue, optionally with the service they want.',
-  roles: FRONT_DESK,
+  permission: 'turns.assign',
   args: z.strictObject({ id, name, clientId: id.optional(), serviceId: id.optional() }),
   async run(ctx, args) {
     const store = await loadStore(ctx);
@@ -39,7 +38,7 @@ export const walkInAssign = defineMutator({
   name: 'walkIn.assign',
   description:
     'Gives a waiting walk-in to a chosen technician (who must be clocked in, free and able to do the service), out of turn order.',
-  roles: FRONT_DESK,
+  permission: 'turns.assign',
   args: z.strictObject({ id, staffId: id, eventId: id }),
   async run(ctx, args) {
     const store = await loadStore(ctx);
@@ -58,7 +57,7 @@ export const walkInAssign = defineMutator({
 export const walkInRemove = defineMutator({
   name: 'walkIn.remove',
   description: 'Takes a waiting walk-in off the queue (they left). The row stays for the record.',
-  roles: FRONT_DESK,
+  permission: 'turns.assign',
   args: z.strictObject({ id }),
   async run(ctx, args) {
     const walkIn = await requireRow(ctx, 'walkIn', args.id, 'WALK_IN_NOT_FOUND', 'The walk-in');

@@ -31,7 +31,7 @@ export const baseStore: StoreRow = {
   organizationId: uid(9001),
   name: 'Mango Nails',
   currency: 'USD',
-  taxRateBps: 825,
+  taxRatePpm: 82_500,
   timeZone: 'America/New_York',
   plan: 'pro',
   fullTurnThresholdCents: 2500,
@@ -110,7 +110,7 @@ const STAFF_FOR_ROLE: Record<Role, string> = {
 export interface Acting {
   role?: Role;
   staffId?: string | null;
-  managerOverride?: boolean;
+  approvedBy?: string | null;
   now?: string;
 }
 
@@ -122,7 +122,7 @@ export function context(store: MemoryStore, acting: Acting = {}): MutatorContext
     role,
     deviceId: uid(8000),
   };
-  if (acting.managerOverride) actor.managerOverride = true;
+  if (acting.approvedBy) actor.approvedBy = acting.approvedBy;
   return { tx: store, storeId: STORE_ID, actor, now: acting.now ?? NOW };
 }
 

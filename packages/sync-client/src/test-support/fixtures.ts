@@ -9,7 +9,7 @@ export const storeRow: StoreRow = {
   organizationId: uid(9001),
   name: 'Mango Nails',
   currency: 'USD',
-  taxRateBps: 825,
+  taxRatePpm: 82_500,
   timeZone: 'America/New_York',
   plan: 'pro',
   fullTurnThresholdCents: 2500,

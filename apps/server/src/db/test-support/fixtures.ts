@@ -48,8 +48,8 @@ export async function createTenant(
       ]);
     }
     await sql.query(
-      `insert into stores (id, organization_id, name, time_zone, tax_rate_bps, currency)
-       values ($1, $2, $3, $4, 825, 'USD')`,
+      `insert into stores (id, organization_id, name, time_zone, tax_rate_ppm, currency)
+       values ($1, $2, $3, $4, 82500, 'USD')`,
       [t.storeId, t.organizationId, opts.name ?? 'Salon', opts.timeZone ?? 'America/New_York'],
     );
     await sql.query(
@@ -78,6 +78,11 @@ export async function createTenant(
       `insert into rejected_mutations (store_id, device_id, mutation_id, name, code, message)
        values ($1, $2, 7, 'ticket.close', 'TICKET_NOT_PAID', 'not paid')`,
       [t.storeId, t.deviceId],
+    );
+    await sql.query(
+      `insert into used_approvals (store_id, nonce, approver_staff_id, device_id, mutation_id)
+       values ($1, $2, $3, $4, 8)`,
+      [t.storeId, randomUUID().replace(/-/g, '').slice(0, 22), t.staffId, t.deviceId],
     );
     await sql.query(
       `insert into client_errors (id, store_id, user_id, device_id, kind, message)

@@ -1,0 +1,139 @@
+import { timingSafeEqual } from 'node:crypto';
+import { cappedRole, DomainError, isManager, ROLES, type Actor, type Role } from '@mango/domain';
+import { approvalMac, fromBase64, type Mutation } from '@mango/protocol';
+import type { Sql } from '../db/db';
+
+/**
+ * Who acts for one pushed mutation, as the server decides it — never on the device's word:
+ * - the signed-in account's role (the token's, per store) is the ceiling;
+ * - `actorStaffId` names the staff member at the desk: they must be an active staff member of
+ *   this store, and act with their own role capped by the ceiling;
+ * - an `approval` counts only when its MAC verifies against the approving manager's PIN key and
+ *   its nonce was never used: `approvedBy` is set from it and from nothing else.
+ */
+
+interface StaffFacts {
+  role: Role;
+  active: boolean;
+}
+
+/**
+ * Staff lookups of one push transaction. Most pushes name one person many times; a staff write
+ * in the same transaction (`staff.upsert`) can change a role, so `forget()` drops them then.
+ */
+export class ActingStaffCache {
+  #facts = new Map<string, StaffFacts | null>();
+
+  async get(sql: Sql, storeId: string, staffId: string): Promise<StaffFacts | null> {
+    const known = this.#facts.get(staffId);
+    if (known !== undefined) return known;
+    const res = await sql.query<{ role: string; active: boolean | null }>(
+      `select data->>'role' as role, (data->>'active')::boolean as active
+         from staff where store_id = $1 and id = $2 and not deleted`,
+      [storeId, staffId],
+    );
+    const row = res.rows[0];
+    const role = row?.role;
+    const facts =
+      row && (ROLES as readonly string[]).includes(role ?? '')
+        ? { role: role as Role, active: row.active !== false }
+        : null;
+    this.#facts.set(staffId, facts);
+    return facts;
+  }
+
+  forget(): void {
+    this.#facts.clear();
+  }
+}
+
+function invalidApproval(message: string, details?: unknown): never {
+  throw new DomainError('APPROVAL_INVALID', message, details);
+}
+
+/**
+ * Checks the approval a mutation carries and uses it up; returns the approving manager's staff
+ * id. Runs inside the mutation's savepoint: if the mutation is then rejected, the nonce is not
+ * used up (the rollback removes it), so the desk can retry with the same approval.
+ */
+export async function verifyApproval(
+  sql: Sql,
+  ctx: { storeId: string; deviceId: string },
+  m: Mutation,
+  staff: ActingStaffCache,
+): Promise<string> {
+  const approval = m.approval!;
+  const approver = await staff.get(sql, ctx.storeId, approval.staffId);
+  if (!approver || !approver.active || !isManager(approver.role)) {
+    invalidApproval('The person who approved this is not an active manager of this store.', {
+      approver: approval.staffId,
+    });
+  }
+  const keyRow = await sql.query<{ approval_key: string | null }>(
+    'select approval_key from staff_pins where store_id = $1 and staff_id = $2',
+    [ctx.storeId, approval.staffId],
+  );
+  const key = keyRow.rows[0]?.approval_key;
+  if (!key) {
+    invalidApproval(
+      'The approving manager has no approval PIN on the server: they must set their PIN (or enter it once online).',
+      { approver: approval.staffId },
+    );
+  }
+  const expected = await approvalMac(fromBase64(key), {
+    storeId: ctx.storeId,
+    deviceId: ctx.deviceId,
+    staffId: approval.staffId,
+    nonce: approval.nonce,
+    name: m.name,
+    args: m.args,
+  });
+  const a = Buffer.from(expected);
+  const b = Buffer.from(approval.mac);
+  if (a.length !== b.length || !timingSafeEqual(a, b)) {
+    invalidApproval(
+      'This approval does not match this change (a wrong PIN, or an approval made for another change).',
+      { approver: approval.staffId },
+    );
+  }
+  const used = await sql.query(
+    `insert into used_approvals (store_id, nonce, approver_staff_id, device_id, mutation_id)
+     values ($1, $2, $3, $4, $5) on conflict (store_id, nonce) do nothing`,
+    [ctx.storeId, approval.nonce, approval.staffId, ctx.deviceId, m.id],
+  );
+  if (used.rowCount !== 1) {
+    invalidApproval('This approval was already used for another change: ask again.', {
+      approver: approval.staffId,
+    });
+  }
+  return approval.staffId;
+}
+
+/**
+ * The actor of one mutation: the account (ceiling) or the staff member it names, and the verified
+ * approval if any. Throws a DomainError (a coded rejection of this mutation) when the named staff
+ * member or the approval does not hold.
+ */
+export async function resolveActor(
+  sql: Sql,
+  ctx: { storeId: string; deviceId: string; account: Actor },
+  m: Mutation,
+  staff: ActingStaffCache,
+): Promise<Actor> {
+  let actor: Actor = { ...ctx.account, approvedBy: null };
+  if (m.actorStaffId) {
+    const facts = await staff.get(sql, ctx.storeId, m.actorStaffId);
+    if (!facts || !facts.active) {
+      throw new DomainError(
+        'ACTING_STAFF_INVALID',
+        facts
+          ? 'The staff member acting on this device is deactivated.'
+          : 'The staff member acting on this device is not staff of this store.',
+        { staffId: m.actorStaffId },
+      );
+    }
+    actor = { ...actor, staffId: m.actorStaffId, role: cappedRole(facts.role, ctx.account.role) };
+  }
+  if (m.approval) actor.approvedBy = await verifyApproval(sql, ctx, m, staff);
+  return actor;
+}
