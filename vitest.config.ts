@@ -32,6 +32,9 @@ export default defineConfig({
           name: 'tools',
           root: 'tools',
           include: ['**/src/**/*.test.ts', 'scripts/**/*.test.ts'],
+          // The ledger check migrates a real database (PGlite, PostgreSQL) in its hooks.
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
         },
       },
     ],
