@@ -98,7 +98,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
 
   if (config.demoSeed) {
-    await seedDemo({
+    const seeded = await seedDemo({
       db,
       signer,
       clock: systemClock,
@@ -106,6 +106,10 @@ async function main(): Promise<void> {
       refreshTokenTtlSec: config.refreshTokenTtlSec,
       refreshReuseGraceSec: config.refreshReuseGraceSec,
     });
+    if (seeded.created)
+      console.log(
+        `Demo store created with eight weeks of history in ${(seeded.seedMs / 1000).toFixed(1)} s`,
+      );
   }
 
   const address = await app.listen({ port: config.port, host: config.host });

@@ -152,7 +152,14 @@ describe('dailySalesSummaries', () => {
       }),
       ticket('t2', { subtotalCents: 1000, totalCents: 1000, closedAt: '2026-11-25T03:00:00.000Z' }),
       ticket('t3', { status: 'voided', closedAt: null, voidedAt: '2026-11-24T16:00:00.000Z' }),
-      ticket('t4', { status: 'open', closedAt: null }),
+      ticket('t4', { status: 'open', closedAt: null, paidCents: 100 }),
+      ticket('t5', {
+        status: 'open',
+        closedAt: null,
+        openedAt: '2026-11-25T04:30:00.000Z',
+        paidCents: 2000,
+        changeCents: 250,
+      }),
     ];
     const payments = [
       payment('p1', 't1', 'cash', 3000, 129),
@@ -175,6 +182,8 @@ describe('dailySalesSummaries', () => {
       businessDate: '2026-11-24',
       ticketCount: 2,
       voidedCount: 1,
+      openCount: 2,
+      openPaidCents: 100 + 1750,
       subtotalCents: 6000,
       discountCents: 500,
       taxCents: 371,

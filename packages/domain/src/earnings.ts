@@ -7,6 +7,7 @@ import type {
   TicketRow,
 } from './entities';
 import { divideRoundHalfUp } from './money';
+import { netPaid } from './payments';
 import { computeTicketTotals } from './ticket-totals';
 import { businessDate } from './time';
 import { splitTip } from './tips';
@@ -158,8 +159,13 @@ const METHODS: readonly PaymentMethod[] = ['cash', 'card', 'gift_card', 'other']
 
 export interface SalesSummary {
   businessDate: string;
+  /** Sales: tickets closed that day. Voided and still-open tickets are counted apart. */
   ticketCount: number;
   voidedCount: number;
+  /** Tickets opened that day and still open: not sales yet, whatever was paid on them. */
+  openCount: number;
+  /** Kept so far on those open tickets (tendered − change): money in hand, not yet in sales. */
+  openPaidCents: number;
   subtotalCents: number;
   discountCents: number;
   taxCents: number;
@@ -189,6 +195,8 @@ export function dailySalesSummaries(input: SalesInput): SalesSummary[] {
       businessDate: date,
       ticketCount: 0,
       voidedCount: 0,
+      openCount: 0,
+      openPaidCents: 0,
       subtotalCents: 0,
       discountCents: 0,
       taxCents: 0,
@@ -206,6 +214,11 @@ export function dailySalesSummaries(input: SalesInput): SalesSummary[] {
   for (const ticket of input.tickets) {
     if (ticket.status === 'voided' && ticket.voidedAt) {
       day(businessDate(ticket.voidedAt, input.timeZone)).voidedCount += 1;
+    }
+    if (ticket.status === 'open') {
+      const d = day(businessDate(ticket.openedAt, input.timeZone));
+      d.openCount += 1;
+      d.openPaidCents += netPaid(ticket);
     }
     if (ticket.status !== 'closed' || !ticket.closedAt) continue;
     const date = businessDate(ticket.closedAt, input.timeZone);

@@ -39,6 +39,11 @@ export interface StoreRow {
    * absent), overlaps are booked and flagged as conflicts.
    */
   strictBooking?: boolean;
+  /**
+   * Whether a technician's appointments count on the turn list (when their ticket closes).
+   * Off (or absent): only walk-ins do, as most nail salons run it.
+   */
+  appointmentsCountAsTurns?: boolean;
 }
 
 export interface CommissionTier {
@@ -104,6 +109,8 @@ export interface ClientRow {
   phone?: string | null;
   email?: string | null;
   notes?: string | null;
+  /** Allergies and sensitivities (e.g. "acrylic monomer"): shown as an alert on their tickets. */
+  allergies?: string | null;
 }
 
 export const APPOINTMENT_STATUSES = [
@@ -139,6 +146,16 @@ export interface TicketRow {
   status: TicketStatus;
   clientId?: string | null;
   appointmentId?: string | null;
+  /** The walk-in this ticket was started for (walkIn.startTicket): its turn counts on close. */
+  walkInId?: string | null;
+  /**
+   * The readable number ("A-017": device code, sequence of that device's tickets that day;
+   * ticket-numbers.ts), made by the device that opened it. Absent on tickets opened without one
+   * (older app versions, tickets opened by an appointment check-in).
+   */
+  number?: string | null;
+  /** The store-local date the ticket was opened (numbers are unique per business day). */
+  businessDate?: string;
   discount?: Discount | null; // ticket-level discount
   subtotalCents: number; // sum of line totals after line discounts
   discountCents: number; // all discounts: line + ticket level
@@ -181,6 +198,11 @@ export interface TicketLineRow {
   lineTotalCents: number; // quantity × unit − line discount (0 when comp)
   /** For a gift card sale: the code printed on the card, issued when the ticket closes. */
   giftCardCode?: string | null;
+  /**
+   * Order on the ticket: 1 + the highest position on it when the line was added (line-order.ts).
+   * Absent on lines added before it existed.
+   */
+  position?: number;
   /**
    * The technician's commission in force when the ticket closed (set by ticket.close on service
    * lines with a technician), so a later rate change does not rewrite past pay. Absent on lines
@@ -262,6 +284,11 @@ export interface TurnRow {
   halfTurns: number;
   /** The walk-in being served while busy. */
   currentWalkInId?: string | null;
+  /**
+   * Clients who asked for this technician, counted apart: a request does not cost the
+   * technician their place in the order (halfTurns), so it is never added there.
+   */
+  requestTurns?: number;
 }
 
 /** Every change to the turn tracker, for the record. */
@@ -272,6 +299,8 @@ export interface TurnEventRow {
   businessDate: string;
   kind: 'clock_in' | 'clock_out' | 'assign' | 'skip' | 'adjust' | 'complete';
   halfTurns: number; // delta applied
+  /** A completed request turn (counted in requestTurns, not halfTurns). */
+  request?: boolean;
   walkInId?: string | null;
   ticketId?: string | null;
   note?: string | null;
@@ -283,8 +312,15 @@ export interface WalkInRow {
   clientId?: string | null;
   name: string;
   serviceId?: string | null;
+  /** `assigned`: in service with `staffId`, until the turn completes or its ticket closes. */
   status: 'waiting' | 'assigned' | 'done' | 'left';
   staffId?: string | null;
+  /** The technician the client asked for, if any. */
+  requestedStaffId?: string | null;
+  /** Set when assigned to the technician asked for: the turn then counts as a request. */
+  request?: boolean;
+  /** The ticket started for this walk-in (walkIn.startTicket). */
+  ticketId?: string | null;
   arrivedAt: string;
   businessDate: string;
 }

@@ -41,6 +41,12 @@ export const DOMAIN_ERROR_CODES = [
   'TOTAL_BELOW_PAID',
   'LINE_NOT_FOUND',
   'LINE_NOT_DISCOUNTABLE',
+  // A gift card line is one card: its quantity cannot change.
+  'LINE_QUANTITY_FIXED',
+  // A ticket number with a device code other than the sending device's own.
+  'TICKET_NUMBER_WRONG_DEVICE',
+  // Another ticket of the same business day already has this number.
+  'TICKET_NUMBER_TAKEN',
   'PAYMENT_NOT_FOUND',
   'PAYMENT_EMPTY',
   'PAYMENT_EXCEEDS_BALANCE',
@@ -61,6 +67,10 @@ export const DOMAIN_ERROR_CODES = [
   'TECHNICIAN_NOT_QUALIFIED',
   'NO_TECHNICIAN_AVAILABLE',
   'INVALID_TURN_ADJUSTMENT',
+  // A walk-in's ticket is still open: its turn counts when the ticket closes, not before.
+  'WALK_IN_TICKET_OPEN',
+  // The walk-in already has another ticket (open it instead of starting a second one).
+  'WALK_IN_HAS_TICKET',
   'DRAWER_ALREADY_OPEN',
   'NO_OPEN_DRAWER',
   'DRAWER_NOT_FOUND',

@@ -15,6 +15,7 @@ export * from './offline-payments';
 export * from './appointments';
 export * from './turns';
 export * from './cash-drawer';
+export * from './open-tickets';
 export * from './earnings';
 export * from './permissions';
 export * from './wire-text';

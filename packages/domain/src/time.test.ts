@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { addMinutes, businessDate, isValidTimeZone, toUtcIso } from './time';
+import {
+  addDaysToYmd,
+  addMinutes,
+  businessDate,
+  isValidTimeZone,
+  toUtcIso,
+  zonedWallTimeMs,
+} from './time';
 
 describe('time', () => {
   it('normalizes timestamps with offsets to UTC', () => {
@@ -27,5 +34,32 @@ describe('time', () => {
       'America/Argentina/Buenos_Aires',
     ])
       expect(isValidTimeZone(zone), zone).toBe(true);
+  });
+});
+
+describe('store-local wall times', () => {
+  it('turns a local wall time into its instant on both sides of a DST change', () => {
+    const ny = 'America/New_York';
+    // 2026-03-08: clocks go from 2:00 to 3:00 in New York.
+    expect(new Date(zonedWallTimeMs('2026-03-07', 9 * 60, ny)).toISOString()).toBe(
+      '2026-03-07T14:00:00.000Z',
+    );
+    expect(new Date(zonedWallTimeMs('2026-03-09', 9 * 60, ny)).toISOString()).toBe(
+      '2026-03-09T13:00:00.000Z',
+    );
+    expect(new Date(zonedWallTimeMs('2026-11-02', 0, 'Asia/Kolkata')).toISOString()).toBe(
+      '2026-11-01T18:30:00.000Z',
+    );
+    for (const day of ['2026-03-07', '2026-03-08', '2026-03-09', '2026-11-01'])
+      for (const minutes of [0, 9 * 60 + 30, 23 * 60])
+        expect(businessDate(new Date(zonedWallTimeMs(day, minutes, ny)).toISOString(), ny)).toBe(
+          day,
+        );
+  });
+
+  it('adds days across months and years', () => {
+    expect(addDaysToYmd('2026-02-27', 2)).toBe('2026-03-01');
+    expect(addDaysToYmd('2026-12-31', 1)).toBe('2027-01-01');
+    expect(addDaysToYmd('2026-03-01', -1)).toBe('2026-02-28');
   });
 });

@@ -46,3 +46,62 @@ export function isValidTimeZone(timeZone: string): boolean {
     return false;
   }
 }
+
+const wallClockFormatters = new Map<string, Intl.DateTimeFormat>();
+
+function wallClockFormatter(timeZone: string): Intl.DateTimeFormat {
+  let f = wallClockFormatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    wallClockFormatters.set(timeZone, f);
+  }
+  return f;
+}
+
+/** The zone's offset from UTC at an instant, in ms (New York in winter: −5 h). */
+function zoneOffsetMs(ms: number, timeZone: string): number {
+  const parts = wallClockFormatter(timeZone).formatToParts(new Date(ms));
+  const get = (type: Intl.DateTimeFormatPartTypes) =>
+    Number(parts.find((p) => p.type === type)?.value ?? 0);
+  const wall = Date.UTC(
+    get('year'),
+    get('month') - 1,
+    get('day'),
+    get('hour'),
+    get('minute'),
+    get('second'),
+  );
+  return wall - (ms - (ms % 1000));
+}
+
+function splitYmd(ymd: string): [number, number, number] {
+  const [y, m, d] = ymd.split('-').map(Number);
+  return [y ?? 0, m ?? 1, d ?? 1];
+}
+
+/**
+ * The instant (epoch ms) of a store-local wall time: `YYYY-MM-DD` and minutes after local
+ * midnight, in an IANA time zone. Right on both sides of a DST change: the offset is looked up
+ * again at the first guess.
+ */
+export function zonedWallTimeMs(ymd: string, minutes: number, timeZone: string): number {
+  const [y, m, d] = splitYmd(ymd);
+  const wall = Date.UTC(y, m - 1, d, 0, minutes);
+  const first = wall - zoneOffsetMs(wall, timeZone);
+  return wall - zoneOffsetMs(first, timeZone);
+}
+
+/** A calendar date `days` later (or earlier), as `YYYY-MM-DD`. */
+export function addDaysToYmd(ymd: string, days: number): string {
+  const [y, m, d] = splitYmd(ymd);
+  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
+}

@@ -1,4 +1,5 @@
-import type { StaffRow, TurnRow } from './entities';
+import type { StaffRow, StoreRow, TicketLineRow, TurnRow } from './entities';
+import { sumCents } from './money';
 
 /** A full turn counts 2 half turns, so turn counts stay integers. */
 export const FULL_TURN = 2;
@@ -7,6 +8,52 @@ export const HALF_TURN = 1;
 /** A service at or above the store's threshold is a full turn; a cheaper one is a half turn. */
 export function turnWeight(serviceCents: number, fullTurnThresholdCents: number): number {
   return serviceCents >= fullTurnThresholdCents ? FULL_TURN : HALF_TURN;
+}
+
+/** The store settings that decide what a finished client adds to a technician's turns. */
+export type TurnSettings = Pick<StoreRow, 'fullTurnThresholdCents' | 'appointmentsCountAsTurns'>;
+
+export interface FinishedClient {
+  source: 'walk_in' | 'appointment';
+  /** The client asked for this technician. */
+  request: boolean;
+  /** What the technician's services came to; undefined when nothing says (a full turn). */
+  serviceCents: number | undefined;
+}
+
+export interface TurnCredit {
+  halfTurns: number;
+  requestTurns: number;
+}
+
+/**
+ * What one finished client adds to the technician's place: a request is counted apart (it
+ * must not move them down the list), a service below the threshold is a half turn, and an
+ * appointment counts only when the store says so. Null: nothing counts.
+ */
+export function turnCredit(settings: TurnSettings, client: FinishedClient): TurnCredit | null {
+  if (client.source === 'appointment' && settings.appointmentsCountAsTurns !== true) return null;
+  if (client.request) return { halfTurns: 0, requestTurns: 1 };
+  const halfTurns =
+    client.serviceCents === undefined
+      ? FULL_TURN
+      : turnWeight(client.serviceCents, settings.fullTurnThresholdCents);
+  return { halfTurns, requestTurns: 0 };
+}
+
+export function creditTurn(turn: TurnRow, credit: TurnCredit): TurnRow {
+  return {
+    ...turn,
+    halfTurns: turn.halfTurns + credit.halfTurns,
+    requestTurns: (turn.requestTurns ?? 0) + credit.requestTurns,
+  };
+}
+
+/** A technician's service lines on a ticket, after discounts: the value a turn is judged by. */
+export function ticketServiceCents(lines: readonly TicketLineRow[], staffId: string): number {
+  return sumCents(
+    lines.filter((l) => l.kind === 'service' && l.staffId === staffId).map((l) => l.lineTotalCents),
+  );
 }
 
 export function isQualified(staff: StaffRow, serviceId: string | null | undefined): boolean {

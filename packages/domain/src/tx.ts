@@ -33,6 +33,11 @@ export interface Actor {
   role: Role;
   deviceId: string;
   /**
+   * The device's short code in its store (ticket-numbers.ts), when known: the server reads it
+   * from the devices row and refuses a ticket number with another device's code.
+   */
+  deviceCode?: string | null;
+  /**
    * The staff id of the manager who approved this mutation (void, refund, comp, removing a
    * payment, a double booking in strict mode). On the server it is set only after the approval's
    * MAC was verified against that manager's PIN key (docs/SECURITY.md); on a device it is the
@@ -60,7 +65,7 @@ export const INDEXED_FIELDS = {
   product: ['sku'],
   client: ['phone', 'email'],
   appointment: ['staffId', 'clientId', 'status', 'start', 'ticketId'],
-  ticket: ['status', 'clientId', 'appointmentId', 'closedAt'],
+  ticket: ['status', 'clientId', 'appointmentId', 'closedAt', 'businessDate', 'number'],
   ticketLine: ['ticketId'],
   payment: ['ticketId', 'cashDrawerId', 'giftCardId'],
   refund: ['ticketId', 'cashDrawerId'],

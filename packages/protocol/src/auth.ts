@@ -45,6 +45,16 @@ export const registerDeviceRequestSchema = z.strictObject({
   name: z.string().trim().min(1).max(120),
 });
 
+/**
+ * The registration answer (also when already registered): `shortCode` is the device's code in
+ * the store, assigned by the server, which the device puts in front of its ticket numbers.
+ */
+export const registerDeviceResponseSchema = z.object({
+  deviceId: z.uuid(),
+  shortCode: z.string().regex(/^[A-HJ-NP-Z]{1,3}$/),
+});
+export type RegisterDeviceResponse = z.infer<typeof registerDeviceResponseSchema>;
+
 export const storeMembershipSchema = z.object({
   id: z.string(),
   name: z.string(),

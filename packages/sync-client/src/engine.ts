@@ -30,7 +30,7 @@ import {
   type StorageStatus,
   type StorageThresholds,
 } from './storage-monitor';
-import type { HistoryPage, PokeSubscription, SyncTransport } from './transport';
+import type { HistoryPage, HistoryStatus, PokeSubscription, SyncTransport } from './transport';
 
 /** What wakes the loop up. */
 export type SyncTrigger = 'mutation' | 'poke' | 'timer' | 'online' | 'focus' | 'visible' | 'manual';
@@ -128,7 +128,11 @@ export interface SyncEngine {
   acknowledge(mutationId: number): Promise<void>;
   runRetention(): Promise<RetentionResult>;
   checkStorage(): Promise<StorageStatus | null>;
-  fetchHistoryPage(before: string | null, limit?: number): Promise<HistoryPage>;
+  fetchHistoryPage(
+    before: string | null,
+    limit?: number,
+    status?: HistoryStatus,
+  ): Promise<HistoryPage>;
   /** Deletes the device's copy of this store; refuses with UNSYNCED_CHANGES unless `force`. */
   clearLocalData(opts?: { force?: boolean }): Promise<void>;
 }
@@ -849,9 +853,17 @@ class Engine implements SyncEngine {
     return status;
   }
 
-  fetchHistoryPage(before: string | null, limit?: number): Promise<HistoryPage> {
+  fetchHistoryPage(
+    before: string | null,
+    limit?: number,
+    status?: HistoryStatus,
+  ): Promise<HistoryPage> {
     return this.#breaker.run(() =>
-      this.#opts.transport.fetchHistoryPage({ before, ...(limit === undefined ? {} : { limit }) }),
+      this.#opts.transport.fetchHistoryPage({
+        before,
+        ...(limit === undefined ? {} : { limit }),
+        ...(status === undefined ? {} : { status }),
+      }),
     );
   }
 

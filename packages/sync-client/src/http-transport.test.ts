@@ -173,6 +173,12 @@ describe('http transport', () => {
     expect(srv.requests[0]?.url).toBe(`/api/v1/stores/${STORE}/tickets?limit=20&before=c1`);
   });
 
+  it('asks for voided tickets with status=voided', async () => {
+    srv.script.push({ status: 200, body: { items: [], nextCursor: null } });
+    await transport().fetchHistoryPage({ before: null, status: 'voided' });
+    expect(srv.requests[0]?.url).toBe(`/api/v1/stores/${STORE}/tickets?limit=50&status=voided`);
+  });
+
   it('reads the SSE poke stream over fetch, with the bearer header, and reconnects', async () => {
     srv.script.push({
       handle: (_req, res) => {

@@ -23,7 +23,13 @@ import {
 } from './env';
 import { TransportError } from './errors';
 import { readSse } from './sse';
-import type { HistoryPage, PokeHandlers, PokeSubscription, SyncTransport } from './transport';
+import type {
+  HistoryPage,
+  HistoryStatus,
+  PokeHandlers,
+  PokeSubscription,
+  SyncTransport,
+} from './transport';
 
 export type GetAccessToken = (opts: { forceRefresh: boolean }) => Promise<string | null>;
 
@@ -201,11 +207,12 @@ export function createHttpTransport(opts: HttpTransportOptions): SyncTransport {
   }
 
   async function fetchHistoryPage(
-    params: { before: string | null; limit?: number },
+    params: { before: string | null; limit?: number; status?: HistoryStatus },
     signal?: AbortSignal,
   ): Promise<HistoryPage> {
     const q = new URLSearchParams({ limit: String(params.limit ?? 50) });
     if (params.before !== null) q.set('before', params.before);
+    if (params.status) q.set('status', params.status);
     return request(`${base}/tickets?${q}`, { method: 'GET' }, historyPageSchema, signal);
   }
 

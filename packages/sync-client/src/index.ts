@@ -9,7 +9,13 @@ export type {
 } from './engine';
 export { createHttpTransport, historyPageSchema } from './http-transport';
 export type { GetAccessToken, HttpTransportOptions } from './http-transport';
-export type { HistoryPage, PokeHandlers, PokeSubscription, SyncTransport } from './transport';
+export type {
+  HistoryPage,
+  HistoryStatus,
+  PokeHandlers,
+  PokeSubscription,
+  SyncTransport,
+} from './transport';
 export { LocalStore } from './local-store';
 export type {
   ApplyMutation,

@@ -1,5 +1,7 @@
 import type { Mutation, PullResponse, PushResponse } from '@mango/protocol';
 
+export type HistoryStatus = 'closed' | 'voided';
+
 /** One page of ticket history older than what the device keeps (see README "Retention"). */
 export interface HistoryPage {
   items: Record<string, unknown>[];
@@ -37,8 +39,9 @@ export interface SyncTransport {
    * extension `POST …/sync/rejections/ack`). Optional: without it the device hides them locally.
    */
   acknowledgeRejections?(ids: number[], signal?: AbortSignal): Promise<void>;
+  /** Ended tickets the device no longer keeps: closed ones (the default) or voided ones. */
   fetchHistoryPage(
-    params: { before: string | null; limit?: number },
+    params: { before: string | null; limit?: number; status?: HistoryStatus },
     signal?: AbortSignal,
   ): Promise<HistoryPage>;
 }

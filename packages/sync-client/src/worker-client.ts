@@ -4,7 +4,7 @@ import type { AttentionRecord } from './local-db';
 import type { RetentionResult } from './local-store';
 import type { SyncResult, SyncStatus } from './status';
 import type { StorageStatus } from './storage-monitor';
-import type { HistoryPage } from './transport';
+import type { HistoryPage, HistoryStatus } from './transport';
 import {
   deserializeError,
   type FromWorker,
@@ -32,7 +32,11 @@ export interface SyncWorkerClient {
   acknowledge(mutationId: number): Promise<void>;
   runRetention(): Promise<RetentionResult>;
   checkStorage(): Promise<StorageStatus | null>;
-  fetchHistoryPage(before: string | null, limit?: number): Promise<HistoryPage>;
+  fetchHistoryPage(
+    before: string | null,
+    limit?: number,
+    status?: HistoryStatus,
+  ): Promise<HistoryPage>;
   clearLocalData(opts?: { force?: boolean }): Promise<void>;
   /** Stops the engine in the worker and detaches. */
   close(): void;
@@ -108,8 +112,12 @@ export function connectSyncWorker(
     acknowledge: (id) => call('acknowledge', id),
     runRetention: () => call('runRetention'),
     checkStorage: () => call('checkStorage'),
-    fetchHistoryPage: (before, limit) =>
-      call('fetchHistoryPage', before, ...(limit === undefined ? [] : [limit])),
+    fetchHistoryPage: (before, limit, status) =>
+      call(
+        'fetchHistoryPage',
+        before,
+        ...(status === undefined ? (limit === undefined ? [] : [limit]) : [limit, status]),
+      ),
     clearLocalData: (o) => call('clearLocalData', ...(o ? [o] : [])),
     close() {
       post({ kind: 'close' });

@@ -173,6 +173,7 @@ describeEachEngine('entity store (MutatorTx over SQL)', (getDb) => {
         offlineCardMaxPerPaymentCents: 10_000, // the column defaults (migration 0007)
         offlineCardMaxPerDeviceCents: 50_000,
         strictBooking: false, // migration 0012
+        appointmentsCountAsTurns: false, // migration 0015
       });
     });
   });

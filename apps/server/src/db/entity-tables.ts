@@ -193,6 +193,8 @@ export const ENTITY_TABLES: { readonly [E in TableEntityName]: EntityTable<E> } 
       ticket.timestamptz('opened_at', 'openedAt'),
       ticket.timestamptz('closed_at', 'closedAt'),
       ticket.timestamptz('voided_at', 'voidedAt'),
+      ticket.date('business_date', 'businessDate'),
+      ticket.text('number', 'number'),
     ],
   },
   ticketLine: {
@@ -370,6 +372,7 @@ export const STORE_COLUMNS = [
     type: 'bigint',
   },
   { column: 'strict_booking', field: 'strictBooking', type: 'boolean' },
+  { column: 'appointments_count_as_turns', field: 'appointmentsCountAsTurns', type: 'boolean' },
 ] as const satisfies readonly {
   column: string;
   field: keyof EntityRows['store'];

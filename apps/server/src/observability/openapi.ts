@@ -7,6 +7,7 @@ import {
   pushResponseSchema,
   refreshRequestSchema,
   registerDeviceRequestSchema,
+  registerDeviceResponseSchema,
   sessionResponseSchema,
   signupRequestSchema,
 } from '@mango/protocol';
@@ -120,7 +121,7 @@ export const OPERATIONS: Operation[] = [
     summary: 'Register a device to the store (managers and owners).',
     auth: 'bearer',
     body: registerDeviceRequestSchema,
-    success: { status: 201, body: anyObject },
+    success: { status: 201, body: registerDeviceResponseSchema },
     errors: [400, 401, 403, 404, 409],
   },
   {
@@ -177,7 +178,7 @@ export const OPERATIONS: Operation[] = [
     method: 'GET',
     path: '/api/v1/stores/:storeId/tickets',
     tag: 'history',
-    summary: 'Closed tickets, newest first, a page at a time.',
+    summary: 'Closed (or, with status=voided, voided) tickets, newest first, a page at a time.',
     auth: 'bearer',
     query: historyQuery,
     success: { status: 200, body: anyObject },

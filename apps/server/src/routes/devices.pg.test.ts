@@ -70,6 +70,8 @@ describeEachEngine('devices', (getDb) => {
         {
           id: store.deviceId,
           name: 'Front desk',
+          // The store's first device: the first code (ticket numbers …).
+          shortCode: 'A',
           registeredAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
           lastSeenAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
           lastMutationId: 2,

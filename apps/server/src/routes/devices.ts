@@ -1,4 +1,4 @@
-import { registerDeviceRequestSchema } from '@mango/protocol';
+import { registerDeviceRequestSchema, type RegisterDeviceResponse } from '@mango/protocol';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { type AccessGate, requireAuth, storeAccess } from '../auth/authenticate';
@@ -9,6 +9,8 @@ import { parseOrThrow } from '../http/validate';
 const deviceSchema = z.object({
   id: z.uuid(),
   name: z.string(),
+  /** Its code in the store, in front of its ticket numbers ("A" of "A-017"). */
+  shortCode: z.string(),
   registeredAt: z.iso.datetime(),
   lastSeenAt: z.iso.datetime().nullable(),
   lastMutationId: z.number().int(),
@@ -22,7 +24,7 @@ export const revokedDeviceSchema = z.object({ id: z.uuid(), revokedAt: z.iso.dat
 /** A store has a handful of tablets; the cap only bounds a pathological store's answer. */
 const MAX_LISTED_DEVICES = 500;
 
-const DEVICE_COLUMNS = `id, name, created_at as "registeredAt", last_seen_at as "lastSeenAt",
+const DEVICE_COLUMNS = `id, name, short_code as "shortCode", created_at as "registeredAt", last_seen_at as "lastSeenAt",
   last_mutation_id::int as "lastMutationId", last_pulled_version::int as "lastPulledVersion",
   revoked_at as "revokedAt"`;
 
@@ -60,21 +62,23 @@ export function registerDeviceRoutes(
     async (request, reply) => {
       const access = storeAccess(request, request.params.storeId, 'devices.manage');
       const body = parseOrThrow(registerDeviceRequestSchema, request.body);
+      // The short code comes from the devices_short_code trigger (migration 0016).
       const inserted = await deps.db.transaction(access, async (sql) => {
-        const res = await sql.query(
+        const res = await sql.query<{ short_code: string }>(
           `insert into devices (id, store_id, organization_id, name, registered_by)
            values ($1, $2, $3, $4, $5)
-           on conflict (id) do nothing`,
+           on conflict (id) do nothing returning short_code`,
           [body.deviceId, access.storeId, access.organizationId, body.name, access.userId],
         );
-        if (res.rowCount === 1) return true;
-        const mine = await sql.query<{ revoked: boolean }>(
-          'select revoked_at is not null as revoked from devices where id = $1 and store_id = $2',
+        if (res.rows[0]) return { created: true, shortCode: res.rows[0].short_code };
+        const mine = await sql.query<{ revoked: boolean; short_code: string }>(
+          `select revoked_at is not null as revoked, short_code from devices
+            where id = $1 and store_id = $2`,
           [body.deviceId, access.storeId],
         );
         const row = mine.rows[0];
         if (!row) return null;
-        return row.revoked ? 'revoked' : false;
+        return row.revoked ? 'revoked' : { created: false, shortCode: row.short_code };
       });
       if (inserted === 'revoked') {
         throw new HttpError(
@@ -90,7 +94,11 @@ export function registerDeviceRoutes(
           'This device id belongs to another store: clear the app data on this device and register again.',
         );
       }
-      return reply.code(inserted ? 201 : 200).send({ deviceId: body.deviceId });
+      const answer: RegisterDeviceResponse = {
+        deviceId: body.deviceId,
+        shortCode: inserted.shortCode,
+      };
+      return reply.code(inserted.created ? 201 : 200).send(answer);
     },
   );
 

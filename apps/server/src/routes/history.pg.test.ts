@@ -7,6 +7,7 @@ import {
   makeTestApp,
   MutationLog,
   push,
+  registerDevice,
   signupStore,
   type TestStore,
 } from '../test-support/test-app';
@@ -88,6 +89,79 @@ describeEachEngine('ticket history (cursor pagination)', (getDb) => {
     } while (before);
     expect(pages).toBe(3);
     expect(seen).toEqual([...ticketIds].reverse());
+  });
+
+  it('pages voided tickets on their own with status=voided, never another store’s', async () => {
+    const other = await signupStore(app, 'Other voids');
+    const voidIn = async (target: TestStore, at: string) => {
+      const ticketId = randomUUID();
+      // A device of its own each time: its mutation ids start at 1.
+      const deviceId = await registerDevice(app, target.storeId, target.auth);
+      const log = new MutationLog(deviceId);
+      const res = await push(app, target, deviceId, [
+        log.make('ticket.open', { id: ticketId }, at),
+        log.make('ticket.void', { ticketId, reason: 'opened by mistake' }, at),
+      ]);
+      expect(json<{ results: { status: string }[] }>(res).results.map((r) => r.status)).toEqual([
+        'applied',
+        'applied',
+      ]);
+      return ticketId;
+    };
+    const mine = [
+      await voidIn(store, '2026-11-21T09:00:00.000Z'),
+      await voidIn(store, '2026-11-21T09:05:00.000Z'),
+      await voidIn(store, '2026-11-21T09:10:00.000Z'),
+    ];
+    const theirs = await voidIn(other, '2026-11-21T09:07:00.000Z');
+
+    const seen: { id: string; status: string; voidReason: string }[] = [];
+    let before: string | null = null;
+    do {
+      const url: string = `/api/v1/stores/${store.storeId}/tickets?status=voided&limit=2${before ? `&before=${before}` : ''}`;
+      const res = await app.inject({ method: 'GET', url, headers: store.auth });
+      expect(res.statusCode).toBe(200);
+      const page = json<{
+        items: { id: string; status: string; voidReason: string }[];
+        nextCursor: string | null;
+      }>(res);
+      seen.push(...page.items);
+      before = page.nextCursor;
+    } while (before);
+    expect(seen.map((t) => t.id)).toEqual([...mine].reverse());
+    expect(seen.every((t) => t.status === 'voided' && t.voidReason === 'opened by mistake')).toBe(
+      true,
+    );
+    expect(seen.map((t) => t.id)).not.toContain(theirs);
+
+    // The default (closed) list still holds only sales.
+    const closed = json<Page>(
+      await app.inject({
+        method: 'GET',
+        url: `/api/v1/stores/${store.storeId}/tickets?limit=200`,
+        headers: store.auth,
+      }),
+    );
+    expect(closed.items.map((t) => t.id).sort()).toEqual([...ticketIds].sort());
+
+    const otherStore = await app.inject({
+      method: 'GET',
+      url: `/api/v1/stores/${other.storeId}/tickets?status=voided`,
+      headers: store.auth,
+    });
+    expect(otherStore.statusCode).toBe(403);
+  });
+
+  it('refuses a status it does not page (open tickets live on the devices) with 400', async () => {
+    for (const status of ['open', 'VOIDED', '', 'closed,voided']) {
+      const res = await app.inject({
+        method: 'GET',
+        url: `/api/v1/stores/${store.storeId}/tickets?status=${encodeURIComponent(status)}`,
+        headers: store.auth,
+      });
+      expect(res.statusCode).toBe(400);
+      expect(json<{ error: { code: string } }>(res).error.code).toBe('VALIDATION_FAILED');
+    }
   });
 
   it('refuses a forged cursor with 400 and another store with 403', async () => {

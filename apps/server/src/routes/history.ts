@@ -13,11 +13,16 @@ const HISTORY_ENTITIES = ['ticket', 'ticketLine', 'payment', 'refund'];
 export const querySchema = z.strictObject({
   before: z.string().min(1).max(200).optional(),
   limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(50),
+  /** Which ended tickets: closed (sales, the default) or voided. Open ones live on every device. */
+  status: z.enum(['closed', 'voided']).default('closed'),
 });
+
+/** The instant each kind of ended ticket is ordered by; never built from the request's text. */
+const ENDED_AT = { closed: 'closed_at', voided: 'voided_at' } as const;
 
 const cursorSchema = z.tuple([z.iso.datetime({ offset: true }), z.uuid()]);
 
-/** Opaque keyset cursor: the (closedAt, id) of the last ticket of a page. */
+/** Opaque keyset cursor: the (closedAt or voidedAt, id) of the last ticket of a page. */
 export function encodeHistoryCursor(closedAt: string, id: string): string {
   return Buffer.from(JSON.stringify([closedAt, id])).toString('base64url');
 }
@@ -32,14 +37,14 @@ function decodeHistoryCursor(cursor: string): [string, string] {
 
 interface TicketData {
   id: string;
-  closedAt: string;
   [key: string]: unknown;
 }
 
 /**
  * Closed tickets newest first, with their lines, payments and refunds: the history a device no
  * longer keeps locally (seed plan 2.3, cursor pagination). Keyset on (closed_at, id) over the
- * (store_id, closed_at DESC) index, so page 1,000 costs what page 1 does.
+ * (store_id, closed_at DESC) index, so page 1,000 costs what page 1 does. `status=voided` pages
+ * the voided tickets the same way on voided_at (few per store: the status index narrows them).
  */
 export function registerHistoryRoutes(
   app: FastifyInstance,
@@ -55,13 +60,14 @@ export function registerHistoryRoutes(
       // History tolerates replica lag; read-your-writes is the router's job.
       const load = () =>
         deps.reads.read(access, async (sql) => {
-          const tickets = await sql.query<{ data: TicketData; closed_at: string }>(
-            `select data, closed_at from tickets
-            where store_id = $1 and not deleted and closed_at is not null
-              and ($2::timestamptz is null or (closed_at, id) < ($2::timestamptz, $3::uuid))
-            order by closed_at desc, id desc
+          const at = ENDED_AT[query.status];
+          const tickets = await sql.query<{ data: TicketData; ended_at: string }>(
+            `select data, ${at} as ended_at from tickets
+            where store_id = $1 and not deleted and status = $5 and ${at} is not null
+              and ($2::timestamptz is null or (${at}, id) < ($2::timestamptz, $3::uuid))
+            order by ${at} desc, id desc
             limit $4`,
-            [access.storeId, before?.[0] ?? null, before?.[1] ?? null, query.limit],
+            [access.storeId, before?.[0] ?? null, before?.[1] ?? null, query.limit, query.status],
           );
           const ids = tickets.rows.map((r) => r.data.id);
           const children = async (table: string) => {
@@ -89,7 +95,7 @@ export function registerHistoryRoutes(
           const last = tickets.rows.at(-1);
           const nextCursor =
             last && tickets.rows.length === query.limit
-              ? encodeHistoryCursor(new Date(last.closed_at).toISOString(), last.data.id)
+              ? encodeHistoryCursor(new Date(last.ended_at).toISOString(), last.data.id)
               : null;
           return { items, nextCursor };
         });
@@ -97,7 +103,7 @@ export function registerHistoryRoutes(
       return deps.cache.getOrLoad(
         access.storeId,
         HISTORY_ENTITIES,
-        `history:${query.before ?? ''}:${query.limit}`,
+        `history:${query.status}:${query.before ?? ''}:${query.limit}`,
         load,
       );
     },

@@ -245,10 +245,13 @@ export async function pushMutations(db: Db, cmd: PushCommand): Promise<PushOutco
         deviceId: cmd.deviceId,
       },
       async (sql) => {
-        const device = await sql.query<{ last_mutation_id: number }>(
-          'select last_mutation_id from devices where id = $1 and store_id = $2 for update',
+        const device = await sql.query<{ last_mutation_id: number; short_code: string }>(
+          `select last_mutation_id, short_code from devices
+            where id = $1 and store_id = $2 for update`,
           [cmd.deviceId, cmd.storeId],
         );
+        // The code ticket numbers of this device must carry (ticket.open refuses another).
+        const deviceCode = device.rows[0]?.short_code ?? null;
         let last = device.rows[0]?.last_mutation_id;
         if (last === undefined) throw new Error('device vanished during push');
         const pending = chunk.filter((m) => m.id > last!);
@@ -297,7 +300,11 @@ export async function pushMutations(db: Db, cmd: PushCommand): Promise<PushOutco
             );
             await setAuditStaff(sql, audit, m.actorStaffId ?? null);
             const apply = () =>
-              applyMutation({ tx, storeId: cmd.storeId, actor, now: m.clientTime }, m.name, m.args);
+              applyMutation(
+                { tx, storeId: cmd.storeId, actor: { ...actor, deviceCode }, now: m.clientTime },
+                m.name,
+                m.args,
+              );
             if (cmd.enforceQuotas) {
               const plan = store.rows[0]?.plan ?? 'free';
               await applyWithinQuotas(sql, { storeId: cmd.storeId, plan }, m, apply);

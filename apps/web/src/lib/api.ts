@@ -84,7 +84,7 @@ export const logoutRemote = (refreshToken: string) =>
   api<void>('/api/v1/auth/logout', { body: { refreshToken } });
 
 export const registerDevice = (token: string, storeId: string, deviceId: string, name: string) =>
-  api<{ deviceId: string }>(`/api/v1/stores/${storeId}/devices`, {
+  api<{ deviceId: string; shortCode: string }>(`/api/v1/stores/${storeId}/devices`, {
     token,
     body: { deviceId, name },
   });
@@ -143,6 +143,8 @@ export const fetchErrors = (token: string, storeId: string, limit = 100) =>
 export interface RegisteredDevice {
   id: string;
   name: string;
+  /** Its code in front of its ticket numbers ("B" of "B-017"). */
+  shortCode: string;
   registeredAt: string;
   lastSeenAt: string | null;
   lastMutationId: number;

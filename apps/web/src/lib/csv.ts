@@ -1,3 +1,5 @@
+import type { SalesSummary } from '@mango/domain/earnings';
+
 /** RFC 4180 CSV, safe to open in a spreadsheet (no formula injection from stored text). */
 export type CsvCell = string | number | null | undefined;
 
@@ -20,6 +22,53 @@ export function centsToDecimal(cents: number, digits = 2): string {
   const abs = Math.abs(cents);
   const unit = 10 ** digits;
   return `${sign}${Math.floor(abs / unit)}.${String(abs % unit).padStart(digits, '0')}`;
+}
+
+/**
+ * The daily sales export. `tickets` counts sales only (closed tickets); voided tickets and tickets
+ * still open are their own columns, with what was already paid on the open ones, so a void never
+ * reads as a sale and cash taken on an unfinished ticket is not lost from the day.
+ */
+export function salesCsv(days: readonly SalesSummary[], digits = 2): string {
+  const dec = (c: number) => centsToDecimal(c, digits);
+  return toCsv(
+    [
+      'date',
+      'tickets',
+      'voids',
+      'open',
+      'open_paid',
+      'subtotal',
+      'discounts',
+      'tax',
+      'tips',
+      'revenue',
+      'refunds',
+      'net',
+      'cash',
+      'card',
+      'gift_card',
+      'other',
+    ],
+    days.map((d) => [
+      d.businessDate,
+      d.ticketCount,
+      d.voidedCount,
+      d.openCount,
+      dec(d.openPaidCents),
+      dec(d.subtotalCents),
+      dec(d.discountCents),
+      dec(d.taxCents),
+      dec(d.tipsCents),
+      dec(d.revenueCents),
+      dec(d.refundsCents),
+      dec(d.netRevenueCents),
+      dec(d.byMethod.cash),
+      dec(d.byMethod.card),
+      dec(d.byMethod.gift_card),
+      dec(d.byMethod.other),
+    ]),
+  );
 }
 
 export function downloadText(filename: string, text: string, type = 'text/csv'): void {

@@ -1,6 +1,6 @@
 import type { Actor } from '@mango/domain/tx';
 import { connectSyncWorker, LocalStore, type SyncWorkerClient } from '@mango/sync-client';
-import { accessToken, currentRole, type StoredSession } from './session';
+import { accessToken, currentRole, deviceCodeOf, type StoredSession } from './session';
 
 /** One signed-in device: the sync worker (writes) and a read-only view of the local store. */
 export interface Device {
@@ -28,7 +28,14 @@ export function connectDevice(session: StoredSession, onRevoked: () => void): De
       baseUrl: location.origin,
       storeId: session.storeId,
       deviceId: session.deviceId,
-      actor: { userId: session.user.id, staffId: null, role, deviceId: session.deviceId },
+      actor: {
+        userId: session.user.id,
+        staffId: null,
+        role,
+        deviceId: session.deviceId,
+        // So the device's own run of ticket.open checks its numbers as the server will.
+        deviceCode: deviceCodeOf(session.storeId),
+      },
     },
     getAccessToken: ({ forceRefresh }) => accessToken(forceRefresh, onRevoked),
   });

@@ -119,3 +119,25 @@ describe('the rates in a report', () => {
     expect(taxRatesText([t('voided', 100_000), t('open', 60_000), t('closed')])).toBe('');
   });
 });
+
+describe('receipt number and line order', () => {
+  it('prints the ticket number and the lines in the order they were added', () => {
+    const text = receiptText({
+      storeName: 'Mango Nails',
+      currency: 'USD',
+      ticket: { ...ticket, number: 'B-017' },
+      lines: [
+        line({ id: 'a-last', name: 'Top coat', position: 3 }),
+        line({ id: 'z-first', name: 'Pedicure', position: 1 }),
+        line({ id: 'm-second', name: 'Nail art', position: 2, quantity: 10 }),
+      ],
+      payments: [],
+      refunds: [],
+      staffName: () => '',
+      when: 'Jan 1, 2026, 10:00 AM',
+    });
+    expect(text).toContain('Ticket B-017');
+    const order = ['Pedicure', 'Nail art x10', 'Top coat'].map((name) => text.indexOf(name));
+    expect(order.every((at, i) => at > 0 && (i === 0 || at > (order[i - 1] as number)))).toBe(true);
+  });
+});

@@ -1,6 +1,8 @@
 import type { PaymentRow, RefundRow, TicketLineRow, TicketRow } from '@mango/domain/entities';
+import { byLineOrder } from '@mango/domain/line-order';
 import { formatMoney, minorDigits } from '@mango/domain/money';
 import { formatTaxRate } from '@mango/domain/tax-rate';
+import { ticketLabel } from '@mango/domain/ticket-numbers';
 
 export interface ReceiptInput {
   storeName: string;
@@ -59,11 +61,12 @@ function row(left: string, right: string): string {
 export function receiptText(r: ReceiptInput): string {
   const m = (c: number) => formatMoney(c, r.currency);
   const t = r.ticket;
-  const out: string[] = [r.storeName, r.when, `Ticket ${t.id.slice(0, 8).toUpperCase()}`];
+  const out: string[] = [r.storeName, r.when, `Ticket ${ticketLabel(t)}`];
   if (r.clientName) out.push(`Client: ${r.clientName}`);
   if (t.status === 'voided') out.push('*** VOIDED ***');
   out.push('-'.repeat(WIDTH));
-  for (const l of r.lines) {
+  // In the order they were rung up, as the desk saw them (line-order.ts).
+  for (const l of [...r.lines].sort(byLineOrder)) {
     const qty = l.quantity > 1 ? ` x${l.quantity}` : '';
     out.push(row(`${l.name}${qty}`, l.comp ? 'COMP' : m(l.lineTotalCents)));
     const who = l.staffId ? r.staffName(l.staffId) : '';

@@ -30,6 +30,16 @@ export interface StoredSession {
 
 const KEY = 'mango.session';
 const deviceKey = (storeId: string) => `mango.device.${storeId}`;
+/** The device's short code in the store (ticket numbers), kept with its id: it is the device's. */
+const deviceCodeKey = (storeId: string) => `mango.deviceCode.${storeId}`;
+
+/**
+ * The code this device puts in front of its ticket numbers ("A" of "A-017"), or null while it
+ * does not know it (registered before codes existed and not yet signed in by a manager since).
+ */
+export function deviceCodeOf(storeId: string): string | null {
+  return localStorage.getItem(deviceCodeKey(storeId));
+}
 
 export function loadSession(): StoredSession | null {
   try {
@@ -85,8 +95,18 @@ export async function signIn(
       );
     }
     deviceId = crypto.randomUUID();
-    await registerDevice(res.accessToken, storeId, deviceId, deviceName());
+    const registered = await registerDevice(res.accessToken, storeId, deviceId, deviceName());
     localStorage.setItem(deviceKey(storeId), deviceId);
+    localStorage.setItem(deviceCodeKey(storeId), registered.shortCode);
+  } else if (!deviceCodeOf(storeId) && can(membership.role, 'devices.manage')) {
+    // Registered before devices had codes: registering again is idempotent and answers it.
+    // Without it the desk still works; its tickets open without a number.
+    try {
+      const again = await registerDevice(res.accessToken, storeId, deviceId, deviceName());
+      localStorage.setItem(deviceCodeKey(storeId), again.shortCode);
+    } catch (e) {
+      console.warn('Could not learn this device’s ticket number code', e);
+    }
   }
   const session: StoredSession = {
     user: res.user,

@@ -1,36 +1,9 @@
 /** Store-local time helpers (the store's IANA time zone, not the device's). */
-
-function offsetMinutes(instant: Date, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-  }).formatToParts(instant);
-  const get = (t: string) => Number(parts.find((p) => p.type === t)?.value ?? 0);
-  const asUtc = Date.UTC(
-    get('year'),
-    get('month') - 1,
-    get('day'),
-    get('hour'),
-    get('minute'),
-    get('second'),
-  );
-  return Math.round((asUtc - Math.floor(instant.getTime() / 1000) * 1000) / 60_000);
-}
+import { addDaysToYmd, zonedWallTimeMs } from '@mango/domain/time';
 
 /** The UTC instant of a store-local wall time (`YYYY-MM-DD`, minutes after midnight). */
 export function zonedToUtc(ymd: string, minutes: number, timeZone: string): string {
-  const [y, m, d] = ymd.split('-').map(Number) as [number, number, number];
-  const guess = Date.UTC(y, m - 1, d, 0, minutes);
-  let t = guess - offsetMinutes(new Date(guess), timeZone) * 60_000;
-  // second pass handles a DST change between the guess and the answer
-  t = guess - offsetMinutes(new Date(t), timeZone) * 60_000;
-  return new Date(t).toISOString();
+  return new Date(zonedWallTimeMs(ymd, minutes, timeZone)).toISOString();
 }
 
 /** [start, end) of a store-local day as UTC ISO instants. */
@@ -59,10 +32,7 @@ export function localMinutes(iso: string, timeZone: string): number {
   return get('hour') * 60 + get('minute');
 }
 
-export function addDays(ymd: string, days: number): string {
-  const [y, m, d] = ymd.split('-').map(Number) as [number, number, number];
-  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
-}
+export const addDays = addDaysToYmd;
 
 export function formatTime(iso: string, timeZone: string): string {
   return new Intl.DateTimeFormat('en-US', { timeZone, hour: 'numeric', minute: '2-digit' }).format(

@@ -6,9 +6,11 @@ import type {
   TicketLineRow,
   TicketRow,
 } from '@mango/domain/entities';
+import { byLineOrder } from '@mango/domain/line-order';
 import { decideOfflineCardPayment, offlineCardCaps } from '@mango/domain/offline-payments';
 import { can } from '@mango/domain/permissions';
 import { amountDue } from '@mango/domain/payments';
+import { ticketLabel } from '@mango/domain/ticket-numbers';
 import { splitTip } from '@mango/domain/tips';
 import { useMemo, useState, type FormEvent } from 'react';
 import { useDevice } from '../hooks/useDevice';
@@ -29,7 +31,9 @@ import { navigate } from '../lib/router';
 import { formatDateTime } from '../lib/time';
 import { Dialog } from '../ui/Dialog';
 import { GiftCardLedger } from '../ui/GiftCardLedger';
+import { LineQuantity } from '../ui/LineQuantity';
 import { OfflineMark, ReconciliationBadges } from '../ui/Reconciliation';
+import { TicketClient } from '../ui/TicketClient';
 
 export default function Checkout({ params }: { params: string[] }) {
   const ticketId = params[0] ?? '';
@@ -59,7 +63,8 @@ export default function Checkout({ params }: { params: string[] }) {
       </section>
     );
   }
-  const sortedLines = [...lines];
+  // Ids are random: the order the lines were rung up is their position (line-order.ts).
+  const sortedLines = [...lines].sort(byLineOrder);
   const sortedPayments = [...payments].sort((a, b) => (a.createdAt < b.createdAt ? -1 : 1));
   const clientName = client ? `${client.firstName} ${client.lastName}`.trim() : undefined;
   return ticket.status === 'open' ? (
@@ -128,7 +133,7 @@ function OpenTicket(props: {
   return (
     <section className="checkout" aria-label="Checkout">
       <div className="toolbar">
-        <h1>Ticket {ticket.id.slice(0, 8).toUpperCase()}</h1>
+        <h1>Ticket {ticketLabel(ticket)}</h1>
         {props.clientName && <span className="muted">for {props.clientName}</span>}
         <span className="spacer" />
         {allowed('tickets.void') && (
@@ -137,6 +142,7 @@ function OpenTicket(props: {
           </button>
         )}
       </div>
+      <TicketClient ticket={ticket} />
       <div className="checkout-grid">
         <section className="card" aria-label="Catalog">
           <div role="tablist" aria-label="Catalog" className="tabs">
@@ -207,6 +213,7 @@ function OpenTicket(props: {
                   </span>
                 </div>
                 <div className="row wrap">
+                  <LineQuantity ticketId={ticket.id} line={l} />
                   <label>
                     Staff
                     <select
@@ -650,7 +657,7 @@ function ClosedTicket(props: {
   return (
     <section className="closed" aria-label="Closed ticket">
       <div className="toolbar noprint">
-        <h1>Ticket {ticket.id.slice(0, 8).toUpperCase()}</h1>
+        <h1>Ticket {ticketLabel(ticket)}</h1>
         <span className={`pill ${ticket.status === 'voided' ? 'off' : 'ok'}`}>
           {ticket.status === 'voided' ? 'Voided' : 'Closed'}
         </span>
@@ -676,6 +683,7 @@ function ClosedTicket(props: {
         <article className="receipt" aria-label="Receipt">
           <h2>{store?.name}</h2>
           <p className="muted">{when}</p>
+          <p aria-label="Receipt ticket number">Ticket {ticketLabel(ticket)}</p>
           {props.clientName && <p>Client: {props.clientName}</p>}
           {ticket.status === 'voided' && <p className="error">VOIDED — {ticket.voidReason}</p>}
           <table>

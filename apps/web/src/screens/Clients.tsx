@@ -155,6 +155,7 @@ function Profile({ id }: { id: string }) {
   const appts = useLive((r) => r.list('appointment', { where: { clientId: id } }), [id]);
   const services = useLive((r) => r.list('service'), []);
   const [notes, setNotes] = useState<string | null>(null);
+  const [allergies, setAllergies] = useState<string | null>(null);
   const [editing, setEditing] = useState(false);
   if (client === undefined) return <p className="empty">This client is not on this device.</p>;
   const now = new Date().toISOString();
@@ -194,6 +195,25 @@ function Profile({ id }: { id: string }) {
                 firstName: client.firstName,
                 lastName: client.lastName,
                 notes: notes.trim() || null,
+              });
+          }}
+        />
+      </label>
+      <label>
+        Allergies
+        {/* Shown as an alert on this client's tickets at checkout (ui/TicketClient.tsx). */}
+        <input
+          readOnly={!mayEdit}
+          placeholder="e.g. acrylic monomer, latex"
+          value={allergies ?? client.allergies ?? ''}
+          onChange={(e) => setAllergies(e.target.value)}
+          onBlur={() => {
+            if (allergies !== null && allergies !== (client.allergies ?? ''))
+              void mutate('client.upsert', {
+                id,
+                firstName: client.firstName,
+                lastName: client.lastName,
+                allergies: allergies.trim() || null,
               });
           }}
         />

@@ -10,6 +10,7 @@ import { useProtected } from '../hooks/useProtected';
 import { useStaff, useStoreRow } from '../hooks/useStoreRow';
 import { newId } from '../lib/ids';
 import { navigate } from '../lib/router';
+import { startTicketFrom } from '../lib/ticket-number';
 import {
   addDays,
   formatTime,
@@ -22,6 +23,9 @@ import {
 } from '../lib/time';
 import { ClientPicker } from '../ui/ClientPicker';
 import { Dialog } from '../ui/Dialog';
+import { CheckedInAppointments } from '../ui/CheckedInAppointments';
+import { WalkInQueue } from '../ui/WalkInQueue';
+import { OpenTicketsBoard } from '../ui/OpenTicketsBoard';
 
 const PX_PER_MIN = 1.2;
 const STATUS_LABEL: Record<string, string> = {
@@ -80,6 +84,7 @@ export default function FrontDesk() {
           </button>
         </div>
       </div>
+      <OpenTicketsBoard />
       {tab === 'book' ? <Book ymd={ymd} /> : <Turns ymd={ymd} />}
     </section>
   );
@@ -400,7 +405,7 @@ function AppointmentDialog(props: {
   serviceName: string;
   onClose: () => void;
 }) {
-  const { mutate } = useDevice();
+  const { device, mutate } = useDevice();
   const { timeZone } = useStoreRow();
   const a = props.appt;
   const [moveTime, setMoveTime] = useState(minutesToHhmm(localMinutes(a.start, timeZone)));
@@ -463,12 +468,9 @@ function AppointmentDialog(props: {
           <button
             type="button"
             className="primary"
-            onClick={async () => {
-              const ticketId = newId();
-              if (await mutate('appointment.complete', { id: a.id, ticketId, lineId: newId() })) {
-                navigate(`/checkout/${ticketId}`);
-              }
-            }}
+            onClick={() =>
+              void startTicketFrom({ device, mutate }, 'appointment.complete', { id: a.id })
+            }
           >
             Check out
           </button>
@@ -595,12 +597,9 @@ function Turns({ ymd }: { ymd: string }) {
   const next = order[0];
   const nameOf = (id: string | null | undefined) =>
     providers.find((p) => p.id === id)?.displayName ?? '';
-  const [walkName, setWalkName] = useState('');
-  const [walkService, setWalkService] = useState('');
-  const waiting = (walkIns ?? [])
-    .filter((w) => w.status === 'waiting')
-    .sort((a, b) => (a.arrivedAt < b.arrivedAt ? -1 : 1));
-  const assigned = (walkIns ?? []).filter((w) => w.status === 'assigned');
+  const openTickets = useLive((r) => r.list('ticket', { where: { status: 'open' } }), []);
+  const atCheckout = (ticketId: string | null | undefined) =>
+    !!ticketId && (openTickets ?? []).some((t) => t.id === ticketId);
   const readOnly = ymd !== today;
 
   return (
@@ -623,6 +622,7 @@ function Turns({ ymd }: { ymd: string }) {
               <th>Technician</th>
               <th>Status</th>
               <th>Turns</th>
+              <th>Requests</th>
               <th>Order</th>
               <th>Actions</th>
             </tr>
@@ -651,6 +651,7 @@ function Turns({ ymd }: { ymd: string }) {
                     </span>
                   </td>
                   <td>{((t?.halfTurns ?? 0) / 2).toFixed(1)}</td>
+                  <td aria-label={`Requests of ${s.displayName}`}>{t?.requestTurns ?? 0}</td>
                   <td>{pos >= 0 ? `#${pos + 1}` : '—'}</td>
                   <td className="row wrap">
                     {!readOnly && mayClock && (!t || t.status === 'out') && (
@@ -679,17 +680,24 @@ function Turns({ ymd }: { ymd: string }) {
                         Clock out
                       </button>
                     )}
-                    {!readOnly && mayAssign && t?.status === 'busy' && (
-                      <button
-                        type="button"
-                        aria-label={`Done ${s.displayName}`}
-                        onClick={() =>
-                          void mutate('turn.complete', { staffId: s.id, eventId: newId() })
-                        }
-                      >
-                        Done
-                      </button>
-                    )}
+                    {!readOnly &&
+                      mayAssign &&
+                      t?.status === 'busy' &&
+                      atCheckout(walk?.ticketId) && <span className="muted">At checkout</span>}
+                    {!readOnly &&
+                      mayAssign &&
+                      t?.status === 'busy' &&
+                      !atCheckout(walk?.ticketId) && (
+                        <button
+                          type="button"
+                          aria-label={`Done ${s.displayName}`}
+                          onClick={() =>
+                            void mutate('turn.complete', { staffId: s.id, eventId: newId() })
+                          }
+                        >
+                          Done
+                        </button>
+                      )}
                     {!readOnly && can(role, 'turns.adjust') && t && t.status !== 'out' && (
                       <button
                         type="button"
@@ -712,82 +720,13 @@ function Turns({ ymd }: { ymd: string }) {
           </tbody>
         </table>
       </section>
-      <section aria-label="Walk-in queue" className="card">
-        <h2>Walk-ins</h2>
-        {!readOnly && mayAssign && (
-          <form
-            className="row wrap"
-            aria-label="Add walk-in"
-            onSubmit={async (e) => {
-              e.preventDefault();
-              if (!walkName.trim()) return;
-              const args: Record<string, unknown> = { id: newId(), name: walkName.trim() };
-              if (walkService) args['serviceId'] = walkService;
-              if (await mutate('walkIn.add', args)) setWalkName('');
-            }}
-          >
-            <label>
-              Walk-in name
-              <input type="text" value={walkName} onChange={(e) => setWalkName(e.target.value)} />
-            </label>
-            <label>
-              Service
-              <select value={walkService} onChange={(e) => setWalkService(e.target.value)}>
-                <option value="">Any</option>
-                {services.map((s) => (
-                  <option key={s.id} value={s.id}>
-                    {s.name}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <button type="submit">Add walk-in</button>
-          </form>
-        )}
-        <ol className="list">
-          {waiting.map((w) => (
-            <li key={w.id}>
-              <span>
-                {w.name} <span className="muted">{formatTime(w.arrivedAt, timeZone)}</span>
-              </span>
-              {!readOnly && mayAssign && (
-                <span className="row">
-                  <button
-                    type="button"
-                    className="primary"
-                    aria-label={`Assign next technician to ${w.name}`}
-                    onClick={() =>
-                      void mutate('turn.assignNext', { walkInId: w.id, eventId: newId() })
-                    }
-                  >
-                    Assign next
-                  </button>
-                  <button
-                    type="button"
-                    aria-label={`Remove ${w.name}`}
-                    onClick={() => void mutate('walkIn.remove', { id: w.id })}
-                  >
-                    Left
-                  </button>
-                </span>
-              )}
-            </li>
-          ))}
-          {waiting.length === 0 && <li className="muted">Nobody waiting.</li>}
-        </ol>
-        {assigned.length > 0 && (
-          <>
-            <h3>In service</h3>
-            <ul className="list">
-              {assigned.map((w) => (
-                <li key={w.id}>
-                  {w.name} → <strong>{nameOf(w.staffId)}</strong>
-                </li>
-              ))}
-            </ul>
-          </>
-        )}
-      </section>
+      <WalkInQueue ymd={ymd} readOnly={readOnly} providers={providers} services={services} />
+      <CheckedInAppointments
+        ymd={ymd}
+        readOnly={readOnly}
+        providers={providers}
+        services={services}
+      />
     </div>
   );
 }

@@ -7,7 +7,7 @@ import { useMemo, useState } from 'react';
 import { useDevice } from '../hooks/useDevice';
 import { useLive } from '../hooks/useLive';
 import { useStaff, useStoreRow } from '../hooks/useStoreRow';
-import { centsToDecimal, downloadText, toCsv } from '../lib/csv';
+import { centsToDecimal, downloadText, salesCsv, toCsv } from '../lib/csv';
 import { newId } from '../lib/ids';
 import { methodLabel, parseMoney, taxRatesText } from '../lib/receipt';
 import { addDays, formatDateTime, localYmd, zonedDayRange } from '../lib/time';
@@ -26,17 +26,27 @@ export default function Reports() {
 
   const data = useLive(
     async (r) => {
-      const tickets = await r.list('ticket', { range: { field: 'closedAt', gte: start, lt: end } });
+      const closed = await r.list('ticket', { range: { field: 'closedAt', gte: start, lt: end } });
+      // Voids and tickets still open count apart from sales: they are read by status, on the
+      // instant that places them in the period (voided, opened).
+      const within = (at: string | null | undefined) => !!at && at >= start && at < end;
+      const voided = (await r.list('ticket', { where: { status: 'voided' } })).filter((t) =>
+        within(t.voidedAt),
+      );
+      const open = (await r.list('ticket', { where: { status: 'open' } })).filter((t) =>
+        within(t.openedAt),
+      );
+      const tickets = [...closed, ...voided, ...open];
       const lines: TicketLineRow[] = [];
       const payments: PaymentRow[] = [];
-      for (const t of tickets) {
+      for (const t of closed) {
         lines.push(...(await r.list('ticketLine', { where: { ticketId: t.id } })));
         payments.push(...(await r.list('payment', { where: { ticketId: t.id } })));
       }
       const refunds = (await r.list('refund')).filter(
         (f) => f.createdAt >= start && f.createdAt < end,
       );
-      return { tickets, lines, payments, refunds };
+      return { tickets, closed, lines, payments, refunds };
     },
     [start, end],
   );
@@ -63,6 +73,9 @@ export default function Reports() {
   const totals = daily.reduce(
     (s, d) => ({
       tickets: s.tickets + d.ticketCount,
+      voided: s.voided + d.voidedCount,
+      open: s.open + d.openCount,
+      openPaid: s.openPaid + d.openPaidCents,
       revenue: s.revenue + d.revenueCents,
       net: s.net + d.netRevenueCents,
       tax: s.tax + d.taxCents,
@@ -75,6 +88,9 @@ export default function Reports() {
     }),
     {
       tickets: 0,
+      voided: 0,
+      open: 0,
+      openPaid: 0,
       revenue: 0,
       net: 0,
       tax: 0,
@@ -88,46 +104,10 @@ export default function Reports() {
   );
   const digits = minorDigits(currency);
   const dec = (c: number) => centsToDecimal(c, digits);
-  const taxRates = data ? taxRatesText(data.tickets) : '';
+  const taxRates = data ? taxRatesText(data.closed) : '';
 
   function exportDaily() {
-    downloadText(
-      `sales-${from}-to-${to}.csv`,
-      toCsv(
-        [
-          'date',
-          'tickets',
-          'voids',
-          'subtotal',
-          'discounts',
-          'tax',
-          'tips',
-          'revenue',
-          'refunds',
-          'net',
-          'cash',
-          'card',
-          'gift_card',
-          'other',
-        ],
-        daily.map((d) => [
-          d.businessDate,
-          d.ticketCount,
-          d.voidedCount,
-          dec(d.subtotalCents),
-          dec(d.discountCents),
-          dec(d.taxCents),
-          dec(d.tipsCents),
-          dec(d.revenueCents),
-          dec(d.refundsCents),
-          dec(d.netRevenueCents),
-          dec(d.byMethod.cash),
-          dec(d.byMethod.card),
-          dec(d.byMethod.gift_card),
-          dec(d.byMethod.other),
-        ]),
-      ),
-    );
+    downloadText(`sales-${from}-to-${to}.csv`, salesCsv(daily, digits));
   }
   function exportStaff() {
     downloadText(
@@ -199,6 +179,11 @@ export default function Reports() {
       </div>
       <div className="kpis" aria-label="Summary">
         <Kpi label="Tickets" value={String(totals.tickets)} />
+        <Kpi label="Voided" value={String(totals.voided)} />
+        <Kpi
+          label="Still open"
+          value={`${totals.open}${totals.openPaid > 0 ? ` · ${money(totals.openPaid)} paid` : ''}`}
+        />
         <Kpi label="Revenue" value={money(totals.revenue)} />
         <Kpi label="Refunds" value={money(totals.refunds)} />
         <Kpi label="Net sales" value={money(totals.net)} />

@@ -706,6 +706,7 @@ function StoreForm({ s }: { s: StoreRow }) {
   const [tz, setTz] = useState(s.timeZone);
   const [threshold, setThreshold] = useState(centsToInput(s.fullTurnThresholdCents, currency));
   const [strict, setStrict] = useState(s.strictBooking ?? false);
+  const [apptTurns, setApptTurns] = useState(s.appointmentsCountAsTurns ?? false);
   const [offlinePerPayment, setOfflinePerPayment] = useState(
     centsToInput(s.offlineCardMaxPerPaymentCents, currency),
   );
@@ -737,6 +738,7 @@ function StoreForm({ s }: { s: StoreRow }) {
           timeZone: tz.trim(),
           fullTurnThresholdCents: parseMoney(threshold, currency) ?? 0,
           strictBooking: strict,
+          appointmentsCountAsTurns: apptTurns,
           offlineCardMaxPerPaymentCents: perPaymentCents,
           offlineCardMaxPerDeviceCents: perDeviceCents,
         });
@@ -782,8 +784,17 @@ function StoreForm({ s }: { s: StoreRow }) {
             value={threshold}
             onChange={(e) => setThreshold(e.target.value)}
           />
+          <span className="muted">Services below count as a half turn; 0: always a full turn.</span>
         </label>
       </div>
+      <label className="check">
+        <input
+          type="checkbox"
+          checked={apptTurns}
+          onChange={(e) => setApptTurns(e.target.checked)}
+        />{' '}
+        Appointments count as turns
+      </label>
       <label className="check">
         <input type="checkbox" checked={strict} onChange={(e) => setStrict(e.target.checked)} />{' '}
         Refuse double bookings (strict mode)
@@ -929,6 +940,7 @@ function DevicesTab() {
               <th>Last seen</th>
               <th className="num">Last mutation</th>
               <th>Status</th>
+              <th>Ticket numbers</th>
               <th />
             </tr>
           </thead>
@@ -942,6 +954,7 @@ function DevicesTab() {
                 <td>
                   {d.revokedAt ? `Revoked ${formatDateTime(d.revokedAt, timeZone)}` : 'Active'}
                 </td>
+                <td>{d.shortCode}-…</td>
                 <td>
                   {!d.revokedAt && (
                     <button

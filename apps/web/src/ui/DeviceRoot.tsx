@@ -9,7 +9,7 @@ import { setActingStaffForRequests } from '../lib/api';
 import { connectDevice, type Device } from '../lib/device';
 import { approvalKeyParams, refreshPinVerifiers } from '../lib/pins';
 import { setReportContext } from '../lib/report-errors';
-import { accessToken, loadSession, type StoredSession } from '../lib/session';
+import { accessToken, deviceCodeOf, loadSession, type StoredSession } from '../lib/session';
 import { PinLock } from './PinLock';
 import { Shell } from './Shell';
 import { SignIn } from './SignIn';
@@ -142,6 +142,8 @@ function Ready(props: DeviceRootProps & { device: Device }) {
           staffId: acting?.id ?? null,
           role,
           deviceId: device.deviceId,
+          // ticket.open checks its number's code here as the server will (ticket-numbers.ts).
+          deviceCode: deviceCodeOf(device.storeId),
           approvedBy: approval?.staffId ?? null,
         };
         await device.client.mutate(name, args, approval ? { actor, approval } : { actor });

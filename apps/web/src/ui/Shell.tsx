@@ -6,6 +6,7 @@ import { useStoreRow } from '../hooks/useStoreRow';
 import { newId } from '../lib/ids';
 import { navigate, segments, usePath } from '../lib/router';
 import { signOut } from '../lib/session';
+import { numberForNewTicket } from '../lib/ticket-number';
 import { Dialog } from './Dialog';
 import { CrashProbe, ErrorBoundary } from './ErrorBoundary';
 import { PinSwitch } from './PinSwitch';
@@ -58,7 +59,10 @@ export function Shell(props: {
 
   async function newTicket() {
     const id = newId();
-    if (await mutate('ticket.open', { id })) navigate(`/checkout/${id}`);
+    const number = await numberForNewTicket(device);
+    if (await mutate('ticket.open', { id, ...(number ? { number } : {}) })) {
+      navigate(`/checkout/${id}`);
+    }
   }
 
   return (

@@ -10,12 +10,12 @@ import {
 import type { AppointmentRow, AppointmentStatus, StaffRow } from '../entities';
 import { reject } from '../error-codes';
 import { isAllowedOrApproved, requireSelfIfTechnician } from '../permissions';
-import { addMinutes, toUtcIso } from '../time';
+import { addMinutes, businessDate, toUtcIso } from '../time';
 import type { MutatorContext } from '../tx';
 import { defineMutator } from './define';
 import { createOnce, loadStore, now, requireRow } from './rows';
-import { id, isoDateTime, reason, shortText } from './schemas';
-import { newTicket, recalculate } from './ticket-state';
+import { id, isoDateTime, reason, shortText, ticketNumber } from './schemas';
+import { newTicket, recalculate, requireIssuableNumber } from './ticket-state';
 
 /** A resized length: whole 5-minute steps, at most a 12-hour day. */
 const appointmentLength = z.int().min(5).max(720).multipleOf(5);
@@ -239,9 +239,9 @@ export const appointmentStart = defineMutator({
 export const appointmentComplete = defineMutator({
   name: 'appointment.complete',
   description:
-    'The service is done: completes the appointment and opens a ticket (id `ticketId`) with the booked service on line `lineId`, priced for the staff member.',
+    'The service is done: completes the appointment and opens a ticket (id `ticketId`, readable `number` made by the device as for ticket.open) with the booked service on line `lineId`, priced for the staff member.',
   permission: 'appointments.work',
-  args: z.strictObject({ id, ticketId: id, lineId: id }),
+  args: z.strictObject({ id, ticketId: id, lineId: id, number: ticketNumber.optional() }),
   authorize: ownAppointmentIfTechnician,
   async run(ctx, args) {
     const store = await loadStore(ctx);
@@ -253,9 +253,16 @@ export const appointmentComplete = defineMutator({
       'SERVICE_NOT_FOUND',
       'The booked service',
     );
-    await transition(ctx, args.id, 'completed', { ticketId: args.ticketId });
     const at = now(ctx);
-    const ticket = newTicket(args.ticketId, at, appointment.clientId ?? null, appointment.id);
+    const day = businessDate(at, store.timeZone);
+    if (args.number && !(await ctx.tx.get('ticket', args.ticketId))) {
+      await requireIssuableNumber(ctx, args.number, day);
+    }
+    await transition(ctx, args.id, 'completed', { ticketId: args.ticketId });
+    const ticket = newTicket(args.ticketId, at, appointment.clientId ?? null, appointment.id, {
+      number: args.number ?? null,
+      businessDate: day,
+    });
     await createOnce(ctx, 'ticket', ticket, ['clientId', 'appointmentId']);
     const { priceCents } = serviceTermsFor(service, appointment.staffId);
     await createOnce(
@@ -275,6 +282,7 @@ export const appointmentComplete = defineMutator({
         comp: false,
         discountCents: 0,
         lineTotalCents: priceCents,
+        position: 1,
       },
       ['ticketId', 'kind', 'itemId', 'staffId', 'quantity'],
     );

@@ -61,6 +61,39 @@ describe('cash drawer', () => {
     await must(store, 'cashDrawer.open', { id: uid(899), floatCents: 0 });
   });
 
+  it('counts cash taken on a ticket that is still open, net of change', async () => {
+    const store = await seededStore();
+    await must(store, 'cashDrawer.open', { id: D, floatCents: 10_000 });
+    const T = uid(820);
+    await must(store, 'ticket.open', { id: T });
+    await must(store, 'ticket.addLine', {
+      ticketId: T,
+      lineId: uid(821),
+      kind: 'service',
+      itemId: ids.pedicure,
+      staffId: ids.ana,
+    });
+    // Pedicure $40.00 + 8.25% tax = $43.30: $10.00 now, then $40.00 tendered for $33.30 due.
+    await must(store, 'ticket.addPayment', {
+      ticketId: T,
+      paymentId: uid(822),
+      method: 'cash',
+      amountCents: 1000,
+    });
+    await must(store, 'ticket.addPayment', {
+      ticketId: T,
+      paymentId: uid(823),
+      method: 'cash',
+      amountCents: 4000,
+    });
+    expect(await store.get('ticket', T)).toMatchObject({ status: 'open', changeCents: 670 });
+    await must(store, 'cashDrawer.close', { id: D, countedCents: 14_330 });
+    expect(await store.get('cashDrawer', D)).toMatchObject({
+      expectedCents: 10_000 + 1000 + 4000 - 670,
+      overShortCents: 0,
+    });
+  });
+
   it('is a front desk job, not a technician’s', async () => {
     const store = await seededStore();
     expect(

@@ -18,6 +18,7 @@ export const clientUpsert = defineMutator({
     phone: optionalText(40),
     email: z.email().max(254).nullable().optional(),
     notes: shortText.nullable().optional(),
+    allergies: shortText.nullable().optional(),
   }),
   async run(ctx, args) {
     const existing = await ctx.tx.get('client', args.id);

@@ -29,6 +29,7 @@ import { storeUpdateSettings } from './store';
 import {
   ticketClose,
   ticketOpen,
+  ticketSetClient,
   ticketSetDiscount,
   ticketSetTipSplit,
   ticketVoid,
@@ -39,6 +40,7 @@ import {
   ticketCompLine,
   ticketRemoveLine,
   ticketSetLineDiscount,
+  ticketSetLineQuantity,
   ticketSetLineStaff,
 } from './ticket-lines';
 import { ticketAddPayment, ticketRefund, ticketRemovePayment } from './ticket-payments';
@@ -50,7 +52,7 @@ import {
   turnComplete,
   turnSkip,
 } from './turn';
-import { walkInAdd, walkInAssign, walkInRemove } from './walk-in';
+import { walkInAdd, walkInAssign, walkInRemove, walkInStartTicket } from './walk-in';
 
 /** Every mutator, by protocol name. The names are a wire contract: never rename one. */
 export const mutators = {
@@ -72,6 +74,8 @@ export const mutators = {
   'ticket.addGiftCardLine': ticketAddGiftCardLine,
   'ticket.removeLine': ticketRemoveLine,
   'ticket.setLineStaff': ticketSetLineStaff,
+  'ticket.setLineQuantity': ticketSetLineQuantity,
+  'ticket.setClient': ticketSetClient,
   'ticket.setLineDiscount': ticketSetLineDiscount,
   'ticket.compLine': ticketCompLine,
   'ticket.setDiscount': ticketSetDiscount,
@@ -85,6 +89,7 @@ export const mutators = {
   'walkIn.add': walkInAdd,
   'walkIn.assign': walkInAssign,
   'walkIn.remove': walkInRemove,
+  'walkIn.startTicket': walkInStartTicket,
   'turn.clockIn': turnClockIn,
   'turn.clockOut': turnClockOut,
   'turn.assignNext': turnAssignNext,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MAX_AMOUNT_CENTS, MAX_GIFT_CARD_CENTS, MAX_PRICE_CENTS } from '../money-bounds';
+import { parseTicketNumber } from '../ticket-numbers';
 
 /** Ids are UUIDs made by the device that creates the row. */
 export const id = z.uuid();
@@ -24,6 +25,14 @@ export const discount = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('percent'), bps }),
   z.strictObject({ kind: z.literal('amount'), cents }),
 ]);
+
+/** A readable ticket number in its one canonical spelling ("A-017"): ticket-numbers.ts. */
+export const ticketNumber = z
+  .string()
+  .max(8)
+  .refine((value) => parseTicketNumber(value) !== null, {
+    message: 'a ticket number is a device code and a sequence, like A-017',
+  });
 
 export const paymentMethod = z.enum(['cash', 'card', 'gift_card', 'other']);
 

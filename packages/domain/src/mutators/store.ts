@@ -14,7 +14,7 @@ function isKnownCurrency(code: string): boolean {
 export const storeUpdateSettings = defineMutator({
   name: 'store.updateSettings',
   description:
-    'Changes store settings: name, currency, tax rate, time zone, turn threshold, offline card caps, strict booking. Only the fields sent change.',
+    'Changes store settings: name, currency, tax rate, time zone, turn rules (the full-turn threshold below which a service counts half, whether appointments count as turns), offline card caps, strict booking. Only the fields sent change.',
   permission: 'store.settings',
   args: z.strictObject({
     name: name.optional(),
@@ -34,6 +34,7 @@ export const storeUpdateSettings = defineMutator({
     offlineCardMaxPerPaymentCents: cents.optional(),
     offlineCardMaxPerDeviceCents: cents.optional(),
     strictBooking: z.boolean().optional(),
+    appointmentsCountAsTurns: z.boolean().optional(),
   }),
   async run(ctx, args) {
     const store = await loadStore(ctx);

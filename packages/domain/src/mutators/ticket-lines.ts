@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { serviceTermsFor } from '../appointments';
 import type { TicketLineRow } from '../entities';
 import { reject } from '../error-codes';
+import { nextLinePosition } from '../line-order';
 import { MAX_QUANTITY } from '../money-bounds';
 import { requireApproval } from '../permissions';
 import type { MutatorContext } from '../tx';
@@ -44,6 +45,11 @@ async function catalogTerms(
 
 const LINE_IDENTITY = ['ticketId', 'kind', 'itemId', 'staffId', 'quantity'] as const;
 
+/** Where a line added now goes: after the ticket's other lines (line-order.ts). */
+async function positionOnTicket(ctx: MutatorContext, ticketId: string): Promise<number> {
+  return nextLinePosition(await ctx.tx.list('ticketLine', { where: { ticketId } }));
+}
+
 export const ticketAddLine = defineMutator({
   name: 'ticket.addLine',
   description:
@@ -75,6 +81,7 @@ export const ticketAddLine = defineMutator({
       comp: false,
       discountCents: 0,
       lineTotalCents: qty * terms.unitPriceCents,
+      position: await positionOnTicket(ctx, args.ticketId),
     };
     if (await createOnce(ctx, 'ticketLine', line, LINE_IDENTITY)) {
       await recalculate(ctx, ticket, store);
@@ -124,6 +131,7 @@ export const ticketAddGiftCardLine = defineMutator({
       discountCents: 0,
       lineTotalCents: args.amountCents,
       giftCardCode: args.code,
+      position: await positionOnTicket(ctx, args.ticketId),
     };
     if (await createOnce(ctx, 'ticketLine', line, [...LINE_IDENTITY, 'unitPriceCents'])) {
       await recalculate(ctx, ticket, store);
@@ -141,6 +149,29 @@ export const ticketRemoveLine = defineMutator({
     const ticket = await requireOpenTicket(ctx, args.ticketId);
     await requireLine(ctx, args.ticketId, args.lineId);
     await ctx.tx.delete('ticketLine', args.lineId);
+    await recalculate(ctx, ticket, store, { guardPaid: true });
+  },
+});
+
+export const ticketSetLineQuantity = defineMutator({
+  name: 'ticket.setLineQuantity',
+  description:
+    'Changes how many units a service or product line holds (1–999, e.g. nail art per nail); the line and ticket totals are recomputed. A gift card line is always one card.',
+  permission: 'tickets.sell',
+  args: z.strictObject({ ticketId: id, lineId: id, quantity }),
+  async run(ctx, args) {
+    const store = await loadStore(ctx);
+    const ticket = await requireOpenTicket(ctx, args.ticketId);
+    const line = await requireLine(ctx, args.ticketId, args.lineId);
+    if (line.kind === 'gift_card') {
+      reject('LINE_QUANTITY_FIXED', 'A gift card line is one card; sell another card instead.', {
+        lineId: line.id,
+      });
+    }
+    if (line.quantity === args.quantity) return;
+    await ctx.tx.put('ticketLine', { ...line, quantity: args.quantity });
+    // Fewer units may bring the total under what was paid; more may pass the ticket bound
+    // (AMOUNT_OUT_OF_RANGE): either refuses the change and the transaction discards the line.
     await recalculate(ctx, ticket, store, { guardPaid: true });
   },
 });

@@ -3,6 +3,7 @@ import { reject } from '../error-codes';
 import { formatMoney, sumCents } from '../money';
 import { requireTicketWithinBounds } from '../money-bounds';
 import { netPaid } from '../payments';
+import { parseTicketNumber } from '../ticket-numbers';
 import { storeTaxRatePpm } from '../tax-rate';
 import { computeTicketTotals } from '../ticket-totals';
 import type { MutatorContext } from '../tx';
@@ -13,12 +14,14 @@ export function newTicket(
   openedAt: string,
   clientId: string | null,
   appointmentId: string | null,
+  numbering: Pick<TicketRow, 'number' | 'businessDate'> = {},
 ): TicketRow {
   return {
     id,
     status: 'open',
     clientId,
     appointmentId,
+    ...numbering,
     discount: null,
     subtotalCents: 0,
     discountCents: 0,
@@ -30,6 +33,31 @@ export function newTicket(
     refundedCents: 0,
     openedAt,
   };
+}
+
+/**
+ * A number the device may give: its own code (the server knows each device's code; a device
+ * that does not know its own skips this, and the server decides) and not already used that
+ * business day. Numbers never collide by construction; this refuses a forged or replayed one.
+ */
+export async function requireIssuableNumber(ctx: MutatorContext, number: string, day: string) {
+  const parsed = parseTicketNumber(number);
+  const own = ctx.actor.deviceCode;
+  if (parsed && own && parsed.deviceCode !== own) {
+    reject(
+      'TICKET_NUMBER_WRONG_DEVICE',
+      `Ticket number ${number} belongs to another device of this store (this one numbers ${own}-…).`,
+      { number, deviceCode: own },
+    );
+  }
+  const same = await ctx.tx.list('ticket', { where: { businessDate: day, number } });
+  if (same.length > 0) {
+    reject(
+      'TICKET_NUMBER_TAKEN',
+      `Ticket ${number} was already given today; a new ticket gets the next number.`,
+      { number, businessDate: day },
+    );
+  }
 }
 
 export async function requireTicket(ctx: MutatorContext, ticketId: string): Promise<TicketRow> {

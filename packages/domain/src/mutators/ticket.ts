@@ -2,21 +2,41 @@ import { z } from 'zod';
 import type { GiftCardRow } from '../entities';
 import { reject } from '../error-codes';
 import { formatMoney } from '../money';
+import { businessDate } from '../time';
 import { amountDue } from '../payments';
 import { requireApproval } from '../permissions';
 import { splitTip } from '../tips';
 import type { MutatorContext } from '../tx';
 import { defineMutator } from './define';
 import { createOnce, insertNew, loadStore, now, requireRow } from './rows';
-import { discount, id, reason, tipSplit } from './schemas';
-import { newTicket, recalculate, requireOpenTicket, type TicketState } from './ticket-state';
+import { discount, id, reason, ticketNumber, tipSplit } from './schemas';
+import {
+  newTicket,
+  recalculate,
+  requireIssuableNumber,
+  requireOpenTicket,
+  type TicketState,
+} from './ticket-state';
+import { finishTicketClient } from './turn-board';
 
 export const ticketOpen = defineMutator({
   name: 'ticket.open',
-  description: 'Opens an empty ticket, optionally for a client and linked to an appointment.',
+  description:
+    'Opens an empty ticket, optionally for a client and linked to an appointment. `number` is the readable number the device made for it ("A-017": its own device code, then its sequence of the business day); without it (older apps) the ticket has no number.',
   permission: 'tickets.sell',
-  args: z.strictObject({ id, clientId: id.optional(), appointmentId: id.optional() }),
+  args: z.strictObject({
+    id,
+    clientId: id.optional(),
+    appointmentId: id.optional(),
+    number: ticketNumber.optional(),
+  }),
   async run(ctx, args) {
+    const store = await loadStore(ctx);
+    const openedAt = now(ctx);
+    const day = businessDate(openedAt, store.timeZone);
+    if (args.number && !(await ctx.tx.get('ticket', args.id))) {
+      await requireIssuableNumber(ctx, args.number, day);
+    }
     if (args.clientId) {
       await requireRow(ctx, 'client', args.clientId, 'CLIENT_NOT_FOUND', 'The client');
     }
@@ -29,11 +49,30 @@ export const ticketOpen = defineMutator({
           'The appointment',
         )
       : undefined;
-    const ticket = newTicket(args.id, now(ctx), args.clientId ?? null, args.appointmentId ?? null);
+    const ticket = newTicket(args.id, openedAt, args.clientId ?? null, args.appointmentId ?? null, {
+      number: args.number ?? null,
+      businessDate: day,
+    });
     const created = await createOnce(ctx, 'ticket', ticket, ['clientId', 'appointmentId']);
     if (created && appointment && !appointment.ticketId) {
       await ctx.tx.put('appointment', { ...appointment, ticketId: args.id });
     }
+  },
+});
+
+export const ticketSetClient = defineMutator({
+  name: 'ticket.setClient',
+  description:
+    'Links an open ticket to a client, changes its client, or (with null) makes it a ticket without a client.',
+  permission: 'tickets.sell',
+  args: z.strictObject({ ticketId: id, clientId: id.nullable() }),
+  async run(ctx, args) {
+    const ticket = await requireOpenTicket(ctx, args.ticketId);
+    if (args.clientId) {
+      await requireRow(ctx, 'client', args.clientId, 'CLIENT_NOT_FOUND', 'The client');
+    }
+    if ((ticket.clientId ?? null) === args.clientId) return;
+    await ctx.tx.put('ticket', { ...ticket, clientId: args.clientId });
   },
 });
 
@@ -133,7 +172,7 @@ async function keepCommissionRates(ctx: MutatorContext, state: TicketState) {
 export const ticketClose = defineMutator({
   name: 'ticket.close',
   description:
-    'Closes a fully paid ticket: fixes the tip split, keeps each technician’s commission rate on their lines, issues gift cards sold on it and takes products from stock. A closed ticket is never edited again; refund it instead.',
+    'Closes a fully paid ticket: fixes the tip split, keeps each technician’s commission rate on their lines, issues gift cards sold on it, takes products from stock and completes the turn of the walk-in it was started for (or of its appointment, when appointments count as turns). A closed ticket is never edited again; refund it instead.',
   permission: 'tickets.sell',
   args: z.strictObject({ ticketId: id }),
   async run(ctx, args) {
@@ -158,6 +197,7 @@ export const ticketClose = defineMutator({
       closedAt: at,
       tipShares: tips.shares,
     });
+    await finishTicketClient(ctx, store, state.ticket, state.lines);
   },
 });
 

@@ -1,17 +1,18 @@
 import { z } from 'zod';
 import type { TurnRow } from '../entities';
 import { reject } from '../error-codes';
-import { sumCents } from '../money';
 import { requireSelfIfTechnician } from '../permissions';
-import { FULL_TURN, turnWeight } from '../turns';
+import { FULL_TURN, ticketServiceCents } from '../turns';
 import { defineMutator } from './define';
 import { insertNew, loadStore, now, requireRow } from './rows';
 import { id, shortText } from './schemas';
 import {
   assignWalkIn,
+  finishClient,
   pickNextTechnician,
   recordTurnEvent,
   requireClockedIn,
+  requireFreeTechnician,
   todaysTurn,
   today,
   walkInServiceCents,
@@ -85,7 +86,7 @@ export const turnClockOut = defineMutator({
 export const turnAssignNext = defineMutator({
   name: 'turn.assignNext',
   description:
-    'Gives a waiting walk-in to the next technician: the available one with the fewest turns today (ties: earliest clock-in) who does the requested service.',
+    'Gives a waiting walk-in to the next technician: the available one with the fewest turns today (ties: earliest clock-in) who does the requested service. A walk-in who asked for a technician goes to them (a request turn).',
   permission: 'turns.assign',
   args: z.strictObject({ walkInId: id, eventId: id }),
   async run(ctx, args) {
@@ -100,7 +101,10 @@ export const turnAssignNext = defineMutator({
     if (walkIn.status !== 'waiting') {
       reject('INVALID_STATUS_TRANSITION', `This walk-in is already ${walkIn.status}.`);
     }
-    const turn = await pickNextTechnician(ctx, store, walkIn.serviceId);
+    // A client who asked for someone waits for them: the turn order does not apply to them.
+    const turn = walkIn.requestedStaffId
+      ? await requireFreeTechnician(ctx, store, walkIn.requestedStaffId, walkIn.serviceId)
+      : await pickNextTechnician(ctx, store, walkIn.serviceId);
     await assignWalkIn(ctx, walkIn, turn, args.eventId);
   },
 });
@@ -108,7 +112,7 @@ export const turnAssignNext = defineMutator({
 export const turnComplete = defineMutator({
   name: 'turn.complete',
   description:
-    'The technician finished their client and is available again. The turn counts now: a full turn when the service (the ticket’s service lines for this technician, or the walk-in’s service) reaches the store threshold, otherwise a half turn.',
+    'The technician finished their client and is available again. The turn counts now: a full turn when the service (the ticket’s service lines for this technician, or the walk-in’s service) reaches the store threshold, otherwise a half turn; a client who asked for them counts as a request turn, apart. A walk-in whose ticket is open finishes when that ticket closes.',
   permission: 'turns.assign',
   args: z.strictObject({ staffId: id, eventId: id, ticketId: id.optional() }),
   async run(ctx, args) {
@@ -117,40 +121,34 @@ export const turnComplete = defineMutator({
     if (turn.status !== 'busy') {
       reject('INVALID_STATUS_TRANSITION', 'That technician has no client in progress.');
     }
+    const walkIn = turn.currentWalkInId
+      ? await ctx.tx.get('walkIn', turn.currentWalkInId)
+      : undefined;
+    const walkInTicket = walkIn?.ticketId ? await ctx.tx.get('ticket', walkIn.ticketId) : undefined;
+    if (walkInTicket?.status === 'open') {
+      // Counting now and again at close would count the client twice.
+      reject(
+        'WALK_IN_TICKET_OPEN',
+        `${walkIn?.name ?? 'This client'}’s ticket is still open: check out, and the turn counts when it closes.`,
+        { ticketId: walkInTicket.id },
+      );
+    }
     let serviceCents: number | undefined;
     if (args.ticketId) {
       await requireRow(ctx, 'ticket', args.ticketId, 'TICKET_NOT_FOUND', 'The ticket');
       const lines = await ctx.tx.list('ticketLine', { where: { ticketId: args.ticketId } });
-      serviceCents = sumCents(
-        lines
-          .filter((l) => l.kind === 'service' && l.staffId === args.staffId)
-          .map((l) => l.lineTotalCents),
-      );
+      serviceCents = ticketServiceCents(lines, args.staffId);
     } else {
       serviceCents = await walkInServiceCents(ctx, turn.currentWalkInId, turn.staffId);
     }
-    const weight =
-      serviceCents === undefined
-        ? FULL_TURN
-        : turnWeight(serviceCents, store.fullTurnThresholdCents);
-    if (turn.currentWalkInId) {
-      const walkIn = await ctx.tx.get('walkIn', turn.currentWalkInId);
-      if (walkIn) await ctx.tx.put('walkIn', { ...walkIn, status: 'done' });
-    }
-    const done: TurnRow = {
-      ...turn,
-      status: 'available',
-      halfTurns: turn.halfTurns + weight,
-      currentWalkInId: null,
-    };
-    await ctx.tx.put('turn', done);
-    await recordTurnEvent(ctx, done, {
-      id: args.eventId,
-      kind: 'complete',
-      halfTurns: weight,
-      walkInId: turn.currentWalkInId ?? null,
-      ticketId: args.ticketId ?? null,
-    });
+    if (walkIn) await ctx.tx.put('walkIn', { ...walkIn, status: 'done' });
+    await finishClient(
+      ctx,
+      store,
+      { ...turn, status: 'available', currentWalkInId: null },
+      { source: 'walk_in', request: walkIn?.request === true, serviceCents },
+      { id: args.eventId, walkInId: turn.currentWalkInId ?? null, ticketId: args.ticketId ?? null },
+    );
   },
 });
 

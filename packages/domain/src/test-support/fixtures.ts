@@ -112,6 +112,9 @@ export interface Acting {
   staffId?: string | null;
   approvedBy?: string | null;
   now?: string;
+  /** The acting device's short code, as the server knows it (ticket numbers). */
+  deviceCode?: string;
+  deviceId?: string;
 }
 
 export function context(store: MemoryStore, acting: Acting = {}): MutatorContext {
@@ -120,9 +123,10 @@ export function context(store: MemoryStore, acting: Acting = {}): MutatorContext
     userId: null,
     staffId: acting.staffId === undefined ? STAFF_FOR_ROLE[role] : acting.staffId,
     role,
-    deviceId: uid(8000),
+    deviceId: acting.deviceId ?? uid(8000),
   };
   if (acting.approvedBy) actor.approvedBy = acting.approvedBy;
+  if (acting.deviceCode) actor.deviceCode = acting.deviceCode;
   return { tx: store, storeId: STORE_ID, actor, now: acting.now ?? NOW };
 }
 
