@@ -3,13 +3,15 @@ import { sumCents } from './money';
 
 export interface DrawerActivity {
   floatCents: number;
-  payments: readonly Pick<PaymentRow, 'method' | 'amountCents' | 'changeCents'>[];
+  payments: readonly Pick<PaymentRow, 'method' | 'amountCents' | 'tipCents' | 'changeCents'>[];
   refunds: readonly Pick<RefundRow, 'method' | 'amountCents'>[];
   movements: readonly Pick<CashMovementRow, 'kind' | 'amountCents'>[];
 }
 
 export interface DrawerExpectation {
   cashSalesCents: number; // cash tendered
+  /** Tips paid in cash: in the drawer until paid out to the technicians (a pay-out). */
+  cashTipsCents: number;
   changeCents: number;
   cashRefundsCents: number;
   payInsCents: number;
@@ -17,10 +19,11 @@ export interface DrawerExpectation {
   expectedCents: number;
 }
 
-/** expected = float + cash tendered − change − cash refunds + pay-ins − pay-outs. */
+/** expected = float + cash tendered + cash tips − change − cash refunds + pay-ins − pay-outs. */
 export function expectedDrawerCash(activity: DrawerActivity): DrawerExpectation {
   const cash = activity.payments.filter((p) => p.method === 'cash');
   const cashSalesCents = sumCents(cash.map((p) => p.amountCents));
+  const cashTipsCents = sumCents(cash.map((p) => p.tipCents));
   const changeCents = sumCents(cash.map((p) => p.changeCents));
   const cashRefundsCents = sumCents(
     activity.refunds.filter((r) => r.method === 'cash').map((r) => r.amountCents),
@@ -33,13 +36,15 @@ export function expectedDrawerCash(activity: DrawerActivity): DrawerExpectation 
   );
   return {
     cashSalesCents,
+    cashTipsCents,
     changeCents,
     cashRefundsCents,
     payInsCents,
     payOutsCents,
     expectedCents:
       activity.floatCents +
-      cashSalesCents -
+      cashSalesCents +
+      cashTipsCents -
       changeCents -
       cashRefundsCents +
       payInsCents -

@@ -44,6 +44,19 @@ export interface StoreRow {
    * Off (or absent): only walk-ins do, as most nail salons run it.
    */
   appointmentsCountAsTurns?: boolean;
+  /**
+   * The postal address printed under the store's name on receipts: up to six lines, 300
+   * characters. Absent (stores made before it existed) or empty: none is printed.
+   */
+  address?: string;
+  /**
+   * Whether the desk may sell a product past zero in stock. Off (or absent): the device refuses
+   * the sale (OUT_OF_STOCK, stock.ts); on: it only warns. The server never refuses a sale on
+   * stock either way (a sale made offline must not be lost), so a count can still go negative.
+   */
+  allowNegativeStock?: boolean;
+  /** Products at or below this count are listed as low in stock, unless a product sets its own. */
+  lowStockAt?: number;
 }
 
 export interface CommissionTier {
@@ -100,6 +113,18 @@ export interface ProductRow {
   taxable: boolean;
   stockCount: number;
   active?: boolean;
+  /** Low-stock threshold of this product; absent: the store's `lowStockAt`. */
+  lowStockAt?: number | null;
+  /** The latest deliveries received (product.receiveStock), newest last; a short history. */
+  stockReceipts?: StockReceipt[];
+}
+
+export interface StockReceipt {
+  id: string;
+  units: number;
+  note?: string | null;
+  at: string;
+  staffId?: string | null;
 }
 
 export interface ClientRow {
@@ -199,6 +224,11 @@ export interface TicketLineRow {
   /** For a gift card sale: the code printed on the card, issued when the ticket closes. */
   giftCardCode?: string | null;
   /**
+   * A gift card line that loads value onto an existing card (`itemId`) instead of selling a new
+   * one (ticket.addGiftCardReload): the value is added when the ticket closes.
+   */
+  giftCardReload?: boolean;
+  /**
    * Order on the ticket: 1 + the highest position on it when the line was added (line-order.ts).
    * Absent on lines added before it existed.
    */
@@ -241,6 +271,15 @@ export interface RefundRow {
   method: PaymentMethod;
   reason?: string | null;
   lineIds?: string[];
+  /**
+   * A refund by line: the units of each line given back and their amount after discounts,
+   * without tax (line-refunds.ts). Absent on refunds by amount.
+   */
+  lines?: { lineId: string; quantity: number; amountCents: number }[];
+  /** The ticket's tax given back by a refund by line (included in amountCents). */
+  taxCents?: number;
+  /** Products on a refund by line went back on the shelf. */
+  restocked?: boolean;
   cashDrawerId?: string | null;
   createdAt: string;
 }
@@ -258,9 +297,11 @@ export interface GiftCardRow {
 
 /**
  * What moved a gift card's balance. `refund` is a ticket refunded onto the card (money in);
- * `sale_refund` is the card's own sale refunded: its unspent value taken back (money out).
+ * `sale_refund` is the card's own sale (or reload) refunded: its unspent value taken back (money
+ * out); `reload` is value bought onto an existing card on a ticket (money in).
  */
-export type GiftCardMovementKind = 'issue' | 'redeem' | 'refund' | 'adjust' | 'sale_refund';
+export type GiftCardMovementKind =
+  'issue' | 'reload' | 'redeem' | 'refund' | 'adjust' | 'sale_refund';
 
 export interface GiftCardMovementRow {
   id: string;

@@ -50,16 +50,22 @@ export const DOMAIN_ERROR_CODES = [
   'PAYMENT_NOT_FOUND',
   'PAYMENT_EMPTY',
   'PAYMENT_EXCEEDS_BALANCE',
-  'TIP_NOT_ALLOWED',
   'OFFLINE_CARD_LIMIT',
   'OFFLINE_DEVICE_LIMIT',
   'TIP_SPLIT_MISMATCH',
   'REFUND_EXCEEDS_PAID',
+  // A refund by line names more units of a line than are left to refund.
+  'REFUND_EXCEEDS_QUANTITY',
+  // Selling a product past zero in stock when the store does not allow it (checked on the
+  // device before the sale; the server never refuses a sale on stock: stock.ts).
+  'OUT_OF_STOCK',
   'GIFT_CARD_REQUIRED',
   'GIFT_CARD_NOT_FOUND',
   'GIFT_CARD_NOT_ACTIVE',
   'GIFT_CARD_INSUFFICIENT',
   'GIFT_CARD_CODE_TAKEN',
+  // The ticket already reloads this gift card: change that line instead of adding a second.
+  'GIFT_CARD_ALREADY_ON_TICKET',
   'WALK_IN_NOT_FOUND',
   'NOT_CLOCKED_IN',
   'ALREADY_CLOCKED_IN',

@@ -3,7 +3,7 @@ import { reject } from './error-codes';
 import { formatMoney, sumCents } from './money';
 import { netPaid } from './payments';
 
-/** A gift card sold on a ticket, as a refund of that ticket sees it. */
+/** A gift card sold (or reloaded) on a ticket, as a refund of that ticket sees it. */
 export interface SoldGiftCard {
   line: TicketLineRow;
   /** The card the line issued; absent only if it never reached this device. */
@@ -62,7 +62,36 @@ export interface RefundRequest {
  * - Never more than was paid, less the value of sold cards that was already spent.
  */
 export function planTicketRefund(request: RefundRequest): RefundPlan {
-  const { ticket, soldCards, amountCents, currency } = request;
+  const { soldCards, amountCents, currency } = request;
+  const { refundable, otherRefundable, eligible } = refundLimits(request);
+  const named = new Set(request.lineIds);
+  if (amountCents > refundable) {
+    const spent = soldCards.some(
+      (s) => returnableForSoldCard(s) < s.line.lineTotalCents - s.takenBackCents,
+    );
+    reject(
+      'REFUND_EXCEEDS_PAID',
+      `At most ${formatMoney(refundable, currency)} can still be refunded on this ticket` +
+        (spent ? ' (the spent part of a gift card sold on it stays sold).' : '.'),
+      { refundableCents: refundable },
+    );
+  }
+  return splitRefund(amountCents, named.size > 0, otherRefundable, eligible);
+}
+
+/**
+ * What can still be refunded on a ticket (the "Up to …" a refund screen shows): what was paid,
+ * less earlier refunds, less the spent value of gift cards sold on it. `lineIds` narrows the
+ * cards a refund may take back to the named ones.
+ */
+export function ticketRefundableCents(
+  request: Pick<RefundRequest, 'ticket' | 'soldCards' | 'lineIds'>,
+): number {
+  return refundLimits(request).refundable;
+}
+
+function refundLimits(request: Pick<RefundRequest, 'ticket' | 'soldCards' | 'lineIds'>) {
+  const { ticket, soldCards } = request;
   const named = new Set(request.lineIds);
   const cardsSoldCents = sumCents(soldCards.map((s) => s.line.lineTotalCents));
   const takenBackCents = sumCents(soldCards.map((s) => s.takenBackCents));
@@ -78,18 +107,15 @@ export function planTicketRefund(request: RefundRequest): RefundPlan {
   const eligible = named.size > 0 ? soldCards.filter((s) => named.has(s.line.id)) : [...soldCards];
   const cardsReturnable = sumCents(eligible.map(returnableForSoldCard));
   const refundable = Math.min(stillRefundable, otherRefundable + cardsReturnable);
-  if (amountCents > refundable) {
-    const spent = soldCards.some(
-      (s) => returnableForSoldCard(s) < s.line.lineTotalCents - s.takenBackCents,
-    );
-    reject(
-      'REFUND_EXCEEDS_PAID',
-      `At most ${formatMoney(refundable, currency)} can still be refunded on this ticket` +
-        (spent ? ' (the spent part of a gift card sold on it stays sold).' : '.'),
-      { refundableCents: refundable },
-    );
-  }
+  return { refundable, otherRefundable, eligible };
+}
 
+function splitRefund(
+  amountCents: number,
+  namesLines: boolean,
+  otherRefundable: number,
+  eligible: readonly SoldGiftCard[],
+): RefundPlan {
   let left = amountCents;
   const plan: RefundPlan = { takeBacks: [], otherCents: 0 };
   const takeFromOthers = () => {
@@ -105,12 +131,13 @@ export function planTicketRefund(request: RefundRequest): RefundPlan {
         giftCardId: sold.card.id,
         lineId: sold.line.id,
         amountCents: take,
-        voids: sold.card.balanceCents === take,
+        // A reload taken back leaves the card as it was before: its own sale is not refunded.
+        voids: sold.card.balanceCents === take && sold.line.giftCardReload !== true,
       });
       left -= take;
     }
   };
-  if (named.size > 0) {
+  if (namesLines) {
     takeFromCards();
     takeFromOthers();
   } else {

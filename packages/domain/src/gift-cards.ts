@@ -34,7 +34,7 @@ export function balanceFromMovements(movements: readonly GiftCardMovementRow[]):
 export interface GiftCardLedger {
   /** Oldest first (then by id, so every device lists them in the same order). */
   entries: GiftCardMovementRow[];
-  /** Value put on the card: sold (issue) and tickets refunded onto it. */
+  /** Value put on the card: sold (issue), reloaded, and tickets refunded onto it. */
   loadsCents: number;
   /** Value spent on tickets. */
   redemptionsCents: number;
@@ -61,6 +61,7 @@ export function giftCardLedger(movements: readonly GiftCardMovementRow[]): GiftC
   for (const m of movements) {
     switch (m.kind) {
       case 'issue':
+      case 'reload':
       case 'refund':
         ledger.loadsCents += m.amountCents;
         break;

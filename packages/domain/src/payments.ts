@@ -21,8 +21,10 @@ export interface TenderInput {
 /**
  * Decides how a tender applies to what is due. Cash may exceed the balance (the rest is change);
  * card, gift card and other may not, because the store cannot hand back the difference.
- * Tips ride only on card payments: a cash tip goes straight to the technician, not through the
- * ticket.
+ * Any tender may carry a tip, always on top of the amount: the change is worked out from the
+ * amount alone, so a cash payment puts amount + tip − change into the drawer, and a gift card
+ * gives up amount + tip of its balance. Recording a cash tip on the ticket (rather than letting
+ * it go straight into a pocket) is what lets the split and payroll count it.
  */
 export function planTender(
   dueCents: number,
@@ -31,9 +33,6 @@ export function planTender(
 ): { changeCents: number } {
   if (tender.amountCents === 0 && tender.tipCents === 0) {
     reject('PAYMENT_EMPTY', 'A payment needs an amount or a tip.');
-  }
-  if (tender.tipCents > 0 && tender.method !== 'card') {
-    reject('TIP_NOT_ALLOWED', 'Only card payments can carry a tip.');
   }
   const due = Math.max(dueCents, 0);
   if (tender.amountCents <= due) return { changeCents: 0 };

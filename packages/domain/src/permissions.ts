@@ -105,7 +105,8 @@ export const PERMISSIONS = {
   },
   'tickets.sell': {
     roles: FRONT_DESK,
-    description: 'Open tickets, add lines, take payments, close tickets, sell gift cards',
+    description:
+      'Open tickets, add lines, take payments, close tickets, sell and reload gift cards',
   },
   'tickets.discount': { roles: FRONT_DESK, description: 'Discount a line or a ticket' },
   'tickets.comp': {

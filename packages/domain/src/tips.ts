@@ -1,5 +1,6 @@
 import type { LineKind, TicketRow } from './entities';
 import { reject } from './error-codes';
+import { exhaustiveSwitchError } from './errors';
 import { allocate, sumCents } from './money';
 
 export type TipSplit = NonNullable<TicketRow['tipSplit']>;
@@ -70,4 +71,57 @@ export function splitTip(
     shares: Object.fromEntries(staffIds.map((id, i) => [id, parts[i] ?? 0])),
     unassignedCents: 0,
   };
+}
+
+/** The staff a manual split offers a share to: everyone on the ticket's lines, by id. */
+export function tipRecipients(lines: readonly Pick<TipLineInput, 'staffId'>[]): string[] {
+  return [...new Set(lines.flatMap((line) => (line.staffId ? [line.staffId] : [])))].sort();
+}
+
+/**
+ * How far manual shares are from the tip: positive = still to give out, negative = given out
+ * too much, 0 = they match. Null when a share is not a whole, non-negative number of cents, so a
+ * screen can refuse the split before sending it (the mutator would refuse it anyway).
+ */
+export function manualSplitDifference(
+  tipCents: number,
+  shares: Readonly<Record<string, number>>,
+): number | null {
+  const values = Object.values(shares);
+  if (values.some((cents) => !Number.isSafeInteger(cents) || cents < 0)) return null;
+  return tipCents - sumCents(values);
+}
+
+/** "Proportional", "Even", "Manual": how a ticket's tip was split, for screens and receipts. */
+export function tipSplitLabel(split: TicketRow['tipSplit']): string {
+  const mode = split?.mode ?? 'proportional';
+  switch (mode) {
+    case 'proportional':
+      return 'Proportional';
+    case 'even':
+      return 'Even';
+    case 'manual':
+      return 'Manual';
+    default:
+      return exhaustiveSwitchError(mode);
+  }
+}
+
+/**
+ * Each staff member's share of a ticket's tip: the shares fixed when it closed, or (open) what
+ * its split gives now. Null when a manual split no longer adds up to the tip (a tip was added or
+ * removed since it was chosen): closing is refused until the split is chosen again.
+ */
+export function ticketTipShares(
+  ticket: Pick<TicketRow, 'status' | 'tipCents' | 'tipSplit' | 'tipShares'>,
+  lines: readonly TipLineInput[],
+): TipSplitResult | null {
+  if (ticket.status === 'closed' && ticket.tipShares) {
+    const given = sumCents(Object.values(ticket.tipShares));
+    return { shares: ticket.tipShares, unassignedCents: ticket.tipCents - given };
+  }
+  if (ticket.tipSplit?.mode === 'manual') {
+    if (manualSplitDifference(ticket.tipCents, ticket.tipSplit.shares) !== 0) return null;
+  }
+  return splitTip(ticket.tipCents, lines, ticket.tipSplit ?? undefined);
 }

@@ -174,6 +174,9 @@ describeEachEngine('entity store (MutatorTx over SQL)', (getDb) => {
         offlineCardMaxPerDeviceCents: 50_000,
         strictBooking: false, // migration 0012
         appointmentsCountAsTurns: false, // migration 0015
+        address: '', // migration 0018
+        allowNegativeStock: false, // migration 0017
+        lowStockAt: 3,
       });
     });
   });

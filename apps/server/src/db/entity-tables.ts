@@ -373,6 +373,9 @@ export const STORE_COLUMNS = [
   },
   { column: 'strict_booking', field: 'strictBooking', type: 'boolean' },
   { column: 'appointments_count_as_turns', field: 'appointmentsCountAsTurns', type: 'boolean' },
+  { column: 'address', field: 'address', type: 'text' },
+  { column: 'allow_negative_stock', field: 'allowNegativeStock', type: 'boolean' },
+  { column: 'low_stock_at', field: 'lowStockAt', type: 'integer' },
 ] as const satisfies readonly {
   column: string;
   field: keyof EntityRows['store'];

@@ -11,29 +11,31 @@ import { decideOfflineCardPayment, offlineCardCaps } from '@mango/domain/offline
 import { can } from '@mango/domain/permissions';
 import { amountDue } from '@mango/domain/payments';
 import { ticketLabel } from '@mango/domain/ticket-numbers';
-import { splitTip } from '@mango/domain/tips';
-import { useMemo, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { useDevice } from '../hooks/useDevice';
 import { useLive } from '../hooks/useLive';
 import { useProtected } from '../hooks/useProtected';
+import { useStockGate } from '../hooks/useStockGate';
+import { useReceiptLayout } from '../hooks/useReceiptLayout';
 import { useStaff, useStoreRow } from '../hooks/useStoreRow';
 import { useSyncStatus } from '../hooks/useSyncStatus';
+import { useTicketReceipt } from '../hooks/useTicketReceipt';
+import { findGiftCard } from '../lib/gift-card-code';
 import { newId } from '../lib/ids';
-import {
-  centsToInput,
-  mailtoHref,
-  methodLabel,
-  parseMoney,
-  receiptText,
-  taxLabel,
-} from '../lib/receipt';
+import { centsToInput, mailtoHref, methodLabel, parseMoney, taxLabel } from '../lib/receipt';
 import { navigate } from '../lib/router';
-import { formatDateTime } from '../lib/time';
 import { Dialog } from '../ui/Dialog';
 import { GiftCardLedger } from '../ui/GiftCardLedger';
+import { GiftCardLookup } from '../ui/GiftCardLookup';
+import { GiftCardSale } from '../ui/GiftCardSale';
 import { LineQuantity } from '../ui/LineQuantity';
 import { OfflineMark, ReconciliationBadges } from '../ui/Reconciliation';
+import { RefundDialog } from '../ui/RefundDialog';
+import { Receipt } from '../ui/Receipt';
+import { ReceiptLayoutPicker } from '../ui/ReceiptLayoutPicker';
+import { ReceiptTipShares } from '../ui/ReceiptTipShares';
 import { TicketClient } from '../ui/TicketClient';
+import { TipSplitPicker } from '../ui/TipSplitPicker';
 
 export default function Checkout({ params }: { params: string[] }) {
   const ticketId = params[0] ?? '';
@@ -103,32 +105,27 @@ function OpenTicket(props: {
   const { notify, role } = useDevice();
   const { guard, allowed, dialog, mutate } = useGuarded();
   const mayDiscount = can(role, 'tickets.discount');
-  const { money, currency } = useStoreRow();
-  const { staff, nameOf } = useStaff();
+  const { money, currency, timeZone } = useStoreRow();
+  const { staff } = useStaff();
   const services = useLive((r) => r.list('service'), []);
   const products = useLive((r) => r.list('product'), []);
   const providers = staff.filter((s) => s.active && s.role !== 'front_desk');
-  const [catalogTab, setCatalogTab] = useState<'services' | 'products'>('services');
+  const [catalogTab, setCatalogTab] = useState<'services' | 'products' | 'giftCards'>('services');
   const [voiding, setVoiding] = useState(false);
   const due = amountDue(ticket);
   const defaultStaff = lines.find((l) => l.staffId)?.staffId ?? undefined;
 
-  const addLine = (kind: 'service' | 'product', itemId: string) =>
-    mutate('ticket.addLine', {
+  const stockGate = useStockGate(ticket.id);
+  const addLine = async (kind: 'service' | 'product', itemId: string) => {
+    if (kind === 'product' && !stockGate(itemId, 1)) return false;
+    return mutate('ticket.addLine', {
       ticketId: ticket.id,
       lineId: newId(),
       kind,
       itemId,
       ...(defaultStaff ? { staffId: defaultStaff } : {}),
     });
-
-  const tipPreview = useMemo(() => {
-    try {
-      return splitTip(ticket.tipCents, lines, ticket.tipSplit ?? undefined);
-    } catch {
-      return null;
-    }
-  }, [ticket.tipCents, ticket.tipSplit, lines]);
+  };
 
   return (
     <section className="checkout" aria-label="Checkout">
@@ -162,8 +159,22 @@ function OpenTicket(props: {
             >
               Products
             </button>
+            <button
+              type="button"
+              role="tab"
+              aria-selected={catalogTab === 'giftCards'}
+              onClick={() => setCatalogTab('giftCards')}
+            >
+              Gift cards
+            </button>
           </div>
-          <div className="catalog">
+          {catalogTab === 'giftCards' && (
+            <>
+              <GiftCardSale ticket={ticket} currency={currency} money={money} timeZone={timeZone} />
+              <GiftCardLookup money={money} timeZone={timeZone} />
+            </>
+          )}
+          <div className="catalog" hidden={catalogTab === 'giftCards'}>
             {catalogTab === 'services'
               ? (services ?? [])
                   .filter((s) => s.active !== false)
@@ -333,25 +344,7 @@ function OpenTicket(props: {
               ))}
             </ul>
           )}
-          {tipPreview && ticket.tipCents > 0 && (
-            <div aria-label="Tip split">
-              <h3>Tip split</h3>
-              <ul className="list">
-                {Object.entries(tipPreview.shares).map(([id, c]) => (
-                  <li key={id}>
-                    <span>{nameOf(id)}</span>
-                    <span>{money(c)}</span>
-                  </li>
-                ))}
-                {tipPreview.unassignedCents > 0 && (
-                  <li>
-                    <span>Unassigned</span>
-                    <span>{money(tipPreview.unassignedCents)}</span>
-                  </li>
-                )}
-              </ul>
-            </div>
-          )}
+          <TipSplitPicker ticket={ticket} lines={lines} currency={currency} />
           {due > 0 ? (
             <PaymentForm ticket={ticket} due={due} currency={currency} money={money} />
           ) : (
@@ -493,7 +486,7 @@ function PaymentForm(props: {
       method,
       amountCents,
     };
-    if (method === 'card' && tipCents > 0) args['tipCents'] = tipCents;
+    if (tipCents > 0) args['tipCents'] = tipCents;
     setRefusal(null);
     if (method === 'card' && offline) {
       if (!store) return notify('The store settings are not on this device yet.', 'error');
@@ -508,10 +501,11 @@ function PaymentForm(props: {
       args['takenAt'] = new Date().toISOString();
     }
     if (method === 'gift_card') {
-      const cards = await device.store.list('giftCard', { where: { code: code.trim() } });
-      const card = cards[0];
+      const card = await findGiftCard(device.store, code);
       if (!card) return notify('No gift card with that code.', 'error');
       args['giftCardId'] = card.id;
+      // No amount typed: the card pays what it can, the rest is taken another way.
+      if (amount.trim() === '') args['amountCents'] = Math.min(amountCents, card.balanceCents);
     }
     if (await mutate('ticket.addPayment', args)) {
       setAmount('');
@@ -550,18 +544,18 @@ function PaymentForm(props: {
           onChange={(e) => setAmount(e.target.value)}
         />
       </label>
-      {method === 'card' && (
-        <label>
-          Tip
-          <input
-            type="text"
-            inputMode="decimal"
-            placeholder="0.00"
-            value={tip}
-            onChange={(e) => setTip(e.target.value)}
-          />
-        </label>
-      )}
+      {/* Any tender takes a tip on top of its amount: cash goes into the drawer, a gift card's
+          comes off its balance. */}
+      <label>
+        Tip
+        <input
+          type="text"
+          inputMode="decimal"
+          placeholder="0.00"
+          value={tip}
+          onChange={(e) => setTip(e.target.value)}
+        />
+      </label>
       {method === 'gift_card' && (
         <label>
           Gift card code
@@ -588,10 +582,7 @@ function PaymentForm(props: {
         </p>
       )}
       <button type="submit" className="primary big">
-        Pay{' '}
-        {amountCents !== null
-          ? props.money(amountCents + (method === 'card' ? (tipCents ?? 0) : 0))
-          : ''}
+        Pay {amountCents !== null ? props.money(amountCents + (tipCents ?? 0)) : ''}
       </button>
     </form>
   );
@@ -633,26 +624,10 @@ function ClosedTicket(props: {
   clientEmail: string;
 }) {
   const { ticket } = props;
-  const { store, money, timeZone, currency } = useStoreRow();
+  const { store, money } = useStoreRow();
   const { nameOf } = useStaff();
-  const { guard, allowed, dialog, mutate } = useGuarded();
-  const { notify } = useDevice();
-  const [refundAmount, setRefundAmount] = useState('');
-  const [refundMethod, setRefundMethod] = useState<PaymentMethod>('card');
-  const [refundReason, setRefundReason] = useState('');
-  const when = formatDateTime(ticket.closedAt ?? ticket.voidedAt ?? ticket.openedAt, timeZone);
-  const text = receiptText({
-    storeName: store?.name ?? 'Mango POS',
-    currency,
-    ticket,
-    lines: props.lines,
-    payments: props.payments,
-    refunds: props.refunds,
-    staffName: nameOf,
-    clientName: props.clientName,
-    when,
-  });
-  const kept = ticket.paidCents - ticket.changeCents - ticket.refundedCents;
+  const { receipt, text } = useTicketReceipt(props);
+  const [layout, setLayout] = useReceiptLayout();
 
   return (
     <section className="closed" aria-label="Closed ticket">
@@ -662,6 +637,7 @@ function ClosedTicket(props: {
           {ticket.status === 'voided' ? 'Voided' : 'Closed'}
         </span>
         <span className="spacer" />
+        <ReceiptLayoutPicker layout={layout} onChange={setLayout} />
         <button type="button" onClick={() => window.print()}>
           Print receipt
         </button>
@@ -680,137 +656,16 @@ function ClosedTicket(props: {
         </button>
       </div>
       <div className="closed-grid">
-        <article className="receipt" aria-label="Receipt">
-          <h2>{store?.name}</h2>
-          <p className="muted">{when}</p>
-          <p aria-label="Receipt ticket number">Ticket {ticketLabel(ticket)}</p>
-          {props.clientName && <p>Client: {props.clientName}</p>}
-          {ticket.status === 'voided' && <p className="error">VOIDED — {ticket.voidReason}</p>}
-          <table>
-            <tbody>
-              {props.lines.map((l) => (
-                <tr key={l.id}>
-                  <td>
-                    {l.name}
-                    {l.quantity > 1 && ` ×${l.quantity}`}
-                    {l.staffId && <div className="muted">with {nameOf(l.staffId)}</div>}
-                  </td>
-                  <td className="num">{l.comp ? 'Comp' : money(l.lineTotalCents)}</td>
-                </tr>
-              ))}
-            </tbody>
-            <tfoot>
-              <tr>
-                <td>Subtotal</td>
-                <td className="num">{money(ticket.subtotalCents)}</td>
-              </tr>
-              {ticket.discountCents > 0 && (
-                <tr>
-                  <td>Discounts</td>
-                  <td className="num">−{money(ticket.discountCents)}</td>
-                </tr>
-              )}
-              <tr>
-                <td>{taxLabel(ticket)}</td>
-                <td className="num">{money(ticket.taxCents)}</td>
-              </tr>
-              <tr className="total">
-                <td>Total</td>
-                <td className="num">{money(ticket.totalCents)}</td>
-              </tr>
-              {ticket.tipCents > 0 && (
-                <tr>
-                  <td>Tip</td>
-                  <td className="num">{money(ticket.tipCents)}</td>
-                </tr>
-              )}
-              {props.payments.map((p) => (
-                <tr key={p.id}>
-                  <td>
-                    {methodLabel(p.method)}
-                    <OfflineMark payment={p} /> <ReconciliationBadges flags={p.reconciliation} />
-                    {p.changeCents > 0 && (
-                      <div className="muted">change {money(p.changeCents)}</div>
-                    )}
-                  </td>
-                  <td className="num">{money(p.amountCents + p.tipCents)}</td>
-                </tr>
-              ))}
-              {props.refunds.map((f) => (
-                <tr key={f.id}>
-                  <td>Refund ({methodLabel(f.method)})</td>
-                  <td className="num">−{money(f.amountCents)}</td>
-                </tr>
-              ))}
-            </tfoot>
-          </table>
-          <p className="center">Thank you!</p>
-        </article>
-        {ticket.status === 'closed' && allowed('tickets.refund') && (
-          <form
-            className="card stack noprint"
-            aria-label="Refund"
-            onSubmit={(e) => {
-              e.preventDefault();
-              const cents = parseMoney(refundAmount, currency);
-              if (!cents) return notify('Enter the amount to refund.', 'error');
-              guard('tickets.refund', 'refund this ticket', async (o) => {
-                const args: Record<string, unknown> = {
-                  ticketId: ticket.id,
-                  refundId: newId(),
-                  amountCents: cents,
-                  method: refundMethod,
-                };
-                if (refundReason.trim()) args['reason'] = refundReason.trim();
-                if (await mutate('ticket.refund', args, o)) {
-                  setRefundAmount('');
-                  setRefundReason('');
-                  notify(`Refunded ${money(cents)}.`);
-                }
-              });
-            }}
-          >
-            <h2>Refund</h2>
-            <p className="muted">
-              Up to {money(kept)} can be refunded (tips are not refunded here).
-            </p>
-            <label>
-              Refund amount
-              <input
-                type="text"
-                inputMode="decimal"
-                value={refundAmount}
-                onChange={(e) => setRefundAmount(e.target.value)}
-              />
-            </label>
-            <label>
-              Refund method
-              <select
-                value={refundMethod}
-                onChange={(e) => setRefundMethod(e.target.value as PaymentMethod)}
-              >
-                {(['cash', 'card', 'gift_card', 'other'] as const).map((m) => (
-                  <option key={m} value={m}>
-                    {methodLabel(m)}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <label>
-              Reason
-              <input
-                type="text"
-                value={refundReason}
-                onChange={(e) => setRefundReason(e.target.value)}
-              />
-            </label>
-            <button type="submit" className="danger">
-              Refund
-            </button>
-          </form>
-        )}
+        <Receipt
+          receipt={receipt}
+          layout={layout}
+          payments={props.payments}
+          tipShares={
+            <ReceiptTipShares ticket={ticket} lines={props.lines} nameOf={nameOf} money={money} />
+          }
+        />
+        <RefundDialog ticket={ticket} lines={props.lines} refunds={props.refunds} />
       </div>
-      {dialog}
     </section>
   );
 }

@@ -339,6 +339,8 @@ function CloseOut() {
               <dd>{money(open.floatCents)}</dd>
               <dt>Cash sales</dt>
               <dd>{money(expected.cashSalesCents)}</dd>
+              <dt>Cash tips</dt>
+              <dd aria-label="Cash tips">{money(expected.cashTipsCents)}</dd>
               <dt>Change given</dt>
               <dd>−{money(expected.changeCents)}</dd>
               <dt>Cash refunds</dt>

@@ -28,6 +28,7 @@ import { loadSession, signOut } from '../lib/session';
 import { formatDateTime, hhmmToMinutes, minutesToHhmm } from '../lib/time';
 import { Dialog } from '../ui/Dialog';
 import { SignInsTab } from './team/SignInsTab';
+import { StockTab } from './team/StockTab';
 
 const ROLE_LABEL: Record<Role, string> = {
   owner: 'Owner',
@@ -42,7 +43,8 @@ function mayChangeStaff(role: Role, target: StaffRow | null): boolean {
   return !target || !isManager(target.role) || can(role, 'staff.manageManagers');
 }
 
-type TeamTab = 'staff' | 'signins' | 'services' | 'products' | 'store' | 'devices' | 'device';
+type TeamTab =
+  'staff' | 'signins' | 'services' | 'products' | 'stock' | 'store' | 'devices' | 'device';
 
 export default function Team() {
   const { role } = useDevice();
@@ -52,6 +54,8 @@ export default function Team() {
     ...(can(role, 'users.manage') ? [['signins', 'Sign-ins'] as [TeamTab, string]] : []),
     ['services', 'Services'],
     ['products', 'Products'],
+    // Stock is the catalog's managers' (receiving deliveries, the rules).
+    ...(can(role, 'catalog.manage') ? [['stock', 'Stock'] as [TeamTab, string]] : []),
     ...(can(role, 'store.settings') ? [['store', 'Store settings'] as [TeamTab, string]] : []),
     ...(can(role, 'devices.manage') ? [['devices', 'Devices'] as [TeamTab, string]] : []),
     ['device', 'This device'],
@@ -78,6 +82,7 @@ export default function Team() {
       {tab === 'signins' && <SignInsTab />}
       {tab === 'services' && <ServicesTab />}
       {tab === 'products' && <ProductsTab />}
+      {tab === 'stock' && <StockTab />}
       {tab === 'store' && <StoreTab />}
       {tab === 'devices' && <DevicesTab />}
       {tab === 'device' && <DeviceTab />}
@@ -641,6 +646,11 @@ function ProductForm({ existing, onClose }: { existing: ProductRow | null; onClo
   const [price, setPrice] = useState(existing ? centsToInput(existing.priceCents, currency) : '');
   const [stock, setStock] = useState(String(existing?.stockCount ?? 0));
   const [taxable, setTaxable] = useState(existing?.taxable ?? true);
+  const [lowAt, setLowAt] = useState(
+    existing?.lowStockAt === undefined || existing.lowStockAt === null
+      ? ''
+      : String(existing.lowStockAt),
+  );
   async function submit(e: FormEvent) {
     e.preventDefault();
     const ok = await mutate('product.upsert', {
@@ -650,6 +660,8 @@ function ProductForm({ existing, onClose }: { existing: ProductRow | null; onClo
       priceCents: parseMoney(price, currency) ?? 0,
       stockCount: Number(stock),
       taxable,
+      // Empty: the store's threshold (Stock tab).
+      lowStockAt: lowAt.trim() === '' ? null : Number(lowAt),
     });
     if (ok) onClose();
   }
@@ -677,6 +689,16 @@ function ProductForm({ existing, onClose }: { existing: ProductRow | null; onClo
         <label>
           Stock
           <input type="number" value={stock} onChange={(e) => setStock(e.target.value)} />
+        </label>
+        <label>
+          Low stock at
+          <input
+            type="number"
+            min={0}
+            placeholder="Store setting"
+            value={lowAt}
+            onChange={(e) => setLowAt(e.target.value)}
+          />
         </label>
         <label className="check">
           <input type="checkbox" checked={taxable} onChange={(e) => setTaxable(e.target.checked)} />{' '}
@@ -707,6 +729,7 @@ function StoreForm({ s }: { s: StoreRow }) {
   const [threshold, setThreshold] = useState(centsToInput(s.fullTurnThresholdCents, currency));
   const [strict, setStrict] = useState(s.strictBooking ?? false);
   const [apptTurns, setApptTurns] = useState(s.appointmentsCountAsTurns ?? false);
+  const [address, setAddress] = useState(s.address ?? '');
   const [offlinePerPayment, setOfflinePerPayment] = useState(
     centsToInput(s.offlineCardMaxPerPaymentCents, currency),
   );
@@ -739,6 +762,7 @@ function StoreForm({ s }: { s: StoreRow }) {
           fullTurnThresholdCents: parseMoney(threshold, currency) ?? 0,
           strictBooking: strict,
           appointmentsCountAsTurns: apptTurns,
+          address: address.trim(),
           offlineCardMaxPerPaymentCents: perPaymentCents,
           offlineCardMaxPerDeviceCents: perDeviceCents,
         });
@@ -787,6 +811,15 @@ function StoreForm({ s }: { s: StoreRow }) {
           <span className="muted">Services below count as a half turn; 0: always a full turn.</span>
         </label>
       </div>
+      <label>
+        Address (printed on receipts)
+        <textarea
+          rows={3}
+          maxLength={300}
+          value={address}
+          onChange={(e) => setAddress(e.target.value)}
+        />
+      </label>
       <label className="check">
         <input
           type="checkbox"

@@ -1,10 +1,12 @@
 import type { GiftCardMovementKind } from '@mango/domain/entities';
 import { giftCardLedger } from '@mango/domain/gift-cards';
 import { useLive } from '../hooks/useLive';
+import { findGiftCard } from '../lib/gift-card-code';
 import { formatDateTime } from '../lib/time';
 
 const KIND_LABEL: Record<GiftCardMovementKind, string> = {
   issue: 'Sold',
+  reload: 'Reloaded',
   redeem: 'Spent',
   refund: 'Refund onto card',
   adjust: 'Manager correction',
@@ -23,8 +25,7 @@ export function GiftCardLedger(props: {
   const code = props.code.trim();
   const found = useLive(
     async (r) => {
-      if (code === '') return null;
-      const [card] = await r.list('giftCard', { where: { code } });
+      const card = await findGiftCard(r, code);
       if (!card) return null;
       const movements = await r.list('giftCardMovement', { where: { giftCardId: card.id } });
       return { card, ledger: giftCardLedger(movements) };

@@ -2,6 +2,7 @@ import type { TicketLineRow } from '@mango/domain/entities';
 import { MAX_QUANTITY } from '@mango/domain/money-bounds';
 import { useEffect, useState } from 'react';
 import { useDevice } from '../hooks/useDevice';
+import { useStockGate } from '../hooks/useStockGate';
 
 /**
  * How many of a service or product a line holds (nail art per nail: one line × 10), with − and +
@@ -9,6 +10,7 @@ import { useDevice } from '../hooks/useDevice';
  */
 export function LineQuantity({ ticketId, line }: { ticketId: string; line: TicketLineRow }) {
   const { mutate } = useDevice();
+  const stockGate = useStockGate(ticketId);
   const [typed, setTyped] = useState(String(line.quantity));
   // Another device or the − / + buttons changed it: show the stored quantity again.
   useEffect(() => setTyped(String(line.quantity)), [line.quantity]);
@@ -16,6 +18,12 @@ export function LineQuantity({ ticketId, line }: { ticketId: string; line: Ticke
   if (line.kind === 'gift_card') return null;
   const set = (quantity: number) => {
     if (!Number.isInteger(quantity) || quantity < 1 || quantity > MAX_QUANTITY) {
+      setTyped(String(line.quantity));
+      return;
+    }
+    // More units of a product: the desk's stock check first (useStockGate).
+    const more = line.kind === 'product' && quantity > line.quantity;
+    if (more && !stockGate(line.itemId, quantity, line.id)) {
       setTyped(String(line.quantity));
       return;
     }

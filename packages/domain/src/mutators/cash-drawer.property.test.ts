@@ -14,7 +14,7 @@ const DRAWERS = [uid(710), uid(711), uid(712)];
 type Step =
   | { kind: 'open'; ticket: number }
   | { kind: 'line'; ticket: number; pedicure: boolean }
-  | { kind: 'pay'; ticket: number; cash: boolean; amountCents: number }
+  | { kind: 'pay'; ticket: number; cash: boolean; amountCents: number; tipCents: number }
   | { kind: 'removePayment'; pick: number }
   | { kind: 'close'; ticket: number }
   | { kind: 'void'; ticket: number }
@@ -34,7 +34,9 @@ const step: fc.Arbitrary<Step> = fc.oneof(
       kind: fc.constant('pay' as const),
       ticket,
       cash: fc.boolean(),
-      amountCents: money,
+      // Tip-only payments (amount 0) too: a cash tip handed over after a card paid the ticket.
+      amountCents: fc.oneof(money, fc.constant(0)),
+      tipCents: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 2500 })),
     }),
   },
   fc.record({ kind: fc.constant('removePayment' as const), pick: fc.nat() }),
@@ -62,7 +64,10 @@ const step: fc.Arbitrary<Step> = fc.oneof(
 interface DrawerModel {
   floatCents: number;
   movementsCents: number;
-  /** Cash kept per payment (tendered − change), by payment id: removing one takes it back out. */
+  /**
+   * Cash kept per payment (tendered + tip − change), by payment id: removing one takes it back
+   * out. A cash tip stays in the drawer until it is paid out to the technician.
+   */
   payments: Map<string, number>;
   refundsCents: number;
 }
@@ -75,12 +80,15 @@ const expectedOf = (m: DrawerModel) =>
 
 describe('expected drawer cash under random days at the desk', () => {
   let openTicketCashAtClose = 0;
+  let cashTipsAtClose = 0;
   afterAll(() => {
-    // Guards the generator: drawers must close while cash sits on tickets still open.
+    // Guards the generator: drawers must close while cash sits on tickets still open, and
+    // with cash tips in them.
     expect(openTicketCashAtClose).toBeGreaterThan(0);
+    expect(cashTipsAtClose).toBeGreaterThan(0);
   });
 
-  it('is float + pay-ins − pay-outs + cash net of change on every ticket, open or closed, − cash refunds', async () => {
+  it('is float + pay-ins − pay-outs + cash and cash tips net of change on every ticket, open or closed, − cash refunds', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 50 }), async (steps) => {
         const store = await seededStore();
@@ -130,6 +138,7 @@ describe('expected drawer cash under random days at the desk', () => {
                   paymentId: fresh,
                   method: s.cash ? 'cash' : 'card',
                   amountCents: s.amountCents,
+                  ...(s.tipCents > 0 ? { tipCents: s.tipCents } : {}),
                 },
                 acting,
               );
@@ -138,7 +147,7 @@ describe('expected drawer cash under random days at the desk', () => {
               paymentDrawer.set(fresh, s.cash ? openDrawer : null);
               const model = s.cash && openDrawer ? drawers.get(openDrawer) : undefined;
               const change = Math.max(0, s.amountCents - Math.max(0, amountDue(before)));
-              model?.payments.set(fresh, s.amountCents - change);
+              model?.payments.set(fresh, s.amountCents - change + s.tipCents);
               break;
             }
             case 'removePayment': {
@@ -222,6 +231,7 @@ describe('expected drawer cash under random days at the desk', () => {
                 movements: await store.list('cashMovement', where),
               });
               expect(onScreen.expectedCents).toBe(expectedOf(model));
+              cashTipsAtClose += onScreen.cashTipsCents;
               for (const [paymentId, kept] of model.payments) {
                 const payment = await store.get('payment', paymentId);
                 const owner = payment && (await store.get('ticket', payment.ticketId));

@@ -78,7 +78,7 @@ export const cashDrawerPayOut = cashMovement('pay_out');
 export const cashDrawerClose = defineMutator({
   name: 'cashDrawer.close',
   description:
-    'Closes the open drawer with the counted cash. Expected = float + cash taken − change − cash refunds + pay-ins − pay-outs; over/short = counted − expected.',
+    'Closes the open drawer with the counted cash. Expected = float + cash taken + cash tips − change − cash refunds + pay-ins − pay-outs; over/short = counted − expected.',
   permission: 'cashDrawer.operate',
   args: z.strictObject({ id, countedCents: cents }),
   async run(ctx, args) {

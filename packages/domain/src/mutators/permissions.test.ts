@@ -22,6 +22,7 @@ const SAMPLE: { [N in MutatorName]: MutatorArgs<N> } = {
   'staff.upsert': { id: X, displayName: 'New', role: 'technician', active: true },
   'service.upsert': { id: X, name: 'Gel', durationMin: 30, priceCents: 100, taxable: true },
   'product.upsert': { id: X, name: 'Oil', priceCents: 100, taxable: true, stockCount: 1 },
+  'product.receiveStock': { productId: ids.polish, receiptId: X, units: 6, note: 'Delivery' },
   'client.upsert': { id: X, firstName: 'A', lastName: 'B' },
   'client.delete': { id: ids.client },
   'appointment.book': {
@@ -45,6 +46,7 @@ const SAMPLE: { [N in MutatorName]: MutatorArgs<N> } = {
     code: 'GC-0001',
     amountCents: 100,
   },
+  'ticket.addGiftCardReload': { ticketId: X, lineId: Y, giftCardId: Z, amountCents: 100 },
   'ticket.removeLine': { ticketId: X, lineId: Y },
   'ticket.setLineStaff': { ticketId: X, lineId: Y, staffId: null },
   'ticket.setLineQuantity': { ticketId: X, lineId: Y, quantity: 2 },

@@ -84,7 +84,8 @@ const ticketCommand: fc.Arbitrary<Omit<Command, 'acting'>> = fc.oneof(
       args: {
         ...rest,
         method,
-        ...(method === 'card' ? { tipCents } : {}),
+        // Any tender may carry a tip (a gift card's comes off its balance too).
+        tipCents,
         ...(method === 'gift_card' ? { giftCardId } : {}),
       },
     })),
@@ -92,7 +93,18 @@ const ticketCommand: fc.Arbitrary<Omit<Command, 'acting'>> = fc.oneof(
     .record({ ticketId: pick(TICKETS), paymentId: pick(PAYMENTS) })
     .map((args) => ({ name: 'ticket.removePayment', args })),
   fc
-    .record({ ticketId: pick(TICKETS), split: pick([{ mode: 'even' }, { mode: 'proportional' }]) })
+    .record({
+      ticketId: pick(TICKETS),
+      split: fc.oneof(
+        pick([{ mode: 'even' }, { mode: 'proportional' }]),
+        // Manual shares: a few add up to the ticket's tip (all zero, with no tip), most are
+        // refused; either way the closed ticket's shares must add up to its tip.
+        fc.dictionary(pick(STAFF), fc.integer({ min: 0, max: 10 })).map((shares) => ({
+          mode: 'manual',
+          shares: Object.fromEntries(Object.entries(shares).map(([k, v]) => [k, v * 100])),
+        })),
+      ),
+    })
     .map((args) => ({ name: 'ticket.setTipSplit', args })),
   pick(TICKETS).map((ticketId) => ({ name: 'ticket.close', args: { ticketId } })),
   pick(TICKETS).map((ticketId) => ({ name: 'ticket.void', args: { ticketId, reason: 'test' } })),

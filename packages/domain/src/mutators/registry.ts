@@ -20,7 +20,7 @@ import {
   appointmentStart,
 } from './appointment';
 import { cashDrawerClose, cashDrawerOpen, cashDrawerPayIn, cashDrawerPayOut } from './cash-drawer';
-import { productUpsert, serviceUpsert } from './catalog';
+import { productReceiveStock, productUpsert, serviceUpsert } from './catalog';
 import { clientDelete, clientUpsert } from './client';
 import type { MutatorDef } from './define';
 import { giftCardAdjust } from './gift-card';
@@ -36,6 +36,7 @@ import {
 } from './ticket';
 import {
   ticketAddGiftCardLine,
+  ticketAddGiftCardReload,
   ticketAddLine,
   ticketCompLine,
   ticketRemoveLine,
@@ -60,6 +61,7 @@ export const mutators = {
   'staff.upsert': staffUpsert,
   'service.upsert': serviceUpsert,
   'product.upsert': productUpsert,
+  'product.receiveStock': productReceiveStock,
   'client.upsert': clientUpsert,
   'client.delete': clientDelete,
   'appointment.book': appointmentBook,
@@ -72,6 +74,7 @@ export const mutators = {
   'ticket.open': ticketOpen,
   'ticket.addLine': ticketAddLine,
   'ticket.addGiftCardLine': ticketAddGiftCardLine,
+  'ticket.addGiftCardReload': ticketAddGiftCardReload,
   'ticket.removeLine': ticketRemoveLine,
   'ticket.setLineStaff': ticketSetLineStaff,
   'ticket.setLineQuantity': ticketSetLineQuantity,

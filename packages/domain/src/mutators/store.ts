@@ -7,6 +7,16 @@ import { defineMutator } from './define';
 import { definedOnly, loadStore } from './rows';
 import { cents, name } from './schemas';
 
+/**
+ * The postal address: a few lines of text. Six lines and 300 characters keep a thermal
+ * receipt's header short; surrounding blank space is dropped so an empty field clears it.
+ */
+const storeAddress = z
+  .string()
+  .trim()
+  .max(300)
+  .refine((v) => v.split('\n').length <= 6, 'An address has at most six lines');
+
 function isKnownCurrency(code: string): boolean {
   return Intl.supportedValuesOf('currency').includes(code);
 }
@@ -14,7 +24,7 @@ function isKnownCurrency(code: string): boolean {
 export const storeUpdateSettings = defineMutator({
   name: 'store.updateSettings',
   description:
-    'Changes store settings: name, currency, tax rate, time zone, turn rules (the full-turn threshold below which a service counts half, whether appointments count as turns), offline card caps, strict booking. Only the fields sent change.',
+    'Changes store settings: name, postal address (printed on receipts), currency, tax rate, time zone, turn rules (the full-turn threshold below which a service counts half, whether appointments count as turns), offline card caps, strict booking, retail stock (selling past zero, the low-stock threshold). Only the fields sent change.',
   permission: 'store.settings',
   args: z.strictObject({
     name: name.optional(),
@@ -35,6 +45,12 @@ export const storeUpdateSettings = defineMutator({
     offlineCardMaxPerDeviceCents: cents.optional(),
     strictBooking: z.boolean().optional(),
     appointmentsCountAsTurns: z.boolean().optional(),
+    /** Printed under the store's name on receipts; empty clears it. */
+    address: storeAddress.optional(),
+    /** Let the desk sell a product past zero in stock (it only warns then): stock.ts. */
+    allowNegativeStock: z.boolean().optional(),
+    /** Products at or below this count are listed as low in stock. */
+    lowStockAt: z.int().min(0).max(100_000).optional(),
   }),
   async run(ctx, args) {
     const store = await loadStore(ctx);

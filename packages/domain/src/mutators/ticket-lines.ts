@@ -3,7 +3,7 @@ import { serviceTermsFor } from '../appointments';
 import type { TicketLineRow } from '../entities';
 import { reject } from '../error-codes';
 import { nextLinePosition } from '../line-order';
-import { MAX_QUANTITY } from '../money-bounds';
+import { MAX_QUANTITY, requireGiftCardWithinBounds } from '../money-bounds';
 import { requireApproval } from '../permissions';
 import type { MutatorContext } from '../tx';
 import { defineMutator } from './define';
@@ -132,6 +132,70 @@ export const ticketAddGiftCardLine = defineMutator({
       lineTotalCents: args.amountCents,
       giftCardCode: args.code,
       position: await positionOnTicket(ctx, args.ticketId),
+    };
+    if (await createOnce(ctx, 'ticketLine', line, [...LINE_IDENTITY, 'unitPriceCents'])) {
+      await recalculate(ctx, ticket, store);
+    }
+  },
+});
+
+export const ticketAddGiftCardReload = defineMutator({
+  name: 'ticket.addGiftCardReload',
+  description:
+    'Loads value onto an existing, active gift card through an open ticket, so the money is taken like any sale. The value is added to the card (a reload movement) when the ticket closes. Not taxed, not discounted; one reload line per card on a ticket.',
+  permission: 'tickets.sell',
+  args: z.strictObject({
+    ticketId: id,
+    lineId: id,
+    giftCardId: id,
+    amountCents: giftCardValueCents,
+    staffId: id.optional(),
+  }),
+  async run(ctx, args) {
+    const store = await loadStore(ctx);
+    const ticket = await requireOpenTicket(ctx, args.ticketId);
+    await requireStaffIfGiven(ctx, args.staffId);
+    const card = await requireRow(
+      ctx,
+      'giftCard',
+      args.giftCardId,
+      'GIFT_CARD_NOT_FOUND',
+      'The gift card',
+    );
+    if (card.status !== 'active') {
+      reject('GIFT_CARD_NOT_ACTIVE', `Gift card ${card.code} is void and cannot be reloaded.`, {
+        giftCardId: card.id,
+      });
+    }
+    // Checked again when the ticket closes (the card may be spent or topped up meanwhile); here
+    // so the desk hears at once that the card cannot hold that much.
+    requireGiftCardWithinBounds(card.balanceCents + args.amountCents);
+    const lines = await ctx.tx.list('ticketLine', { where: { ticketId: args.ticketId } });
+    // Two reloads of one card on a ticket would make its refund count the card twice.
+    if (lines.some((l) => l.id !== args.lineId && l.kind === 'gift_card' && l.itemId === card.id)) {
+      reject(
+        'GIFT_CARD_ALREADY_ON_TICKET',
+        `This ticket already loads gift card ${card.code}; remove that line to change the amount.`,
+        { giftCardId: card.id },
+      );
+    }
+    const line: TicketLineRow = {
+      id: args.lineId,
+      ticketId: args.ticketId,
+      kind: 'gift_card',
+      itemId: card.id,
+      name: 'Gift card reload',
+      staffId: args.staffId ?? null,
+      quantity: 1,
+      unitPriceCents: args.amountCents,
+      taxable: false,
+      discount: null,
+      comp: false,
+      discountCents: 0,
+      lineTotalCents: args.amountCents,
+      giftCardCode: card.code,
+      giftCardReload: true,
+      position: nextLinePosition(lines),
     };
     if (await createOnce(ctx, 'ticketLine', line, [...LINE_IDENTITY, 'unitPriceCents'])) {
       await recalculate(ctx, ticket, store);

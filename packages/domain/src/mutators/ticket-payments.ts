@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { PaymentRow, RefundRow, TicketLineRow } from '../entities';
 import { reject } from '../error-codes';
 import { planTicketRefund, takeBackMovementId, type SoldGiftCard } from '../gift-card-refunds';
+import { planLineRefund } from '../line-refunds';
 import { applyGiftCardMovement } from '../gift-cards';
 import { sumCents } from '../money';
 import { decideOfflineCardPayment, offlineCardCaps } from '../offline-payments';
@@ -41,7 +42,7 @@ const PAYMENT_IDENTITY = [
 export const ticketAddPayment = defineMutator({
   name: 'ticket.addPayment',
   description:
-    'Takes a tender toward an open ticket: cash (may exceed the balance; the rest is change), card (may carry a tip), gift card (redeems its balance) or other. Several payments split a ticket.',
+    'Takes a tender toward an open ticket: cash (may exceed the balance; the rest is change), card, gift card (redeems amount + tip from its balance) or other. Any tender may carry a tip on top of its amount; a cash tip goes into the drawer. Several payments split a ticket.',
   permission: 'tickets.sell',
   args: z.strictObject({
     ticketId: id,
@@ -104,12 +105,14 @@ export const ticketAddPayment = defineMutator({
 
     if (args.method === 'gift_card') {
       const card = await requireGiftCard(ctx, args.giftCardId);
-      await ctx.tx.put('giftCard', applyGiftCardMovement(card, -args.amountCents, store.currency));
+      // The tip is spent from the card too: amount + tip must fit in its balance.
+      const redeemed = payment.amountCents + payment.tipCents;
+      await ctx.tx.put('giftCard', applyGiftCardMovement(card, -redeemed, store.currency));
       await insertNew(ctx, 'giftCardMovement', {
         id: payment.id,
         giftCardId: card.id,
         kind: 'redeem',
-        amountCents: -args.amountCents,
+        amountCents: -redeemed,
         ticketId: args.ticketId,
         paymentId: payment.id,
         createdAt: at,
@@ -140,9 +143,10 @@ export const ticketRemovePayment = defineMutator({
     if (payment.method === 'gift_card' && payment.giftCardId) {
       const card = await ctx.tx.get('giftCard', payment.giftCardId);
       if (card) {
+        // Both the amount and the tip were taken from the card; both go back.
         await ctx.tx.put('giftCard', {
           ...card,
-          balanceCents: card.balanceCents + payment.amountCents,
+          balanceCents: card.balanceCents + payment.amountCents + payment.tipCents,
         });
       }
       // The redemption never happened: dropping its movement keeps balance = sum of movements.
@@ -179,34 +183,63 @@ async function soldGiftCards(
 export const ticketRefund = defineMutator({
   name: 'ticket.refund',
   description:
-    'Refunds all or part of a closed ticket as a separate refund row: cash (from the open drawer), card, other, or onto a gift card. Never more than was paid; refunding a gift card sold on the ticket takes back only its unspent value (voiding the card when nothing is left). Needs a manager, or the front desk with a manager’s approval.',
+    'Refunds part or all of a closed ticket as a separate refund row: by amount (`amountCents`), or by line (`lines`: units of chosen lines, refunded at their price after discounts plus their share of the tax, exact to the cent; products go back on the shelf unless `restock` is false). Cash (from the open drawer), card, other, or onto a gift card. Never more than was paid; refunding a gift card sold on the ticket takes back only its unspent value (voiding the card when nothing is left). Needs a manager, or the front desk with a manager’s approval.',
   permission: 'tickets.refund',
   args: z.strictObject({
     ticketId: id,
     refundId: id,
-    amountCents: positiveCents,
+    /** A refund by amount. Exactly one of amountCents and lines. */
+    amountCents: positiveCents.optional(),
     method: paymentMethod,
     giftCardId: id.optional(),
     reason: reason.optional(),
+    /** With amountCents: the gift cards sold on the ticket it takes back first. */
     lineIds: z.array(id).max(200).optional(),
+    /** A refund by line: the amount is computed here, from the ticket as the server has it. */
+    lines: z
+      .array(z.strictObject({ lineId: id, quantity: z.int().min(1).max(999) }))
+      .min(1)
+      .max(200)
+      .optional(),
+    /** With lines: put the refunded products back in stock (default true). */
+    restock: z.boolean().optional(),
   }),
   authorize(ctx) {
     requireApproval(ctx, 'tickets.refund', 'refund a ticket');
   },
   async run(ctx, args) {
     const at = now(ctx);
-    const refund: RefundRow = {
-      id: args.refundId,
-      ticketId: args.ticketId,
-      amountCents: args.amountCents,
-      method: args.method,
-      reason: args.reason ?? null,
-      lineIds: args.lineIds ?? [],
-      cashDrawerId: null,
-      createdAt: at,
-    };
-    if (await ctx.tx.get('refund', args.refundId)) {
-      await createOnce(ctx, 'refund', refund, ['ticketId', 'amountCents', 'method']);
+    if ((args.amountCents === undefined) === (args.lines === undefined)) {
+      reject('INVALID_ARGS', 'A refund is by amount (amountCents) or by line (lines), not both.', {
+        field: 'amountCents',
+      });
+    }
+    if (args.lines && args.lineIds) {
+      reject('INVALID_ARGS', 'lineIds is for a refund by amount; a refund by line names lines.', {
+        field: 'lineIds',
+      });
+    }
+    if (args.restock !== undefined && !args.lines) {
+      reject('INVALID_ARGS', 'restock is for a refund by line.', { field: 'restock' });
+    }
+    const requested = args.lines?.map((l) => ({ lineId: l.lineId, quantity: l.quantity }));
+    const existing = await ctx.tx.get('refund', args.refundId);
+    if (existing) {
+      // A retry (or the device's rebase) of the same refund: nothing more to do. A refund by line
+      // is recognised by what it names: its amount was computed when it first applied.
+      const same =
+        existing.ticketId === args.ticketId &&
+        existing.method === args.method &&
+        (requested
+          ? JSON.stringify(sortedLineUnits(existing.lines ?? [])) ===
+            JSON.stringify(sortedLineUnits(requested))
+          : existing.amountCents === args.amountCents && !existing.lines);
+      if (!same) {
+        reject('ID_CONFLICT', `A different refund already uses id ${args.refundId}.`, {
+          entity: 'refund',
+          id: args.refundId,
+        });
+      }
       return;
     }
     rejectStrayGiftCard(args.method, args.giftCardId);
@@ -224,11 +257,46 @@ export const ticketRefund = defineMutator({
         reject('LINE_NOT_FOUND', 'A refunded line is not on this ticket.', { lineId });
       }
     }
+    const soldCards = await soldGiftCards(ctx, ticket.id, lines);
+    const byLine = requested
+      ? planLineRefund({
+          ticket,
+          lines,
+          refunds: await ctx.tx.list('refund', { where: { ticketId: ticket.id } }),
+          soldCards,
+          request: requested,
+        })
+      : undefined;
+    const amountCents = byLine ? byLine.amountCents : (args.amountCents ?? 0);
+    if (amountCents <= 0) {
+      reject('REFUND_EXCEEDS_PAID', 'Nothing is left to refund on these lines.', {
+        refundableCents: 0,
+      });
+    }
+    const refund: RefundRow = {
+      id: args.refundId,
+      ticketId: args.ticketId,
+      amountCents,
+      method: args.method,
+      reason: args.reason ?? null,
+      lineIds: byLine ? byLine.lines.map((l) => l.lineId) : (args.lineIds ?? []),
+      ...(byLine
+        ? {
+            lines: byLine.lines,
+            taxCents: byLine.taxCents,
+            restocked:
+              args.restock !== false &&
+              byLine.lines.some((r) => lines.find((l) => l.id === r.lineId)?.kind === 'product'),
+          }
+        : {}),
+      cashDrawerId: null,
+      createdAt: at,
+    };
     const plan = planTicketRefund({
       ticket,
-      soldCards: await soldGiftCards(ctx, ticket.id, lines),
-      amountCents: args.amountCents,
-      lineIds: args.lineIds ?? [],
+      soldCards,
+      amountCents,
+      lineIds: refund.lineIds ?? [],
       currency: store.currency,
     });
     for (const takeBack of plan.takeBacks) {
@@ -249,22 +317,45 @@ export const ticketRefund = defineMutator({
     }
     if (args.method === 'gift_card') {
       const card = await requireGiftCard(ctx, args.giftCardId);
-      await ctx.tx.put('giftCard', applyGiftCardMovement(card, args.amountCents, store.currency));
+      await ctx.tx.put('giftCard', applyGiftCardMovement(card, amountCents, store.currency));
       await insertNew(ctx, 'giftCardMovement', {
         id: refund.id,
         giftCardId: card.id,
         kind: 'refund',
-        amountCents: args.amountCents,
+        amountCents,
         ticketId: ticket.id,
         paymentId: null,
         createdAt: at,
       });
     }
     if (args.method === 'cash') refund.cashDrawerId = await openDrawerId(ctx);
+    if (byLine && args.restock !== false) await restockLines(ctx, lines, byLine.lines);
     await ctx.tx.put('refund', refund);
     await ctx.tx.put('ticket', {
       ...ticket,
-      refundedCents: ticket.refundedCents + args.amountCents,
+      refundedCents: ticket.refundedCents + amountCents,
     });
   },
 });
+
+function sortedLineUnits(lines: readonly { lineId: string; quantity: number }[]) {
+  return lines
+    .map((l) => ({ lineId: l.lineId, quantity: l.quantity }))
+    .sort((a, b) => (a.lineId < b.lineId ? -1 : a.lineId > b.lineId ? 1 : 0));
+}
+
+/** Refunded products go back on the shelf (a product deleted since is skipped). */
+async function restockLines(
+  ctx: MutatorContext,
+  lines: readonly TicketLineRow[],
+  refunded: readonly { lineId: string; quantity: number }[],
+) {
+  for (const r of refunded) {
+    const line = lines.find((l) => l.id === r.lineId);
+    if (line?.kind !== 'product') continue;
+    const product = await ctx.tx.get('product', line.itemId);
+    if (product) {
+      await ctx.tx.put('product', { ...product, stockCount: product.stockCount + r.quantity });
+    }
+  }
+}

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import type { GiftCardRow } from '../entities';
+import type { GiftCardRow, TicketLineRow } from '../entities';
+import { applyGiftCardMovement } from '../gift-cards';
+import { requireGiftCardWithinBounds } from '../money-bounds';
 import { reject } from '../error-codes';
 import { formatMoney } from '../money';
 import { businessDate } from '../time';
@@ -106,11 +108,21 @@ export const ticketSetTipSplit = defineMutator({
 
 /**
  * Gift cards sold on a ticket become usable when the ticket closes: the money is in hand then,
- * and a voided ticket never leaves a live card behind. The issue movement reuses the line's id.
+ * and a voided ticket never leaves a live card behind. Reloads are added to their card then, for
+ * the same reason. The issue (or reload) movement reuses the line's id.
  */
-async function issueSoldGiftCards(ctx: MutatorContext, state: TicketState, at: string) {
+async function issueSoldGiftCards(
+  ctx: MutatorContext,
+  state: TicketState,
+  at: string,
+  currency: string,
+) {
   for (const line of state.lines) {
     if (line.kind !== 'gift_card') continue;
+    if (line.giftCardReload === true) {
+      await reloadGiftCard(ctx, state, line, at, currency);
+      continue;
+    }
     const code = line.giftCardCode ?? line.itemId;
     if (await ctx.tx.get('giftCard', line.itemId)) {
       reject('ID_CONFLICT', `Gift card ${code} was already issued.`, { giftCardId: line.itemId });
@@ -138,6 +150,39 @@ async function issueSoldGiftCards(ctx: MutatorContext, state: TicketState, at: s
       createdAt: at,
     });
   }
+}
+
+/**
+ * Adds a reload line's value to its card. A card voided (or filled up) since the line was added
+ * keeps the ticket from closing, rather than taking money for value nobody can spend: the desk
+ * removes the line (and the payment for it).
+ */
+async function reloadGiftCard(
+  ctx: MutatorContext,
+  state: TicketState,
+  line: TicketLineRow,
+  at: string,
+  currency: string,
+) {
+  const card = await requireRow(
+    ctx,
+    'giftCard',
+    line.itemId,
+    'GIFT_CARD_NOT_FOUND',
+    'The gift card',
+  );
+  const loaded = applyGiftCardMovement(card, line.lineTotalCents, currency);
+  requireGiftCardWithinBounds(loaded.balanceCents);
+  await ctx.tx.put('giftCard', loaded);
+  await insertNew(ctx, 'giftCardMovement', {
+    id: line.id,
+    giftCardId: card.id,
+    kind: 'reload',
+    amountCents: line.lineTotalCents,
+    ticketId: state.ticket.id,
+    paymentId: null,
+    createdAt: at,
+  });
 }
 
 /** Retail stock leaves the shelf when the sale closes. Counts may go negative: the shelf wins. */
@@ -172,7 +217,7 @@ async function keepCommissionRates(ctx: MutatorContext, state: TicketState) {
 export const ticketClose = defineMutator({
   name: 'ticket.close',
   description:
-    'Closes a fully paid ticket: fixes the tip split, keeps each technician’s commission rate on their lines, issues gift cards sold on it, takes products from stock and completes the turn of the walk-in it was started for (or of its appointment, when appointments count as turns). A closed ticket is never edited again; refund it instead.',
+    'Closes a fully paid ticket: fixes the tip split, keeps each technician’s commission rate on their lines, issues gift cards sold on it (and adds reloads to their cards), takes products from stock and completes the turn of the walk-in it was started for (or of its appointment, when appointments count as turns). A closed ticket is never edited again; refund it instead.',
   permission: 'tickets.sell',
   args: z.strictObject({ ticketId: id }),
   async run(ctx, args) {
@@ -188,7 +233,7 @@ export const ticketClose = defineMutator({
     }
     const tips = splitTip(state.ticket.tipCents, state.lines, state.ticket.tipSplit);
     const at = now(ctx);
-    await issueSoldGiftCards(ctx, state, at);
+    await issueSoldGiftCards(ctx, state, at, store.currency);
     await takeProductsFromStock(ctx, state);
     await keepCommissionRates(ctx, state);
     await ctx.tx.put('ticket', {
