@@ -147,10 +147,6 @@ export type PermissionName = keyof typeof PERMISSIONS;
 
 export const PERMISSION_NAMES = Object.keys(PERMISSIONS) as PermissionName[];
 
-export function permissionOf(name: PermissionName): Permission {
-  return PERMISSIONS[name];
-}
-
 /** Whether `role` may do it without an approval. */
 export function can(role: Role, permission: PermissionName): boolean {
   return PERMISSIONS[permission].roles.includes(role);

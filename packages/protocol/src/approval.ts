@@ -81,21 +81,33 @@ export function fromBase64(b64: string): Uint8Array<ArrayBuffer> {
   return out;
 }
 
-/** K = PBKDF2-SHA256(pin, salt, iterations), 32 bytes. `salt` is base64. */
-export async function deriveApprovalKey(
-  pin: string,
-  saltBase64: string,
+/**
+ * PBKDF2-SHA256, 32 bytes, with WebCrypto: the one derivation of the device's offline PIN and
+ * password verifiers and of the approval key.
+ */
+export async function pbkdf2Sha256(
+  secret: string,
+  salt: Uint8Array<ArrayBuffer>,
   iterations: number,
 ): Promise<Uint8Array<ArrayBuffer>> {
-  const base = await subtle().importKey('raw', new TextEncoder().encode(pin), 'PBKDF2', false, [
+  const base = await subtle().importKey('raw', new TextEncoder().encode(secret), 'PBKDF2', false, [
     'deriveBits',
   ]);
   const bits = await subtle().deriveBits(
-    { name: 'PBKDF2', hash: 'SHA-256', salt: fromBase64(saltBase64), iterations },
+    { name: 'PBKDF2', hash: 'SHA-256', salt, iterations },
     base,
     256,
   );
   return new Uint8Array(bits);
+}
+
+/** K = PBKDF2-SHA256(pin, salt, iterations), 32 bytes. `salt` is base64. */
+export function deriveApprovalKey(
+  pin: string,
+  saltBase64: string,
+  iterations: number,
+): Promise<Uint8Array<ArrayBuffer>> {
+  return pbkdf2Sha256(pin, fromBase64(saltBase64), iterations);
 }
 
 /** HMAC-SHA256(key, approvalMessage(subject)), base64url. */

@@ -2,6 +2,8 @@
  * Slow salted verifiers (PBKDF2-SHA256 via WebCrypto) for the offline unlock and offline PIN
  * switch. Only the verifier is kept on the device, never the password or PIN.
  */
+import { fromBase64, pbkdf2Sha256 as pbkdf2 } from '@mango/protocol';
+
 export interface Verifier {
   salt: string; // base64
   iterations: number;
@@ -14,33 +16,6 @@ export function toBase64(bytes: Uint8Array): string {
   let s = '';
   for (const b of bytes) s += String.fromCharCode(b);
   return btoa(s);
-}
-
-export function fromBase64(b64: string): Uint8Array<ArrayBuffer> {
-  const s = atob(b64);
-  const out = new Uint8Array(new ArrayBuffer(s.length));
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
-}
-
-export async function pbkdf2(
-  secret: string,
-  salt: Uint8Array<ArrayBuffer>,
-  iterations: number,
-): Promise<Uint8Array> {
-  const key = await crypto.subtle.importKey(
-    'raw',
-    new TextEncoder().encode(secret),
-    'PBKDF2',
-    false,
-    ['deriveBits'],
-  );
-  const bits = await crypto.subtle.deriveBits(
-    { name: 'PBKDF2', hash: 'SHA-256', salt, iterations },
-    key,
-    256,
-  );
-  return new Uint8Array(bits);
 }
 
 export async function makeVerifier(
