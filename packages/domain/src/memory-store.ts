@@ -1,5 +1,5 @@
 import type { EntityName, EntityRows } from './entities';
-import type { MutatorTx } from './tx';
+import { matchesListQuery, type MutatorTx } from './tx';
 
 interface StoredRow {
   version: number;
@@ -28,25 +28,6 @@ export interface MemoryStore extends MutatorTx {
   rows<E extends EntityName>(entity: E): EntityRows[E][];
   /** The store version: grows by one with every write. */
   readonly version: number;
-}
-
-interface LooseQuery {
-  where?: Record<string, unknown>;
-  range?: { field: string; gte?: string | number; lt?: string | number };
-}
-
-function matches(row: Record<string, unknown>, query: LooseQuery | undefined) {
-  for (const [field, value] of Object.entries(query?.where ?? {})) {
-    if (value !== undefined && (row[field] ?? null) !== value) return false;
-  }
-  const range = query?.range;
-  if (range) {
-    const value = row[range.field] as string | number | null | undefined;
-    if (value === undefined || value === null) return false;
-    if (range.gte !== undefined && value < range.gte) return false;
-    if (range.lt !== undefined && value >= range.lt) return false;
-  }
-  return true;
 }
 
 /**
@@ -80,7 +61,10 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore
         .filter(
           (s) =>
             !s.deleted &&
-            matches(s.data as Record<string, unknown>, query as LooseQuery | undefined),
+            matchesListQuery(
+              s.data as Record<string, unknown>,
+              query as Parameters<typeof matchesListQuery>[1],
+            ),
         )
         .map((s) => structuredClone(s.data as never));
       return options.listOrder === 'reverse' ? live.reverse() : live;

@@ -11,6 +11,32 @@ export interface ListQuery<E extends EntityName> {
 }
 
 /**
+ * Whether a row answers a ListQuery, with the semantics every storage has: `where` compares
+ * with ===, a missing field equals null; a range is half-open and never matches a missing value.
+ */
+export function matchesListQuery(
+  row: Record<string, unknown>,
+  query:
+    | {
+        where?: Record<string, unknown>;
+        range?: { field: string; gte?: string | number; lt?: string | number };
+      }
+    | undefined,
+): boolean {
+  for (const [field, value] of Object.entries(query?.where ?? {})) {
+    if (value !== undefined && (row[field] ?? null) !== value) return false;
+  }
+  const range = query?.range;
+  if (range) {
+    const value = row[range.field] as string | number | null | undefined;
+    if (value === undefined || value === null) return false;
+    if (range.gte !== undefined && value < range.gte) return false;
+    if (range.lt !== undefined && value >= range.lt) return false;
+  }
+  return true;
+}
+
+/**
  * What a mutator may do to storage. The device implements it over IndexedDB, the server over a
  * PostgreSQL transaction scoped to one store; tests use an in-memory map. Deleted rows
  * (tombstones) are invisible to `get` and `list`.

@@ -27,6 +27,11 @@ export interface TenantContext {
   userId?: string | null;
   staffId?: string | null;
   deviceId?: string | null;
+  /**
+   * 'push': the transaction writes its own audit records (push_audit, one per applied
+   * mutation), so the per-row audit triggers of the tables it writes stand aside (0019).
+   */
+  audit?: 'push';
 }
 
 export interface Db {
@@ -84,19 +89,20 @@ export function isUuid(value: unknown): value is string {
  * an RLS policy. Unset values are '' (the policies read '' as "not set").
  */
 export function tenantSettings(ctx: TenantContext | null): [string, string][] {
-  const pairs: [string, keyof TenantContext][] = [
+  const pairs: [string, Exclude<keyof TenantContext, 'audit'>][] = [
     ['app.store_id', 'storeId'],
     ['app.org_id', 'organizationId'],
     ['app.user_id', 'userId'],
     ['app.staff_id', 'staffId'],
     ['app.device_id', 'deviceId'],
   ];
-  return pairs.map(([setting, key]) => {
+  const ids = pairs.map(([setting, key]): [string, string] => {
     const value = ctx?.[key];
     if (value === undefined || value === null || value === '') return [setting, ''];
     if (!isUuid(value)) throw new TypeError(`TenantContext.${key} must be a UUID, got ${value}`);
     return [setting, value.toLowerCase()];
   });
+  return ctx?.audit === 'push' ? [...ids, ['app.audit', 'push']] : ids;
 }
 
 /** `select set_config($1,$2,true), set_config($3,$4,true), …` for the given pairs. */

@@ -42,6 +42,22 @@ function checkValue(entity: string, column: string, type: ColumnType, value: Col
   }
 }
 
+/**
+ * The promoted column values of a row as text parameters, in `ENTITY_TABLES` column order.
+ * Throws a TypeError naming the field when a value cannot be stored in its column.
+ */
+export function promotedParams<E extends TableEntityName>(
+  entity: E,
+  row: EntityRows[E] | EntityRows[TableEntityName],
+): (string | null)[] {
+  if (!isUuid(row.id)) throw new TypeError(`${entity}.id must be a UUID, got ${row.id}`);
+  return tableOf(entity).columns.map((c) => {
+    const value = c.from(row as EntityRows[TableEntityName]);
+    checkValue(entity, c.column, c.type, value);
+    return param(value);
+  });
+}
+
 const STORE_SELECT = STORE_COLUMNS.map((c) => c.column).join(', ');
 /** The stores row as the `store` entity (jsonb built in SQL, used by pulls). */
 const STORE_JSON = `jsonb_build_object(${STORE_COLUMNS.map((c) => `'${c.field}', s.${c.column}`).join(', ')})`;
@@ -155,12 +171,7 @@ export function createSqlMutatorTx(sql: Sql, opts: SqlMutatorTxOptions): Mutator
     async put<E extends EntityName>(entity: E, row: EntityRows[E]): Promise<void> {
       if (entity === 'store') return putStore(row as StoreRow);
       const def = tableOf(entity as TableEntityName);
-      if (!isUuid(row.id)) throw new TypeError(`${entity}.id must be a UUID, got ${row.id}`);
-      const values = def.columns.map((c) => {
-        const value = c.from(row as EntityRows[TableEntityName]);
-        checkValue(entity, c.column, c.type, value);
-        return param(value);
-      });
+      const values = promotedParams(entity as TableEntityName, row as EntityRows[TableEntityName]);
       const data = JSON.stringify(row);
       const columns = def.columns.map((c) => c.column);
       const placeholders = def.columns.map((c, i) => `$${i + 5}::${c.type}`);
@@ -168,28 +179,13 @@ export function createSqlMutatorTx(sql: Sql, opts: SqlMutatorTxOptions): Mutator
         `insert into ${def.table} (store_id, id, version, deleted, data${columns.map((c) => ', ' + c).join('')}) ` +
         `values ($1, $2, $3::bigint, false, $4::jsonb${placeholders.map((p) => ', ' + p).join('')})`;
       const params = [storeId, row.id, String(version), data, ...values];
-      if (def.partition.kind !== 'range-monthly') {
-        // One statement: the unique key (store_id, id) is the whole identity of the row.
-        await sql.query(
-          `${insert} on conflict (store_id, id) do update set version = excluded.version, ` +
-            `deleted = false, updated_at = now(), data = excluded.data` +
-            columns.map((c) => `, ${c} = excluded.${c}`).join(''),
-          params,
-        );
-        return;
-      }
-      // Update first, then insert: appointments' unique key includes start_at (their partition
-      // key), so ON CONFLICT (store_id, id) cannot be used, and an update that changes start_at
-      // moves the row to its new month's partition. Two writers cannot race to insert the same
-      // id: writes of a store are serialized by its version row lock.
-      const sets = def.columns.map((c, i) => `${c.column} = $${i + 5}::${c.type}`);
-      const updated = await sql.query(
-        `update ${def.table} set version = $3::bigint, deleted = false, updated_at = now(), ` +
-          `data = $4::jsonb${sets.length ? ', ' + sets.join(', ') : ''} ` +
-          `where store_id = $1 and id = $2`,
+      // One statement: the unique key (store_id, id) is the whole identity of the row.
+      await sql.query(
+        `${insert} on conflict (store_id, id) do update set version = excluded.version, ` +
+          `deleted = false, updated_at = now(), data = excluded.data` +
+          columns.map((c) => `, ${c} = excluded.${c}`).join(''),
         params,
       );
-      if (updated.rowCount === 0) await sql.query(insert, params);
     },
 
     async delete(entity: EntityName, id: string): Promise<void> {

@@ -19,9 +19,7 @@ export interface PromotedColumn<E extends EntityName> {
 }
 
 export type PartitionScheme =
-  | { kind: 'none' }
-  | { kind: 'hash'; column: 'store_id'; partitions: number }
-  | { kind: 'range-monthly'; column: string };
+  { kind: 'none' } | { kind: 'hash'; column: 'store_id'; partitions: number };
 
 export interface EntityTable<E extends EntityName> {
   entity: E;
@@ -159,8 +157,8 @@ export const ENTITY_TABLES: { readonly [E in TableEntityName]: EntityTable<E> } 
   appointment: {
     entity: 'appointment',
     table: 'appointments',
-    primaryKey: ['store_id', 'id', 'start_at'],
-    partition: { kind: 'range-monthly', column: 'start_at' },
+    primaryKey: storeKey,
+    partition: byStoreHash,
     columns: [
       appointment.uuid('staff_id', 'staffId'),
       appointment.uuid('service_id', 'serviceId'),

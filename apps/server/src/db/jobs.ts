@@ -5,10 +5,10 @@
 import type { Db } from './db';
 
 /** Range-partitioned tables kept in monthly partitions. */
-export const MONTHLY_PARTITIONED = ['appointments', 'audit_log'] as const;
+export const MONTHLY_PARTITIONED = ['audit_log', 'push_audit'] as const;
 
 /**
- * Creates the monthly partitions of appointments and audit_log for the month of `from`
+ * Creates the monthly partitions of the audit logs for the month of `from`
  * (default now, UTC months) and the `monthsAhead` next ones, moving any rows that had landed in
  * the default partition for those months. Returns the partitions created.
  */

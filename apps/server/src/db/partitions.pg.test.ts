@@ -5,14 +5,7 @@ import type { Sql } from './db';
 import { PULL_QUERY_SQL } from './entity-store';
 import { dropOldAuditPartitions, ensureMonthlyPartitions } from './jobs';
 import { describeEachEngine } from './test-support/engines';
-import {
-  contextOf,
-  createTenant,
-  mutate,
-  sampleRows,
-  seedAllEntities,
-  type Tenant,
-} from './test-support/fixtures';
+import { contextOf, createTenant, seedAllEntities, type Tenant } from './test-support/fixtures';
 
 async function explain(sql: Sql, query: string, params: unknown[]): Promise<string> {
   const res = await sql.query<{ 'QUERY PLAN': string }>(`explain ${query}`, params);
@@ -50,7 +43,7 @@ describeEachEngine('partitions and indexes', (getDb) => {
     const plan = await getDb().transaction(contextOf(t), (sql) =>
       explain(sql, PULL_QUERY_SQL, [t.storeId, '0', '1001']),
     );
-    for (const table of ['tickets', 'ticket_lines', 'payments']) {
+    for (const table of ['tickets', 'ticket_lines', 'payments', 'appointments']) {
       expect({ table, partitions: scanned(plan, table).length }).toEqual({ table, partitions: 1 });
     }
     expect(plan).toMatch(/Limit/);
@@ -79,6 +72,26 @@ describeEachEngine('partitions and indexes', (getDb) => {
       ),
     );
     expect(scanned(history, 'tickets')).toHaveLength(1);
+  });
+
+  it('an appointment lookup by id, and the book of a day, touch one partition', async () => {
+    // A push reads appointments by id without their start: under monthly partitions that visited
+    // every month (issue 19). By store, both kinds of read touch the store's one partition.
+    const byId = await getDb().transaction(contextOf(t), (sql) =>
+      explain(sql, `select data from appointments where store_id = $1 and id = $2`, [
+        t.storeId,
+        randomUUID(),
+      ]),
+    );
+    expect(scanned(byId, 'appointments')).toHaveLength(1);
+    const day = await getDb().transaction(contextOf(t), (sql) =>
+      explain(
+        sql,
+        `select data from appointments where store_id = $1 and start_at >= $2 and start_at < $3`,
+        [t.storeId, '2026-11-24T05:00:00Z', '2026-11-25T05:00:00Z'],
+      ),
+    );
+    expect(scanned(day, 'appointments')).toHaveLength(1);
   });
 
   it('client search by name, email or phone uses the GIN index and finds the client', async () => {
@@ -135,24 +148,25 @@ describeEachEngine('partitions and indexes', (getDb) => {
     expect(res.suffix[0]?.phone).toBe('(555) 123-4567');
   });
 
-  it('an appointment in a month with no partition lands in the default one; the job moves it', async () => {
+  it('an audit record in a month with no partition lands in the default one; the job moves it', async () => {
     const db = getDb();
-    const appt = {
-      ...sampleRows(t).appointment,
-      id: randomUUID(),
-      start: '2031-03-10T15:00:00.000Z',
-      end: '2031-03-10T16:00:00.000Z',
-    };
-    await mutate(db, t, (tx) => tx.put('appointment', appt));
+    await db.ownerTransaction((sql) =>
+      sql.query(
+        `insert into push_audit (created_at, store_id, device_id, first_mutation_id, last_mutation_id, mutations)
+         values ('2031-03-10T15:00:00Z', $1, $2, 1, 1, '[]')`,
+        [t.storeId, t.deviceId],
+      ),
+    );
     const where = () =>
       db.ownerTransaction(async (sql) => {
         const res = await sql.query<{ p: string }>(
-          'select tableoid::regclass::text as p from appointments where id = $1',
-          [appt.id],
+          `select tableoid::regclass::text as p from push_audit
+            where store_id = $1 and created_at = '2031-03-10T15:00:00Z'`,
+          [t.storeId],
         );
         return res.rows[0]?.p;
       });
-    expect(await where()).toBe('appointments_default');
+    expect(await where()).toBe('push_audit_default');
 
     const created = await ensureMonthlyPartitions(db, {
       monthsAhead: 3,
@@ -160,31 +174,29 @@ describeEachEngine('partitions and indexes', (getDb) => {
     });
     const months = ['2031_01', '2031_02', '2031_03', '2031_04'];
     expect(created).toEqual([
-      ...months.map((m) => `appointments_p${m}`),
       ...months.map((m) => `audit_log_p${m}`),
+      ...months.map((m) => `push_audit_p${m}`),
     ]);
-    expect(await where()).toBe('appointments_p2031_03');
+    expect(await where()).toBe('push_audit_p2031_03');
     expect(
       await ensureMonthlyPartitions(db, { monthsAhead: 3, from: '2031-01-15T00:00:00Z' }),
     ).toEqual([]);
 
-    // The new partition is secured like the others, and the row is still the app's to read.
+    // The new partition is secured like the others, and the record is still the store's to read.
     const flags = await db.ownerTransaction((sql) =>
       sql.query<{ rls: boolean; forced: boolean }>(
-        `select relrowsecurity as rls, relforcerowsecurity as forced from pg_class where relname = 'appointments_p2031_03'`,
+        `select relrowsecurity as rls, relforcerowsecurity as forced from pg_class where relname = 'push_audit_p2031_03'`,
         [],
       ),
     );
     expect(flags.rows).toEqual([{ rls: true, forced: true }]);
-    expect((await mutate(db, t, (tx) => tx.get('appointment', appt.id))).result).toEqual(appt);
-    // Moving rows is maintenance, not a business change: no audit rows for it.
-    const audit = await db.ownerTransaction((sql) =>
+    const seen = await db.transaction(contextOf(t), (sql) =>
       sql.query<{ n: number }>(
-        `select count(*) as n from audit_log where table_name = 'appointments' and row_id = $1`,
-        [appt.id],
+        `select count(*)::int as n from push_audit where created_at = '2031-03-10T15:00:00Z'`,
+        [],
       ),
     );
-    expect(audit.rows[0]?.n).toBe(1); // the insert by the app only
+    expect(seen.rows[0]?.n).toBe(1);
   });
 
   it('audit retention drops whole months past the retention window', async () => {
@@ -193,15 +205,18 @@ describeEachEngine('partitions and indexes', (getDb) => {
     await db.ownerTransaction((sql) =>
       sql.query(
         `insert into audit_log (created_at, table_name, row_id, operation)
-         values ('2020-01-15T00:00:00Z', 'x', '1', 'INSERT'), ('2019-06-01T00:00:00Z', 'x', '2', 'INSERT')`,
-        [],
+         values ('2020-01-15T00:00:00Z', 'x', '1', 'INSERT'), ('2019-06-01T00:00:00Z', 'x', '2', 'INSERT');
+         insert into push_audit (created_at, store_id, device_id, first_mutation_id, last_mutation_id, mutations)
+         values ('2020-01-15T00:00:00Z', gen_random_uuid(), gen_random_uuid(), 1, 1, '[]'),
+                ('2019-06-01T00:00:00Z', gen_random_uuid(), gen_random_uuid(), 2, 2, '[]')`,
       ),
     );
     const dropped = await dropOldAuditPartitions(db, {
       retentionMonths: 12,
       now: '2021-02-10T00:00:00Z',
     });
-    expect(dropped).toEqual(['audit_log_p2020_01']);
+    // Both logs: the per-row one and the pushes' per-mutation one.
+    expect(dropped).toEqual(['audit_log_p2020_01', 'push_audit_p2020_01']);
     const left = await db.ownerTransaction((sql) =>
       sql.query<{ relname: string }>(
         `select c.relname from pg_inherits i join pg_class c on c.oid = i.inhrelid
@@ -211,7 +226,11 @@ describeEachEngine('partitions and indexes', (getDb) => {
     );
     expect(left.rows).toEqual([{ relname: 'audit_log_p2020_02' }]);
     const old = await db.ownerTransaction((sql) =>
-      sql.query<{ n: number }>(`select count(*) as n from audit_log where table_name = 'x'`, []),
+      sql.query<{ n: number }>(
+        `select (select count(*) from audit_log where table_name = 'x')
+              + (select count(*) from push_audit where created_at < '2020-02-01') as n`,
+        [],
+      ),
     );
     expect(old.rows[0]?.n).toBe(0);
   });

@@ -248,7 +248,11 @@ describeEachEngine('tenant isolation', (getDb) => {
       });
     }
     const views = all.filter((r) => r.kind === 'v');
-    expect(views.map((v) => v.name)).toEqual(['report_daily_revenue', 'report_staff_daily_sales']);
+    expect(views.map((v) => v.name)).toEqual([
+      'mutation_audit',
+      'report_daily_revenue',
+      'report_staff_daily_sales',
+    ]);
     for (const view of views) {
       const res = await db.transaction(contextOf(a), (sql) =>
         sql.query<{ store_id: string }>(`select store_id from ${view.name}`, []),

@@ -11,7 +11,35 @@ interface QuotaCounter {
   /** How the limit reads in a message: "3 active staff members". */
   noun: string;
   /** The count this mutation could raise; null when the args do not name what to count. */
-  count(sql: Sql, storeId: string, args: Record<string, unknown>): Promise<number | null>;
+  count(
+    sql: Sql,
+    storeId: string,
+    args: Record<string, unknown>,
+    unwritten?: UnwrittenRows,
+  ): Promise<number | null>;
+}
+
+type Row = Record<string, unknown>;
+
+/**
+ * The rows of an entity that a batched push has written but not yet stored (its last image and
+ * the database's): quotas count them beside the database's rows.
+ */
+export type UnwrittenRows = (entity: 'staff' | 'client' | 'appointment') => readonly {
+  row: Row | null;
+  stored: Row | null;
+}[];
+
+/** How many more rows pass `test` once the unwritten rows are stored. */
+function unwrittenDelta(
+  rows: ReturnType<UnwrittenRows> | undefined,
+  test: (row: Row) => boolean,
+): number {
+  let delta = 0;
+  for (const { row, stored } of rows ?? []) {
+    delta += (row && test(row) ? 1 : 0) - (stored && test(stored) ? 1 : 0);
+  }
+  return delta;
 }
 
 async function countOf(sql: Sql, text: string, params: unknown[]): Promise<number> {
@@ -22,22 +50,24 @@ const staffCounter: QuotaCounter = {
   quota: 'staff',
   limitOf: (l) => l.maxStaff,
   noun: 'active staff members',
-  count: (sql, storeId) =>
-    countOf(
+  count: async (sql, storeId, _args, unwritten) =>
+    (await countOf(
       sql,
       'select count(*)::int as n from staff where store_id = $1 and active and not deleted',
       [storeId],
-    ),
+    )) + unwrittenDelta(unwritten?.('staff'), (r) => r.active === true),
 };
 
 const clientCounter: QuotaCounter = {
   quota: 'clients',
   limitOf: (l) => l.maxClients,
   noun: 'clients',
-  count: (sql, storeId) =>
-    countOf(sql, 'select count(*)::int as n from clients where store_id = $1 and not deleted', [
-      storeId,
-    ]),
+  count: async (sql, storeId, _args, unwritten) =>
+    (await countOf(
+      sql,
+      'select count(*)::int as n from clients where store_id = $1 and not deleted',
+      [storeId],
+    )) + unwrittenDelta(unwritten?.('client'), () => true),
 };
 
 // The store's local day of `start`, as a range on start_at so the index and partitions apply.
@@ -48,18 +78,34 @@ const APPOINTMENTS_OF_DAY = `
            (date_trunc('day', $2::timestamptz at time zone tz.time_zone) + interval '1 day')
              at time zone tz.time_zone as to_at
       from tz)
-  select count(*)::int as n from appointments, day
-   where store_id = $1 and not deleted and status <> 'cancelled'
+  select count(appointments.id)::int as n, min(day.from_at) as from_at, min(day.to_at) as to_at
+    from day left join appointments
+      on store_id = $1 and not deleted and status <> 'cancelled'
      and start_at >= day.from_at and start_at < day.to_at`;
 
 const appointmentsOfDayCounter: QuotaCounter = {
   quota: 'appointmentsPerDay',
   limitOf: (l) => l.maxAppointmentsPerDay,
   noun: 'appointments a day',
-  count: async (sql, storeId, args) =>
-    typeof args.start === 'string'
-      ? countOf(sql, APPOINTMENTS_OF_DAY, [storeId, args.start])
-      : null,
+  count: async (sql, storeId, args, unwritten) => {
+    if (typeof args.start !== 'string') return null;
+    const res = await sql.query<{ n: number; from_at: string; to_at: string }>(
+      APPOINTMENTS_OF_DAY,
+      [storeId, args.start],
+    );
+    const day = res.rows[0];
+    if (!day) return 0;
+    const [from, to] = [Date.parse(day.from_at), Date.parse(day.to_at)];
+    return (
+      day.n +
+      unwrittenDelta(unwritten?.('appointment'), (r) => {
+        const start = typeof r.start === 'string' ? Date.parse(r.start) : NaN;
+        return (
+          typeof r.status === 'string' && r.status !== 'cancelled' && start >= from && start < to
+        );
+      })
+    );
+  },
 };
 
 /**
@@ -86,6 +132,8 @@ export async function applyWithinQuotas<T>(
   store: { storeId: string; plan: PlanName | string },
   mutation: { name: string; args: unknown },
   apply: () => Promise<T>,
+  /** A batched push's rows not yet in the database (absent: writes go straight to it). */
+  unwritten?: UnwrittenRows,
 ): Promise<T> {
   const limits = planLimitsOf(store.plan);
   const counters = (COUNTERS_BY_MUTATION.get(mutation.name as MutatorName) ?? []).filter(
@@ -94,12 +142,12 @@ export async function applyWithinQuotas<T>(
   if (counters.length === 0) return apply();
   const args = (mutation.args ?? {}) as Record<string, unknown>;
   const before: (number | null)[] = [];
-  for (const c of counters) before.push(await c.count(sql, store.storeId, args));
+  for (const c of counters) before.push(await c.count(sql, store.storeId, args, unwritten));
   const result = await apply();
   for (const [i, c] of counters.entries()) {
     const limit = c.limitOf(limits)!;
     const was = before[i];
-    const now = await c.count(sql, store.storeId, args);
+    const now = await c.count(sql, store.storeId, args, unwritten);
     if (was === null || was === undefined || now === null) continue;
     if (now > was && now > limit) {
       throw new DomainError(

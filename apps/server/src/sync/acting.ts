@@ -1,5 +1,13 @@
 import { timingSafeEqual } from 'node:crypto';
-import { cappedRole, DomainError, isManager, ROLES, type Actor, type Role } from '@mango/domain';
+import {
+  cappedRole,
+  DomainError,
+  isManager,
+  ROLES,
+  type Actor,
+  type MutatorTx,
+  type Role,
+} from '@mango/domain';
 import { approvalMac, fromBase64, type Mutation } from '@mango/protocol';
 import type { Sql } from '../db/db';
 
@@ -24,15 +32,11 @@ interface StaffFacts {
 export class ActingStaffCache {
   #facts = new Map<string, StaffFacts | null>();
 
-  async get(sql: Sql, storeId: string, staffId: string): Promise<StaffFacts | null> {
+  /** Reads through the mutation's storage, so a staff change earlier in the push counts. */
+  async get(tx: MutatorTx, staffId: string): Promise<StaffFacts | null> {
     const known = this.#facts.get(staffId);
     if (known !== undefined) return known;
-    const res = await sql.query<{ role: string; active: boolean | null }>(
-      `select data->>'role' as role, (data->>'active')::boolean as active
-         from staff where store_id = $1 and id = $2 and not deleted`,
-      [storeId, staffId],
-    );
-    const row = res.rows[0];
+    const row = await tx.get('staff', staffId);
     const role = row?.role;
     const facts =
       row && (ROLES as readonly string[]).includes(role ?? '')
@@ -58,12 +62,13 @@ function invalidApproval(message: string, details?: unknown): never {
  */
 export async function verifyApproval(
   sql: Sql,
+  tx: MutatorTx,
   ctx: { storeId: string; deviceId: string },
   m: Mutation,
   staff: ActingStaffCache,
 ): Promise<string> {
   const approval = m.approval!;
-  const approver = await staff.get(sql, ctx.storeId, approval.staffId);
+  const approver = await staff.get(tx, approval.staffId);
   if (!approver || !approver.active || !isManager(approver.role)) {
     invalidApproval('The person who approved this is not an active manager of this store.', {
       approver: approval.staffId,
@@ -116,13 +121,14 @@ export async function verifyApproval(
  */
 export async function resolveActor(
   sql: Sql,
+  tx: MutatorTx,
   ctx: { storeId: string; deviceId: string; account: Actor },
   m: Mutation,
   staff: ActingStaffCache,
 ): Promise<Actor> {
   let actor: Actor = { ...ctx.account, approvedBy: null };
   if (m.actorStaffId) {
-    const facts = await staff.get(sql, ctx.storeId, m.actorStaffId);
+    const facts = await staff.get(tx, m.actorStaffId);
     if (!facts || !facts.active) {
       throw new DomainError(
         'ACTING_STAFF_INVALID',
@@ -134,6 +140,6 @@ export async function resolveActor(
     }
     actor = { ...actor, staffId: m.actorStaffId, role: cappedRole(facts.role, ctx.account.role) };
   }
-  if (m.approval) actor.approvedBy = await verifyApproval(sql, ctx, m, staff);
+  if (m.approval) actor.approvedBy = await verifyApproval(sql, tx, ctx, m, staff);
   return actor;
 }

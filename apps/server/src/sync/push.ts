@@ -7,15 +7,18 @@ import {
   toStorableText,
   toStorableValue,
   type Actor,
+  type EntityName,
   type MutatorTx,
 } from '@mango/domain';
 import { mutationSchema, type Mutation, type MutationResult } from '@mango/protocol';
 import type { Db, Sql } from '../db/db';
 import { isDatabaseUnavailable } from '../db/unavailable';
+import { writeRows } from '../db/batch-write';
 import { createSqlMutatorTx } from '../db/entity-store';
 import { applyWithinQuotas } from '../quotas/quotas';
 import { reviewOfflinePayment } from '../security/offline-payment-review';
 import { ActingStaffCache, resolveActor } from './acting';
+import { PushOverlay, type RowChange } from './push-overlay';
 
 interface MutationError {
   code: string;
@@ -114,6 +117,23 @@ function isPermanentDatabaseError(e: unknown): e is { code: string; message: str
   return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
 }
 
+/** An error raised by the database (it carries an SQLSTATE), not by our code or the domain. */
+function isSqlError(e: unknown): boolean {
+  const code = (e as { code?: unknown })?.code;
+  return !isDomainError(e) && typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
+}
+
+/**
+ * A statement failed inside a batched chunk: PostgreSQL has aborted the transaction (there is
+ * no savepoint to go back to), so the chunk is run again one mutation at a time.
+ */
+class BatchAborted extends Error {
+  constructor(readonly reason: unknown) {
+    super('a statement of a batched push failed; the chunk is retried one mutation at a time');
+    this.name = 'BatchAborted';
+  }
+}
+
 /** Counts what a mutation wrote, so a mutation that changed nothing does not consume a version. */
 function countingTx(inner: MutatorTx): MutatorTx & { writes: number; entities: Set<string> } {
   const tx = {
@@ -177,56 +197,281 @@ function storableError(error: MutationError): MutationError {
   };
 }
 
-async function recordRejection(
+interface Rejection {
+  m: { id: number; name: string };
+  error: MutationError;
+}
+
+/** The rejections of a chunk, in one statement (text arrays through `unnest`). */
+async function recordRejections(
   sql: Sql,
   cmd: PushCommand,
-  m: { id: number; name: string },
-  error: MutationError,
+  rejections: readonly Rejection[],
 ): Promise<void> {
+  if (rejections.length === 0) return;
   await sql.query(
     `insert into rejected_mutations (store_id, device_id, mutation_id, name, code, message, details)
-     values ($1, $2, $3, $4, $5, $6, $7)
+     select $1, $2, r.id::bigint, r.name, r.code, r.message, r.details::jsonb
+       from unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+            as r(id, name, code, message, details)
      on conflict (store_id, device_id, mutation_id) do nothing`,
     [
       cmd.storeId,
       cmd.deviceId,
-      m.id,
-      toStorableText(m.name).slice(0, 200),
-      error.code,
-      error.message,
-      error.details === undefined ? null : JSON.stringify(error.details),
+      rejections.map((r) => String(r.m.id)),
+      rejections.map((r) => toStorableText(r.m.name).slice(0, 200)),
+      rejections.map((r) => r.error.code),
+      rejections.map((r) => r.error.message),
+      rejections.map((r) =>
+        r.error.details === undefined ? null : JSON.stringify(r.error.details),
+      ),
     ],
   );
 }
 
-/**
- * Keeps the transaction's `app.staff_id` (the audit log's "who") equal to the acting staff
- * member. Set only when it changes: a round trip per mutation was a good part of a push's cost.
- */
-async function setAuditStaff(
-  sql: Sql,
-  audit: { staffId: string | null },
-  staffId: string | null,
-): Promise<void> {
-  const value = staffId ?? '';
-  if (audit.staffId === value) return;
-  await sql.query("select set_config('app.staff_id', $1, true)", [value]);
-  audit.staffId = value;
+/** One applied mutation as the audit keeps it (push_audit, migration 0019). */
+interface MutationAudit {
+  id: number;
+  name: string;
+  args: unknown;
+  clientTime: string;
+  staffId: string | null;
+  approvedBy: string | null;
+  changes: RowChange[];
 }
 
 /**
- * The protocol's push rules. Per mutation: duplicate (id ≤ lastMutationId) → nothing; gap
- * (id > lastMutationId + 1) → stop; otherwise run the shared domain mutator in the store's
- * transaction. Its writes, the store version and the device's lastMutationId commit together.
- * The store row is locked (`for update`) for the version bump, so versions of one store become
- * visible in order; other stores never wait on it.
+ * Where a chunk's mutations write. Batched (the normal path): into a `PushOverlay`, written
+ * once at the end, with the audit records. One by one (the retry of a chunk whose batched write
+ * hit a data error, to reject the mutation that caused it): straight to SQL inside a savepoint
+ * per mutation, audited by the row triggers.
+ */
+interface ChunkStorage {
+  /** The storage the next mutation runs against; its writes carry `version`. */
+  begin(version: number): Promise<MutatorTx>;
+  /** The mutation succeeded and its writes carry `version`: what it changed. */
+  accept(version: number): Promise<RowChange[]>;
+  /** The mutation failed: undo its writes. */
+  discard(): Promise<void>;
+  /** Rows written but not in the database yet (quotas and reviews count them beside SQL). */
+  unwritten(
+    entity: EntityName,
+  ): { row: Record<string, unknown> | null; stored: Record<string, unknown> | null }[];
+  /** Before the chunk's bookkeeping: store what is still held in memory. */
+  finish(audit: readonly MutationAudit[]): Promise<void>;
+  /** The acting staff member of the next mutation, for storage audited by row triggers. */
+  setStaff?(staffId: string | null): Promise<void>;
+}
+
+function batchedStorage(sql: Sql, cmd: PushCommand, baseVersion: number): ChunkStorage {
+  const overlay = new PushOverlay(
+    createSqlMutatorTx(sql, { storeId: cmd.storeId, version: baseVersion + 1 }),
+  );
+  return {
+    begin: async () => overlay.tx,
+    accept: async (version) => overlay.accept(version),
+    discard: async () => overlay.discard(),
+    unwritten: (entity) => overlay.unwritten(entity),
+    async finish(audit) {
+      await writeRows(sql, cmd.storeId, overlay.pending());
+      if (audit.length === 0) return;
+      await sql.query(
+        `insert into push_audit (store_id, organization_id, user_id, device_id,
+                                 first_mutation_id, last_mutation_id, mutations)
+         values ($1, $2, $3, $4, $5, $6, $7::jsonb)`,
+        [
+          cmd.storeId,
+          cmd.organizationId,
+          cmd.actor.userId,
+          cmd.deviceId,
+          audit[0]!.id,
+          audit.at(-1)!.id,
+          JSON.stringify(audit),
+        ],
+      );
+    },
+  };
+}
+
+function oneByOneStorage(sql: Sql, cmd: PushCommand): ChunkStorage {
+  // app.staff_id as this transaction has it: the row triggers' "who". Set when it changes (a
+  // round trip per mutation otherwise); a rolled back savepoint also rolls back a set_config.
+  let auditStaff: string | null = null;
+  return {
+    async begin(version) {
+      await sql.query('savepoint mutation');
+      return createSqlMutatorTx(sql, { storeId: cmd.storeId, version });
+    },
+    async accept() {
+      await sql.query('release savepoint mutation');
+      return [];
+    },
+    async discard() {
+      await sql.query('rollback to savepoint mutation');
+      auditStaff = null;
+    },
+    unwritten: () => [],
+    finish: async () => {},
+    async setStaff(staffId) {
+      const value = staffId ?? '';
+      if (auditStaff === value) return;
+      await sql.query("select set_config('app.staff_id', $1, true)", [value]);
+      auditStaff = value;
+    },
+  };
+}
+
+interface ChunkOutcome {
+  results: MutationResult[];
+  last: number;
+  /** The store version after the chunk, when it advanced. */
+  version: number | null;
+  gap: boolean;
+  entities: Set<string>;
+}
+
+/**
+ * The protocol's rules over one chunk, in one transaction. Per mutation: duplicate (id ≤
+ * lastMutationId) → nothing; gap (id > lastMutationId + 1) → stop; otherwise run the shared
+ * domain mutator. Its writes, the store version and the device's lastMutationId commit together.
+ * One statement locks the device and store rows (`for update`): versions of one store become
+ * visible in order, and two pushes of one device never interleave; other stores never wait.
+ */
+async function applyChunk(
+  sql: Sql,
+  cmd: PushCommand,
+  chunk: readonly PushedMutation[],
+  receivedAt: string,
+  mode: 'batched' | 'one-by-one',
+): Promise<ChunkOutcome> {
+  const head = await sql.query<{
+    last_mutation_id: number;
+    short_code: string | null;
+    version: number;
+    plan: string;
+  }>(
+    `select d.last_mutation_id, d.short_code, s.version, s.plan
+       from devices d join stores s on s.id = d.store_id
+      where d.id = $1 and d.store_id = $2
+        for update of d, s`,
+    [cmd.deviceId, cmd.storeId],
+  );
+  const row = head.rows[0];
+  if (!row) throw new Error('device or store vanished during push');
+  // The code ticket numbers of this device must carry (ticket.open refuses another).
+  const deviceCode = row.short_code ?? null;
+  const baseVersion = row.version;
+  const results: MutationResult[] = [];
+  const entities = new Set<string>();
+  let last = row.last_mutation_id;
+  if (!chunk.some((m) => m.id > last)) {
+    for (const m of chunk) results.push({ id: m.id, status: 'duplicate' });
+    return { results, last, version: null, gap: false, entities };
+  }
+  const storage =
+    mode === 'batched' ? batchedStorage(sql, cmd, baseVersion) : oneByOneStorage(sql, cmd);
+  const rejections: Rejection[] = [];
+  const audit: MutationAudit[] = [];
+  const staffCache = new ActingStaffCache();
+  let version = baseVersion;
+  let gap = false;
+  const reject = (m: { id: number; name: string }, error: MutationError) => {
+    rejections.push({ m, error });
+    results.push({ id: m.id, status: 'rejected', error });
+  };
+  for (const m of chunk) {
+    if (m.id <= last) {
+      results.push({ id: m.id, status: 'duplicate' });
+      continue;
+    }
+    if (m.id > last + 1) {
+      gap = true;
+      break;
+    }
+    last = m.id;
+    if (isMalformed(m)) {
+      reject(m, storableError(m.malformed));
+      continue;
+    }
+    const tx = countingTx(await storage.begin(version + 1));
+    try {
+      const actor = await resolveActor(
+        sql,
+        tx,
+        { storeId: cmd.storeId, deviceId: cmd.deviceId, account: cmd.actor },
+        m,
+        staffCache,
+      );
+      await storage.setStaff?.(m.actorStaffId ?? null);
+      const apply = () =>
+        applyMutation(
+          { tx, storeId: cmd.storeId, actor: { ...actor, deviceCode }, now: m.clientTime },
+          m.name,
+          m.args,
+        );
+      if (cmd.enforceQuotas) {
+        await applyWithinQuotas(sql, { storeId: cmd.storeId, plan: row.plan }, m, apply, (e) =>
+          storage.unwritten(e),
+        );
+      } else await apply();
+      await reviewOfflinePayment(sql, tx, {
+        storeId: cmd.storeId,
+        mutation: m,
+        receivedAt,
+        unwritten: storage.unwritten('payment'),
+      });
+      if (tx.writes > 0) version += 1;
+      const changes = await storage.accept(version);
+      if (tx.entities.has('staff')) staffCache.forget();
+      for (const entity of tx.entities) entities.add(entity);
+      audit.push({
+        id: m.id,
+        name: m.name,
+        args: m.args,
+        clientTime: m.clientTime,
+        staffId: m.actorStaffId ?? null,
+        approvedBy: actor.approvedBy ?? null,
+        changes,
+      });
+      results.push({ id: m.id, status: 'applied' });
+    } catch (e) {
+      // An outage: nothing of this transaction commits and the device sends it again.
+      if (isDatabaseUnavailable(e)) throw e;
+      if (mode === 'batched' && isSqlError(e)) throw new BatchAborted(e);
+      await storage.discard();
+      reject(m, storableError(rejectionFor(e, cmd, m)));
+    }
+  }
+  await storage.finish(audit);
+  if (version !== baseVersion) {
+    await sql.query('update stores set version = $2 where id = $1', [cmd.storeId, version]);
+  }
+  await sql.query('update devices set last_mutation_id = $2, last_seen_at = now() where id = $1', [
+    cmd.deviceId,
+    last,
+  ]);
+  await recordRejections(sql, cmd, rejections);
+  return { results, last, version: version !== baseVersion ? version : null, gap, entities };
+}
+
+/**
+ * Applies a push, in chunks of MUTATIONS_PER_TRANSACTION, each one transaction. A chunk runs
+ * batched; if a statement fails in it (a value the database refuses that the domain did not, in
+ * a mutation's read or in the batch's write), the chunk is run again one mutation at a time, so
+ * the mutation at fault is the one rejected and the others still apply.
  */
 export async function pushMutations(db: Db, cmd: PushCommand): Promise<PushOutcome> {
   const results: MutationResult[] = [];
   let lastMutationId = 0;
   let newVersion: number | null = null;
-  let stopped = false;
   const receivedAt = cmd.receivedAt ?? new Date().toISOString();
+  const context = {
+    storeId: cmd.storeId,
+    organizationId: cmd.organizationId,
+    userId: cmd.actor.userId,
+    staffId: cmd.actor.staffId,
+    deviceId: cmd.deviceId,
+  };
 
   for (
     let start = 0;
@@ -234,114 +479,29 @@ export async function pushMutations(db: Db, cmd: PushCommand): Promise<PushOutco
     start += MUTATIONS_PER_TRANSACTION
   ) {
     const chunk = cmd.mutations.slice(start, start + MUTATIONS_PER_TRANSACTION);
-    const chunkResults: MutationResult[] = [];
-    const chunkEntities = new Set<string>();
-    const outcome = await db.transaction(
-      {
-        storeId: cmd.storeId,
-        organizationId: cmd.organizationId,
-        userId: cmd.actor.userId,
-        staffId: cmd.actor.staffId,
-        deviceId: cmd.deviceId,
-      },
-      async (sql) => {
-        const device = await sql.query<{ last_mutation_id: number; short_code: string }>(
-          `select last_mutation_id, short_code from devices
-            where id = $1 and store_id = $2 for update`,
-          [cmd.deviceId, cmd.storeId],
-        );
-        // The code ticket numbers of this device must carry (ticket.open refuses another).
-        const deviceCode = device.rows[0]?.short_code ?? null;
-        let last = device.rows[0]?.last_mutation_id;
-        if (last === undefined) throw new Error('device vanished during push');
-        const pending = chunk.filter((m) => m.id > last!);
-        if (pending.length === 0) {
-          for (const m of chunk) chunkResults.push({ id: m.id, status: 'duplicate' });
-          return { last, version: null as number | null, gap: false };
-        }
-        const store = await sql.query<{ version: number; plan: string }>(
-          'select version, plan from stores where id = $1 for update',
-          [cmd.storeId],
-        );
-        const baseVersion = store.rows[0]?.version;
-        if (baseVersion === undefined) throw new Error('store vanished during push');
-        let version = baseVersion;
-        let gap = false;
-        // app.staff_id as this transaction has it (null: not set by this loop yet). A rolled
-        // back savepoint also rolls back a set_config made inside it: forget it then.
-        const audit: { staffId: string | null } = { staffId: null };
-        const staffCache = new ActingStaffCache();
-        for (const m of chunk) {
-          if (m.id <= last) {
-            chunkResults.push({ id: m.id, status: 'duplicate' });
-            continue;
-          }
-          if (m.id > last + 1) {
-            gap = true;
-            break;
-          }
-          if (isMalformed(m)) {
-            const error = storableError(m.malformed);
-            await recordRejection(sql, cmd, m, error);
-            chunkResults.push({ id: m.id, status: 'rejected', error });
-            last = m.id;
-            continue;
-          }
-          await sql.query('savepoint mutation');
-          const tx = countingTx(
-            createSqlMutatorTx(sql, { storeId: cmd.storeId, version: version + 1 }),
-          );
-          try {
-            const actor = await resolveActor(
-              sql,
-              { storeId: cmd.storeId, deviceId: cmd.deviceId, account: cmd.actor },
-              m,
-              staffCache,
-            );
-            await setAuditStaff(sql, audit, m.actorStaffId ?? null);
-            const apply = () =>
-              applyMutation(
-                { tx, storeId: cmd.storeId, actor: { ...actor, deviceCode }, now: m.clientTime },
-                m.name,
-                m.args,
-              );
-            if (cmd.enforceQuotas) {
-              const plan = store.rows[0]?.plan ?? 'free';
-              await applyWithinQuotas(sql, { storeId: cmd.storeId, plan }, m, apply);
-            } else await apply();
-            await reviewOfflinePayment(sql, tx, { storeId: cmd.storeId, mutation: m, receivedAt });
-            await sql.query('release savepoint mutation');
-            if (tx.writes > 0) version += 1;
-            if (tx.entities.has('staff')) staffCache.forget();
-            for (const entity of tx.entities) chunkEntities.add(entity);
-            chunkResults.push({ id: m.id, status: 'applied' });
-          } catch (e) {
-            // An outage: nothing of this transaction commits and the device sends it again.
-            if (isDatabaseUnavailable(e)) throw e;
-            await sql.query('rollback to savepoint mutation');
-            audit.staffId = null;
-            const error = storableError(rejectionFor(e, cmd, m));
-            await recordRejection(sql, cmd, m, error);
-            chunkResults.push({ id: m.id, status: 'rejected', error });
-          }
-          last = m.id;
-        }
-        if (version !== baseVersion) {
-          await sql.query('update stores set version = $2 where id = $1', [cmd.storeId, version]);
-        }
-        await sql.query(
-          'update devices set last_mutation_id = $2, last_seen_at = now() where id = $1',
-          [cmd.deviceId, last],
-        );
-        return { last, version: version !== baseVersion ? version : null, gap };
-      },
-    );
-    results.push(...chunkResults);
-    if (chunkEntities.size > 0) await cmd.afterCommit?.([...chunkEntities]);
+    let outcome: ChunkOutcome;
+    try {
+      outcome = await db.transaction({ ...context, audit: 'push' }, (sql) =>
+        applyChunk(sql, cmd, chunk, receivedAt, 'batched'),
+      );
+    } catch (e) {
+      if (isDatabaseUnavailable(e)) throw e;
+      // A data error (of a mutation, or of the batch's write) is expected here: the retry
+      // rejects the mutation at fault. Anything else is a defect of the batched path: reported,
+      // and the chunk still goes through, one mutation at a time.
+      if (!(e instanceof BatchAborted) && !isPermanentDatabaseError(e)) {
+        const first = chunk[0];
+        cmd.onDefect?.(e, { id: first?.id ?? 0, name: '(batched push)' }, randomUUID());
+      }
+      outcome = await db.transaction(context, (sql) =>
+        applyChunk(sql, cmd, chunk, receivedAt, 'one-by-one'),
+      );
+    }
+    results.push(...outcome.results);
+    if (outcome.entities.size > 0) await cmd.afterCommit?.([...outcome.entities]);
     lastMutationId = outcome.last;
     if (outcome.version !== null) newVersion = outcome.version;
-    if (outcome.gap) stopped = true;
-    if (stopped || chunk.length === 0) break;
+    if (outcome.gap || chunk.length === 0) break;
   }
   return { lastMutationId, results, newVersion };
 }

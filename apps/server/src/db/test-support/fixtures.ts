@@ -85,6 +85,12 @@ export async function createTenant(
       [t.storeId, randomUUID().replace(/-/g, '').slice(0, 22), t.staffId, t.deviceId],
     );
     await sql.query(
+      `insert into push_audit (store_id, organization_id, user_id, device_id,
+                               first_mutation_id, last_mutation_id, mutations)
+       values ($1, $2, $3, $4, 9, 9, '[{"id": 9, "name": "client.upsert", "changes": []}]')`,
+      [t.storeId, t.organizationId, t.userId, t.deviceId],
+    );
+    await sql.query(
       `insert into client_errors (id, store_id, user_id, device_id, kind, message)
        values ($1, $2, $3, $4, 'boundary', 'boom')`,
       [randomUUID(), t.storeId, t.userId, t.deviceId],

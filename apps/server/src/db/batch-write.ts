@@ -1,0 +1,122 @@
+/**
+ * The end of a batched push: every row it wrote, each once, in one multi-row statement per
+ * table (rows passed as parallel text arrays through `unnest`, so each statement's text is fixed
+ * and can be prepared). See apps/server/src/sync/push.ts.
+ */
+import type { EntityName, StoreRow } from '../../../../packages/domain/src/entities';
+import { isUuid, type Sql } from './db';
+import { createSqlMutatorTx, promotedParams } from './entity-store';
+import { ENTITY_TABLES, type EntityTable, type TableEntityName } from './entity-tables';
+
+export interface RowToWrite {
+  entity: EntityName;
+  id: string;
+  /** The row's last image; null: a tombstone. */
+  row: Record<string, unknown> | null;
+  /** The store version of the mutation that last wrote it. */
+  version: number;
+  /** Whether the database has the row live now (a tombstone of an absent row writes nothing). */
+  stored: unknown;
+}
+
+/** Rows per statement: a statement's parameters are arrays, so this bounds their size only. */
+const ROWS_PER_STATEMENT = 500;
+
+function tableOf(entity: TableEntityName): EntityTable<TableEntityName> {
+  return ENTITY_TABLES[entity] as EntityTable<TableEntityName>;
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+const upsertSql = new Map<TableEntityName, string>();
+const tombstoneSql = new Map<TableEntityName, string>();
+
+/** `$1` store, `$2` ids, `$3` versions, `$4` data, `$5…` one array per promoted column. */
+function upsertStatement(entity: TableEntityName): string {
+  const cached = upsertSql.get(entity);
+  if (cached) return cached;
+  const def = tableOf(entity);
+  const cols = def.columns.map((c) => c.column);
+  const arrays = ['id', 'version', 'data', ...cols.map((_, i) => `c${i}`)];
+  const unnest = `unnest(${arrays.map((_, i) => `$${i + 2}::text[]`).join(', ')}) as u(${arrays.join(', ')})`;
+  const typed =
+    `u.id::uuid as id, u.version::bigint as version, u.data::jsonb as data` +
+    def.columns.map((c, i) => `, u.c${i}::${c.type} as ${c.column}`).join('');
+  const insertColumns = `(store_id, id, version, deleted, data${cols.map((c) => `, ${c}`).join('')})`;
+  const values = `$1::uuid, v.id, v.version, false, v.data${cols.map((c) => `, v.${c}`).join('')}`;
+  const text =
+    `insert into ${def.table} ${insertColumns} select ${values} from (select ${typed} from ${unnest}) v ` +
+    `on conflict (store_id, id) do update set version = excluded.version, deleted = false, ` +
+    `updated_at = now(), data = excluded.data${cols.map((c) => `, ${c} = excluded.${c}`).join('')}`;
+  upsertSql.set(entity, text);
+  return text;
+}
+
+function tombstoneStatement(entity: TableEntityName): string {
+  const cached = tombstoneSql.get(entity);
+  if (cached) return cached;
+  const { table } = tableOf(entity);
+  const text =
+    `update ${table} t set deleted = true, data = null, version = u.version::bigint, updated_at = now() ` +
+    `from unnest($2::text[], $3::text[]) as u(id, version) ` +
+    `where t.store_id = $1::uuid and t.id = u.id::uuid and not t.deleted`;
+  tombstoneSql.set(entity, text);
+  return text;
+}
+
+/**
+ * Writes a batched push's rows: the store row (a settings change) as the per-mutation path
+ * does, then per table one upsert of the live rows and one tombstone update. Throws the
+ * database's error as is (a data error makes the caller retry the push one mutation at a time,
+ * to reject the right one).
+ */
+export async function writeRows(
+  sql: Sql,
+  storeId: string,
+  rows: readonly RowToWrite[],
+): Promise<void> {
+  if (!isUuid(storeId)) throw new TypeError(`storeId must be a UUID, got ${storeId}`);
+  const byEntity = new Map<TableEntityName, RowToWrite[]>();
+  for (const r of rows) {
+    if (r.entity === 'store') {
+      if (r.row) {
+        const tx = createSqlMutatorTx(sql, { storeId, version: r.version });
+        await tx.put('store', r.row as unknown as StoreRow);
+      }
+      continue;
+    }
+    const entity = r.entity as TableEntityName;
+    const list = byEntity.get(entity) ?? [];
+    list.push(r);
+    byEntity.set(entity, list);
+  }
+  for (const [entity, list] of byEntity) {
+    const live = list.filter((r) => r.row !== null);
+    for (const part of chunks(live, ROWS_PER_STATEMENT)) {
+      const ncols = tableOf(entity).columns.length;
+      const columns: (string | null)[][] = Array.from({ length: ncols }, () => []);
+      for (const r of part) {
+        promotedParams(entity, r.row as never).forEach((value, i) => columns[i]!.push(value));
+      }
+      await sql.query(upsertStatement(entity), [
+        storeId,
+        part.map((r) => r.id),
+        part.map((r) => String(r.version)),
+        part.map((r) => JSON.stringify(r.row)),
+        ...columns,
+      ]);
+    }
+    const tombstones = list.filter((r) => r.row === null && r.stored);
+    for (const part of chunks(tombstones, ROWS_PER_STATEMENT)) {
+      await sql.query(tombstoneStatement(entity), [
+        storeId,
+        part.map((r) => r.id),
+        part.map((r) => String(r.version)),
+      ]);
+    }
+  }
+}

@@ -1,0 +1,127 @@
+import { createMemoryStore, type ClientRow, type MutatorTx } from '@mango/domain';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { PushOverlay } from './push-overlay';
+
+const ids = ['00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000002'];
+ids.push('00000000-0000-4000-8000-000000000003', '00000000-0000-4000-8000-000000000004');
+
+const client = (id: string, phone: string | null, firstName = 'A'): ClientRow =>
+  ({ id, firstName, lastName: 'B', phone }) as ClientRow;
+
+type Op =
+  | { kind: 'put'; id: string; phone: string | null; firstName: string }
+  | { kind: 'delete'; id: string }
+  | { kind: 'get'; id: string }
+  | { kind: 'list'; phone: string | null | undefined };
+
+const op: fc.Arbitrary<Op> = fc.oneof(
+  fc.record({
+    kind: fc.constant('put' as const),
+    id: fc.constantFrom(...ids),
+    phone: fc.constantFrom('555', '777', null),
+    firstName: fc.constantFrom('Ana', 'Bo', 'Cy'),
+  }),
+  fc.record({ kind: fc.constant('delete' as const), id: fc.constantFrom(...ids) }),
+  fc.record({ kind: fc.constant('get' as const), id: fc.constantFrom(...ids) }),
+  fc.record({
+    kind: fc.constant('list' as const),
+    phone: fc.constantFrom('555', '777', null, undefined),
+  }),
+);
+
+/** Runs one op and returns what it read (reads are compared, in id order). */
+async function run(tx: MutatorTx, o: Op): Promise<unknown> {
+  switch (o.kind) {
+    case 'put':
+      return tx.put('client', client(o.id, o.phone, o.firstName));
+    case 'delete':
+      return tx.delete('client', o.id);
+    case 'get':
+      return (await tx.get('client', o.id)) ?? null;
+    case 'list': {
+      const query = o.phone === undefined ? undefined : { where: { phone: o.phone } };
+      const rows = await tx.list('client', query);
+      return rows.map((r) => r.id).sort();
+    }
+  }
+}
+
+async function seeded() {
+  const store = createMemoryStore();
+  await store.put('client', client(ids[0]!, '555'));
+  await store.put('client', client(ids[1]!, null));
+  return store;
+}
+
+describe('PushOverlay', () => {
+  it('reads like the storage it stands for, across accepted and discarded mutations', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ ops: fc.array(op, { maxLength: 6 }), rejected: fc.boolean() }), {
+          maxLength: 8,
+        }),
+        async (mutations) => {
+          const model = await seeded();
+          const base = await seeded();
+          const overlay = new PushOverlay(base);
+          let version = 100;
+          for (const m of mutations) {
+            const seen: unknown[] = [];
+            const expected: unknown[] = [];
+            await model
+              .transaction(async (tx) => {
+                for (const o of m.ops) expected.push(await run(tx, o));
+                if (m.rejected) throw new Error('rejected');
+              })
+              .catch(() => undefined);
+            for (const o of m.ops) seen.push(await run(overlay.tx, o));
+            expect(seen).toEqual(expected);
+            if (m.rejected) overlay.discard();
+            else overlay.accept(++version);
+          }
+          // What the push would write, applied to the untouched base, is the model's end state.
+          for (const p of overlay.pending()) {
+            if (p.row) await base.put(p.entity, p.row as never);
+            else await base.delete(p.entity, p.id);
+          }
+          expect(base.rows('client')).toEqual(model.rows('client'));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('hands out copies: changing a row read or written does not change what it holds', async () => {
+    const overlay = new PushOverlay(await seeded());
+    const row = client(ids[2]!, '555');
+    await overlay.tx.put('client', row);
+    row.firstName = 'Changed';
+    const read = await overlay.tx.get('client', ids[2]!);
+    expect(read?.firstName).toBe('A');
+    read!.firstName = 'Changed too';
+    expect(
+      (await overlay.tx.list('client', { where: { phone: '555' } })).map((r) => r.firstName),
+    ).toEqual(['A', 'A']);
+  });
+
+  it('records each row before and after the mutation, and what the database holds', async () => {
+    const overlay = new PushOverlay(await seeded());
+    await overlay.tx.put('client', client(ids[0]!, '777'));
+    expect(overlay.accept(5)).toEqual([
+      {
+        entity: 'client',
+        id: ids[0],
+        before: client(ids[0]!, '555'),
+        after: client(ids[0]!, '777'),
+      },
+    ]);
+    await overlay.tx.delete('client', ids[0]!);
+    expect(overlay.accept(6)).toEqual([
+      { entity: 'client', id: ids[0], before: client(ids[0]!, '777'), after: null },
+    ]);
+    expect(overlay.pending()).toEqual([
+      { entity: 'client', id: ids[0], row: null, version: 6, stored: client(ids[0]!, '555') },
+    ]);
+  });
+});

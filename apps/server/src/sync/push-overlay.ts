@@ -1,0 +1,190 @@
+import {
+  matchesListQuery,
+  type EntityName,
+  type EntityRows,
+  type ListQuery,
+  type MutatorTx,
+} from '@mango/domain';
+
+type Row = Record<string, unknown> & { id: string };
+
+const keyOf = (entity: string, id: string) => `${entity}\u0000${id}`;
+const copy = <T>(row: T): T => structuredClone(row);
+
+/** One row a mutation wrote, as the audit records it. */
+export interface RowChange {
+  entity: EntityName;
+  id: string;
+  /** The row before this mutation (null: it did not exist or was deleted). */
+  before: Row | null;
+  /** The row after it (null: deleted). */
+  after: Row | null;
+}
+
+/** A row the push will write when it ends: its last image and the version that wrote it. */
+export interface PendingRow {
+  entity: EntityName;
+  id: string;
+  /** null: a tombstone. */
+  row: Row | null;
+  version: number;
+  /** The row as the database has it (null: absent or already a tombstone). */
+  stored: Row | null;
+}
+
+interface LayerRow {
+  entity: EntityName;
+  id: string;
+  row: Row | null;
+}
+
+/**
+ * The store as a batched push sees it: the database as it was when the push took the store's
+ * lock (read once and kept: nothing writes to it until the push ends), under the rows the
+ * push's accepted mutations wrote, under the rows of the mutation running now. A mutation that
+ * is rejected is discarded here, in memory: no savepoint. At the end `pending()` is what to write,
+ * each row once, however many mutations touched it.
+ *
+ * `tx` has the MutatorTx semantics of the SQL one (apps/server/src/db/entity-store.ts): copies
+ * in and out, tombstones invisible, `list` ordered by id (or by the range field, then id).
+ */
+export class PushOverlay {
+  readonly #base: MutatorTx;
+  readonly #stored = new Map<string, Row | null>();
+  readonly #lists = new Map<string, Row[]>();
+  readonly #pending = new Map<string, PendingRow>();
+  readonly #layer = new Map<string, LayerRow>();
+
+  /** @param base reads the database (its writes are never used). */
+  constructor(base: MutatorTx) {
+    this.#base = base;
+  }
+
+  /** The row as the database has it when the push began (cached for the push). */
+  async stored(entity: EntityName, id: string): Promise<Row | null> {
+    const key = keyOf(entity, id);
+    if (!this.#stored.has(key)) {
+      const row = (await this.#base.get(entity, id)) as Row | undefined;
+      this.#stored.set(key, row ?? null);
+    }
+    return this.#stored.get(key) ?? null;
+  }
+
+  async #visible(entity: EntityName, id: string): Promise<Row | null> {
+    const key = keyOf(entity, id);
+    const layer = this.#layer.get(key);
+    if (layer) return layer.row;
+    const pending = this.#pending.get(key);
+    if (pending) return pending.row;
+    return this.stored(entity, id);
+  }
+
+  async #storedList(entity: EntityName, query: ListQuery<EntityName> | undefined): Promise<Row[]> {
+    const key = `${entity}\u0000${JSON.stringify(query ?? {})}`;
+    let rows = this.#lists.get(key);
+    if (!rows) {
+      rows = (await this.#base.list(entity, query)) as unknown as Row[];
+      this.#lists.set(key, rows);
+      for (const row of rows) {
+        const rowKey = keyOf(entity, row.id);
+        if (!this.#stored.has(rowKey)) this.#stored.set(rowKey, row);
+      }
+    }
+    return rows;
+  }
+
+  /** Rows of `entity` this push has written so far (accepted and current), by id. */
+  #overlaid(entity: EntityName): Map<string, Row | null> {
+    const out = new Map<string, Row | null>();
+    for (const p of this.#pending.values()) if (p.entity === entity) out.set(p.id, p.row);
+    for (const l of this.#layer.values()) if (l.entity === entity) out.set(l.id, l.row);
+    return out;
+  }
+
+  readonly tx: MutatorTx = {
+    get: async <E extends EntityName>(entity: E, id: string) => {
+      const row = await this.#visible(entity, id);
+      return row ? (copy(row) as unknown as EntityRows[E]) : undefined;
+    },
+    list: async <E extends EntityName>(entity: E, query?: ListQuery<E>) => {
+      const stored = await this.#storedList(entity, query as ListQuery<EntityName> | undefined);
+      const overlaid = this.#overlaid(entity);
+      if (overlaid.size === 0) return stored.map((r) => copy(r) as unknown as EntityRows[E]);
+      const rows = stored.filter((r) => !overlaid.has(r.id));
+      for (const row of overlaid.values()) {
+        if (row && matchesListQuery(row, query as Parameters<typeof matchesListQuery>[1])) {
+          rows.push(row);
+        }
+      }
+      const field = query?.range?.field;
+      rows.sort((a, b) => {
+        if (field) {
+          const x = a[field] as string | number;
+          const y = b[field] as string | number;
+          if (x !== y) return x < y ? -1 : 1;
+        }
+        return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+      });
+      return rows.map((r) => copy(r) as unknown as EntityRows[E]);
+    },
+    put: async <E extends EntityName>(entity: E, row: EntityRows[E]) => {
+      const id = (row as { id: string }).id;
+      await this.stored(entity, id); // the audit's "before"
+      this.#layer.set(keyOf(entity, id), { entity, id, row: copy(row) as unknown as Row });
+    },
+    delete: async (entity: EntityName, id: string) => {
+      if (entity === 'store') throw new Error(`delete('store'): a store cannot be deleted by sync`);
+      if ((await this.#visible(entity, id)) === null) return;
+      this.#layer.set(keyOf(entity, id), { entity, id, row: null });
+    },
+  };
+
+  /**
+   * The current mutation succeeded: its rows join the push's, stamped with `version`. Returns
+   * what it changed, each row's image before and after it.
+   */
+  accept(version: number): RowChange[] {
+    const changes: RowChange[] = [];
+    for (const [key, l] of this.#layer) {
+      const earlier = this.#pending.get(key);
+      const stored = earlier ? earlier.stored : (this.#stored.get(key) ?? null);
+      changes.push({
+        entity: l.entity,
+        id: l.id,
+        before: earlier ? earlier.row : stored,
+        after: l.row,
+      });
+      this.#pending.set(key, { entity: l.entity, id: l.id, row: l.row, version, stored });
+    }
+    this.#layer.clear();
+    return changes;
+  }
+
+  /** The current mutation was rejected: forget what it wrote. */
+  discard(): void {
+    this.#layer.clear();
+  }
+
+  /** What the push writes at its end: each row once, in its last image. */
+  pending(): PendingRow[] {
+    return [...this.#pending.values()];
+  }
+
+  /**
+   * Rows of `entity` written by this push (the current mutation included) that the database
+   * does not have yet: counted by quotas and the offline-payment review beside SQL over the
+   * database.
+   */
+  unwritten(entity: EntityName): { row: Row | null; stored: Row | null }[] {
+    const out = new Map<string, { row: Row | null; stored: Row | null }>();
+    for (const [key, p] of this.#pending) {
+      if (p.entity === entity) out.set(key, { row: p.row, stored: p.stored });
+    }
+    for (const [key, l] of this.#layer) {
+      if (l.entity !== entity) continue;
+      const stored = this.#pending.get(key)?.stored ?? this.#stored.get(key) ?? null;
+      out.set(key, { row: l.row, stored });
+    }
+    return [...out.values()];
+  }
+}
