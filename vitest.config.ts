@@ -31,7 +31,7 @@ export default defineConfig({
         test: {
           name: 'tools',
           root: 'tools',
-          include: ['**/src/**/*.test.ts', 'scripts/**/*.test.ts'],
+          include: ['**/src/**/*.test.ts', 'scripts/**/*.test.ts', 'bench/**/*.test.ts'],
           // The ledger check migrates a real database (PGlite, PostgreSQL) in its hooks.
           testTimeout: 60_000,
           hookTimeout: 120_000,

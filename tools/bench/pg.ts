@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { type DbWork, type DbWorkReading, parsePgbenchOutput, workPerUnit } from './db-work';
 
 const run = promisify(execFile);
 
@@ -63,6 +64,9 @@ export async function serverVersion(t: PgTarget): Promise<string> {
 export interface PgbenchResult {
   tps: number;
   latencyAvgMs: number;
+  transactions: number;
+  /** Database work per transaction (pg_stat_statements, pg_stat_user_tables, pg_stat_wal). */
+  work: DbWork;
   clients: number;
   threads: number;
   seconds: number;
@@ -81,13 +85,20 @@ export async function runPgbench(
 ): Promise<PgbenchResult> {
   const conn = ['-h', t.host, '-p', String(t.port), '-U', t.superuser];
   await recreateDatabase(t, opts.db);
+  const statsWarning = await prepareStatementStats(t, opts.db);
   await run('pgbench', [...conn, '-i', '-q', '-s', String(opts.scale), opts.db], {
     timeout: 600_000,
   });
+  // The init's backend publishes its table counters as it exits, just after pgbench returns.
+  await sleep(1000);
+  const before = await readDbWork(t, opts.db, t.superuser, statsWarning === null);
+  // -n: no vacuum and truncation at the start of the run, which would be counted as its work;
+  // `pgbench -i` has just vacuumed, and pgbench_history is empty.
   const { stdout } = await run(
     'pgbench',
     [
       ...conn,
+      '-n',
       '-N',
       '-c',
       String(opts.clients),
@@ -99,14 +110,16 @@ export async function runPgbench(
     ],
     { timeout: (opts.seconds + 120) * 1000, maxBuffer: 16 * 1024 * 1024 },
   );
-  const tps =
-    /tps = ([\d.]+) \(without initial connection time\)/.exec(stdout) ??
-    /tps = ([\d.]+)/.exec(stdout);
-  const lat = /latency average = ([\d.]+) ms/.exec(stdout);
+  await sleep(2000);
+  const after = await readDbWork(t, opts.db, t.superuser, statsWarning === null);
+  const out = parsePgbenchOutput(stdout);
+  const work = workPerUnit(before, after, out.transactions, statsWarning);
   await dropDatabase(t, opts.db);
   return {
-    tps: Math.round(Number(tps?.[1] ?? 'NaN') * 10) / 10,
-    latencyAvgMs: Number(lat?.[1] ?? 'NaN'),
+    tps: out.tps,
+    latencyAvgMs: out.latencyAvgMs,
+    transactions: out.transactions,
+    work,
     clients: opts.clients,
     threads: opts.threads,
     seconds: opts.seconds,
@@ -247,4 +260,83 @@ export function activityPerMutation(
     appointmentIndexScans: per('appointmentIndexScans'),
     appointmentPartitions: after.appointmentPartitions,
   };
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** The schema of the pg_stat_statements views in a scratch database (out of the app's way). */
+const STATS_SCHEMA = 'bench_stats';
+/** In the bench's own reading query, so that the statement counts leave it out. */
+const READING_MARK = 'mango-bench-reading';
+
+/**
+ * Readies `db` for `readDbWork` with statement counts: the pg_stat_statements views (as superuser)
+ * and, for every session that connects from now on, nested statements tracked too and BEGIN /
+ * COMMIT counted as statements. Returns null when ready, else why not (a warning to print: the
+ * readings then carry no statement counts).
+ */
+export async function prepareStatementStats(t: PgTarget, db: string): Promise<string | null> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(db)) throw new Error(`unsafe database name ${db}`);
+  const preload = await psql(t, db, 'show shared_preload_libraries');
+  if (!preload.split(',').some((l) => l.trim().replace(/"/g, '') === 'pg_stat_statements'))
+    return `pg_stat_statements is not preloaded (shared_preload_libraries = '${preload}'): statement, buffer and WAL counts are not recorded. To enable: ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements', then restart PostgreSQL (.ci/run does both).`;
+  try {
+    await psql(
+      t,
+      db,
+      `create schema if not exists ${STATS_SCHEMA};
+       create extension if not exists pg_stat_statements with schema ${STATS_SCHEMA};
+       alter database ${db} set pg_stat_statements.track = 'all';
+       alter database ${db} set pg_stat_statements.track_utility = on;`,
+    );
+    return null;
+  } catch (e) {
+    return `pg_stat_statements could not be set up in ${db} (${e instanceof Error ? e.message.trim() : String(e)}): statement, buffer and WAL counts are not recorded.`;
+  }
+}
+
+/**
+ * Cumulative counters of `db`: pg_stat_statements of the sessions of `user` in it (needs
+ * `prepareStatementStats`; skipped when `statements` is false), pg_stat_user_tables, and the
+ * cluster-wide pg_stat_wal. Statement counters are updated as each statement ends; the table and
+ * WAL counters of PostgreSQL 15 when a backend is idle (up to 10 s) or exits.
+ */
+export async function readDbWork(
+  t: PgTarget,
+  db: string,
+  user: string,
+  statements: boolean,
+): Promise<DbWorkReading> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(user)) throw new Error(`unsafe role name ${user}`);
+  const s = `${STATS_SCHEMA}.pg_stat_statements`;
+  const statementsSql = statements
+    ? `(select json_build_object(
+          'statements', coalesce(sum(calls) filter (where toplevel), 0),
+          'nestedStatements', coalesce(sum(calls) filter (where not toplevel), 0),
+          'sharedBlksHit', coalesce(sum(shared_blks_hit) filter (where toplevel), 0),
+          'sharedBlksRead', coalesce(sum(shared_blks_read) filter (where toplevel), 0),
+          'sharedBlksDirtied', coalesce(sum(shared_blks_dirtied) filter (where toplevel), 0),
+          'sharedBlksWritten', coalesce(sum(shared_blks_written) filter (where toplevel), 0),
+          'walRecords', coalesce(sum(wal_records) filter (where toplevel), 0),
+          'walFpi', coalesce(sum(wal_fpi) filter (where toplevel), 0),
+          'walBytes', coalesce(sum(wal_bytes) filter (where toplevel), 0))
+        from ${s}
+       where dbid = (select oid from pg_database where datname = current_database())
+         and userid = (select oid from pg_roles where rolname = '${user}')
+         and query not like '%${READING_MARK}%')`
+    : 'null';
+  const row = await psql(
+    t,
+    db,
+    `select /* ${READING_MARK} */ json_build_object(
+       'statements', ${statementsSql},
+       'dealloc', ${statements ? `(select dealloc from ${STATS_SCHEMA}.pg_stat_statements_info)` : 'null'},
+       'tables', (select json_build_object(
+                   'seqScans', coalesce(sum(seq_scan), 0), 'indexScans', coalesce(sum(idx_scan), 0),
+                   'rowsInserted', coalesce(sum(n_tup_ins), 0), 'rowsUpdated', coalesce(sum(n_tup_upd), 0))
+                   from pg_stat_user_tables),
+       'clusterWal', (select json_build_object(
+                   'walRecords', wal_records, 'walFpi', wal_fpi, 'walBytes', wal_bytes) from pg_stat_wal))`,
+  );
+  return JSON.parse(row) as DbWorkReading;
 }

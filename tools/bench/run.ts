@@ -21,10 +21,13 @@ import {
   insertIdleTenants,
   pgUrl,
   type PgbenchResult,
+  prepareStatementStats,
+  readDbWork,
   recreateDatabase,
   runPgbench,
   serverVersion,
 } from './pg';
+import { compareWork, type DbWork, workPerUnit, workTable } from './db-work';
 import { measureDeviceSide } from './device-side';
 import {
   type BenchServer,
@@ -259,6 +262,9 @@ async function main(): Promise<number> {
     throw new Error(`Redis does not answer at ${values.redis}`);
 
   await recreateDatabase(pg, values.db);
+  // Before the server connects: its sessions take the database's pg_stat_statements settings.
+  const statsWarning = await prepareStatementStats(pg, values.db);
+  if (statsWarning !== null) log(`!!! WARNING: ${statsWarning}`);
   const webDist = SECTIONS.has('device')
     ? await snapshotWebApp()
     : { dir: null, why: 'device section not selected', cleanup: null };
@@ -311,6 +317,8 @@ async function main(): Promise<number> {
           await sim.setup(log);
           await sleep(STATS_FLUSH_MS);
           const activityBefore = await dbActivity(pg, values.db);
+          const readWork = () => readDbWork(pg, values.db, 'mango_app', statsWarning === null);
+          const work0 = await readWork();
           let cpu = cpuSampler(srv.pid);
           const batched = {
             ...(await sim.saturate({
@@ -320,6 +328,8 @@ async function main(): Promise<number> {
             })),
             cpu: cpu(),
           };
+          await sleep(STATS_FLUSH_MS);
+          const work1 = await readWork();
           cpu = cpuSampler(srv.pid);
           const single = {
             ...(await sim.saturate({
@@ -330,11 +340,24 @@ async function main(): Promise<number> {
             cpu: cpu(),
           };
           await sleep(STATS_FLUSH_MS);
+          const work2 = await readWork();
           const perMutation = activityPerMutation(
             activityBefore,
             await dbActivity(pg, values.db),
             batched.mutations + single.mutations,
           );
+          const work = {
+            batchedPerMutation: workPerUnit(work0, work1, batched.applied, statsWarning),
+            singlePerMutation: workPerUnit(work1, work2, single.applied, statsWarning),
+            pgbenchPerTransaction: pgbench.work,
+          };
+          const comparison = compareWork(
+            [work.batchedPerMutation.perUnit, work.singlePerMutation.perUnit],
+            pgbench.work.perUnit,
+          );
+          const workLines = workTable(['10 visits/push', '1 visit/push'], 'pgbench -N', comparison);
+          const workWarnings = [...new Set(Object.values(work).flatMap((w: DbWork) => w.warnings))];
+          log(['database work:', ...workLines, ...workWarnings.map((w) => `!!! ${w}`)].join('\n'));
           const check = await sim.verify();
           const tps = pgbench.tps;
           const ratio = (n: number) => Math.round((n / tps) * 100) / 100;
@@ -343,6 +366,7 @@ async function main(): Promise<number> {
             batched,
             single,
             databaseWorkPerMutation: perMutation,
+            databaseWork: { ...work, comparison },
             check: slimCheck(check),
           };
           writeResult('push-throughput', { mode: MODE, machine, load: load(), ...data });
@@ -366,6 +390,13 @@ async function main(): Promise<number> {
               ),
               '',
               `Errors here: HTTP_503 is the server answering "temporarily unavailable, retry" (Retry-After: 1) — under saturation typically a push that waited longer than DB_CONNECTION_TIMEOUT_MS (5 s) for one of its DB_POOL_MAX (20) connections, with ${batched.devices} devices pushing at once; the device retries with the same ids. It does not fail this section; the ledger check does.`,
+              '',
+              `Database work per applied mutation of each push shape (${work.batchedPerMutation.units} and ${work.singlePerMutation.units} mutations: pg_stat_statements of the server's role \`mango_app\` in the bench database, its tables' pg_stat_user_tables) next to a pgbench transaction (${pgbench.transactions} transactions: pg_stat_statements of its own scratch database, same rules). Push columns per applied mutation, pgbench per transaction. Statements count BEGIN and COMMIT on both sides (pgbench -N: BEGIN, UPDATE, SELECT, INSERT, END = 5); buffers and WAL are those of the top-level statements, which include the statements they run inside triggers and functions. The WAL of the commit record itself is written after the COMMIT statement ends and is not in pg_stat_statements; pg_stat_wal has it but counts the whole cluster (every database and background process, other work on the machine included).`,
+              '',
+              ...workLines,
+              ...(workWarnings.length > 0
+                ? ['', ...workWarnings.map((w) => `**Not measured:** ${w}`)]
+                : []),
               '',
               `Database work per acknowledged mutation over both runs (pg_stat_database / pg_stat_user_tables of the bench database): ${perMutation.commits} commits, **${perMutation.indexScans} index scans** (${perMutation.storesIndexScans} of them on \`stores\`, ${perMutation.appointmentIndexScans} over the ${perMutation.appointmentPartitions} partitions of \`appointments\`), ${perMutation.seqScans} sequential scans, ${perMutation.rowsInserted} rows inserted and ${perMutation.rowsUpdated} updated (audit rows included). A pgbench simple-update transaction is one update and one select by primary key and one insert (2 index scans).`,
               '',
@@ -404,6 +435,23 @@ async function main(): Promise<number> {
         await sim.setup(log);
         busyReady = true;
         const rate = Math.round(P.busyStores * P.perStorePeakRate * 100) / 100;
+        // Statement counters only: they are updated as each statement ends, whereas the table
+        // counters would need the server idle for 10 s between steps.
+        let workMark = {
+          reading: await readDbWork(pg, values.db, 'mango_app', statsWarning === null),
+          applied: sim.metrics.applied,
+        };
+        const workSinceMark = async (): Promise<DbWork> => {
+          const reading = await readDbWork(pg, values.db, 'mango_app', statsWarning === null);
+          const work = workPerUnit(
+            workMark.reading,
+            reading,
+            sim.metrics.applied - workMark.applied,
+            statsWarning,
+          );
+          workMark = { reading, applied: sim.metrics.applied };
+          return work;
+        };
         const busyCpu = cpuSampler(srv.pid);
         const busy = {
           ...(await withLoad(() =>
@@ -416,6 +464,7 @@ async function main(): Promise<number> {
             }),
           )),
           cpu: busyCpu(),
+          databaseWork: await workSinceMark(),
         };
         busyP95 = busy.measured.push.p95;
         const steps: (RunReport & {
@@ -423,6 +472,7 @@ async function main(): Promise<number> {
           keptUp: boolean;
           cpu: { serverPct: number; postgresPct: number; loadgenPct: number };
           load: LoadSummary;
+          databaseWork: DbWork;
         })[] = [];
         if (SECTIONS.has('peak')) {
           for (const stepRate of P.peakRates) {
@@ -446,7 +496,7 @@ async function main(): Promise<number> {
             const keptUp =
               Object.keys(r.errors).length === 0 && kept >= 0.9 && r.fatal.length === 0;
             const sustainable = keptUp && r.measured.push.p95 < P95_TARGET_MS;
-            steps.push({ ...r, sustainable, keptUp });
+            steps.push({ ...r, sustainable, keptUp, databaseWork: await workSinceMark() });
             log(
               `peak step ${stepRate}/s: push p95 ${r.measured.push.p95} ms, acknowledged/enqueued ${kept.toFixed(2)}, CPU server ${r.cpu.serverPct} % postgres ${r.cpu.postgresPct} %, ${sustainable ? 'sustainable' : keptUp ? 'kept up, p95 over target' : 'NOT kept up'}`,
             );
@@ -498,6 +548,25 @@ async function main(): Promise<number> {
             RUN_NOTE,
             '',
             `CPU (% of one core; the machine has ${machine.nproc}) — server / PostgreSQL / load generator: busy day ${busy.cpu.serverPct} / ${busy.cpu.postgresPct} / ${busy.cpu.loadgenPct}; ${steps.map((s) => `peak ${s.config.rate}/s ${s.cpu.serverPct} / ${s.cpu.postgresPct} / ${s.cpu.loadgenPct}`).join('; ')}.`,
+            '',
+            `Database work per applied mutation of each run (pg_stat_statements of the server's role \`mango_app\`: everything the server did during the run, warm-up, pulls and drain included), next to a pgbench -N transaction${pgbench === null ? ' (pgbench not run)' : ''}:`,
+            '',
+            ...workTable(
+              ['busy day', ...steps.map((s) => `peak ${s.config.rate}/s`)],
+              'pgbench -N',
+              compareWork(
+                [busy.databaseWork.perUnit, ...steps.map((s) => s.databaseWork.perUnit)],
+                (pgbench as PgbenchResult | null)?.work.perUnit ?? null,
+              ),
+              {
+                ratios: false,
+                counters: ['statements', 'nestedStatements', 'buffers', 'walRecords', 'walBytes'],
+              },
+            ),
+            ...[busy, ...steps]
+              .flatMap((r) => r.databaseWork.warnings)
+              .filter((w, i, all) => all.indexOf(w) === i)
+              .flatMap((w) => ['', `**Not measured:** ${w}`]),
             '',
             steps.length > 0
               ? `Phase 4 peak (5M transactions/day ≈ 280 checkouts/s at the busiest hour): max sustainable on this machine (push p95 < ${P95_TARGET_MS} ms, zero errors, ≥ 90 % of the offered mutations acknowledged in the window): ${maxSustainable !== null ? `**${maxSustainable} checkouts/s** = ${Math.round((maxSustainable / 280) * 100)} % of the Phase 4 peak` : `**none** — already the lowest step (${P.peakRates[0]} checkouts/s = ${Math.round(((P.peakRates[0] ?? 0) / 280) * 100)} % of the Phase 4 peak) had push p95 ≥ ${P95_TARGET_MS} ms`}. Highest rate kept up with at any latency (same rules without the p95 bound): **${maxKeptUp ?? 'none'}${maxKeptUp !== null ? ` checkouts/s = ${Math.round((maxKeptUp / 280) * 100)} % of the Phase 4 peak` : ''}**${steps.at(-1)?.keptUp ? ' (the last step offered; the machine may keep up with more)' : ''}.`

@@ -1,0 +1,213 @@
+import { describe, expect, it } from 'vitest';
+import {
+  compareWork,
+  type DbWorkReading,
+  parsePgbenchOutput,
+  ratio,
+  workPerUnit,
+  workTable,
+} from './db-work';
+
+const reading = (over: Partial<DbWorkReading> = {}): DbWorkReading => ({
+  statements: {
+    statements: 0,
+    nestedStatements: 0,
+    sharedBlksHit: 0,
+    sharedBlksRead: 0,
+    sharedBlksDirtied: 0,
+    sharedBlksWritten: 0,
+    walRecords: 0,
+    walFpi: 0,
+    walBytes: 0,
+  },
+  dealloc: 0,
+  tables: { seqScans: 0, indexScans: 0, rowsInserted: 0, rowsUpdated: 0 },
+  clusterWal: { walRecords: 0, walFpi: 0, walBytes: 0 },
+  ...over,
+});
+
+describe('workPerUnit', () => {
+  it('divides the difference of two readings by the units', () => {
+    const before = reading({
+      statements: {
+        statements: 100,
+        nestedStatements: 10,
+        sharedBlksHit: 1000,
+        sharedBlksRead: 5,
+        sharedBlksDirtied: 3,
+        sharedBlksWritten: 1,
+        walRecords: 50,
+        walFpi: 2,
+        walBytes: 4000,
+      },
+      tables: { seqScans: 7, indexScans: 70, rowsInserted: 9, rowsUpdated: 4 },
+      clusterWal: { walRecords: 500, walFpi: 20, walBytes: 90_000 },
+    });
+    const after = reading({
+      statements: {
+        statements: 100 + 127,
+        nestedStatements: 10 + 72,
+        sharedBlksHit: 1000 + 1400,
+        sharedBlksRead: 5 + 10,
+        sharedBlksDirtied: 3 + 30,
+        sharedBlksWritten: 1,
+        walRecords: 50 + 259,
+        walFpi: 2 + 1,
+        walBytes: 4000 + 66_005,
+      },
+      tables: { seqScans: 7 + 20, indexScans: 70 + 150, rowsInserted: 9 + 32, rowsUpdated: 4 + 20 },
+      clusterWal: { walRecords: 500 + 300, walFpi: 20, walBytes: 90_000 + 70_000 },
+    });
+    const work = workPerUnit(before, after, 10);
+    expect(work.warnings).toEqual([]);
+    expect(work.units).toBe(10);
+    expect(work.perUnit).toEqual({
+      statements: 12.7,
+      nestedStatements: 7.2,
+      buffers: 141,
+      buffersRead: 1,
+      buffersDirtied: 3,
+      buffersWritten: 0,
+      walRecords: 25.9,
+      walFpi: 0.1,
+      walBytes: 6601,
+      relationScans: 17,
+      indexScans: 15,
+      seqScans: 2,
+      rowsInserted: 3.2,
+      rowsUpdated: 2,
+      clusterWalRecords: 30,
+      clusterWalFpi: 0,
+      clusterWalBytes: 7000,
+    });
+  });
+
+  it('records null statement counts, with a warning, without pg_stat_statements', () => {
+    const before = reading({ statements: null, dealloc: null });
+    const after = reading({
+      statements: null,
+      dealloc: null,
+      tables: { seqScans: 0, indexScans: 4, rowsInserted: 2, rowsUpdated: 2 },
+    });
+    const work = workPerUnit(before, after, 2);
+    expect(work.warnings).toHaveLength(1);
+    expect(work.warnings[0]).toMatch(/pg_stat_statements not available/);
+    expect(work.perUnit?.statements).toBeNull();
+    expect(work.perUnit?.buffers).toBeNull();
+    expect(work.perUnit?.walBytes).toBeNull();
+    // The table counters do not need the extension.
+    expect(work.perUnit?.indexScans).toBe(2);
+    expect(work.perUnit?.rowsInserted).toBe(1);
+    expect(workPerUnit(before, after, 2, 'not preloaded').warnings).toEqual(['not preloaded']);
+  });
+
+  it('drops the statement counts when entries were evicted during the run', () => {
+    const after = reading({ dealloc: 3 });
+    const work = workPerUnit(reading(), after, 5);
+    expect(work.warnings[0]).toMatch(/evicted 3 entries/);
+    expect(work.perUnit?.statements).toBeNull();
+    expect(work.perUnit?.relationScans).toBe(0);
+  });
+
+  it('measures nothing over zero units', () => {
+    const work = workPerUnit(reading(), reading(), 0);
+    expect(work.perUnit).toBeNull();
+    expect(work.warnings).toHaveLength(1);
+  });
+});
+
+describe('compareWork and workTable', () => {
+  const perUnit = (statements: number | null, walBytes: number | null) => {
+    const work = workPerUnit(
+      reading(),
+      reading({
+        statements: {
+          ...(reading().statements as NonNullable<DbWorkReading['statements']>),
+          statements: statements ?? 0,
+          walBytes: walBytes ?? 0,
+        },
+      }),
+      1,
+    ).perUnit;
+    if (!work) throw new Error('no work');
+    return { ...work, statements, walBytes };
+  };
+
+  it('puts each counter next to the baseline with the ratio', () => {
+    const rows = compareWork([perUnit(12.7, 6600), null], perUnit(5, 384));
+    const statements = rows.find((r) => r.counter === 'statements');
+    expect(statements).toMatchObject({ values: [12.7, null], baseline: 5, ratios: [2.5, null] });
+    const wal = rows.find((r) => r.counter === 'walBytes');
+    expect(wal?.ratios).toEqual([17.2, null]);
+    // A zero baseline has no ratio (pgbench inserts nothing in triggers).
+    expect(rows.find((r) => r.counter === 'nestedStatements')?.ratios).toEqual([null, null]);
+  });
+
+  it('renders n/a for what was not measured', () => {
+    const rows = compareWork([perUnit(null, null)], perUnit(5, 384));
+    const lines = workTable(['push'], 'pgbench', rows);
+    expect(lines[0]).toBe('| counter | push | pgbench | push ÷ pgbench |');
+    expect(lines[1]).toBe('| --- | ---: | ---: | ---: |');
+    expect(lines.find((l) => l.includes('WAL bytes |'))).toBe('| WAL bytes | n/a | 384 | n/a |');
+    expect(lines).toHaveLength(2 + rows.length);
+  });
+
+  it('can leave out the ratios and all but some counters', () => {
+    const rows = compareWork([perUnit(12, 7000), perUnit(13, 7100)], perUnit(5, 384));
+    const lines = workTable(['a', 'b'], 'pgbench', rows, {
+      ratios: false,
+      counters: ['statements', 'walBytes'],
+    });
+    expect(lines).toEqual([
+      '| counter | a | b | pgbench |',
+      '| --- | ---: | ---: | ---: |',
+      '| statements, top level (BEGIN and COMMIT included) | 12 | 13 | 5 |',
+      '| WAL bytes | 7000 | 7100 | 384 |',
+    ]);
+  });
+
+  it('ratio rounds to 0.1 and refuses a missing or zero divisor', () => {
+    expect(ratio(141, 16)).toBe(8.8);
+    expect(ratio(1, 0)).toBeNull();
+    expect(ratio(null, 3)).toBeNull();
+    expect(ratio(3, null)).toBeNull();
+  });
+});
+
+describe('parsePgbenchOutput', () => {
+  const output = `pgbench (15.20 (Debian 15.20-0+deb12u1))
+transaction type: <builtin: simple update>
+scaling factor: 10
+query mode: simple
+number of clients: 16
+number of threads: 2
+maximum number of tries: 1
+duration: 15 s
+number of transactions actually processed: 23456
+number of failed transactions: 0 (0.000%)
+latency average = 10.231 ms
+initial connection time = 25.108 ms
+tps = 1563.812345 (without initial connection time)
+`;
+
+  it('reads tps, latency and the transactions processed', () => {
+    expect(parsePgbenchOutput(output)).toEqual({
+      tps: 1563.8,
+      latencyAvgMs: 10.231,
+      transactions: 23456,
+    });
+  });
+
+  it('reads "n/m" transactions (a run with -t) as n', () => {
+    expect(
+      parsePgbenchOutput('number of transactions actually processed: 990/1000\ntps = 12.0')
+        .transactions,
+    ).toBe(990);
+  });
+
+  it('gives NaN, not a number, for output it does not know', () => {
+    const parsed = parsePgbenchOutput('connection to server failed');
+    expect(parsed.transactions).toBeNaN();
+    expect(parsed.tps).toBeNaN();
+  });
+});

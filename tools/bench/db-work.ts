@@ -1,0 +1,249 @@
+/**
+ * Database work per unit (a pushed mutation, a pgbench transaction): the pure arithmetic over two
+ * readings of PostgreSQL's cumulative counters. The readings themselves are taken in `pg.ts`.
+ */
+
+/** pg_stat_statements of one database and role, summed. */
+export interface StatementCounters {
+  /** Calls of top-level statements, BEGIN and COMMIT included (they are statements to PostgreSQL). */
+  statements: number;
+  /** Calls of statements run inside functions and triggers (`pg_stat_statements.track = all`). */
+  nestedStatements: number;
+  /**
+   * Buffer and WAL counters of the top-level statements only: a top-level statement's counters
+   * already include the work of the statements nested in it, so adding both would count it twice.
+   */
+  sharedBlksHit: number;
+  sharedBlksRead: number;
+  sharedBlksDirtied: number;
+  sharedBlksWritten: number;
+  walRecords: number;
+  walFpi: number;
+  walBytes: number;
+}
+
+/** pg_stat_user_tables of one database, summed over its tables (every session). */
+export interface TableCounters {
+  seqScans: number;
+  indexScans: number;
+  rowsInserted: number;
+  rowsUpdated: number;
+}
+
+/** pg_stat_wal: the whole cluster, every database and background process. */
+export interface ClusterWalCounters {
+  walRecords: number;
+  walFpi: number;
+  walBytes: number;
+}
+
+export interface DbWorkReading {
+  /** Null when pg_stat_statements is not preloaded or could not be read. */
+  statements: StatementCounters | null;
+  /** pg_stat_statements_info.dealloc: entries evicted so far (an eviction loses their counts). */
+  dealloc: number | null;
+  tables: TableCounters;
+  clusterWal: ClusterWalCounters | null;
+}
+
+/** The work of one unit. Null where a counter was not available (or not trustworthy). */
+export interface WorkPerUnit {
+  statements: number | null;
+  nestedStatements: number | null;
+  /** Shared buffers touched: hit + read. */
+  buffers: number | null;
+  buffersRead: number | null;
+  buffersDirtied: number | null;
+  buffersWritten: number | null;
+  walRecords: number | null;
+  walFpi: number | null;
+  walBytes: number | null;
+  /** Index + sequential scans of user tables. */
+  relationScans: number;
+  indexScans: number;
+  seqScans: number;
+  rowsInserted: number;
+  rowsUpdated: number;
+  clusterWalRecords: number | null;
+  clusterWalFpi: number | null;
+  clusterWalBytes: number | null;
+}
+
+export interface DbWork {
+  /** The divisor: applied mutations, or pgbench transactions. */
+  units: number;
+  perUnit: WorkPerUnit | null;
+  /** Why some figures are null; empty when all were measured. */
+  warnings: string[];
+}
+
+const r1 = (n: number) => Math.round(n * 10) / 10;
+
+/** Per-unit difference of two readings: counts to 0.1, bytes to 1. */
+export function workPerUnit(
+  before: DbWorkReading,
+  after: DbWorkReading,
+  units: number,
+  /** Why pg_stat_statements was not read, when it was not (the warning to record). */
+  statementsUnavailable: string | null = null,
+): DbWork {
+  const warnings: string[] = [];
+  if (!(units > 0)) return { units, perUnit: null, warnings: ['nothing was measured (0 units)'] };
+  let s: StatementCounters | null = null;
+  if (before.statements && after.statements) {
+    if (before.dealloc !== null && after.dealloc !== null && after.dealloc !== before.dealloc) {
+      warnings.push(
+        `pg_stat_statements evicted ${after.dealloc - before.dealloc} entries during the run (raise pg_stat_statements.max): statement, buffer and WAL counts not recorded`,
+      );
+    } else {
+      const b = before.statements;
+      const a = after.statements;
+      s = {
+        statements: a.statements - b.statements,
+        nestedStatements: a.nestedStatements - b.nestedStatements,
+        sharedBlksHit: a.sharedBlksHit - b.sharedBlksHit,
+        sharedBlksRead: a.sharedBlksRead - b.sharedBlksRead,
+        sharedBlksDirtied: a.sharedBlksDirtied - b.sharedBlksDirtied,
+        sharedBlksWritten: a.sharedBlksWritten - b.sharedBlksWritten,
+        walRecords: a.walRecords - b.walRecords,
+        walFpi: a.walFpi - b.walFpi,
+        walBytes: a.walBytes - b.walBytes,
+      };
+    }
+  } else {
+    warnings.push(
+      statementsUnavailable ??
+        'pg_stat_statements not available: statement, buffer and WAL counts not recorded',
+    );
+  }
+  const per = (n: number) => r1(n / units);
+  const perOrNull = (n: number | undefined) => (n === undefined ? null : per(n));
+  const bytes = (n: number | undefined) => (n === undefined ? null : Math.round(n / units));
+  const t = (k: keyof TableCounters) => after.tables[k] - before.tables[k];
+  const w =
+    before.clusterWal && after.clusterWal
+      ? {
+          walRecords: after.clusterWal.walRecords - before.clusterWal.walRecords,
+          walFpi: after.clusterWal.walFpi - before.clusterWal.walFpi,
+          walBytes: after.clusterWal.walBytes - before.clusterWal.walBytes,
+        }
+      : null;
+  return {
+    units,
+    warnings,
+    perUnit: {
+      statements: perOrNull(s?.statements),
+      nestedStatements: perOrNull(s?.nestedStatements),
+      buffers: perOrNull(s ? s.sharedBlksHit + s.sharedBlksRead : undefined),
+      buffersRead: perOrNull(s?.sharedBlksRead),
+      buffersDirtied: perOrNull(s?.sharedBlksDirtied),
+      buffersWritten: perOrNull(s?.sharedBlksWritten),
+      walRecords: perOrNull(s?.walRecords),
+      walFpi: perOrNull(s?.walFpi),
+      walBytes: bytes(s?.walBytes),
+      relationScans: per(t('indexScans') + t('seqScans')),
+      indexScans: per(t('indexScans')),
+      seqScans: per(t('seqScans')),
+      rowsInserted: per(t('rowsInserted')),
+      rowsUpdated: per(t('rowsUpdated')),
+      clusterWalRecords: perOrNull(w?.walRecords),
+      clusterWalFpi: perOrNull(w?.walFpi),
+      clusterWalBytes: bytes(w?.walBytes),
+    },
+  };
+}
+
+/** The rows of the comparison, in order, with what each counts. */
+export const WORK_ROWS: readonly { key: keyof WorkPerUnit; label: string }[] = [
+  { key: 'statements', label: 'statements, top level (BEGIN and COMMIT included)' },
+  { key: 'nestedStatements', label: 'statements inside triggers and functions' },
+  { key: 'buffers', label: 'shared buffers touched (hit + read)' },
+  { key: 'buffersRead', label: 'shared buffers read (not in cache)' },
+  { key: 'buffersDirtied', label: 'shared buffers dirtied' },
+  { key: 'buffersWritten', label: 'shared buffers written by the session' },
+  { key: 'walRecords', label: 'WAL records' },
+  { key: 'walFpi', label: 'WAL full-page images' },
+  { key: 'walBytes', label: 'WAL bytes' },
+  { key: 'relationScans', label: 'relation scans (index + sequential)' },
+  { key: 'indexScans', label: 'index scans' },
+  { key: 'seqScans', label: 'sequential scans' },
+  { key: 'rowsInserted', label: 'rows inserted' },
+  { key: 'rowsUpdated', label: 'rows updated' },
+  { key: 'clusterWalRecords', label: 'WAL records, cluster-wide (pg_stat_wal)' },
+  { key: 'clusterWalBytes', label: 'WAL bytes, cluster-wide (pg_stat_wal)' },
+];
+
+/** a ÷ b to 0.1; null when either is missing or b is 0. */
+export function ratio(a: number | null, b: number | null): number | null {
+  if (a === null || b === null || b === 0) return null;
+  return r1(a / b);
+}
+
+export interface WorkComparisonRow {
+  counter: keyof WorkPerUnit;
+  label: string;
+  /** One value per compared column, in the order given. */
+  values: (number | null)[];
+  baseline: number | null;
+  /** value ÷ baseline, per compared column. */
+  ratios: (number | null)[];
+}
+
+/** Each counter of each column next to the baseline's, with the ratio. */
+export function compareWork(
+  columns: readonly (WorkPerUnit | null)[],
+  baseline: WorkPerUnit | null,
+): WorkComparisonRow[] {
+  return WORK_ROWS.map(({ key, label }) => {
+    const values = columns.map((c) => c?.[key] ?? null);
+    const base = baseline?.[key] ?? null;
+    return {
+      counter: key,
+      label,
+      values,
+      baseline: base,
+      ratios: values.map((v) => ratio(v, base)),
+    };
+  });
+}
+
+/** A markdown table: counter | each column | baseline | each ratio (unless left out). */
+export function workTable(
+  titles: readonly string[],
+  baselineTitle: string,
+  rows: readonly WorkComparisonRow[],
+  opts: { ratios?: boolean; counters?: readonly (keyof WorkPerUnit)[] } = {},
+): string[] {
+  const withRatios = opts.ratios ?? true;
+  const shown = opts.counters ? rows.filter((r) => opts.counters?.includes(r.counter)) : rows;
+  const show = (n: number | null) => (n === null ? 'n/a' : String(n));
+  const ratioTitles = withRatios ? titles.map((t) => `${t} ÷ ${baselineTitle}`) : [];
+  return [
+    `| counter | ${[...titles, baselineTitle, ...ratioTitles].join(' | ')} |`,
+    `| --- |${' ---: |'.repeat(titles.length + 1 + ratioTitles.length)}`,
+    ...shown.map((r) => {
+      const ratios = withRatios ? r.ratios.map((x) => (x === null ? 'n/a' : `×${x}`)) : [];
+      return `| ${r.label} | ${[...r.values.map(show), show(r.baseline), ...ratios].join(' | ')} |`;
+    }),
+  ];
+}
+
+export interface PgbenchOutput {
+  tps: number;
+  latencyAvgMs: number;
+  /** "number of transactions actually processed" (with -t: the first number of "n/m"). */
+  transactions: number;
+}
+
+export function parsePgbenchOutput(stdout: string): PgbenchOutput {
+  const tps =
+    /tps = ([\d.]+) \(without initial connection time\)/.exec(stdout) ??
+    /tps = ([\d.]+)/.exec(stdout);
+  const lat = /latency average = ([\d.]+) ms/.exec(stdout);
+  const tx = /number of transactions actually processed: (\d+)/.exec(stdout);
+  return {
+    tps: Math.round(Number(tps?.[1] ?? 'NaN') * 10) / 10,
+    latencyAvgMs: Number(lat?.[1] ?? 'NaN'),
+    transactions: Number(tx?.[1] ?? 'NaN'),
+  };
+}
