@@ -48,9 +48,12 @@ export async function startServer(
   const ownDataDir = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'mango-server-'));
   let out = '';
+  // SERVER_NODE_ARGS: extra Node flags for the server only, e.g. `--cpu-prof --cpu-prof-dir=…`
+  // to profile it under the bench's load (the profile is written when it exits).
+  const nodeArgs = (process.env.SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', 'tsx', 'apps/server/src/main.ts'],
+    [...nodeArgs, '--import', 'tsx', 'apps/server/src/main.ts'],
     {
       cwd: repoRoot,
       env: {

@@ -237,6 +237,34 @@ describeEachEngine('who acts at the desk, and approvals', (getDb) => {
       expect((await row<{ status: string }>(`ticket:${ticketId}`))?.status).toBe('voided');
     });
 
+    it('only an applied mutation uses up its approval, also within one push', async () => {
+      const ticketId = await openTicket();
+      const paymentId = randomUUID();
+      const args = { ticketId, reason: 'walked out' };
+      const approval = await approve('ticket.void', args);
+      const res = await push(app, store, ownerDevice.deviceId, [
+        make('ticket.addPayment', { ticketId, paymentId, method: 'card', amountCents: 500 }),
+        // Refused for the payment on it: the approval is not used up…
+        make('ticket.void', args, { ...asDesk, approval }),
+        make('ticket.removePayment', { ticketId, paymentId }, { actorStaffId: staff.manager }),
+        // …so the same approval voids it once the payment is gone…
+        make('ticket.void', args, { ...asDesk, approval }),
+        // …and never a second time.
+        make('ticket.void', args, { ...asDesk, approval }),
+      ]);
+      const results = json<PushAnswer>(res).results;
+      expect(results.map((r) => r.status)).toEqual([
+        'applied',
+        'rejected',
+        'applied',
+        'applied',
+        'rejected',
+      ]);
+      expect(results[1]?.error?.code).not.toMatch(/^APPROVAL_/);
+      expect(results[4]?.error?.code).toBe('APPROVAL_INVALID');
+      expect((await row<{ status: string }>(`ticket:${ticketId}`))?.status).toBe('voided');
+    });
+
     it('a refund with a manager’s approval applies; without, it is refused', async () => {
       const ticketId = await closedTicket();
       const args = {

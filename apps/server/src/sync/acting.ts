@@ -51,6 +51,90 @@ export class ActingStaffCache {
   }
 }
 
+/** One use of an approval's nonce. */
+export interface NonceUse {
+  nonce: string;
+  approverStaffId: string;
+  mutationId: number;
+}
+
+/**
+ * Where approvals' nonces are used up. Only an applied mutation uses its approval: a rejected
+ * one leaves it, so the desk can retry with the same approval.
+ */
+export interface ApprovalNonces {
+  /** Uses the nonce for this mutation; false when it was used before. */
+  use(n: NonceUse): Promise<boolean>;
+}
+
+/**
+ * Straight into used_approvals, inside the mutation's savepoint (its rollback gives the nonce
+ * back).
+ */
+export function savepointNonces(sql: Sql, ctx: { storeId: string; deviceId: string }) {
+  return {
+    async use(n: NonceUse): Promise<boolean> {
+      const used = await sql.query(
+        `insert into used_approvals (store_id, nonce, approver_staff_id, device_id, mutation_id)
+         values ($1, $2, $3, $4, $5) on conflict (store_id, nonce) do nothing`,
+        [ctx.storeId, n.nonce, n.approverStaffId, ctx.deviceId, n.mutationId],
+      );
+      return used.rowCount === 1;
+    },
+  } satisfies ApprovalNonces;
+}
+
+/**
+ * For a batched push: checked against used_approvals and this push's uses, kept in memory and
+ * written with the push (`written()`), a rejected mutation's dropped (`discard()`).
+ */
+export class BatchedNonces implements ApprovalNonces {
+  readonly #accepted: NonceUse[] = [];
+  #current: NonceUse[] = [];
+
+  constructor(
+    private readonly sql: Sql,
+    private readonly storeId: string,
+  ) {}
+
+  async use(n: NonceUse): Promise<boolean> {
+    if ([...this.#accepted, ...this.#current].some((u) => u.nonce === n.nonce)) return false;
+    const seen = await this.sql.query(
+      'select 1 from used_approvals where store_id = $1 and nonce = $2',
+      [this.storeId, n.nonce],
+    );
+    if (seen.rows.length > 0) return false;
+    this.#current.push(n);
+    return true;
+  }
+
+  accept(): void {
+    this.#accepted.push(...this.#current);
+    this.#current = [];
+  }
+
+  discard(): void {
+    this.#current = [];
+  }
+
+  /** Writes the uses of the push's applied mutations. */
+  async write(deviceId: string): Promise<void> {
+    if (this.#accepted.length === 0) return;
+    await this.sql.query(
+      `insert into used_approvals (store_id, nonce, approver_staff_id, device_id, mutation_id)
+       select $1, u.nonce, u.approver::uuid, $2, u.mutation_id::bigint
+         from unnest($3::text[], $4::text[], $5::text[]) as u(nonce, approver, mutation_id)`,
+      [
+        this.storeId,
+        deviceId,
+        this.#accepted.map((u) => u.nonce),
+        this.#accepted.map((u) => u.approverStaffId),
+        this.#accepted.map((u) => String(u.mutationId)),
+      ],
+    );
+  }
+}
+
 function invalidApproval(message: string, details?: unknown): never {
   throw new DomainError('APPROVAL_INVALID', message, details);
 }
@@ -63,7 +147,7 @@ function invalidApproval(message: string, details?: unknown): never {
 export async function verifyApproval(
   sql: Sql,
   tx: MutatorTx,
-  ctx: { storeId: string; deviceId: string },
+  ctx: { storeId: string; deviceId: string; nonces: ApprovalNonces },
   m: Mutation,
   staff: ActingStaffCache,
 ): Promise<string> {
@@ -101,12 +185,12 @@ export async function verifyApproval(
       { approver: approval.staffId },
     );
   }
-  const used = await sql.query(
-    `insert into used_approvals (store_id, nonce, approver_staff_id, device_id, mutation_id)
-     values ($1, $2, $3, $4, $5) on conflict (store_id, nonce) do nothing`,
-    [ctx.storeId, approval.nonce, approval.staffId, ctx.deviceId, m.id],
-  );
-  if (used.rowCount !== 1) {
+  const fresh = await ctx.nonces.use({
+    nonce: approval.nonce,
+    approverStaffId: approval.staffId,
+    mutationId: m.id,
+  });
+  if (!fresh) {
     invalidApproval('This approval was already used for another change: ask again.', {
       approver: approval.staffId,
     });
@@ -122,7 +206,7 @@ export async function verifyApproval(
 export async function resolveActor(
   sql: Sql,
   tx: MutatorTx,
-  ctx: { storeId: string; deviceId: string; account: Actor },
+  ctx: { storeId: string; deviceId: string; account: Actor; nonces: ApprovalNonces },
   m: Mutation,
   staff: ActingStaffCache,
 ): Promise<Actor> {

@@ -17,7 +17,13 @@ import { writeRows } from '../db/batch-write';
 import { createSqlMutatorTx } from '../db/entity-store';
 import { applyWithinQuotas } from '../quotas/quotas';
 import { reviewOfflinePayment } from '../security/offline-payment-review';
-import { ActingStaffCache, resolveActor } from './acting';
+import {
+  ActingStaffCache,
+  BatchedNonces,
+  resolveActor,
+  savepointNonces,
+  type ApprovalNonces,
+} from './acting';
 import { PushOverlay, type RowChange } from './push-overlay';
 
 interface MutationError {
@@ -261,19 +267,30 @@ interface ChunkStorage {
   finish(audit: readonly MutationAudit[]): Promise<void>;
   /** The acting staff member of the next mutation, for storage audited by row triggers. */
   setStaff?(staffId: string | null): Promise<void>;
+  /** Where approvals' nonces are used up (only by applied mutations). */
+  nonces: ApprovalNonces;
 }
 
 function batchedStorage(sql: Sql, cmd: PushCommand, baseVersion: number): ChunkStorage {
   const overlay = new PushOverlay(
     createSqlMutatorTx(sql, { storeId: cmd.storeId, version: baseVersion + 1 }),
   );
+  const nonces = new BatchedNonces(sql, cmd.storeId);
   return {
+    nonces,
     begin: async () => overlay.tx,
-    accept: async (version) => overlay.accept(version),
-    discard: async () => overlay.discard(),
+    accept: async (version) => {
+      nonces.accept();
+      return overlay.accept(version);
+    },
+    discard: async () => {
+      nonces.discard();
+      overlay.discard();
+    },
     unwritten: (entity) => overlay.unwritten(entity),
     async finish(audit) {
       await writeRows(sql, cmd.storeId, overlay.pending());
+      await nonces.write(cmd.deviceId);
       if (audit.length === 0) return;
       await sql.query(
         `insert into push_audit (store_id, organization_id, user_id, device_id,
@@ -298,6 +315,7 @@ function oneByOneStorage(sql: Sql, cmd: PushCommand): ChunkStorage {
   // round trip per mutation otherwise); a rolled back savepoint also rolls back a set_config.
   let auditStaff: string | null = null;
   return {
+    nonces: savepointNonces(sql, cmd),
     async begin(version) {
       await sql.query('savepoint mutation');
       return createSqlMutatorTx(sql, { storeId: cmd.storeId, version });
@@ -398,7 +416,12 @@ async function applyChunk(
       const actor = await resolveActor(
         sql,
         tx,
-        { storeId: cmd.storeId, deviceId: cmd.deviceId, account: cmd.actor },
+        {
+          storeId: cmd.storeId,
+          deviceId: cmd.deviceId,
+          account: cmd.actor,
+          nonces: storage.nonces,
+        },
         m,
         staffCache,
       );
