@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { PaymentRow } from '@mango/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '../db/db';
 import { describeEachEngine } from '../db/test-support/engines';
 import {
   json,
@@ -166,6 +167,80 @@ describeEachEngine('batched push', (getDb) => {
     const payment = (id: string) => replica.get(`payment:${id}`)?.data as PaymentRow;
     expect(payment(first).reconciliation).toBeUndefined();
     expect(payment(second).reconciliation).toEqual(['OVER_DEVICE_CAP']);
+  });
+
+  it('a whole visit in one push costs a handful of statements, not a few per mutation', async () => {
+    const statements: string[] = [];
+    const db = getDb();
+    const counting: Db = {
+      ...db,
+      engine: db.engine,
+      transaction: (ctx, fn) =>
+        db.transaction(ctx, (sql) =>
+          fn({
+            query: (text, params) => {
+              statements.push(text);
+              return sql.query(text, params);
+            },
+          }),
+        ),
+      ownerTransaction: (fn) => db.ownerTransaction(fn),
+      poolStats: () => db.poolStats(),
+      close: async () => {},
+    };
+    const counted = await makeTestApp(counting);
+    try {
+      const store = await signupStore(counted, 'Counted');
+      const log = new MutationLog(store.deviceId);
+      const [staffId, serviceId, ticketId] = [randomUUID(), randomUUID(), randomUUID()];
+      const setup = await push(counted, store, store.deviceId, [
+        log.make('staff.upsert', {
+          id: staffId,
+          displayName: 'Linh',
+          role: 'technician',
+          active: true,
+        }),
+        log.make('service.upsert', {
+          id: serviceId,
+          name: 'Gel',
+          durationMin: 30,
+          priceCents: 4000,
+          taxable: false,
+        }),
+      ]);
+      expect(statuses(json<PushBody>(setup))).toEqual(['applied', 'applied']);
+      statements.length = 0;
+      const visit = [
+        log.make('ticket.open', { id: ticketId }),
+        ...[1, 2, 3].map(() =>
+          log.make('ticket.addLine', {
+            ticketId,
+            lineId: randomUUID(),
+            kind: 'service',
+            itemId: serviceId,
+            staffId,
+          }),
+        ),
+        log.make('ticket.addPayment', {
+          ticketId,
+          paymentId: randomUUID(),
+          method: 'card',
+          amountCents: 12_000,
+          tipCents: 1_500,
+        }),
+        log.make('ticket.close', { ticketId }),
+      ];
+      const res = await push(counted, store, store.deviceId, visit);
+      expect(statuses(json<PushBody>(res))).toEqual(Array(6).fill('applied'));
+      // Inside the transaction (BEGIN, the tenant settings and COMMIT are the Db's own): the
+      // lock, one read ahead of what the visit names, the store row, one write per table
+      // (tickets, lines, payments), the audit, the store version, the device: 9. One mutation
+      // at a time, with savepoints, it was over 70.
+      const push_ = statements.filter((s) => !/^\s*select .* from devices where id/i.test(s));
+      expect(push_.length, push_.join('\n---\n')).toBeLessThanOrEqual(10);
+    } finally {
+      await counted.close?.();
+    }
   });
 
   describe('audit', () => {

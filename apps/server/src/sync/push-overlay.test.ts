@@ -125,3 +125,27 @@ describe('PushOverlay', () => {
     ]);
   });
 });
+
+describe('namedRows', () => {
+  it('finds the rows a chunk names, by argument name and by the mutation’s entity', async () => {
+    const { namedRows } = await import('./prefetch');
+    const [t, l, s, c] = ids as [string, string, string, string];
+    const named = namedRows([
+      { name: 'ticket.open', args: { id: t.toUpperCase(), clientId: c } },
+      { name: 'ticket.addLine', args: { ticketId: t, lineId: l, itemId: s, staffId: s } },
+      { name: 'cashDrawer.payIn', args: { id: l, amountCents: 5 } },
+      { name: 'store.updateSettings', args: { id: s, timeZone: 'UTC' } },
+      { name: 'ticket.close', args: { ticketId: 'not-a-uuid', __proto__: { staffId: c } } },
+    ]);
+    expect(Object.fromEntries([...named].map(([e, set]) => [e, [...set].sort()]))).toEqual({
+      ticket: [t],
+      client: [c],
+      ticketLine: [l],
+      service: [s],
+      product: [s],
+      giftCard: [s],
+      staff: [s],
+      cashDrawer: [l],
+    });
+  });
+});

@@ -8,7 +8,8 @@ import {
 
 type Row = Record<string, unknown> & { id: string };
 
-const keyOf = (entity: string, id: string) => `${entity}\u0000${id}`;
+/** Ids are UUIDs, equal whatever their case (as PostgreSQL compares them). */
+const keyOf = (entity: string, id: string) => `${entity}\u0000${id.toLowerCase()}`;
 const copy = <T>(row: T): T => structuredClone(row);
 
 /** One row a mutation wrote, as the audit records it. */
@@ -70,6 +71,22 @@ export class PushOverlay {
     return this.#stored.get(key) ?? null;
   }
 
+  /** What the database holds for a row, read ahead of the mutations (see prefetch.ts). */
+  seed(entity: EntityName, id: string, row: Record<string, unknown> | null): void {
+    const key = keyOf(entity, id);
+    if (!this.#stored.has(key)) this.#stored.set(key, (row as Row | null) ?? null);
+  }
+
+  /** What the database answers to a list query, read ahead of the mutations. */
+  seedList(
+    entity: EntityName,
+    query: ListQuery<EntityName>,
+    rows: readonly Record<string, unknown>[],
+  ): void {
+    const key = `${entity}\u0000${JSON.stringify(query)}`;
+    if (!this.#lists.has(key)) this.#lists.set(key, rows as Row[]);
+  }
+
   async #visible(entity: EntityName, id: string): Promise<Row | null> {
     const key = keyOf(entity, id);
     const layer = this.#layer.get(key);
@@ -96,8 +113,12 @@ export class PushOverlay {
   /** Rows of `entity` this push has written so far (accepted and current), by id. */
   #overlaid(entity: EntityName): Map<string, Row | null> {
     const out = new Map<string, Row | null>();
-    for (const p of this.#pending.values()) if (p.entity === entity) out.set(p.id, p.row);
-    for (const l of this.#layer.values()) if (l.entity === entity) out.set(l.id, l.row);
+    for (const p of this.#pending.values()) {
+      if (p.entity === entity) out.set(p.id.toLowerCase(), p.row);
+    }
+    for (const l of this.#layer.values()) {
+      if (l.entity === entity) out.set(l.id.toLowerCase(), l.row);
+    }
     return out;
   }
 
@@ -110,7 +131,7 @@ export class PushOverlay {
       const stored = await this.#storedList(entity, query as ListQuery<EntityName> | undefined);
       const overlaid = this.#overlaid(entity);
       if (overlaid.size === 0) return stored.map((r) => copy(r) as unknown as EntityRows[E]);
-      const rows = stored.filter((r) => !overlaid.has(r.id));
+      const rows = stored.filter((r) => !overlaid.has(r.id.toLowerCase()));
       for (const row of overlaid.values()) {
         if (row && matchesListQuery(row, query as Parameters<typeof matchesListQuery>[1])) {
           rows.push(row);

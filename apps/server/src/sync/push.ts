@@ -24,6 +24,7 @@ import {
   savepointNonces,
   type ApprovalNonces,
 } from './acting';
+import { prefetch } from './prefetch';
 import { PushOverlay, type RowChange } from './push-overlay';
 
 interface MutationError {
@@ -269,6 +270,8 @@ interface ChunkStorage {
   setStaff?(staffId: string | null): Promise<void>;
   /** Where approvals' nonces are used up (only by applied mutations). */
   nonces: ApprovalNonces;
+  /** Before the chunk's mutations run: read ahead what they name. */
+  prepare?(mutations: readonly Mutation[]): Promise<void>;
 }
 
 function batchedStorage(sql: Sql, cmd: PushCommand, baseVersion: number): ChunkStorage {
@@ -278,6 +281,7 @@ function batchedStorage(sql: Sql, cmd: PushCommand, baseVersion: number): ChunkS
   const nonces = new BatchedNonces(sql, cmd.storeId);
   return {
     nonces,
+    prepare: (mutations) => prefetch(sql, cmd.storeId, overlay, mutations),
     begin: async () => overlay.tx,
     accept: async (version) => {
       nonces.accept();
@@ -388,6 +392,7 @@ async function applyChunk(
   }
   const storage =
     mode === 'batched' ? batchedStorage(sql, cmd, baseVersion) : oneByOneStorage(sql, cmd);
+  await storage.prepare?.(chunk.filter((m): m is Mutation => m.id > last && !isMalformed(m)));
   const rejections: Rejection[] = [];
   const audit: MutationAudit[] = [];
   const staffCache = new ActingStaffCache();

@@ -3,7 +3,11 @@ import { MAX_AMOUNT_CENTS, MAX_GIFT_CARD_CENTS, MAX_PRICE_CENTS } from '../money
 import { parseTicketNumber } from '../ticket-numbers';
 
 /** Ids are UUIDs made by the device that creates the row. */
-export const id = z.uuid();
+/**
+ * A row's id. Lowercased: a UUID names one row whatever its case (PostgreSQL compares them so),
+ * and storage that compares strings (IndexedDB, the server's push overlay) must agree with it.
+ */
+export const id = z.uuid().transform((value) => value.toLowerCase());
 
 /** Any single amount: the domain's money bounds (money-bounds.ts) keep sums far from float trouble. */
 export const MAX_CENTS = MAX_AMOUNT_CENTS;

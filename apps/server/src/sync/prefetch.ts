@@ -1,0 +1,116 @@
+import { isUuid, type Sql } from '../db/db';
+import { ENTITY_TABLES, type TableEntityName } from '../db/entity-tables';
+import type { PushOverlay } from './push-overlay';
+
+/** What a mutation argument names, by its name (the mutators' own argument names). */
+const ENTITIES_BY_ARG: Readonly<Record<string, readonly TableEntityName[]>> = {
+  ticketId: ['ticket'],
+  lineId: ['ticketLine'],
+  paymentId: ['payment'],
+  refundId: ['refund'],
+  itemId: ['service', 'product', 'giftCard'],
+  serviceId: ['service'],
+  productId: ['product'],
+  staffId: ['staff'],
+  requestedStaffId: ['staff'],
+  clientId: ['client'],
+  appointmentId: ['appointment'],
+  giftCardId: ['giftCard'],
+  walkInId: ['walkIn'],
+  turnId: ['turn'],
+};
+
+/** What `id` names, by the mutation's name before the dot (`ticket.open` → a ticket). */
+const ENTITY_OF_ID: Readonly<Record<string, TableEntityName>> = {
+  ticket: 'ticket',
+  client: 'client',
+  appointment: 'appointment',
+  staff: 'staff',
+  service: 'service',
+  product: 'product',
+  giftCard: 'giftCard',
+  cashDrawer: 'cashDrawer',
+  walkIn: 'walkIn',
+};
+
+/** A ticket's rows the mutators list by `{ where: { ticketId } }`: loaded with the ticket. */
+const OF_TICKET = ['ticketLine', 'payment', 'refund'] as const;
+
+/** The ids each entity's rows are named by in these mutations' arguments. */
+export function namedRows(
+  mutations: readonly { name: string; args: unknown }[],
+): Map<TableEntityName, Set<string>> {
+  const named = new Map<TableEntityName, Set<string>>();
+  const add = (entity: TableEntityName, id: unknown) => {
+    if (!isUuid(id)) return;
+    const ids = named.get(entity) ?? new Set<string>();
+    ids.add(id.toLowerCase());
+    named.set(entity, ids);
+  };
+  for (const m of mutations) {
+    if (typeof m.args !== 'object' || m.args === null) continue;
+    for (const [arg, value] of Object.entries(m.args)) {
+      if (arg === 'id') {
+        const entity = ENTITY_OF_ID[m.name.split('.')[0] ?? ''];
+        if (entity && Object.hasOwn(ENTITY_OF_ID, m.name.split('.')[0] ?? '')) add(entity, value);
+      } else if (Object.hasOwn(ENTITIES_BY_ARG, arg)) {
+        for (const entity of ENTITIES_BY_ARG[arg]!) add(entity, value);
+      }
+    }
+  }
+  return named;
+}
+
+/**
+ * Loads, in one statement, the rows a chunk's mutations name and each named ticket's lines,
+ * payments and refunds, into the overlay's cache of the database (absent rows too, so a new
+ * ticket costs no lookup). What the mutators then read of them costs no round trip while the
+ * push holds the store's lock; anything else they read is still read on demand.
+ */
+export async function prefetch(
+  sql: Sql,
+  storeId: string,
+  overlay: PushOverlay,
+  mutations: readonly { name: string; args: unknown }[],
+): Promise<void> {
+  const named = namedRows(mutations);
+  if (named.size === 0) return;
+  const params: unknown[] = [storeId];
+  const branches: string[] = [];
+  const select = (entity: TableEntityName, where: string) =>
+    `select '${entity}'::text as entity, data from ${ENTITY_TABLES[entity].table} ` +
+    `where store_id = $1 and ${where} and not deleted`;
+  for (const [entity, ids] of named) {
+    params.push([...ids]);
+    branches.push(select(entity, `id = any($${params.length}::uuid[])`));
+  }
+  const tickets = named.get('ticket');
+  if (tickets) {
+    params.push([...tickets]);
+    for (const entity of OF_TICKET) {
+      branches.push(select(entity, `ticket_id = any($${params.length}::uuid[])`));
+    }
+  }
+  const res = await sql.query<{ entity: TableEntityName; data: { id: string; ticketId?: string } }>(
+    branches.join('\nunion all\n'),
+    params,
+  );
+  const found = new Map<TableEntityName, Map<string, { id: string; ticketId?: string }>>();
+  for (const { entity, data } of res.rows) {
+    const rows = found.get(entity) ?? new Map();
+    rows.set(data.id.toLowerCase(), data);
+    found.set(entity, rows);
+  }
+  for (const [entity, ids] of named) {
+    for (const id of ids) overlay.seed(entity, id, found.get(entity)?.get(id) ?? null);
+  }
+  for (const ticketId of tickets ?? []) {
+    for (const entity of OF_TICKET) {
+      const rows = [...(found.get(entity)?.values() ?? [])]
+        .filter((r) => r.ticketId?.toLowerCase() === ticketId)
+        .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      overlay.seedList(entity, { where: { ticketId } }, rows);
+      for (const row of rows) overlay.seed(entity, row.id, row);
+    }
+  }
+}
