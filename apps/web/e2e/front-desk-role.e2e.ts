@@ -308,6 +308,7 @@ describe('the desk as a front-desk staff member', () => {
     const book = async (time: string) => {
       await page.getByRole('button', { name: 'Book appointment' }).click();
       const dialog = page.getByRole('dialog', { name: 'Book appointment' });
+      await dialog.getByRole('button', { name: 'Walk-in / no client' }).click();
       await dialog.getByLabel('Service').selectOption({ label: 'Gel Manicure (45 min)' });
       await dialog.getByLabel('Staff member').selectOption({ label: linh.name });
       await dialog.getByLabel('Time').fill(time);

@@ -62,6 +62,7 @@ describe('sync engine: offline work reaches another device', () => {
 
     await page.getByRole('button', { name: 'Book appointment' }).click();
     const book = page.getByRole('dialog', { name: 'Book appointment' });
+    await book.getByRole('button', { name: 'Walk-in / no client' }).click();
     await book.getByLabel('Service').selectOption({ label: 'Spa Pedicure (60 min)' });
     await book.getByLabel('Staff member').selectOption({ label: 'Tuan' });
     await book.getByLabel('Time').fill('14:15');

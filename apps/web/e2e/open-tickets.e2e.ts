@@ -4,15 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../../test-support/browser';
 import {
   newTabletPage,
-  pinLock,
   screenshot,
-  signIn,
   signupSeededStore,
   textOf,
-  unlockWithPin,
   usd,
-  waitForServiceWorker,
   type SeededStore,
+  openDeskAs,
 } from './support';
 
 /**
@@ -56,12 +53,7 @@ describe('open tickets at the front desk', () => {
   });
 
   it('unlocks as the front desk and opens the cash drawer with a $100 float', async () => {
-    await signIn(page, store);
-    await waitForServiceWorker(page);
-    await page.reload();
-    await pinLock(page).waitFor();
-    await unlockWithPin(page, store.staff.frontDesk.name, store.staff.frontDesk.pin);
-    await page.getByRole('heading', { name: 'Front desk', level: 1 }).waitFor();
+    await openDeskAs(page, store, store.staff.frontDesk);
     expect(await statusBar().getByLabel('Acting staff member').innerText()).toBe(
       store.staff.frontDesk.name,
     );

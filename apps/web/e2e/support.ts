@@ -124,11 +124,14 @@ export async function signupSeededStore(label: string): Promise<SeededStore> {
   return { storeId, email, password, ownerToken: session.accessToken, staff, services, products };
 }
 
-/** Registers a device of its own and pushes mutations in batches; fails on any rejection. */
+/**
+ * Registers a device of its own and pushes mutations in batches; fails on any rejection (its
+ * message holds the first rejection, code included). `actorStaffId`: the staff member acting.
+ */
 export async function pushAsNewDevice(
   token: string,
   storeId: string,
-  mutations: { name: string; args: Record<string, unknown> }[],
+  mutations: { name: string; args: Record<string, unknown>; actorStaffId?: string }[],
   base = baseUrl(),
 ): Promise<void> {
   const deviceId = randomUUID();
@@ -200,6 +203,47 @@ export async function unlockWithPin(page: Page, name: string, pin: string): Prom
   await lock.getByLabel('Staff member').selectOption({ label: name });
   await lock.getByLabel('PIN').fill(pin);
   await lock.getByRole('button', { name: 'Unlock' }).click();
+}
+
+/**
+ * Signs the desk in, lets the service worker take over, reloads (a registered desk opens on the
+ * PIN lock) and unlocks it as `person` with their PIN, on the front desk screen.
+ */
+export async function openDeskAs(
+  page: Page,
+  store: SeededStore,
+  person: { name: string; pin: string },
+): Promise<void> {
+  await signIn(page, store);
+  await waitForServiceWorker(page);
+  await page.reload();
+  await pinLock(page).waitFor();
+  await unlockWithPin(page, person.name, person.pin);
+  await page.getByRole('heading', { name: 'Front desk', level: 1 }).waitFor();
+}
+
+/** Switches the acting staff member through the status bar's PIN switch. */
+export async function switchStaff(page: Page, name: string, pin: string): Promise<void> {
+  const statusBar = page.getByRole('region', { name: 'Sync status' });
+  await statusBar.getByRole('button', { name: 'Switch staff' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Switch staff member' });
+  await dialog.getByLabel('Staff member').selectOption({ label: name });
+  await dialog.getByLabel('PIN').fill(pin);
+  await dialog.getByRole('button', { name: 'Switch' }).click();
+  await expect.poll(() => statusBar.getByLabel('Acting staff member').innerText()).toBe(name);
+}
+
+/** A new ticket with one Gel Manicure ($40.00 in the seeded store) done by `technician`. */
+export async function newGelManicureTicket(page: Page, technician: string): Promise<void> {
+  const checkout = page.getByRole('region', { name: 'Checkout' });
+  await page.getByRole('button', { name: 'New ticket' }).click();
+  await checkout.getByRole('button', { name: 'Add Gel Manicure' }).click();
+  await expect.poll(() => textOf(page, 'Ticket total')).toBe(usd(4000));
+  await checkout
+    .getByRole('listitem', { name: 'Gel Manicure', exact: true })
+    .filter({ has: page.getByLabel('Staff') })
+    .getByLabel('Staff')
+    .selectOption({ label: technician });
 }
 
 /**

@@ -34,6 +34,7 @@ describe('appointment resize and the device list', () => {
     await nav('Front desk');
     await page.getByRole('button', { name: 'Book appointment' }).click();
     const booking = page.getByRole('dialog', { name: 'Book appointment' });
+    await booking.getByRole('button', { name: 'Walk-in / no client' }).click();
     await booking.getByLabel('Service').selectOption({ label: 'Gel Manicure (45 min)' });
     await booking.getByLabel('Staff member').selectOption({ label: 'Linh' });
     await booking.getByLabel('Time').fill('11:00');
@@ -129,8 +130,9 @@ describe('appointment resize and the device list', () => {
 
     await nav('Front desk');
     const linh = page.getByRole('gridcell', { name: 'Linh schedule' });
-    await linh.getByTitle('Linh off 08:00–09:00').waitFor();
-    await linh.getByTitle('Linh off 17:00–20:00').waitFor();
+    // In the store's clock format, as everywhere on the book (a US store: 12 hours).
+    await linh.getByTitle(/^Linh off 8:00\sAM–9:00\sAM$/).waitFor();
+    await linh.getByTitle(/^Linh off 5:00\sPM–8:00\sPM$/).waitFor();
     expect(await linh.getByTitle(/^Linh off/).count()).toBe(2);
     // No schedule kept for Tuan: nothing of his day is shaded.
     const tuan = page.getByRole('gridcell', { name: 'Tuan schedule' });

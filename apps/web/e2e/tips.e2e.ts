@@ -3,16 +3,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../../test-support/browser';
 import {
   newTabletPage,
-  pinLock,
   pullEverything,
   screenshot,
-  signIn,
   signupSeededStore,
   textOf,
-  unlockWithPin,
   usd,
-  waitForServiceWorker,
   type SeededStore,
+  openDeskAs,
 } from './support';
 
 /**
@@ -107,12 +104,7 @@ describe('tips at checkout, as a front-desk staff member', () => {
   });
 
   it('unlocks as the front desk and opens the cash drawer', async () => {
-    await signIn(page, store);
-    await waitForServiceWorker(page);
-    await page.reload();
-    await pinLock(page).waitFor();
-    await unlockWithPin(page, store.staff.frontDesk.name, store.staff.frontDesk.pin);
-    await page.getByRole('heading', { name: 'Front desk', level: 1 }).waitFor();
+    await openDeskAs(page, store, store.staff.frontDesk);
 
     await nav('Reports');
     await page.getByLabel('Opening float').fill('100');

@@ -1,7 +1,10 @@
-import { useCallback, useState } from 'react';
+import { lazy, Suspense, useCallback, useState } from 'react';
 import { loadSession, signOut, type StoredSession } from './lib/session';
-import { DeviceRoot } from './ui/DeviceRoot';
 import { SignIn } from './ui/SignIn';
+
+// The device (sync engine, local database, screens) is its own chunk: the sign-in page, a new
+// device's first screen, paints without waiting for it.
+const DeviceRoot = lazy(() => import('./ui/DeviceRoot').then((m) => ({ default: m.DeviceRoot })));
 
 /**
  * Sign-in state machine: signed out or revoked → sign in with the password (online; registers a
@@ -47,17 +50,19 @@ export function App() {
     );
   }
   return (
-    <DeviceRoot
-      key={`${session.storeId}:${session.user.id}`}
-      session={session}
-      unlocked={unlocked}
-      onLock={withdrawn}
-      onSignedIn={signedIn}
-      onForget={forget}
-      onSignedOut={() => {
-        setSession(null);
-        setUnlocked(false);
-      }}
-    />
+    <Suspense fallback={<p className="loading">Loading…</p>}>
+      <DeviceRoot
+        key={`${session.storeId}:${session.user.id}`}
+        session={session}
+        unlocked={unlocked}
+        onLock={withdrawn}
+        onSignedIn={signedIn}
+        onForget={forget}
+        onSignedOut={() => {
+          setSession(null);
+          setUnlocked(false);
+        }}
+      />
+    </Suspense>
   );
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { offHours, overlappingShifts, weekdayOf } from './working-hours';
+import { offHours, outsideShifts, overlappingShifts, weekdayOf } from './working-hours';
 
 const h = (hours: number) => hours * 60;
 
@@ -52,5 +52,29 @@ describe('overlappingShifts and weekdayOf', () => {
   it('reads the weekday of a business date', () => {
     expect(weekdayOf('2026-11-24')).toBe(2); // a Tuesday
     expect(weekdayOf('2026-11-29')).toBe(0);
+  });
+});
+
+describe('outsideShifts', () => {
+  const shifts = [
+    { weekday: 1, startMin: h(9), endMin: h(13) },
+    { weekday: 1, startMin: h(14), endMin: h(18) },
+  ];
+
+  it('is false for a booking inside one shift, up to its very end', () => {
+    expect(outsideShifts(shifts, 1, h(9), h(10))).toBe(false);
+    expect(outsideShifts(shifts, 1, h(17), h(18))).toBe(false);
+  });
+
+  it('is true for a booking that starts early, runs late, spans the break or is on a day off', () => {
+    expect(outsideShifts(shifts, 1, h(8) + 45, h(9) + 30)).toBe(true);
+    expect(outsideShifts(shifts, 1, h(17) + 30, h(18) + 15)).toBe(true);
+    expect(outsideShifts(shifts, 1, h(12) + 30, h(14) + 30)).toBe(true);
+    expect(outsideShifts(shifts, 2, h(10), h(11))).toBe(true);
+  });
+
+  it('is false when no schedule is kept', () => {
+    expect(outsideShifts(null, 1, h(6), h(7))).toBe(false);
+    expect(outsideShifts([], 1, h(6), h(7))).toBe(false);
   });
 });

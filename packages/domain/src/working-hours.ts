@@ -48,3 +48,17 @@ export function offHours(
   if (cursor < toMin) off.push({ startMin: cursor, endMin: toMin });
   return off.filter((s) => s.endMin > s.startMin);
 }
+
+/**
+ * Whether [startMin, endMin) on `weekday` falls (even partly) outside the staff member's shifts:
+ * the booking dialog warns, it does not refuse (the salon may open early for a regular). No
+ * schedule kept means nothing is outside it.
+ */
+export function outsideShifts(
+  shifts: readonly WorkingShift[] | null | undefined,
+  weekday: number,
+  startMin: number,
+  endMin: number,
+): boolean {
+  return offHours(shifts, weekday, startMin, endMin).length > 0;
+}

@@ -5,6 +5,7 @@
  * the key/partition facts. A test checks this against the database catalog.
  */
 import type { EntityName, EntityRows } from '../../../../packages/domain/src/entities';
+import { phoneDigits as digitsOf } from '../../../../packages/domain/src/phone';
 
 export type ColumnType =
   'uuid' | 'text' | 'bigint' | 'integer' | 'boolean' | 'timestamptz' | 'date';
@@ -79,8 +80,7 @@ const byStoreHash: PartitionScheme = { kind: 'hash', column: 'store_id', partiti
 
 /** Digits of a phone number ('(555) 123-4567' → '5551234567'); null when there are none. */
 export function phoneDigits(phone: string | null | undefined): string | null {
-  const digits = (phone ?? '').replace(/\D/g, '');
-  return digits === '' ? null : digits;
+  return digitsOf(phone) || null;
 }
 
 const staff = cols<'staff'>();

@@ -56,3 +56,60 @@ export function hhmmToMinutes(hhmm: string): number {
   const [h, m] = hhmm.split(':').map(Number);
   return (h ?? 0) * 60 + (m ?? 0);
 }
+
+/**
+ * Where each currency's salons are, for the clock format. Stores keep no locale setting, and the
+ * device's language is the wrong guide (a US salon's tablet may be set to Vietnamese): the
+ * currency is the store's own word for its country. Unknown currencies use the device's language.
+ */
+const CURRENCY_LOCALES: Readonly<Record<string, string>> = {
+  USD: 'en-US',
+  CAD: 'en-CA',
+  AUD: 'en-AU',
+  NZD: 'en-NZ',
+  GBP: 'en-GB',
+  EUR: 'en-IE',
+  INR: 'en-IN',
+  MXN: 'es-MX',
+  PHP: 'en-PH',
+};
+
+export function storeLocale(currency: string | undefined): string {
+  return (currency && CURRENCY_LOCALES[currency]) || globalThis.navigator?.language || 'en-US';
+}
+
+/** Whether a locale reads the clock in 12 hours (with AM/PM) or 24. */
+export function hourCycleOf(locale: string): 'h12' | 'h23' {
+  const cycle = new Intl.DateTimeFormat(locale, { hour: 'numeric' }).resolvedOptions().hourCycle;
+  return cycle === 'h11' || cycle === 'h12' ? 'h12' : 'h23';
+}
+
+const clockFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/** One clock format per locale and zone, so hour labels and bookings always read alike. */
+function clockFormatter(locale: string, timeZone: string): Intl.DateTimeFormat {
+  const key = `${locale}|${timeZone}`;
+  let f = clockFormatters.get(key);
+  if (!f) {
+    const hourCycle = hourCycleOf(locale);
+    f = new Intl.DateTimeFormat(locale, {
+      timeZone,
+      // "09:00" on a 24-hour clock lines up in the book's gutter; "9:00 AM" reads naturally.
+      hour: hourCycle === 'h23' ? '2-digit' : 'numeric',
+      minute: '2-digit',
+      hourCycle,
+    });
+    clockFormatters.set(key, f);
+  }
+  return f;
+}
+
+/** An instant's store-local time in the store's clock format ("2:30 PM", "14:30"). */
+export function formatClock(iso: string, timeZone: string, locale: string): string {
+  return clockFormatter(locale, timeZone).format(new Date(iso));
+}
+
+/** Minutes after midnight in the same format as `formatClock` (the book's hour labels). */
+export function formatMinutesOfDay(minutes: number, locale: string): string {
+  return clockFormatter(locale, 'UTC').format(new Date(Date.UTC(2000, 0, 1, 0, minutes)));
+}

@@ -11,7 +11,7 @@ import { decideOfflineCardPayment, offlineCardCaps } from '@mango/domain/offline
 import { can } from '@mango/domain/permissions';
 import { amountDue } from '@mango/domain/payments';
 import { ticketLabel } from '@mango/domain/ticket-numbers';
-import { useState, type FormEvent } from 'react';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { useDevice } from '../hooks/useDevice';
 import { useLive } from '../hooks/useLive';
 import { useProtected } from '../hooks/useProtected';
@@ -29,6 +29,7 @@ import { GiftCardLedger } from '../ui/GiftCardLedger';
 import { GiftCardLookup } from '../ui/GiftCardLookup';
 import { GiftCardSale } from '../ui/GiftCardSale';
 import { LineQuantity } from '../ui/LineQuantity';
+import { NoDrawerNotice } from '../ui/NoDrawerNotice';
 import { OfflineMark, ReconciliationBadges } from '../ui/Reconciliation';
 import { RefundDialog } from '../ui/RefundDialog';
 import { Receipt } from '../ui/Receipt';
@@ -36,8 +37,10 @@ import { ReceiptLayoutPicker } from '../ui/ReceiptLayoutPicker';
 import { ReceiptTipShares } from '../ui/ReceiptTipShares';
 import { TicketClient } from '../ui/TicketClient';
 import { TipSplitPicker } from '../ui/TipSplitPicker';
+import { usePageTitle } from '../hooks/usePageTitle';
 
 export default function Checkout({ params }: { params: string[] }) {
+  usePageTitle('Checkout');
   const ticketId = params[0] ?? '';
   const ticket = useLive((r) => r.get('ticket', ticketId), [ticketId]);
   const lines = useLive((r) => r.list('ticketLine', { where: { ticketId } }), [ticketId]);
@@ -180,13 +183,11 @@ function OpenTicket(props: {
                   .filter((s) => s.active !== false)
                   .sort((a, b) => a.name.localeCompare(b.name))
                   .map((s) => (
-                    <button
-                      type="button"
-                      key={s.id}
-                      aria-label={`Add ${s.name}`}
-                      onClick={() => void addLine('service', s.id)}
-                    >
-                      <span>{s.name}</span>
+                    <button type="button" key={s.id} onClick={() => void addLine('service', s.id)}>
+                      <span>
+                        <span className="sr-only">Add </span>
+                        {s.name}
+                      </span>
                       <span className="muted">{money(s.priceCents)}</span>
                     </button>
                   ))
@@ -194,13 +195,11 @@ function OpenTicket(props: {
                   .filter((p) => p.active !== false)
                   .sort((a, b) => a.name.localeCompare(b.name))
                   .map((p) => (
-                    <button
-                      type="button"
-                      key={p.id}
-                      aria-label={`Add ${p.name}`}
-                      onClick={() => void addLine('product', p.id)}
-                    >
-                      <span>{p.name}</span>
+                    <button type="button" key={p.id} onClick={() => void addLine('product', p.id)}>
+                      <span>
+                        <span className="sr-only">Add </span>
+                        {p.name}
+                      </span>
                       <span className="muted">{money(p.priceCents)}</span>
                     </button>
                   ))}
@@ -345,13 +344,20 @@ function OpenTicket(props: {
             </ul>
           )}
           <TipSplitPicker ticket={ticket} lines={lines} currency={currency} />
-          {due > 0 ? (
+          {!can(role, 'tickets.sell') ? (
+            // A technician may look at an open ticket; payments and closing are the desk's.
+            <p className="muted" role="note">
+              Payments and closing are for the front desk or a manager.
+            </p>
+          ) : due > 0 ? (
             <PaymentForm ticket={ticket} due={due} currency={currency} money={money} />
           ) : (
             <button
               type="button"
               className="primary big"
               disabled={lines.length === 0}
+              // Paid in full (the payment form just went away): closing is the next step.
+              autoFocus
               onClick={async () => {
                 if (await mutate('ticket.close', { ticketId: ticket.id })) notify('Ticket closed.');
               }}
@@ -469,6 +475,7 @@ function PaymentForm(props: {
   const [tip, setTip] = useState('');
   const [code, setCode] = useState('');
   const [refusal, setRefusal] = useState<string | null>(null);
+  const amountRef = useRef<HTMLInputElement>(null);
   // The engine learns of a lost connection on its next request; the browser's flag is quicker.
   const offline = status?.online === false || !navigator.onLine;
   const amountCents = amount.trim() === '' ? props.due : parseMoney(amount, props.currency);
@@ -511,80 +518,87 @@ function PaymentForm(props: {
       setAmount('');
       setTip('');
       setCode('');
+      // Part paid: ready for the next amount (paid in full, the form goes and Close takes focus).
+      amountRef.current?.focus();
     }
   }
 
   return (
-    <form onSubmit={submit} className="stack" aria-label="Take payment">
-      <fieldset className="methods">
-        <legend>Payment method</legend>
-        {(['cash', 'card', 'gift_card', 'other'] as const).map((m) => (
-          <label key={m} className={method === m ? 'chip on' : 'chip'}>
-            <input
-              type="radio"
-              name="method"
-              value={m}
-              checked={method === m}
-              onChange={() => {
-                setMethod(m);
-                setRefusal(null);
-              }}
-            />
-            {methodLabel(m)}
-          </label>
-        ))}
-      </fieldset>
-      <label>
-        Amount
-        <input
-          type="text"
-          inputMode="decimal"
-          placeholder={centsToInput(props.due, props.currency)}
-          value={amount}
-          onChange={(e) => setAmount(e.target.value)}
-        />
-      </label>
-      {/* Any tender takes a tip on top of its amount: cash goes into the drawer, a gift card's
-          comes off its balance. */}
-      <label>
-        Tip
-        <input
-          type="text"
-          inputMode="decimal"
-          placeholder="0.00"
-          value={tip}
-          onChange={(e) => setTip(e.target.value)}
-        />
-      </label>
-      {method === 'gift_card' && (
+    <>
+      <form onSubmit={submit} className="stack" aria-label="Take payment">
+        <fieldset className="methods">
+          <legend>Payment method</legend>
+          {(['cash', 'card', 'gift_card', 'other'] as const).map((m) => (
+            <label key={m} className={method === m ? 'chip on' : 'chip'}>
+              <input
+                type="radio"
+                name="method"
+                value={m}
+                checked={method === m}
+                onChange={() => {
+                  setMethod(m);
+                  setRefusal(null);
+                }}
+              />
+              {methodLabel(m)}
+            </label>
+          ))}
+        </fieldset>
         <label>
-          Gift card code
-          <input type="text" value={code} onChange={(e) => setCode(e.target.value)} required />
+          Amount
+          <input
+            ref={amountRef}
+            type="text"
+            inputMode="decimal"
+            placeholder={centsToInput(props.due, props.currency)}
+            value={amount}
+            onChange={(e) => setAmount(e.target.value)}
+          />
         </label>
-      )}
-      {method === 'gift_card' && (
-        <GiftCardLedger code={code} money={props.money} timeZone={timeZone} />
-      )}
-      {method === 'card' && offline && (
-        <p className="muted">
-          Offline: the card is stored and charged when the connection returns (up to{' '}
-          {store ? props.money(store.offlineCardMaxPerPaymentCents) : '…'} per payment).
-        </p>
-      )}
-      {refusal && (
-        <p role="alert" className="error">
-          {refusal}
-        </p>
-      )}
-      {change > 0 && (
-        <p className="change" aria-label="Change due">
-          Change due: <strong>{props.money(change)}</strong>
-        </p>
-      )}
-      <button type="submit" className="primary big">
-        Pay {amountCents !== null ? props.money(amountCents + (tipCents ?? 0)) : ''}
-      </button>
-    </form>
+        {/* Any tender takes a tip on top of its amount: cash goes into the drawer, a gift card's
+          comes off its balance. */}
+        <label>
+          Tip
+          <input
+            type="text"
+            inputMode="decimal"
+            placeholder="0.00"
+            value={tip}
+            onChange={(e) => setTip(e.target.value)}
+          />
+        </label>
+        {method === 'gift_card' && (
+          <label>
+            Gift card code
+            <input type="text" value={code} onChange={(e) => setCode(e.target.value)} required />
+          </label>
+        )}
+        {method === 'gift_card' && (
+          <GiftCardLedger code={code} money={props.money} timeZone={timeZone} />
+        )}
+        {method === 'card' && offline && (
+          <p className="muted">
+            Offline: the card is stored and charged when the connection returns (up to{' '}
+            {store ? props.money(store.offlineCardMaxPerPaymentCents) : '…'} per payment).
+          </p>
+        )}
+        {refusal && (
+          <p role="alert" className="error">
+            {refusal}
+          </p>
+        )}
+        {change > 0 && (
+          <p className="change" aria-label="Change due">
+            Change due: <strong>{props.money(change)}</strong>
+          </p>
+        )}
+        <button type="submit" className="primary big">
+          Pay {amountCents !== null ? props.money(amountCents + (tipCents ?? 0)) : ''}
+        </button>
+      </form>
+      {/* Outside the payment form: the notice may hold a form of its own, and forms do not nest. */}
+      {method === 'cash' && <NoDrawerNotice />}
+    </>
   );
 }
 
@@ -628,11 +642,16 @@ function ClosedTicket(props: {
   const { nameOf } = useStaff();
   const { receipt, text } = useTicketReceipt(props);
   const [layout, setLayout] = useReceiptLayout();
+  // Closing replaces the whole checkout: focus goes to the top of what replaced it.
+  const heading = useRef<HTMLHeadingElement>(null);
+  useEffect(() => heading.current?.focus(), []);
 
   return (
     <section className="closed" aria-label="Closed ticket">
       <div className="toolbar noprint">
-        <h1>Ticket {ticketLabel(ticket)}</h1>
+        <h1 ref={heading} tabIndex={-1}>
+          Ticket {ticketLabel(ticket)}
+        </h1>
         <span className={`pill ${ticket.status === 'voided' ? 'off' : 'ok'}`}>
           {ticket.status === 'voided' ? 'Voided' : 'Closed'}
         </span>

@@ -9,9 +9,11 @@ import { newId } from '../lib/ids';
 import { navigate } from '../lib/router';
 import { formatDateTime } from '../lib/time';
 import { Dialog } from '../ui/Dialog';
+import { usePageTitle } from '../hooks/usePageTitle';
 
 /** All clients, virtualized, with instant search by name or phone (worker index). */
 export default function Clients({ params }: { params: string[] }) {
+  usePageTitle('Clients');
   const { role } = useDevice();
   const [query, setQuery] = useState('');
   const hits = useClientSearch(query);

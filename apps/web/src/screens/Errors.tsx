@@ -2,9 +2,11 @@ import { useServerList } from '../hooks/useServerList';
 import { useStoreRow } from '../hooks/useStoreRow';
 import { fetchErrors } from '../lib/api';
 import { formatDateTime } from '../lib/time';
+import { usePageTitle } from '../hooks/usePageTitle';
 
 /** Owner/manager page: errors the store's devices reported (needs the network). */
 export default function Errors() {
+  usePageTitle('Reported errors');
   const { timeZone } = useStoreRow();
   const { items, error, reload } = useServerList(fetchErrors, {
     signedOut: 'Sign in again to see reported errors.',

@@ -12,6 +12,7 @@ import { navigate } from '../lib/router';
 import { formatDateTime } from '../lib/time';
 import { Dialog } from '../ui/Dialog';
 import { ReconciliationBadges } from '../ui/Reconciliation';
+import { usePageTitle } from '../hooks/usePageTitle';
 
 type ServerTicket = TicketRow & { lines?: TicketLineRow[]; payments?: PaymentRow[] };
 type Filter = 'all' | 'closed' | 'open' | 'voided';
@@ -36,6 +37,7 @@ const STATUS_PILL: Record<TicketRow['status'], { label: string; className: strin
  * 2.3), all in one virtual list.
  */
 export default function History() {
+  usePageTitle('History');
   const { device, notify } = useDevice();
   const { money, timeZone } = useStoreRow();
   const [filter, setFilter] = useState<Filter>('all');

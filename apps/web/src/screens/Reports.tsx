@@ -12,10 +12,15 @@ import { newId } from '../lib/ids';
 import { methodLabel, parseMoney, taxRatesText } from '../lib/receipt';
 import { addDays, formatDateTime, localYmd, zonedDayRange } from '../lib/time';
 import { BarChart, HBarChart } from '../ui/Charts';
+import { CashOutsideDrawers } from '../ui/CashOutsideDrawers';
+import { OpenDrawerForm } from '../ui/OpenDrawerForm';
+import { usePageTitle } from '../hooks/usePageTitle';
 
 /** Reports over local data with the domain's pure report functions; lazy-loaded. */
 export default function Reports() {
   const { role } = useDevice();
+  // The front desk sees only the cash drawer here, under that name.
+  usePageTitle(can(role, 'reports.view') ? 'Reports' : 'Cash drawer');
   const { timeZone, money, currency } = useStoreRow();
   const today = localYmd(new Date(), timeZone);
   const [from, setFrom] = useState(addDays(today, -6));
@@ -280,7 +285,6 @@ function CloseOut() {
   );
   const expected =
     open && activity ? expectedDrawerCash({ floatCents: open.floatCents, ...activity }) : null;
-  const [float, setFloat] = useState('');
   const [move, setMove] = useState('');
   const [moveReason, setMoveReason] = useState('');
   const [counted, setCounted] = useState('');
@@ -289,6 +293,7 @@ function CloseOut() {
   return (
     <section className="card" aria-label="Close-out">
       <h2>End-of-day close-out</h2>
+      <CashOutsideDrawers />
       {!open ? (
         <>
           {lastClosed && (
@@ -305,31 +310,7 @@ function CloseOut() {
               </dd>
             </dl>
           )}
-          <form
-            className="row wrap"
-            onSubmit={(e) => {
-              e.preventDefault();
-              const c = cents(float);
-              if (c !== null)
-                void mutate('cashDrawer.open', { id: newId(), floatCents: c }).then(
-                  (ok) => ok && setFloat(''),
-                );
-            }}
-          >
-            <label>
-              Opening float
-              <input
-                type="text"
-                inputMode="decimal"
-                value={float}
-                onChange={(e) => setFloat(e.target.value)}
-                required
-              />
-            </label>
-            <button type="submit" className="primary">
-              Open drawer
-            </button>
-          </form>
+          <OpenDrawerForm />
         </>
       ) : (
         <>

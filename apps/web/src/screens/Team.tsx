@@ -29,6 +29,7 @@ import { formatDateTime, hhmmToMinutes, minutesToHhmm } from '../lib/time';
 import { Dialog } from '../ui/Dialog';
 import { SignInsTab } from './team/SignInsTab';
 import { StockTab } from './team/StockTab';
+import { usePageTitle } from '../hooks/usePageTitle';
 
 const ROLE_LABEL: Record<Role, string> = {
   owner: 'Owner',
@@ -47,6 +48,7 @@ type TeamTab =
   'staff' | 'signins' | 'services' | 'products' | 'stock' | 'store' | 'devices' | 'device';
 
 export default function Team() {
+  usePageTitle('Team & catalog');
   const { role } = useDevice();
   const [tab, setTab] = useState<TeamTab>('staff');
   const tabs: [TeamTab, string][] = [

@@ -2,6 +2,7 @@ import type { StaffRow } from '@mango/domain/entities';
 import { useDevice } from '../hooks/useDevice';
 import { useStaffWithPin } from '../hooks/useStaffWithPin';
 import { PinForm } from './PinForm';
+import { usePageTitle } from '../hooks/usePageTitle';
 
 /**
  * The locked desk: whoever comes to it picks their name and types their PIN (checked by the
@@ -12,6 +13,7 @@ export function PinLock(props: { onUnlocked: (staff: StaffRow) => void; onPasswo
   const { session } = useDevice();
   const people = useStaffWithPin();
   const storeName = session.stores.find((s) => s.id === session.storeId)?.name;
+  usePageTitle('Unlock');
 
   return (
     <main className="signin">

@@ -10,6 +10,7 @@ import { useProtected } from '../hooks/useProtected';
 import { useStoreRow } from '../hooks/useStoreRow';
 import { newId } from '../lib/ids';
 import { methodLabel, parseMoney } from '../lib/receipt';
+import { NoDrawerNotice } from './NoDrawerNotice';
 
 /**
  * Refunding a closed ticket: tick the lines (and how many units) to refund, or type an amount.
@@ -199,6 +200,7 @@ export function RefundDialog(props: {
           Refund
         </button>
       </form>
+      {method === 'cash' && <NoDrawerNotice />}
       {/* The manager's PIN form: outside this form, forms do not nest. */}
       {dialog}
     </>

@@ -1,6 +1,14 @@
 import { can, type PermissionName } from '@mango/domain/permissions';
 import type { SyncStatus } from '@mango/sync-client';
-import { lazy, Suspense, useState, type ComponentType, type LazyExoticComponent } from 'react';
+import {
+  lazy,
+  Suspense,
+  useEffect,
+  useRef,
+  useState,
+  type ComponentType,
+  type LazyExoticComponent,
+} from 'react';
 import { useDevice } from '../hooks/useDevice';
 import { useStoreRow } from '../hooks/useStoreRow';
 import { newId } from '../lib/ids';
@@ -46,6 +54,19 @@ export function Shell(props: {
   const Screen = screens[screenKey] ?? screens['desk'];
   const [confirmOut, setConfirmOut] = useState(false);
   const [pinOpen, setPinOpen] = useState(false);
+  // On a phone the navigation folds behind a menu button (styles.css hides one or the other).
+  const [menuOpen, setMenuOpen] = useState(false);
+  const menuButton = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (!menuOpen) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== 'Escape' || e.defaultPrevented) return;
+      setMenuOpen(false);
+      menuButton.current?.focus();
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [menuOpen]);
   const pending = props.status?.pendingCount ?? 0;
   const { money } = useStoreRow();
   const offlineCards = props.status?.offlineCardPayments ?? { count: 0, totalCents: 0 };
@@ -71,7 +92,17 @@ export function Shell(props: {
         <span className="brand" aria-hidden="true">
           ◐ Mango
         </span>
-        <nav aria-label="Main">
+        <button
+          ref={menuButton}
+          type="button"
+          className="menu-button"
+          aria-expanded={menuOpen}
+          aria-controls="main-nav"
+          onClick={() => setMenuOpen(!menuOpen)}
+        >
+          Menu
+        </button>
+        <nav id="main-nav" aria-label="Main" className={menuOpen ? 'open' : undefined}>
           {NAV.filter((n) => !n.anyOf || n.anyOf.some((p) => can(role, p))).map((n) => (
             <a
               key={n.key}
@@ -79,6 +110,7 @@ export function Shell(props: {
               aria-current={screenKey === n.key ? 'page' : undefined}
               onClick={(e) => {
                 e.preventDefault();
+                setMenuOpen(false);
                 navigate(`/${n.key}`);
               }}
             >

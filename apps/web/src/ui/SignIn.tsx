@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { SignInError, signIn, unlockOffline, type StoredSession } from '../lib/session';
+import { usePageTitle } from '../hooks/usePageTitle';
 
 /**
  * Online sign-in (registers the device the first time) or, from the PIN lock screen of a known
@@ -18,6 +19,7 @@ export function SignIn(props: {
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(props.message ?? null);
   const [busy, setBusy] = useState(false);
+  usePageTitle(unlocking ? 'Unlock' : 'Sign in');
 
   async function submit(e: FormEvent) {
     e.preventDefault();

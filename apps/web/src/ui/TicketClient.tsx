@@ -3,6 +3,7 @@ import { can } from '@mango/domain/permissions';
 import { useState } from 'react';
 import { useDevice } from '../hooks/useDevice';
 import { useLive } from '../hooks/useLive';
+import { ClientAlerts } from './ClientAlerts';
 import { ClientPicker } from './ClientPicker';
 
 /**
@@ -56,16 +57,7 @@ export function TicketClient({ ticket }: { ticket: TicketRow }) {
           </p>
         )
       )}
-      {client?.allergies && (
-        <p role="alert" className="client-alert">
-          <strong>Allergies:</strong> {client.allergies}
-        </p>
-      )}
-      {client?.notes && (
-        <p className="muted" aria-label="Client notes">
-          Notes: {client.notes}
-        </p>
-      )}
+      <ClientAlerts client={client} />
     </section>
   );
 }
