@@ -74,7 +74,7 @@ const P = {
   busySeconds: QUICK ? 40 : 300,
   /** A busy salon at its peak hour: one checkout every ~100 s. */
   perStorePeakRate: 0.01,
-  peakRates: QUICK ? [5, 10, 20, 40] : [5, 10, 20, 35, 70, 140, 280, 420, 560],
+  peakRates: QUICK ? [10, 40, 100, 160] : [10, 20, 40, 70, 100, 140, 200, 280, 420],
   peakSeconds: QUICK ? 15 : 60,
   tenantSteps: [10_000, 100_000],
   tenantSeconds: QUICK ? 15 : 120,
