@@ -51,8 +51,9 @@ export function namedRows(
     if (typeof m.args !== 'object' || m.args === null) continue;
     for (const [arg, value] of Object.entries(m.args)) {
       if (arg === 'id') {
-        const entity = ENTITY_OF_ID[m.name.split('.')[0] ?? ''];
-        if (entity && Object.hasOwn(ENTITY_OF_ID, m.name.split('.')[0] ?? '')) add(entity, value);
+        // Names come from the wire: an own-property check, never a prototype's "constructor".
+        const prefix = m.name.split('.')[0] ?? '';
+        if (Object.hasOwn(ENTITY_OF_ID, prefix)) add(ENTITY_OF_ID[prefix]!, value);
       } else if (Object.hasOwn(ENTITIES_BY_ARG, arg)) {
         for (const entity of ENTITIES_BY_ARG[arg]!) add(entity, value);
       }
