@@ -51,8 +51,7 @@ CREATE TABLE appointments (
   duration_min integer,
   conflict boolean,
   ticket_id uuid,
-  -- Named apart while the old table still holds "appointments_pkey"; renamed below.
-  CONSTRAINT appointments_key PRIMARY KEY (store_id, id)
+  PRIMARY KEY (store_id, id)
 ) PARTITION BY HASH (store_id);
 SELECT mango_hash_partitions('appointments', 16);
 INSERT INTO appointments (store_id, id, version, deleted, updated_at, data, staff_id, service_id,
@@ -61,7 +60,6 @@ SELECT store_id, id, version, deleted, updated_at, data, staff_id, service_id,
        client_id, status, start_at, end_at, duration_min, conflict, ticket_id
   FROM appointments_by_month;
 DROP TABLE appointments_by_month;
-ALTER TABLE appointments RENAME CONSTRAINT appointments_key TO appointments_pkey;
 
 CREATE INDEX appointments_start ON appointments (store_id, start_at);
 CREATE INDEX appointments_staff_start ON appointments (store_id, staff_id, start_at);
