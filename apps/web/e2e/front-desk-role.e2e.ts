@@ -173,10 +173,10 @@ describe('the desk as a front-desk staff member', () => {
 
     const approval = page.getByRole('dialog', { name: 'Manager approval' });
     await approval.waitFor();
-    // Only managers approve.
-    expect(await approval.getByLabel('Staff member').locator('option').allInnerTexts()).toEqual([
-      store.staff.manager.name,
-    ]);
+    // Only managers approve (the list is read from the device's store as the dialog opens).
+    await expect
+      .poll(() => approval.getByLabel('Staff member').locator('option').allInnerTexts())
+      .toEqual([store.staff.manager.name]);
     await approval.getByLabel('PIN').fill('0000');
     await approval.getByRole('button', { name: 'Approve' }).click();
     await expect.poll(() => approval.getByRole('alert').innerText()).toBe('Wrong PIN.');
