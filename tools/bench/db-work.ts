@@ -79,6 +79,13 @@ export interface DbWork {
 
 const r1 = (n: number) => Math.round(n * 10) / 10;
 
+/** after − before, counter by counter. */
+function delta<T extends { [K in keyof T]: number }>(before: T, after: T): T {
+  const out = {} as { [K in keyof T]: number };
+  for (const k of Object.keys(after) as (keyof T)[]) out[k] = after[k] - before[k];
+  return out as T;
+}
+
 /** Per-unit difference of two readings: counts to 0.1, bytes to 1. */
 export function workPerUnit(
   before: DbWorkReading,
@@ -96,19 +103,7 @@ export function workPerUnit(
         `pg_stat_statements evicted ${after.dealloc - before.dealloc} entries during the run (raise pg_stat_statements.max): statement, buffer and WAL counts not recorded`,
       );
     } else {
-      const b = before.statements;
-      const a = after.statements;
-      s = {
-        statements: a.statements - b.statements,
-        nestedStatements: a.nestedStatements - b.nestedStatements,
-        sharedBlksHit: a.sharedBlksHit - b.sharedBlksHit,
-        sharedBlksRead: a.sharedBlksRead - b.sharedBlksRead,
-        sharedBlksDirtied: a.sharedBlksDirtied - b.sharedBlksDirtied,
-        sharedBlksWritten: a.sharedBlksWritten - b.sharedBlksWritten,
-        walRecords: a.walRecords - b.walRecords,
-        walFpi: a.walFpi - b.walFpi,
-        walBytes: a.walBytes - b.walBytes,
-      };
+      s = delta(before.statements, after.statements);
     }
   } else {
     warnings.push(
@@ -119,15 +114,10 @@ export function workPerUnit(
   const per = (n: number) => r1(n / units);
   const perOrNull = (n: number | undefined) => (n === undefined ? null : per(n));
   const bytes = (n: number | undefined) => (n === undefined ? null : Math.round(n / units));
-  const t = (k: keyof TableCounters) => after.tables[k] - before.tables[k];
+  const tables = delta(before.tables, after.tables);
+  const t = (k: keyof TableCounters) => tables[k];
   const w =
-    before.clusterWal && after.clusterWal
-      ? {
-          walRecords: after.clusterWal.walRecords - before.clusterWal.walRecords,
-          walFpi: after.clusterWal.walFpi - before.clusterWal.walFpi,
-          walBytes: after.clusterWal.walBytes - before.clusterWal.walBytes,
-        }
-      : null;
+    before.clusterWal && after.clusterWal ? delta(before.clusterWal, after.clusterWal) : null;
   return {
     units,
     warnings,

@@ -3,16 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../../test-support/browser';
 import {
   newTabletPage,
-  pinLock,
   pullEverything,
   pushAsNewDevice,
   screenshot,
-  signIn,
   signupSeededStore,
   textOf,
-  unlockWithPin,
   usd,
   type SeededStore,
+  openDeskAs,
 } from './support';
 
 const ADDRESS = ['12 Main Street', 'Suite 4', 'Brooklyn, NY 11201'];
@@ -63,11 +61,7 @@ describe('gift cards and the thermal receipt at the front desk', () => {
   });
 
   it('sells a $50 gift card for cash; it is active with $50 once the ticket closes', async () => {
-    await signIn(page, store);
-    await page.reload();
-    await pinLock(page).waitFor();
-    await unlockWithPin(page, store.staff.frontDesk.name, store.staff.frontDesk.pin);
-    await page.getByRole('heading', { name: 'Front desk', level: 1 }).waitFor();
+    await openDeskAs(page, store, store.staff.frontDesk);
 
     await page.getByRole('button', { name: 'New ticket' }).click();
     await giftCardsTab();

@@ -4,16 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../../../test-support/browser';
 import {
   newTabletPage,
-  pinLock,
   pullEverything,
   pushAsNewDevice,
   screenshot,
-  signIn,
   signupSeededStore,
   textOf,
-  unlockWithPin,
   usd,
   type SeededStore,
+  openDeskAs,
 } from './support';
 
 /**
@@ -64,11 +62,7 @@ describe('refund by line with restock (front desk)', () => {
   });
 
   it('sells a product and a service as the front desk; the shelf loses one', async () => {
-    await signIn(page, store);
-    await page.reload();
-    await pinLock(page).waitFor();
-    await unlockWithPin(page, store.staff.frontDesk.name, store.staff.frontDesk.pin);
-    await page.getByRole('heading', { name: 'Front desk', level: 1 }).waitFor();
+    await openDeskAs(page, store, store.staff.frontDesk);
 
     await page.getByRole('button', { name: 'New ticket' }).click();
     await checkout().getByRole('button', { name: 'Add Gel Manicure' }).click();
