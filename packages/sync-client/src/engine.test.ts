@@ -279,6 +279,32 @@ describe('sync engine', () => {
     expect(await engine.store.unsyncedCount()).toBe(0);
   });
 
+  it('an online nudge during a failing request retries at once, not after the backoff', async () => {
+    const time = new ManualTime();
+    const { srv, engine } = await setup({
+      clock: time.clock,
+      timers: time.timers,
+      random: () => 0.5,
+    });
+    await engine.start();
+    await engine.syncNow();
+    await settled(engine);
+    // The request is on the wire when the browser says the network is back; it then fails,
+    // as a request sent before the network returned does.
+    srv.latencyMs = 50;
+    srv.failures.push(
+      new TransportError({ kind: 'network', code: 'NETWORK_ERROR', message: 'offline' }),
+    );
+    await engine.mutate('client.upsert', { id: uid(43), firstName: 'C', lastName: '' });
+    time.advance(0); // the push timer
+    await waitFor(() => srv.calls.some((c) => c.method === 'push'));
+    engine.nudge('online');
+    // Manual time never advances past here: only an immediate retry can empty the outbox.
+    await waitFor(() => engine.status().pendingCount === 0 && !engine.status().syncing);
+    expect(srv.calls.filter((c) => c.method === 'push').length).toBe(2);
+    expect(engine.status()).toMatchObject({ online: true, lastError: null, nextRetryAt: null });
+  });
+
   it('opens the circuit after repeated server failures and recovers through half-open', async () => {
     const time = new ManualTime();
     const { srv, engine } = await setup({

@@ -206,6 +206,8 @@ class Engine implements SyncEngine {
   #wantPull = false;
   #running: Promise<void> | null = null;
   #again = false;
+  /** A connectivity nudge came during the running cycle: a failure of it retries at once. */
+  #retryAtOnce = false;
   #waiting: ((r: SyncResult) => void)[] = [];
   #paused = false;
   #attempt = 0;
@@ -426,8 +428,11 @@ class Engine implements SyncEngine {
     }
     if (this.#paused) return; // a permanent error waits for syncNow()
     if (trigger === 'online' || trigger === 'focus' || trigger === 'visible') {
-      // Connectivity or attention came back: do not wait for the backoff timer.
+      // Connectivity or attention came back: do not wait for the backoff timer — neither one
+      // armed now nor one the running request arms when it fails (it went out before the
+      // network was back).
       this.#cancelRetry();
+      if (this.#running) this.#retryAtOnce = true;
     }
     this.#request(true, true);
   }
@@ -491,6 +496,7 @@ class Engine implements SyncEngine {
       })
       .finally(() => {
         this.#running = null;
+        this.#retryAtOnce = false;
         if (this.#again || this.#waiting.length > 0) {
           this.#again = false;
           this.#kick();
@@ -538,7 +544,19 @@ class Engine implements SyncEngine {
     if (isTransportError(e)) {
       error = { code: e.code, message: e.message, at, retryable: e.retryable };
       retryAfterMs = e.retryAfterMs;
-      if (e.kind === 'network' || e.kind === 'timeout') this.#emit({ online: false });
+      if (e.kind === 'network' || e.kind === 'timeout') {
+        if (this.#retryAtOnce) {
+          // The request went out before the network came back: try again now, from scratch.
+          this.#retryAtOnce = false;
+          this.#attempt = 0;
+          this.#wantPush = true;
+          this.#wantPull = true;
+          this.#again = true;
+          this.#emit({ syncing: false, lastError: error, nextRetryAt: null });
+          return { ok: false, error };
+        }
+        this.#emit({ online: false });
+      }
     } else if (isSyncError(e)) {
       error = { code: e.code, message: e.message, at, retryable: false };
     } else {
