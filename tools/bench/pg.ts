@@ -81,8 +81,17 @@ export interface PgbenchResult {
  */
 export async function runPgbench(
   t: PgTarget,
-  opts: { db: string; scale: number; clients: number; threads: number; seconds: number },
+  opts: {
+    db: string;
+    scale: number;
+    clients: number;
+    threads: number;
+    seconds: number;
+    /** `-N` simple-update (default) or `-S` select-only (the reference for quiet pulls). */
+    script?: '-N' | '-S';
+  },
 ): Promise<PgbenchResult> {
+  const script = opts.script ?? '-N';
   const conn = ['-h', t.host, '-p', String(t.port), '-U', t.superuser];
   await recreateDatabase(t, opts.db);
   const statsWarning = await prepareStatementStats(t, opts.db);
@@ -99,7 +108,7 @@ export async function runPgbench(
     [
       ...conn,
       '-n',
-      '-N',
+      script,
       '-c',
       String(opts.clients),
       '-j',
@@ -124,7 +133,7 @@ export async function runPgbench(
     threads: opts.threads,
     seconds: opts.seconds,
     scale: opts.scale,
-    script: 'simple-update (-N)',
+    script: script === '-N' ? 'simple-update (-N)' : 'select-only (-S)',
     raw: stdout,
   };
 }

@@ -34,6 +34,8 @@ import { registerUsageRoutes } from './routes/usage';
 import { registerCatalogRoutes } from './routes/catalog';
 import { createPassThroughCache, type Cache } from './cache/cache';
 import { createMemoryCache } from './cache/memory-cache';
+import { createMemoryHeads, createNoHeads, type SyncHeads } from './sync/heads';
+import { createLastSeenRecorder, type LastSeenRecorder } from './sync/last-seen';
 import { primaryOnlyReads, type ReadRouter } from './db/replica';
 import { registerStaffPinRoutes } from './routes/staff-pins';
 import { registerSyncRoutes } from './routes/sync';
@@ -52,6 +54,8 @@ declare module 'fastify' {
     errorTracker: ErrorTracker;
     /** Scale-out figures for metrics (rate limits, cache): plain numbers, read on scrape. */
     scaleStats: () => ScaleStats;
+    /** The sync heads and the last-seen batcher (tests and the bench read and flush them). */
+    syncHeads: { heads: SyncHeads; lastSeen: LastSeenRecorder };
   }
 }
 
@@ -67,6 +71,8 @@ export interface AppDeps {
   probes?: ReadinessProbe[];
   /** Cache of read-mostly store data. Default: in this process (main.ts passes Redis's). */
   cache?: Cache;
+  /** The heads that answer quiet pulls. Default: in this process (main.ts passes Redis's). */
+  heads?: SyncHeads;
   /** Where lag-tolerant reads go (a replica). Default: the primary. */
   reads?: ReadRouter;
   /** Default: a fresh registry without process metrics (main.ts passes the scraped one). */
@@ -165,10 +171,23 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     : null;
   const reads = deps.reads ?? primaryOnlyReads(db);
   const cache = config.readCache ? (deps.cache ?? createMemoryCache()) : createPassThroughCache();
+  const heads =
+    config.syncHeadTtlSec === 0
+      ? createNoHeads()
+      : (deps.heads ?? createMemoryHeads({ clock, ttlMs: config.syncHeadTtlSec * 1000 }));
+  const lastSeen = createLastSeenRecorder({
+    db,
+    clock,
+    intervalMs: config.lastSeenFlushMs,
+    onError: (err) => app.log.warn({ err }, 'last seen not written'),
+  });
+  app.addHook('onClose', () => lastSeen.close());
+  app.decorate('syncHeads', { heads, lastSeen });
   app.decorate('scaleStats', () => ({
     rateLimits: apiRateLimits?.stats() ?? null,
     cache: cache.stats(),
     reads: reads.stats(),
+    heads: heads.stats(),
   }));
   registerScaleMetrics(metrics, () => app.scaleStats());
   // Every authenticated route checks the account's current rights through this one gate.
@@ -183,7 +202,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     refreshTokenTtlSec: config.refreshTokenTtlSec,
     refreshReuseGraceSec: config.refreshReuseGraceSec,
   });
-  registerDeviceRoutes(app, { db, gate });
+  registerDeviceRoutes(app, { db, gate, heads });
   registerStaffPinRoutes(app, { db, gate });
   registerHistoryRoutes(app, { reads, gate, cache });
   registerCatalogRoutes(app, { db, gate, cache });
@@ -209,6 +228,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reads,
     sseMaxStreamsPerStore: config.sseMaxStreamsPerStore,
     metrics,
+    heads,
+    lastSeen,
   });
   const served = await registerWebApp(app, deps.config.webDistDir);
   if (!served) app.log.warn(`No web build at ${deps.config.webDistDir}: serving the API only.`);

@@ -183,6 +183,20 @@ export const CONFIG_OPTIONS = {
     description:
       'How long an instance trusts its last look at an account\u2019s roles and active state (0 = check on every request). A demoted, deactivated or removed account loses its rights on every instance within this.',
   }),
+  syncHeadTtlSec: option({
+    env: 'SYNC_HEAD_TTL_SEC',
+    schema: int(0, 300),
+    default: '30',
+    description:
+      'How long a store\u2019s sync heads (its version and epoch, each device\u2019s last mutation id) answer quiet pulls without the database (0 = every pull reads the database). Pushes keep them exact; a change made outside sync (an admin tool) reaches polling devices within this.',
+  }),
+  lastSeenFlushMs: option({
+    env: 'LAST_SEEN_FLUSH_MS',
+    schema: int(100, 600_000),
+    default: '30000',
+    description:
+      'How often the devices seen by pulls answered without the database get their last-seen time and pulled version written, in one statement for all of them.',
+  }),
   webDistDir: option({
     env: 'WEB_DIST_DIR',
     schema: z.string().min(1),

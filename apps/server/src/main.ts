@@ -13,6 +13,7 @@ import { createMetrics } from './observability/metrics';
 import { createTokenSigner, resolveJwtSecret } from './auth/tokens';
 import { createMemoryRateLimiter, createRedisRateLimiter } from './rate-limit/rate-limiter';
 import { createRedisCache } from './cache/redis-cache';
+import { createRedisHeads } from './sync/heads-redis';
 import { openConfiguredReads } from './db/replica-configured';
 import { openShardedDb } from './shards/open-sharded';
 import type { ReadinessProbe } from './routes/health';
@@ -58,7 +59,12 @@ async function main(): Promise<void> {
     clock: systemClock,
     signer,
     limiter: redis ? createRedisRateLimiter(redis) : createMemoryRateLimiter(),
-    ...(redis ? { cache: createRedisCache(redis) } : {}),
+    ...(redis
+      ? {
+          cache: createRedisCache(redis),
+          heads: createRedisHeads(redis, { ttlSec: config.syncHeadTtlSec }),
+        }
+      : {}),
     reads: replica.reads,
     probes,
   });

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,11 +9,26 @@ import { createHttpTransport, type GetAccessToken } from './http-transport';
 import type { FetchLike } from './env';
 import { freshIdb, waitFor } from './test-support/fake-server';
 
-const dbUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
+const adminUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
+/**
+ * A database of this file's own on PostgreSQL: the server migrates what it is given, and the
+ * shared admin database must never carry migrations of a checkout that has not landed (a later
+ * run of another checkout would fail their checksums).
+ */
+const scratchDb = adminUrl
+  ? `mango_synccli_${crypto.randomUUID().replace(/-/g, '').slice(0, 12)}`
+  : null;
+const psql = (sql: string) =>
+  execFileSync('psql', [adminUrl!, '-v', 'ON_ERROR_STOP=1', '-qc', sql], { stdio: 'pipe' });
+function scratchUrl(): string {
+  const u = new URL(adminUrl!);
+  u.pathname = `/${scratchDb}`;
+  return u.toString();
+}
 // The demo seed is not needed here (and skipping it keeps start-up fast).
 const serverEnv: Record<string, string> = {
   DEMO_SEED: 'false',
-  ...(dbUrl ? { DATABASE_URL: dbUrl } : {}),
+  ...(scratchDb ? { DATABASE_URL: scratchUrl() } : {}),
 };
 
 interface Session {
@@ -201,12 +217,14 @@ describe('sync against the real server', () => {
   let dataDir: string;
 
   beforeAll(async () => {
+    if (scratchDb) psql(`create database "${scratchDb}"`);
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'mango-sync-client-'));
     server = await startServer(serverEnv, { dataDir });
   });
   afterAll(async () => {
     await server?.stop();
     rmSync(dataDir, { recursive: true, force: true });
+    if (scratchDb) psql(`drop database if exists "${scratchDb}" with (force)`);
   });
 
   it('offline checkout → reconnect → exactly one ticket and its payments on the server', async () => {

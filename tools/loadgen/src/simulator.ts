@@ -560,6 +560,42 @@ export class Simulation {
     };
   }
 
+  /**
+   * Quiet-store polling at saturation: every device first pulls up to its store's version, then
+   * `concurrency` pollers pull again and again, each from a device's cursor (answers are empty
+   * unless something was written meanwhile). Nothing is pushed.
+   */
+  async quietPulls(opts: {
+    label: string;
+    durationSec: number;
+    concurrency: number;
+  }): Promise<
+    IntervalReport & { label: string; devices: number; errorsByCode: Record<string, number> }
+  > {
+    const devices = this.stores.flatMap((s) => s.devices);
+    for (const d of devices) await d.pullAll();
+    const errorsBefore = new Map(this.metrics.errors);
+    this.runDeadline = Date.now() + (opts.durationSec + 120) * 1000;
+    const stop = progress(this.metrics, opts.label);
+    const from = mark(this.metrics);
+    const end = performance.now() + opts.durationSec * 1000;
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: opts.concurrency }, async () => {
+        while (performance.now() < end) {
+          const d = devices[next++ % devices.length] as Device;
+          await d.pullAll();
+        }
+      }),
+    );
+    const result = interval(this.metrics, from);
+    stop();
+    const errors: Record<string, number> = {};
+    for (const [k, v] of this.metrics.errors)
+      if (v !== (errorsBefore.get(k) ?? 0)) errors[k] = v - (errorsBefore.get(k) ?? 0);
+    return { label: opts.label, devices: devices.length, errorsByCode: errors, ...result };
+  }
+
   /** A new device of the store hydrates from cursor 0: wall time, pages and rows. */
   async hydrate(
     storeIndex = 0,

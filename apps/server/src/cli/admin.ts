@@ -12,7 +12,9 @@ import { openConfiguredDb } from '../db/open-configured';
 import { ENTITY_TABLES } from '../db/entity-tables';
 import { migrate } from '../db/migrate';
 import { runShardCommand, SHARD_USAGE } from '../shards/admin-commands';
+import { createRedisHeads } from '../sync/heads-redis';
 import { rotateSyncEpochs } from '../sync/sync-epoch';
+import { Redis } from 'ioredis';
 
 const USAGE = `Mango POS admin
 
@@ -134,7 +136,14 @@ async function main(): Promise<number> {
     if (command === 'new-sync-epoch') {
       if (values.store !== undefined && !isUuid(values.store))
         throw new UsageError('--store must be a store id (a UUID)');
-      const stores = await rotateSyncEpochs(db, values.store);
+      // The servers' shared sync heads (Redis) still hold the old epochs: forgotten with them.
+      const redis = config.redisUrl
+        ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1 })
+        : undefined;
+      const heads = redis && createRedisHeads(redis, { ttlSec: config.syncHeadTtlSec });
+      const stores = await rotateSyncEpochs(db, values.store, heads).finally(() =>
+        redis?.disconnect(),
+      );
       if (values.store !== undefined && stores === 0)
         throw new UsageError(`no store ${values.store}`);
       console.log(

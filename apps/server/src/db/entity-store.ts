@@ -221,6 +221,8 @@ export interface ChangesPage {
   cursor: number;
   /** The store's sync epoch: the history the cursor belongs to (see migration 0009). */
   epoch: string;
+  /** The store's version as read before the changes (0 when the store has no row here). */
+  storeVersion: number;
 }
 
 /** Why a cursor cannot be continued from. */
@@ -315,6 +317,7 @@ export async function readChangesSince(
   }>('select min_kept_version, version, sync_epoch from stores where id = $1', [storeId]);
   const store = storeRes.rows[0];
   const epoch = store?.sync_epoch ?? '';
+  const storeVersion = Number(store?.version ?? 0);
   if (cursor > 0 && store) {
     const minKept = Number(store.min_kept_version); // bigint: a string from node-postgres
     if (cursor < minKept) throw new ResyncRequiredError(cursor, 'TOMBSTONES_PURGED', minKept);
@@ -324,22 +327,28 @@ export async function readChangesSince(
       throw new ResyncRequiredError(cursor, 'STORE_RESTORED', minKept);
     // Nothing committed after the cursor (most pulls: a poll of a quiet store): skip the scan of
     // every synced table. Rows are written in the transaction that raises stores.version.
-    if (cursor >= Number(store.version)) return { changes: [], hasMore: false, cursor, epoch };
+    if (cursor >= storeVersion) return { changes: [], hasMore: false, cursor, epoch, storeVersion };
   }
   const res = await sql.query<ChangeRow>(AFTER_QUERY, [storeId, String(cursor), String(limit + 1)]);
   const rows = sorted(res.rows);
   if (rows.length <= limit) {
-    return { changes: rows, hasMore: false, cursor: rows.at(-1)?.version ?? cursor, epoch };
+    // Every row up to the store version read above committed with it, and this page holds all
+    // rows after the cursor: the device is at least at that version even when the last
+    // versions wrote no row it can see (so its next poll can be answered from the heads).
+    const last = Math.max(rows.at(-1)?.version ?? cursor, storeVersion, cursor);
+    return { changes: rows, hasMore: false, cursor: last, epoch, storeVersion };
   }
   const boundary = rows[limit]?.version ?? 0; // the first version that does not fit whole
   const whole = rows.filter((r) => r.version < boundary);
   if (whole.length > 0) {
-    return { changes: whole, hasMore: true, cursor: whole.at(-1)?.version ?? cursor, epoch };
+    const last = whole.at(-1)?.version ?? cursor;
+    return { changes: whole, hasMore: true, cursor: last, epoch, storeVersion };
   }
   // One version has more rows than the limit: return all of it.
   const all = await sql.query<ChangeRow>(AT_QUERY, [storeId, String(boundary), null]);
   const next = await sql.query(AFTER_QUERY, [storeId, String(boundary), '1']);
-  return { changes: sorted(all.rows), hasMore: next.rows.length > 0, cursor: boundary, epoch };
+  const hasMore = next.rows.length > 0;
+  return { changes: sorted(all.rows), hasMore, cursor: boundary, epoch, storeVersion };
 }
 
 /** The SQL of a pull page (for EXPLAIN in tests and diagnostics). */

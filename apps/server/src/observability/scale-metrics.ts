@@ -26,6 +26,14 @@ export function registerScaleMetrics(metrics: Metrics, stats: () => ScaleStats):
     },
   );
   metrics.counterFrom(
+    'mango_sync_head_reads_total',
+    'Pull head lookups: hit (a quiet pull answered without the database), miss, and error (heads unreachable, read from the database).',
+    () => {
+      const heads = stats().heads;
+      return { hit: heads.hits, miss: heads.misses, error: heads.errors };
+    },
+  );
+  metrics.counterFrom(
     'mango_cache_invalidations_total',
     'Entity kinds invalidated in the read cache by committed writes.',
     () => stats().cache.invalidations,

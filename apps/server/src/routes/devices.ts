@@ -5,6 +5,7 @@ import { type AccessGate, requireAuth, storeAccess } from '../auth/authenticate'
 import type { Db } from '../db/db';
 import { HttpError, httpErrors } from '../http/errors';
 import { parseOrThrow } from '../http/validate';
+import type { SyncHeads } from '../sync/heads';
 
 const deviceSchema = z.object({
   id: z.uuid(),
@@ -54,7 +55,7 @@ function toSummary(row: DeviceRow): DeviceSummary {
  */
 export function registerDeviceRoutes(
   app: FastifyInstance,
-  deps: { db: Db; gate: AccessGate },
+  deps: { db: Db; gate: AccessGate; heads: SyncHeads },
 ): void {
   app.post<{ Params: { storeId: string } }>(
     '/api/v1/stores/:storeId/devices',
@@ -140,6 +141,8 @@ export function registerDeviceRoutes(
         return earlier.rows[0]?.revoked_at ?? null;
       });
       if (revokedAt === null) throw httpErrors.notFound('No such device in this store.');
+      // Its quiet pulls were answered without the database: the next one reads it (and is refused).
+      await deps.heads.forget(access.storeId, deviceId.data);
       return { id: deviceId.data, revokedAt: iso(revokedAt) };
     },
   );

@@ -18,6 +18,8 @@ import { httpErrors } from '../http/errors';
 import type { Metrics } from '../observability/metrics';
 import { parseOrThrow } from '../http/validate';
 import { streamStoreVersions, type EventStreams } from '../sync/events';
+import { emptyPullFromHeads, type SyncHeads } from '../sync/heads';
+import type { LastSeenRecorder } from '../sync/last-seen';
 import { acknowledgeRejections, pullChanges } from '../sync/pull';
 import { checkPushedMutation, pushMutations } from '../sync/push';
 
@@ -38,6 +40,10 @@ export interface SyncRouteDeps {
   reads?: ReadRouter;
   sseMaxStreamsPerStore: number;
   metrics?: Pick<Metrics, 'observePush' | 'observePull'>;
+  /** Quiet pulls are answered from these, without the database (sync/heads.ts). */
+  heads: SyncHeads;
+  /** Last seen of the devices whose pulls the heads answered, written in batches. */
+  lastSeen: LastSeenRecorder;
 }
 
 export const ackSchema = z.strictObject({
@@ -99,7 +105,9 @@ export function registerSyncRoutes(app: FastifyInstance, deps: SyncRouteDeps): v
           },
         });
       } catch (err) {
-        // Nothing of the failed transaction committed; the device retries the same ids.
+        // Nothing of the failed transaction committed; the device retries the same ids. An
+        // earlier chunk of the push may have: the store's heads are read again from the database.
+        await deps.heads.forget(access.storeId);
         request.log.error({ err }, 'push failed');
         throw httpErrors.unavailable(
           'The server could not save these changes right now: they stay on the device and will be sent again.',
@@ -110,6 +118,11 @@ export function registerSyncRoutes(app: FastifyInstance, deps: SyncRouteDeps): v
         new Map(mutations.map((m) => [m.id, 'clientTime' in m ? m.clientTime : ''])),
         deps.clock.now(),
       );
+      // Before the poke: a device it wakes must not be answered from older heads.
+      await deps.heads.advance(access.storeId, outcome.newVersion, body.deviceId, {
+        lastMutationId: outcome.lastMutationId,
+        rejected: outcome.results.some((r) => r.status === 'rejected'),
+      });
       if (outcome.newVersion !== null) {
         deps.bus
           .publish(access.storeId, outcome.newVersion)
@@ -125,16 +138,26 @@ export function registerSyncRoutes(app: FastifyInstance, deps: SyncRouteDeps): v
     async (request) => {
       const access = storeAccess(request, request.params.storeId);
       const query = parseOrThrow(pullQuerySchema, request.query, 'query');
+      // A device already at the store's version: no database statement. The heads of a device
+      // exist only after a pull or push of it checked it is registered here and not revoked.
+      const known = await deps.heads.read(access.storeId, query.deviceId);
+      const quiet = emptyPullFromHeads(known, query.cursor, query.epoch);
+      if (quiet) {
+        deps.lastSeen.note(access.storeId, query.deviceId, query.cursor);
+        deps.metrics?.observePull(0);
+        return { ...quiet, hasMore: false, changes: [], rejections: [] };
+      }
       // pullChanges checks the device (registered here, not revoked) in its own transaction.
-      const page = await pullChanges(deps.db, {
+      const pulled = await pullChanges(deps.db, {
         ...access,
         deviceId: query.deviceId,
         cursor: query.cursor,
         limit: query.limit,
         epoch: query.epoch,
       });
-      deps.metrics?.observePull(page.changes.length);
-      return page;
+      await deps.heads.fill(access.storeId, query.deviceId, pulled.store, pulled.device);
+      deps.metrics?.observePull(pulled.response.changes.length);
+      return pulled.response;
     },
   );
 
@@ -150,6 +173,8 @@ export function registerSyncRoutes(app: FastifyInstance, deps: SyncRouteDeps): v
         deviceId: body.deviceId,
         ids: body.ids,
       });
+      // Whether others stay open is the database's to say: the next pull reads it.
+      await deps.heads.forget(access.storeId, body.deviceId);
       return { acknowledged };
     },
   );

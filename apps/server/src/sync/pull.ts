@@ -3,6 +3,7 @@ import type { Db } from '../db/db';
 import { readChangesSince, ResyncRequiredError } from '../db/entity-store';
 import { deviceRefusal } from '../auth/authenticate';
 import { HttpError } from '../http/errors';
+import type { DeviceHead, StoreHead } from './heads';
 
 export interface PullCommand {
   storeId: string;
@@ -15,13 +16,20 @@ export interface PullCommand {
   epoch?: string | undefined;
 }
 
+/** A pull's answer, and the heads it read (to answer the device's next quiet pulls). */
+export interface PulledPage {
+  response: PullResponse;
+  store: StoreHead;
+  device: DeviceHead;
+}
+
 /**
  * Changes since the device's cursor, in version order, plus its lastMutationId and unacknowledged
  * rejections; 403 when the device is not registered to the store or was revoked. lastMutationId is read before the changes: whatever it acknowledges has committed
  * before the changes are read, so the device never drops a pending mutation whose effect it has
  * not received.
  */
-export async function pullChanges(db: Db, cmd: PullCommand): Promise<PullResponse> {
+export async function pullChanges(db: Db, cmd: PullCommand): Promise<PulledPage> {
   return db.transaction(
     {
       storeId: cmd.storeId,
@@ -70,16 +78,20 @@ export async function pullChanges(db: Db, cmd: PullCommand): Promise<PullRespons
         [cmd.deviceId, cmd.cursor],
       );
       return {
-        cursor: page.cursor,
-        epoch: page.epoch,
-        hasMore: page.hasMore,
-        lastMutationId,
-        changes: page.changes,
-        rejections: rejections.rows.map((r) => ({
-          id: r.mutation_id,
-          code: r.code,
-          message: r.message,
-        })),
+        response: {
+          cursor: page.cursor,
+          epoch: page.epoch,
+          hasMore: page.hasMore,
+          lastMutationId,
+          changes: page.changes,
+          rejections: rejections.rows.map((r) => ({
+            id: r.mutation_id,
+            code: r.code,
+            message: r.message,
+          })),
+        },
+        store: { version: page.storeVersion, epoch: page.epoch },
+        device: { lastMutationId, openRejections: rejections.rows.length > 0 },
       };
     },
   );

@@ -99,7 +99,7 @@ describeEachEngine('sync epochs: a restored store sends its devices back to curs
   it("a new epoch for one store leaves other stores' devices syncing", async () => {
     const pageA = json<Page>(await pullWith(a, 'cursor=0'));
     const pageB = json<Page>(await pullWith(b, 'cursor=0'));
-    expect(await rotateSyncEpochs(getDb(), a.storeId)).toBe(1);
+    expect(await rotateSyncEpochs(getDb(), a.storeId, app.syncHeads.heads)).toBe(1);
     const staleA = await pullWith(a, `cursor=${pageA.cursor}&epoch=${pageA.epoch}`);
     expect(staleA.statusCode).toBe(409);
     expect(json<ErrorBody>(staleA).error.code).toBe('RESYNC_REQUIRED');
@@ -118,7 +118,9 @@ describeEachEngine('sync epochs: a restored store sends its devices back to curs
     });
     expect(cross.statusCode).toBe(403);
     // Without a store: every store of this database (the whole restored database).
-    expect(await rotateSyncEpochs(getDb())).toBeGreaterThanOrEqual(2);
+    expect(await rotateSyncEpochs(getDb(), undefined, app.syncHeads.heads)).toBeGreaterThanOrEqual(
+      2,
+    );
     const staleB = await pullWith(b, `cursor=${pageB.cursor}&epoch=${pageB.epoch}`);
     expect(staleB.statusCode).toBe(409);
   });

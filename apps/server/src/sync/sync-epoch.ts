@@ -1,4 +1,5 @@
 import type { Db } from '../db/db';
+import type { SyncHeads } from './heads';
 
 /**
  * After a point-in-time restore or a failover that lost commits: gives the store (or every store
@@ -6,8 +7,13 @@ import type { Db } from '../db/db';
  * device re-pushes the mutations it had acknowledged past the restore point, then hydrates again
  * (see migration 0009 and docs/OPERATIONS.md). Returns how many stores got a new epoch.
  */
-export async function rotateSyncEpochs(db: Db, storeId?: string): Promise<number> {
-  return db.ownerTransaction(async (sql) => {
+export async function rotateSyncEpochs(
+  db: Db,
+  storeId?: string,
+  /** The sync heads answering quiet pulls: forgotten, so the next pulls see the new epochs. */
+  heads?: SyncHeads,
+): Promise<number> {
+  const rotated = await db.ownerTransaction(async (sql) => {
     const res =
       storeId === undefined
         ? await sql.query('update stores set sync_epoch = gen_random_uuid()')
@@ -16,4 +22,6 @@ export async function rotateSyncEpochs(db: Db, storeId?: string): Promise<number
           ]);
     return res.rowCount;
   });
+  if (heads) await (storeId === undefined ? heads.forgetAll() : heads.forget(storeId));
+  return rotated;
 }

@@ -143,19 +143,29 @@ function postgresTemplate(): Promise<string> {
       .update(files.map((f) => `${f.file}:${f.checksum}`).join('\n'))
       .digest('hex')
       .slice(0, 12);
-    const name = `mango_tmpl_${hash}`;
-    await withAdmin(async (admin) => {
+    return withAdmin(async (admin) => {
       await admin.query('select pg_advisory_lock($1)', [TEMPLATE_LOCK]);
       try {
-        const exists = await admin.query('select 1 from pg_database where datname = $1', [name]);
-        if (exists.rowCount) return;
-        // Templates of older migration sets, and a build interrupted half-way, go.
-        const stale = await admin.query<{ datname: string }>(
+        const existing = await admin.query<{ datname: string }>(
+          `select datname from pg_database where datname like $1 and datname not like '%\\_build'`,
+          [`mango\\_tmpl\\_${hash}\\_%`],
+        );
+        if (existing.rows[0]) return existing.rows[0].datname;
+        // Templates of other migration sets go once they are a day old, and builds interrupted
+        // half-way: another checkout on this machine (a CI clone, a second session) may be
+        // using a younger one right now.
+        const bornSec = Math.floor(Date.now() / 1000);
+        const others = await admin.query<{ datname: string }>(
           `select datname from pg_database where datname like 'mango\\_tmpl\\_%'`,
         );
-        for (const row of stale.rows) {
-          await admin.query(`drop database if exists "${row.datname}" with (force)`);
+        for (const { datname } of others.rows) {
+          // Names without a birth time (older checkouts' templates) are left to their runs.
+          const born = /^mango_tmpl_[0-9a-f]+_(\d+)$/.exec(datname)?.[1];
+          if (datname.endsWith('_build') || (born && bornSec - Number(born) > 86_400)) {
+            await admin.query(`drop database if exists "${datname}" with (force)`);
+          }
         }
+        const name = `mango_tmpl_${hash}_${bornSec}`;
         const building = `${name}_build`;
         await admin.query(`create database "${building}"`);
         const db = await openTestPostgres(testDatabaseUrl() ?? '', building);
@@ -165,11 +175,11 @@ function postgresTemplate(): Promise<string> {
           await db.close();
         }
         await admin.query(`alter database "${building}" rename to "${name}"`);
+        return name;
       } finally {
         await admin.query('select pg_advisory_unlock($1)', [TEMPLATE_LOCK]);
       }
     });
-    return name;
   })();
   return templateName;
 }
