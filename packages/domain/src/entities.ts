@@ -162,6 +162,26 @@ export interface AppointmentRow {
   conflict: boolean;
   cancelReason?: string | null;
   ticketId?: string | null;
+  /** The visit it was booked in with other services (appointment.bookVisit): shared by them. */
+  groupId?: string | null;
+  /** The recurring series it belongs to: the id of the series' first occurrence. */
+  seriesId?: string | null;
+  /**
+   * On a series' first occurrence only (the row whose id is the seriesId), so the rule and the
+   * list are kept once: "cancel this and following" finds the rest here, not by a scan.
+   */
+  series?: AppointmentSeries | null;
+}
+
+/** How a recurring booking repeats: every `everyWeeks` weeks, `count` times in all. */
+export interface AppointmentRepeat {
+  everyWeeks: number;
+  count: number;
+}
+
+export interface AppointmentSeries extends AppointmentRepeat {
+  /** Every occurrence's id, in date order; the first is the series id. */
+  ids: string[];
 }
 
 export type TicketStatus = 'open' | 'closed' | 'voided';
@@ -387,6 +407,33 @@ export interface CashMovementRow {
   at: string;
 }
 
+export const WAITLIST_STATUSES = ['waiting', 'booked', 'removed'] as const;
+export type WaitlistStatus = (typeof WAITLIST_STATUSES)[number];
+
+/**
+ * A client waiting for a time that is not free yet (waitlist.ts). It stops being offered after
+ * `toDate` without any write: expiry is read from the dates, so no job has to run at midnight.
+ */
+export interface WaitlistEntryRow {
+  id: string;
+  clientId: string;
+  /** The services wanted, booked back to back in this order (1 to 8). */
+  serviceIds: string[];
+  /** The technician asked for; null: anyone. */
+  staffId: string | null;
+  /** Store-local dates (`YYYY-MM-DD`), both included. */
+  fromDate: string;
+  toDate: string;
+  /** Store-local 'HH:MM' the client can come between; absent: any time the store is open. */
+  windowStart?: string | null;
+  windowEnd?: string | null;
+  notes?: string | null;
+  status: WaitlistStatus;
+  /** Set by waitlist.book: the first appointment it booked. */
+  appointmentId?: string | null;
+  createdAt: string;
+}
+
 /** Entity name (as in the protocol's pull `entity`) → row type. */
 export interface EntityRows {
   store: StoreRow;
@@ -406,6 +453,7 @@ export interface EntityRows {
   walkIn: WalkInRow;
   cashDrawer: CashDrawerRow;
   cashMovement: CashMovementRow;
+  waitlistEntry: WaitlistEntryRow;
 }
 
 export type EntityName = keyof EntityRows;
@@ -428,4 +476,5 @@ export const ENTITY_NAMES = [
   'walkIn',
   'cashDrawer',
   'cashMovement',
+  'waitlistEntry',
 ] as const satisfies readonly EntityName[];

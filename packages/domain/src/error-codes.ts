@@ -88,6 +88,16 @@ export const DOMAIN_ERROR_CODES = [
   // Decided by the server: applying it failed in a way a retry would repeat (a defect of ours,
   // logged with a reference); refused so that the device's later mutations still go through.
   'MUTATION_FAILED',
+  // The waitlist (waitlist.ts): an entry that is not there, or no longer waiting.
+  'WAITLIST_ENTRY_NOT_FOUND',
+  'WAITLIST_ENTRY_NOT_WAITING',
+  // An update leaving toDate before fromDate, a time window ending before it starts, or a range
+  // longer than the waitlist keeps.
+  'WAITLIST_INVALID_RANGE',
+  // A visit (appointment.bookVisit) that books one staff member twice at the same time.
+  'VISIT_ITEMS_OVERLAP',
+  // "Cancel this and following" on an appointment that is not part of a recurring series.
+  'NOT_IN_SERIES',
 ] as const;
 
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];

@@ -102,4 +102,5 @@ export const INDEXED_FIELDS = {
   walkIn: ['businessDate', 'status'],
   cashDrawer: ['status'],
   cashMovement: ['cashDrawerId'],
+  waitlistEntry: ['status', 'clientId'],
 } as const satisfies { [E in EntityName]: readonly (keyof EntityRows[E] & string)[] };

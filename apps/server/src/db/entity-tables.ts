@@ -99,6 +99,7 @@ const turnEvent = cols<'turnEvent'>();
 const walkIn = cols<'walkIn'>();
 const drawer = cols<'cashDrawer'>();
 const cash = cols<'cashMovement'>();
+const waitlist = cols<'waitlistEntry'>();
 
 export const ENTITY_TABLES: { readonly [E in TableEntityName]: EntityTable<E> } = {
   staff: {
@@ -340,6 +341,21 @@ export const ENTITY_TABLES: { readonly [E in TableEntityName]: EntityTable<E> } 
       cash.text('kind', 'kind'),
       cash.bigint('amount_cents', 'amountCents'),
       cash.timestamptz('occurred_at', 'at'),
+    ],
+  },
+  waitlistEntry: {
+    entity: 'waitlistEntry',
+    table: 'waitlist_entries',
+    primaryKey: storeKey,
+    partition: none,
+    columns: [
+      waitlist.text('status', 'status'),
+      waitlist.uuid('client_id', 'clientId'),
+      waitlist.uuid('staff_id', 'staffId'),
+      waitlist.date('from_date', 'fromDate'),
+      waitlist.date('to_date', 'toDate'),
+      waitlist.uuid('appointment_id', 'appointmentId'),
+      waitlist.timestamptz('created_at', 'createdAt'),
     ],
   },
 };

@@ -145,6 +145,61 @@ describeEachEngine('plan quotas', (getDb) => {
     });
   });
 
+  it('counts a visit on its day and a series on every one of its days', async () => {
+    const store = await signupStore(app, 'Series');
+    const log = new MutationLog(store.deviceId);
+    const staffId = randomUUID();
+    const serviceId = randomUUID();
+    const limit = PLAN_LIMITS.free.maxAppointmentsPerDay!;
+    const full = '2031-04-09'; // a Wednesday, booked up to the limit
+    // Every 10 minutes from 08:00 UTC: all on one store day (limit ≤ 60).
+    const at = (day: string, i: number) =>
+      new Date(Date.parse(`${day}T08:00:00.000Z`) + i * 600_000).toISOString();
+    const visit = (day: string) =>
+      log.make('appointment.bookVisit', {
+        groupId: randomUUID(),
+        start: at(day, 0),
+        items: [
+          { id: randomUUID(), serviceId, staffId },
+          { id: randomUUID(), serviceId, staffId },
+        ],
+      });
+    const series = (first: string, count: number) =>
+      log.make('appointment.bookSeries', {
+        ids: Array.from({ length: count }, () => randomUUID()),
+        staffId,
+        serviceId,
+        start: at(first, 30),
+        repeat: { everyWeeks: 1, count },
+      });
+    const mutations = [
+      staff(log, 'Busy', staffId),
+      log.make('service.upsert', {
+        id: serviceId,
+        name: 'Polish',
+        durationMin: 15,
+        priceCents: 1000,
+        taxable: false,
+      }),
+      ...Array.from({ length: limit }, (_, i) =>
+        log.make('appointment.book', { id: randomUUID(), staffId, serviceId, start: at(full, i) }),
+      ),
+      visit(full), // over the limit on its day
+      visit('2031-04-10'),
+      series('2031-04-02', 3), // its second occurrence falls on the full day
+      series('2031-04-03', 3), // Thursdays: free
+    ];
+    const res = await push(app, store, store.deviceId, mutations);
+    expect(res.statusCode).toBe(200);
+    const tail = json<PushBody>(res).results.slice(2 + limit);
+    expect(tail.map((r) => [r.status, r.error?.code])).toEqual([
+      ['rejected', 'QUOTA_EXCEEDED'],
+      ['applied', undefined],
+      ['rejected', 'QUOTA_EXCEEDED'],
+      ['applied', undefined],
+    ]);
+  });
+
   it('shows usage to the store’s owner only', async () => {
     const a = await signupStore(app, 'UsageA');
     const b = await signupStore(app, 'UsageB');

@@ -1,4 +1,5 @@
 import { DomainError, type MutatorName } from '@mango/domain';
+import { seriesStarts } from '@mango/domain/appointments';
 import type { Sql } from '../db/db';
 import { ENTITY_TABLES, TABLE_ENTITY_NAMES } from '../db/entity-tables';
 import { isPlanName, planLimitsOf, type PlanLimits, type PlanName } from './plans';
@@ -16,6 +17,8 @@ interface QuotaCounter {
     storeId: string,
     args: Record<string, unknown>,
     unwritten?: UnwrittenRows,
+    /** The plan's limit (the series counter measures how far over it its days are). */
+    limit?: number,
   ): Promise<number | null>;
 }
 
@@ -109,6 +112,39 @@ const appointmentsOfDayCounter: QuotaCounter = {
 };
 
 /**
+ * A series books one appointment on each of its days (up to 26): the limit holds on every one.
+ * Its count is the limit plus how far the series' days are over it in all (the sum of
+ * max(0, n − limit) over the days), so `applyWithinQuotas` refuses exactly when one of the
+ * series' days goes over the limit, or further over it (a store over its limit after a
+ * downgrade keeps what it has).
+ */
+const appointmentsOfSeriesDaysCounter: QuotaCounter = {
+  ...appointmentsOfDayCounter,
+  count: async (sql, storeId, args, unwritten, limit = 0) => {
+    const repeat = args.repeat as { everyWeeks?: unknown; count?: unknown } | undefined;
+    if (
+      typeof args.start !== 'string' ||
+      typeof repeat?.everyWeeks !== 'number' ||
+      typeof repeat.count !== 'number'
+    ) {
+      return null;
+    }
+    const zone = await sql.query<{ time_zone: string }>(
+      'select time_zone from stores where id = $1',
+      [storeId],
+    );
+    const timeZone = zone.rows[0]?.time_zone ?? 'UTC';
+    let over = 0;
+    const repeatRule = { everyWeeks: repeat.everyWeeks, count: repeat.count };
+    for (const start of seriesStarts(args.start, repeatRule, timeZone)) {
+      const n = await appointmentsOfDayCounter.count(sql, storeId, { start }, unwritten, limit);
+      over += Math.max(0, (n ?? 0) - limit);
+    }
+    return limit + over;
+  },
+};
+
+/**
  * The mutations that can add to a counted quota. A Map, keyed by mutator name: looked up with a
  * name from the wire, a plain object would answer "constructor" or "__proto__" from its prototype.
  */
@@ -120,6 +156,9 @@ const COUNTERS_BY_MUTATION: ReadonlyMap<MutatorName, readonly QuotaCounter[]> = 
   ['client.upsert', [clientCounter]],
   ['appointment.book', [appointmentsOfDayCounter]],
   ['appointment.reschedule', [appointmentsOfDayCounter]],
+  // A visit's services follow each other on its day (one crossing midnight counts on the first).
+  ['appointment.bookVisit', [appointmentsOfDayCounter]],
+  ['appointment.bookSeries', [appointmentsOfSeriesDaysCounter]],
 ]);
 
 /**
@@ -142,12 +181,13 @@ export async function applyWithinQuotas<T>(
   if (counters.length === 0) return apply();
   const args = (mutation.args ?? {}) as Record<string, unknown>;
   const before: (number | null)[] = [];
-  for (const c of counters) before.push(await c.count(sql, store.storeId, args, unwritten));
+  for (const c of counters)
+    before.push(await c.count(sql, store.storeId, args, unwritten, c.limitOf(limits)!));
   const result = await apply();
   for (const [i, c] of counters.entries()) {
     const limit = c.limitOf(limits)!;
     const was = before[i];
-    const now = await c.count(sql, store.storeId, args, unwritten);
+    const now = await c.count(sql, store.storeId, args, unwritten, limit);
     if (was === null || was === undefined || now === null) continue;
     if (now > was && now > limit) {
       throw new DomainError(

@@ -31,6 +31,7 @@ const ENTITY_OF_ID: Readonly<Record<string, TableEntityName>> = {
   giftCard: 'giftCard',
   cashDrawer: 'cashDrawer',
   walkIn: 'walkIn',
+  waitlist: 'waitlistEntry',
 };
 
 /** A ticket's rows the mutators list by `{ where: { ticketId } }`: loaded with the ticket. */

@@ -5,6 +5,7 @@ import { addDays, localYmd } from '../lib/time';
 import { AppointmentBook } from '../ui/AppointmentBook';
 import { OpenTicketsBoard } from '../ui/OpenTicketsBoard';
 import { TurnTracker } from '../ui/TurnTracker';
+import { Waitlist } from '../ui/Waitlist';
 
 export default function FrontDesk() {
   usePageTitle('Front desk');
@@ -56,6 +57,7 @@ export default function FrontDesk() {
       </div>
       <OpenTicketsBoard />
       {tab === 'book' ? <AppointmentBook ymd={ymd} /> : <TurnTracker ymd={ymd} />}
+      <Waitlist ymd={ymd} />
     </section>
   );
 }

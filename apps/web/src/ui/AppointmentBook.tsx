@@ -1,31 +1,54 @@
 import type { AppointmentRow } from '@mango/domain/entities';
 import { can } from '@mango/domain/permissions';
-import { offHours, weekdayOf } from '@mango/domain/working-hours';
 import { useMemo, useRef, useState } from 'react';
 import { useAppointmentDrag, type DragPreview } from '../hooks/useAppointmentDrag';
 import { useDevice } from '../hooks/useDevice';
 import { useLive } from '../hooks/useLive';
 import { useProviders, useServices } from '../hooks/useProviders';
 import { useStoreClock } from '../hooks/useStoreClock';
-import { appointmentLanes } from '../lib/appointment-lanes';
+import { useStoreRow } from '../hooks/useStoreRow';
+import {
+  blockBox,
+  bookHours,
+  firstDayOfWeek,
+  inLanes,
+  slotMinutes,
+  weekDays,
+  type Scale,
+} from '../lib/book-layout';
 import { staffColors } from '../lib/staff-colors';
-import { localMinutes, localYmd, zonedDayRange, zonedToUtc } from '../lib/time';
+import { addDays, localMinutes, localYmd, storeLocale, zonedToUtc } from '../lib/time';
 import { AppointmentDialog } from './AppointmentDialog';
+import { BookColumnMarks } from './BookColumnMarks';
 import { BookDialog } from './BookDialog';
 import { BookedAppointment } from './BookedAppointment';
+import { BookGutter } from './BookGutter';
 import { NowLine } from './NowLine';
+import { WeekView } from './WeekView';
 
 const PX_PER_MIN = 1.2;
 /** The shortest booking still shows its time and client. */
 const MIN_HEIGHT_PX = 22;
 
-/** The day's appointment book: one column per technician, bookings placed by store-local time. */
+/**
+ * The appointment book: the day (one column per technician, bookings placed by store-local time)
+ * or the week holding it (one column per day, WeekView), and the dialogs both open.
+ */
 export function AppointmentBook({ ymd }: { ymd: string }) {
   const { mutate, role } = useDevice();
-  const { timeZone, clock, clockOfMinutes } = useStoreClock();
+  const { timeZone, clock } = useStoreClock();
+  const locale = storeLocale(useStoreRow().currency);
   const providers = useProviders();
   const services = useServices();
-  const range = zonedDayRange(ymd, timeZone);
+  const [view, setView] = useState<'day' | 'week'>('day');
+  // The week browsed from the front desk's day; a new day there starts again from its week.
+  const [browsed, setBrowsed] = useState<{ from: string; to: string } | null>(null);
+  const weekOf = browsed?.from === ymd ? browsed.to : ymd;
+  const days = view === 'week' ? weekDays(weekOf, firstDayOfWeek(locale)) : [ymd];
+  const range = {
+    start: zonedToUtc(days[0] ?? ymd, 0, timeZone),
+    end: zonedToUtc(addDays(days.at(-1) ?? ymd, 1), 0, timeZone),
+  };
   const appts = useLive(
     (r) => r.list('appointment', { range: { field: 'start', gte: range.start, lt: range.end } }),
     [range.start, range.end],
@@ -50,17 +73,17 @@ export function AppointmentBook({ ymd }: { ymd: string }) {
   };
 
   const visible = (appts ?? []).filter((a) => a.status !== 'cancelled');
-  const mins = visible.flatMap((a) => [
-    localMinutes(a.start, timeZone),
-    localMinutes(a.end, timeZone),
-  ]);
-  const startMin = Math.min(8 * 60, ...mins.map((m) => Math.floor(m / 60) * 60));
-  const endMin = Math.max(20 * 60, ...mins.map((m) => Math.ceil(m / 60) * 60));
-  const hours: number[] = [];
-  for (let m = startMin; m < endMin; m += 60) hours.push(m);
+  const { startMin, endMin, hours } = bookHours(
+    visible.flatMap((a) => [localMinutes(a.start, timeZone), localMinutes(a.end, timeZone)]),
+  );
+  const scale: Scale = { bookStartMin: startMin, pxPerMin: PX_PER_MIN, minHeightPx: MIN_HEIGHT_PX };
   const isToday = ymd === localYmd(new Date(), timeZone);
 
-  const [booking, setBooking] = useState<{ staffId: string; minutes: number } | null>(null);
+  const [booking, setBooking] = useState<{
+    ymd: string;
+    staffId: string;
+    minutes: number;
+  } | null>(null);
   const [openAppt, setOpenAppt] = useState<string | null>(null);
   const selected = (appts ?? []).find((a) => a.id === openAppt) ?? null;
   const cancelled = (appts ?? []).filter((a) => a.status === 'cancelled');
@@ -94,39 +117,69 @@ export function AppointmentBook({ ymd }: { ymd: string }) {
           startMin: localMinutes(a.start, timeZone),
           durationMin: a.durationMin,
         };
-  const byStaff = (staffId: string) => {
-    const column = visible
-      .map((a) => ({ a, at: placed(a) }))
-      .filter((x) => x.at.staffId === staffId);
-    const lanes = appointmentLanes(
-      column.map(({ at }) => ({
-        id: at.id,
-        start: at.startMin,
-        end: at.startMin + at.durationMin,
-      })),
-    );
-    return column.map((x) => ({ ...x, lane: lanes.get(x.a.id) ?? { lane: 0, lanes: 1 } }));
+  const byStaff = (staffId: string) =>
+    inLanes(
+      visible.filter((a) => placed(a).staffId === staffId),
+      placed,
+    ).map(({ item, at, lane }) => ({ a: item, at, lane }));
+
+  const browseWeek = (to: 'previous' | 'next' | 'today') =>
+    setBrowsed({
+      from: ymd,
+      to: to === 'today' ? localYmd(new Date(), timeZone) : addDays(weekOf, to === 'next' ? 7 : -7),
+    });
+  const openBooking = (at: { ymd: string; staffId: string; minutes: number }) => {
+    if (mayBook) setBooking(at);
   };
 
   return (
     <div className="book">
-      <div className="row">
+      <div className="row wrap">
         <button
           type="button"
           className="primary"
-          onClick={() => setBooking({ staffId: providers[0]?.id ?? '', minutes: 10 * 60 })}
+          onClick={() =>
+            openBooking({
+              ymd: view === 'week' ? weekOf : ymd,
+              staffId: providers[0]?.id ?? '',
+              minutes: 10 * 60,
+            })
+          }
           disabled={!mayBook || providers.length === 0 || services.length === 0}
         >
           Book appointment
         </button>
+        <div className="row book-views" role="group" aria-label="Book view">
+          {(['day', 'week'] as const).map((v) => (
+            <button key={v} type="button" aria-pressed={view === v} onClick={() => setView(v)}>
+              {v === 'day' ? 'Day' : 'Week'}
+            </button>
+          ))}
+        </div>
         <span className="muted">
           {visible.length} appointment{visible.length === 1 ? '' : 's'}
+          {view === 'week' && ' this week'}
           {mayBook &&
-            ' · drag a booking (touch: hold it first) or use the arrow keys to move it · tap an empty slot to book'}
+            (view === 'day'
+              ? ' · drag a booking (touch: hold it first) or use the arrow keys to move it · tap an empty slot to book'
+              : ' · tap an empty slot to book')}
         </span>
       </div>
       {providers.length === 0 ? (
         <p className="empty">Add staff in Team &amp; catalog to start booking.</p>
+      ) : view === 'week' ? (
+        <WeekView
+          days={days}
+          focusYmd={weekOf}
+          appts={visible}
+          providers={providers}
+          clientName={clientName}
+          serviceName={serviceName}
+          mayBook={mayBook}
+          onOpen={setOpenAppt}
+          onSlot={openBooking}
+          onWeek={browseWeek}
+        />
       ) : (
         <div
           className="calendar"
@@ -147,13 +200,7 @@ export function AppointmentBook({ ymd }: { ymd: string }) {
             ))}
           </div>
           <div className="cal-body" role="row" style={{ height: (endMin - startMin) * PX_PER_MIN }}>
-            <div className="cal-gutter">
-              {hours.map((m) => (
-                <div key={m} className="cal-hour" style={{ top: (m - startMin) * PX_PER_MIN }}>
-                  {clockOfMinutes(m)}
-                </div>
-              ))}
-            </div>
+            <BookGutter hours={hours} startMin={startMin} pxPerMin={PX_PER_MIN} />
             {providers.map((s) => {
               const colors = staffColors(s);
               return (
@@ -163,33 +210,22 @@ export function AppointmentBook({ ymd }: { ymd: string }) {
                   className="cal-col"
                   data-staff-id={s.id}
                   onClick={(e) => {
-                    if (e.target !== e.currentTarget || !mayBook) return;
-                    const y = e.nativeEvent.offsetY;
-                    const minutes = startMin + Math.floor(y / PX_PER_MIN / 15) * 15;
-                    setBooking({ staffId: s.id, minutes });
+                    if (e.target !== e.currentTarget) return;
+                    const minutes = slotMinutes(e.nativeEvent.offsetY, scale);
+                    openBooking({ ymd, staffId: s.id, minutes });
                   }}
                 >
                   {/* Named by its content, starting with this: an aria-label of its own would
                       leave its bookings' visible text out of its name (WCAG 2.5.3, axe). */}
                   <span className="sr-only">{s.displayName} schedule</span>
-                  {offHours(s.workingHours, weekdayOf(ymd), startMin, endMin).map((off) => (
-                    <div
-                      key={off.startMin}
-                      className="cal-off"
-                      title={`${s.displayName} off ${clockOfMinutes(off.startMin)}–${clockOfMinutes(off.endMin)}`}
-                      style={{
-                        top: (off.startMin - startMin) * PX_PER_MIN,
-                        height: (off.endMin - off.startMin) * PX_PER_MIN,
-                      }}
-                    />
-                  ))}
-                  {hours.map((m) => (
-                    <div
-                      key={m}
-                      className="cal-line"
-                      style={{ top: (m - startMin) * PX_PER_MIN }}
-                    />
-                  ))}
+                  <BookColumnMarks
+                    ymd={ymd}
+                    hours={hours}
+                    startMin={startMin}
+                    endMin={endMin}
+                    pxPerMin={PX_PER_MIN}
+                    staff={s}
+                  />
                   {byStaff(s.id).map(({ a, at, lane }) => (
                     <BookedAppointment
                       key={a.id}
@@ -200,11 +236,8 @@ export function AppointmentBook({ ymd }: { ymd: string }) {
                       dragging={drag.preview?.id === a.id}
                       style={
                         {
-                          top: (at.startMin - startMin) * PX_PER_MIN,
-                          height: Math.max(MIN_HEIGHT_PX, at.durationMin * PX_PER_MIN - 2),
                           // Side by side within the column: overlapping bookings never hide each other.
-                          left: `calc(${(100 * lane.lane) / lane.lanes}% + 3px)`,
-                          width: `calc(${100 / lane.lanes}% - 6px)`,
+                          ...blockBox(at, lane, scale),
                           '--staff-accent': colors.accent,
                           '--staff-tint': colors.tint,
                         } as React.CSSProperties
@@ -231,7 +264,7 @@ export function AppointmentBook({ ymd }: { ymd: string }) {
           </div>
         </div>
       )}
-      {cancelled.length > 0 && (
+      {view === 'day' && cancelled.length > 0 && (
         <p className="muted">
           Cancelled today:{' '}
           {cancelled.map((a) => `${clock(a.start)} ${clientName(a.clientId)}`).join(', ')}
@@ -239,7 +272,7 @@ export function AppointmentBook({ ymd }: { ymd: string }) {
       )}
       {booking && (
         <BookDialog
-          ymd={ymd}
+          ymd={booking.ymd}
           providers={providers}
           services={services}
           initial={booking}
@@ -249,7 +282,7 @@ export function AppointmentBook({ ymd }: { ymd: string }) {
       {selected && (
         <AppointmentDialog
           appt={selected}
-          ymd={ymd}
+          ymd={localYmd(selected.start, timeZone)}
           providers={providers}
           clientName={clientName(selected.clientId)}
           serviceName={serviceName(selected.serviceId)}

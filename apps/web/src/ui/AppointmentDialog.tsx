@@ -9,6 +9,8 @@ import { startTicketFrom } from '../lib/ticket-number';
 import { hhmmToMinutes, localMinutes, minutesToHhmm, zonedToUtc } from '../lib/time';
 import { ClientAlerts } from './ClientAlerts';
 import { Dialog } from './Dialog';
+import { DiscardConfirm } from './DiscardConfirm';
+import { SeriesActions } from './SeriesActions';
 
 /** The length control's step, and the domain's longest resize (appointment.reschedule). */
 const LENGTH_STEP_MIN = 15;
@@ -37,16 +39,26 @@ export function AppointmentDialog(props: {
   const [moveStaff, setMoveStaff] = useState(a.staffId);
   const [length, setLength] = useState(a.durationMin);
   useEffect(() => setLength(a.durationMin), [a.durationMin]);
-  const nudgeLength = (by: number) =>
+  // Any keystroke or pick in a form below marks the dialog as holding input worth keeping: like
+  // a half-filled booking (BookDialog), a stray tap beside it does not throw it away, and
+  // closing asks first. Marked by the person's input, never by comparing values, which would
+  // read as changed while the store's time zone is still loading.
+  const [dirty, setDirty] = useState(false);
+  const touched = () => setDirty(true);
+  const nudgeLength = (by: number) => {
+    touched();
     setLength((m) => Math.min(MAX_LENGTH_MIN, Math.max(LENGTH_STEP_MIN, m + by)));
+  };
   const [reason, setReason] = useState('');
+  const [confirmingDiscard, setConfirmingDiscard] = useState(false);
+  const close = () => (dirty ? setConfirmingDiscard(true) : props.onClose());
   const act = async (name: string, args: Record<string, unknown>) => {
     if (await mutate(name, args)) props.onClose();
   };
   const active = isMovable(a);
 
   return (
-    <Dialog title="Appointment" onClose={props.onClose}>
+    <Dialog title="Appointment" onClose={close} dismissOnBackdrop={!dirty}>
       <dl className="facts">
         <dt>Client</dt>
         <dd>{props.clientName}</dd>
@@ -72,6 +84,7 @@ export function AppointmentDialog(props: {
         )}
       </dl>
       <ClientAlerts client={client} />
+      <SeriesActions appt={a} onDone={props.onClose} />
       <div className="row wrap">
         {a.status === 'booked' && (
           <button
@@ -114,6 +127,7 @@ export function AppointmentDialog(props: {
           <form
             className="row wrap"
             aria-label="Move appointment"
+            onInput={touched}
             onSubmit={(e) => {
               e.preventDefault();
               void act('appointment.reschedule', {
@@ -147,6 +161,7 @@ export function AppointmentDialog(props: {
           <form
             className="row wrap"
             aria-label="Change length"
+            onInput={touched}
             onSubmit={(e) => {
               e.preventDefault();
               void act('appointment.reschedule', { id: a.id, start: a.start, durationMin: length });
@@ -184,6 +199,7 @@ export function AppointmentDialog(props: {
           <form
             className="row wrap"
             aria-label="Cancel appointment"
+            onInput={touched}
             onSubmit={(e) => {
               e.preventDefault();
               void act('appointment.cancel', {
@@ -201,6 +217,13 @@ export function AppointmentDialog(props: {
             </button>
           </form>
         </>
+      )}
+      {confirmingDiscard && (
+        <DiscardConfirm
+          question="Discard your changes?"
+          onKeep={() => setConfirmingDiscard(false)}
+          onDiscard={props.onClose}
+        />
       )}
     </Dialog>
   );

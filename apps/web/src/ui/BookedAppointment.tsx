@@ -2,6 +2,7 @@ import type { AppointmentRow } from '@mango/domain/entities';
 import type { CSSProperties, KeyboardEvent, PointerEvent } from 'react';
 import { SNAP_MIN } from '../hooks/useAppointmentDrag';
 import { APPOINTMENT_STATUS_LABEL, isMovable } from '../lib/appointment-status';
+import { AppointmentMarkers } from './AppointmentMarkers';
 
 /**
  * One booking on the book. Tap or click opens it; it moves by pointer (see useAppointmentDrag)
@@ -45,6 +46,7 @@ export function BookedAppointment(props: {
       <span className="sr-only"> — </span>
       <span className="appt-svc">{props.serviceName}</span>
       <span className="sr-only"> ({APPOINTMENT_STATUS_LABEL[a.status]})</span>
+      <AppointmentMarkers appt={a} />
       {a.conflict && <span className="badge-conflict">⚠ Conflict</span>}
       {movable && (
         <span

@@ -2,9 +2,9 @@ import type { ServiceRow, StaffRow } from '@mango/domain/entities';
 import { can } from '@mango/domain/permissions';
 import { useDevice } from '../hooks/useDevice';
 import { useLive } from '../hooks/useLive';
-import { useStoreRow } from '../hooks/useStoreRow';
+import { useStoreClock } from '../hooks/useStoreClock';
 import { startTicketFrom } from '../lib/ticket-number';
-import { formatTime, zonedDayRange } from '../lib/time';
+import { zonedDayRange } from '../lib/time';
 
 /**
  * The day's appointment clients who are here (checked in or in service) and have no ticket yet:
@@ -17,7 +17,8 @@ export function CheckedInAppointments(props: {
   services: ServiceRow[];
 }) {
   const { device, mutate, role } = useDevice();
-  const { timeZone } = useStoreRow();
+  // The store's one clock format (12 or 24 hours), as on the appointment book.
+  const { timeZone, clock } = useStoreClock();
   const { ymd } = props;
   const range = zonedDayRange(ymd, timeZone);
   const appointments = useLive(
@@ -41,11 +42,11 @@ export function CheckedInAppointments(props: {
           const service = props.services.find((s) => s.id === a.serviceId)?.name ?? '';
           const tech = props.providers.find((p) => p.id === a.staffId)?.displayName ?? '';
           return (
-            <li key={a.id} aria-label={`${who} at ${formatTime(a.start, timeZone)}`}>
+            <li key={a.id} aria-label={`${who} at ${clock(a.start)}`}>
               <span>
                 {who} → <strong>{tech}</strong>{' '}
                 <span className="muted">
-                  {service} · {formatTime(a.start, timeZone)}
+                  {service} · {clock(a.start)}
                 </span>
               </span>
               {mayStart && (

@@ -3,10 +3,10 @@ import { can } from '@mango/domain/permissions';
 import { useState } from 'react';
 import { useDevice } from '../hooks/useDevice';
 import { useLive } from '../hooks/useLive';
-import { useStoreRow } from '../hooks/useStoreRow';
+import { useStoreClock } from '../hooks/useStoreClock';
 import { newId } from '../lib/ids';
-import { formatTime } from '../lib/time';
 import { WalkInInService } from './WalkInInService';
+import { StaffSelect } from './StaffSelect';
 
 /**
  * Today's walk-ins: added (optionally asking for a technician), given to the next technician or
@@ -21,7 +21,8 @@ export function WalkInQueue(props: {
   const { mutate, role } = useDevice();
   const mayAssign = can(role, 'turns.assign');
   const maySell = can(role, 'tickets.sell');
-  const { timeZone } = useStoreRow();
+  // The store's one clock format (12 or 24 hours), as on the appointment book.
+  const { clock } = useStoreClock();
   const { ymd, readOnly, providers, services } = props;
   const walkIns = useLive((r) => r.list('walkIn', { where: { businessDate: ymd } }), [ymd]);
   const openTickets = useLive((r) => r.list('ticket', { where: { status: 'open' } }), []);
@@ -79,17 +80,13 @@ export function WalkInQueue(props: {
               ))}
             </select>
           </label>
-          <label>
-            Asks for
-            <select value={walkRequest} onChange={(e) => setWalkRequest(e.target.value)}>
-              <option value="">Next in turn</option>
-              {providers.map((p) => (
-                <option key={p.id} value={p.id}>
-                  {p.displayName}
-                </option>
-              ))}
-            </select>
-          </label>
+          <StaffSelect
+            label="Asks for"
+            anyone="Next in turn"
+            staff={providers}
+            value={walkRequest}
+            onChange={setWalkRequest}
+          />
           <button type="submit">Add walk-in</button>
         </form>
       )}
@@ -97,7 +94,7 @@ export function WalkInQueue(props: {
         {waiting.map((w) => (
           <li key={w.id}>
             <span>
-              {w.name} <span className="muted">{formatTime(w.arrivedAt, timeZone)}</span>
+              {w.name} <span className="muted">{clock(w.arrivedAt)}</span>
               {w.requestedStaffId && (
                 <>
                   {' '}

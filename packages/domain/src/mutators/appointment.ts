@@ -13,14 +13,19 @@ import { isAllowedOrApproved, requireSelfIfTechnician } from '../permissions';
 import { addMinutes, businessDate, toUtcIso } from '../time';
 import type { MutatorContext } from '../tx';
 import { defineMutator } from './define';
-import { createOnce, loadStore, now, requireRow } from './rows';
+import { createOnce, definedOnly, loadStore, now, requireRow } from './rows';
 import { id, isoDateTime, reason, shortText, ticketNumber } from './schemas';
 import { newTicket, recalculate, requireIssuableNumber } from './ticket-state';
 
 /** A resized length: whole 5-minute steps, at most a 12-hour day. */
 const appointmentLength = z.int().min(5).max(720).multipleOf(5);
 
-async function requireActiveStaff(ctx: MutatorContext, staffId: string): Promise<StaffRow> {
+/** Ids a device made for the rows of one mutation: the same id twice would be one row. */
+export function distinctIds(ids: readonly string[]): boolean {
+  return new Set(ids).size === ids.length;
+}
+
+export async function requireActiveStaff(ctx: MutatorContext, staffId: string): Promise<StaffRow> {
   const staff = await requireRow(ctx, 'staff', staffId, 'STAFF_NOT_FOUND', 'The staff member');
   if (!staff.active) {
     reject('STAFF_INACTIVE', `${staff.displayName} is no longer active.`, { staffId });
@@ -36,7 +41,10 @@ async function requireAppointment(ctx: MutatorContext, appointmentId: string) {
  * The same staff member's appointments that could overlap `appt`. Bounded by the longest
  * bookable duration, so it is an index range on (staffId, start), never a scan.
  */
-async function overlapsOf(ctx: MutatorContext, appt: AppointmentRow): Promise<AppointmentRow[]> {
+export async function overlapsOf(
+  ctx: MutatorContext,
+  appt: AppointmentRow,
+): Promise<AppointmentRow[]> {
   if (!isActiveAppointment(appt.status)) return [];
   const window = await ctx.tx.list('appointment', {
     where: { staffId: appt.staffId },
@@ -50,7 +58,7 @@ async function overlapsOf(ctx: MutatorContext, appt: AppointmentRow): Promise<Ap
  * the ones it now overlaps, and the ones it used to overlap (which may be free of conflict now).
  * In strict mode a new overlap is refused unless a manager books it.
  */
-async function saveWithConflicts(
+export async function saveWithConflicts(
   ctx: MutatorContext,
   before: AppointmentRow | undefined,
   after: AppointmentRow,
@@ -86,7 +94,7 @@ async function saveWithConflicts(
   }
 }
 
-async function transition(
+export async function transition(
   ctx: MutatorContext,
   appointmentId: string,
   to: AppointmentStatus,
@@ -106,6 +114,64 @@ async function ownAppointmentIfTechnician(ctx: MutatorContext, args: { id: strin
   if (appt) requireSelfIfTechnician(ctx, appt.staffId, 'work on appointments');
 }
 
+export interface BookingInput {
+  id: string;
+  staffId: string;
+  serviceId: string;
+  start: string;
+  clientId?: string | undefined;
+  notes?: string | undefined;
+}
+
+/**
+ * The checks and writes of one booking, shared by appointment.book, a visit's items and a
+ * series' occurrences so that every booked row passes the same rules. `extra` carries the
+ * visit or series fields; they are part of the row's identity, so a retry with the same ids
+ * is a no-op and a different booking under a used id is an ID_CONFLICT.
+ */
+export async function bookAppointment(
+  ctx: MutatorContext,
+  input: BookingInput,
+  extra: Pick<AppointmentRow, 'groupId' | 'seriesId' | 'series'> = {},
+): Promise<AppointmentRow> {
+  await requireActiveStaff(ctx, input.staffId);
+  const service = await requireRow(
+    ctx,
+    'service',
+    input.serviceId,
+    'SERVICE_NOT_FOUND',
+    'The service',
+  );
+  if (input.clientId) {
+    await requireRow(ctx, 'client', input.clientId, 'CLIENT_NOT_FOUND', 'The client');
+  }
+  const start = toUtcIso(input.start);
+  const { durationMin } = serviceTermsFor(service, input.staffId);
+  const appointment: AppointmentRow = {
+    id: input.id,
+    staffId: input.staffId,
+    serviceId: input.serviceId,
+    clientId: input.clientId ?? null,
+    start,
+    end: appointmentEnd(start, durationMin),
+    durationMin,
+    status: 'booked',
+    notes: input.notes ?? null,
+    conflict: false,
+    ...definedOnly(extra),
+  };
+  const created = await createOnce(ctx, 'appointment', appointment, [
+    'staffId',
+    'serviceId',
+    'clientId',
+    'start',
+    'groupId',
+    'seriesId',
+  ]);
+  if (created) await saveWithConflicts(ctx, undefined, appointment);
+  return appointment;
+}
+
 export const appointmentBook = defineMutator({
   name: 'appointment.book',
   description:
@@ -120,38 +186,7 @@ export const appointmentBook = defineMutator({
     notes: shortText.optional(),
   }),
   async run(ctx, args) {
-    await requireActiveStaff(ctx, args.staffId);
-    const service = await requireRow(
-      ctx,
-      'service',
-      args.serviceId,
-      'SERVICE_NOT_FOUND',
-      'The service',
-    );
-    if (args.clientId) {
-      await requireRow(ctx, 'client', args.clientId, 'CLIENT_NOT_FOUND', 'The client');
-    }
-    const start = toUtcIso(args.start);
-    const { durationMin } = serviceTermsFor(service, args.staffId);
-    const appointment: AppointmentRow = {
-      id: args.id,
-      staffId: args.staffId,
-      serviceId: args.serviceId,
-      clientId: args.clientId ?? null,
-      start,
-      end: appointmentEnd(start, durationMin),
-      durationMin,
-      status: 'booked',
-      notes: args.notes ?? null,
-      conflict: false,
-    };
-    const created = await createOnce(ctx, 'appointment', appointment, [
-      'staffId',
-      'serviceId',
-      'clientId',
-      'start',
-    ]);
-    if (created) await saveWithConflicts(ctx, undefined, appointment);
+    await bookAppointment(ctx, args);
   },
 });
 

@@ -37,6 +37,19 @@ const SAMPLE: { [N in MutatorName]: MutatorArgs<N> } = {
   'appointment.checkIn': { id: X },
   'appointment.start': { id: X },
   'appointment.complete': { id: X, ticketId: Y, lineId: Z },
+  'appointment.bookVisit': {
+    groupId: X,
+    start: '2026-11-25T15:00:00Z',
+    items: [{ id: Y, serviceId: ids.manicure, staffId: ids.ana }],
+  },
+  'appointment.bookSeries': {
+    ids: [X, Y],
+    staffId: ids.ana,
+    serviceId: ids.manicure,
+    start: '2026-11-25T15:00:00Z',
+    repeat: { everyWeeks: 1, count: 2 },
+  },
+  'appointment.cancelFollowing': { id: X },
   'ticket.open': { id: X },
   'ticket.addLine': { ticketId: X, lineId: Y, kind: 'service', itemId: ids.manicure },
   'ticket.addGiftCardLine': {
@@ -75,6 +88,16 @@ const SAMPLE: { [N in MutatorName]: MutatorArgs<N> } = {
   'cashDrawer.payIn': { id: X, amountCents: 1 },
   'cashDrawer.payOut': { id: X, amountCents: 1 },
   'cashDrawer.close': { id: X, countedCents: 0 },
+  'waitlist.add': {
+    id: X,
+    clientId: ids.client,
+    serviceIds: [ids.manicure],
+    fromDate: '2026-11-24',
+    toDate: '2026-11-30',
+  },
+  'waitlist.update': { id: X, notes: 'Mornings better' },
+  'waitlist.remove': { id: X },
+  'waitlist.book': { id: X, staffId: ids.ana, start: '2026-11-25T15:00:00Z', appointmentIds: [Y] },
 };
 
 describe('the permission table', () => {

@@ -19,6 +19,8 @@ import {
   appointmentReschedule,
   appointmentStart,
 } from './appointment';
+import { appointmentBookSeries, appointmentCancelFollowing } from './appointment-series';
+import { appointmentBookVisit } from './appointment-visit';
 import { cashDrawerClose, cashDrawerOpen, cashDrawerPayIn, cashDrawerPayOut } from './cash-drawer';
 import { productReceiveStock, productUpsert, serviceUpsert } from './catalog';
 import { clientDelete, clientUpsert } from './client';
@@ -54,6 +56,7 @@ import {
   turnSkip,
 } from './turn';
 import { walkInAdd, walkInAssign, walkInRemove, walkInStartTicket } from './walk-in';
+import { waitlistAdd, waitlistBook, waitlistRemove, waitlistUpdate } from './waitlist';
 
 /** Every mutator, by protocol name. The names are a wire contract: never rename one. */
 export const mutators = {
@@ -71,6 +74,9 @@ export const mutators = {
   'appointment.checkIn': appointmentCheckIn,
   'appointment.start': appointmentStart,
   'appointment.complete': appointmentComplete,
+  'appointment.bookVisit': appointmentBookVisit,
+  'appointment.bookSeries': appointmentBookSeries,
+  'appointment.cancelFollowing': appointmentCancelFollowing,
   'ticket.open': ticketOpen,
   'ticket.addLine': ticketAddLine,
   'ticket.addGiftCardLine': ticketAddGiftCardLine,
@@ -103,6 +109,10 @@ export const mutators = {
   'cashDrawer.payIn': cashDrawerPayIn,
   'cashDrawer.payOut': cashDrawerPayOut,
   'cashDrawer.close': cashDrawerClose,
+  'waitlist.add': waitlistAdd,
+  'waitlist.update': waitlistUpdate,
+  'waitlist.remove': waitlistRemove,
+  'waitlist.book': waitlistBook,
 } as const;
 
 export type MutatorName = keyof typeof mutators;

@@ -265,6 +265,18 @@ export function sampleRows(t: Tenant): { [E in TableEntityName]: EntityRows[E] }
       amountCents: 1000,
       at: '2026-11-24T13:30:00.000Z',
     },
+    waitlistEntry: {
+      id: id(),
+      clientId,
+      serviceIds: [serviceId],
+      staffId: null,
+      fromDate: '2026-11-24',
+      toDate: '2026-11-30',
+      windowStart: '13:00',
+      windowEnd: '17:00',
+      status: 'waiting',
+      createdAt: '2026-11-24T12:00:00.000Z',
+    },
   };
 }
 
