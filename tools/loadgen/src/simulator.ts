@@ -560,10 +560,15 @@ export class Simulation {
     };
   }
 
+  /** Every device pulls up to its store's version. */
+  async catchUp(): Promise<void> {
+    for (const d of this.stores.flatMap((s) => s.devices)) await d.pullAll();
+  }
+
   /**
-   * Quiet-store polling at saturation: every device first pulls up to its store's version, then
-   * `concurrency` pollers pull again and again, each from a device's cursor (answers are empty
-   * unless something was written meanwhile). Nothing is pushed.
+   * Quiet-store polling at saturation (after `catchUp`): `concurrency` pollers pull again and
+   * again, each from a device's cursor (answers are empty unless something was written
+   * meanwhile). Nothing is pushed.
    */
   async quietPulls(opts: {
     label: string;
@@ -573,7 +578,6 @@ export class Simulation {
     IntervalReport & { label: string; devices: number; errorsByCode: Record<string, number> }
   > {
     const devices = this.stores.flatMap((s) => s.devices);
-    for (const d of devices) await d.pullAll();
     const errorsBefore = new Map(this.metrics.errors);
     this.runDeadline = Date.now() + (opts.durationSec + 120) * 1000;
     const stop = progress(this.metrics, opts.label);

@@ -139,6 +139,16 @@ describe.each(engines)('sync heads ($name)', ({ make }) => {
     await heads.forget(store);
     expect(await heads.read(store, d2)).toEqual({ store: null, device: null });
   });
+
+  it('forget every store at once (a restored database)', async () => {
+    const heads = make();
+    const [s1, s2, d] = [randomUUID(), randomUUID(), randomUUID()];
+    await fill(heads, s1, d, { version: 3, epoch: EPOCH }, 1);
+    await fill(heads, s2, d, { version: 4, epoch: EPOCH }, 1);
+    await heads.forgetAll();
+    expect(await heads.read(s1, d)).toEqual({ store: null, device: null });
+    expect(await heads.read(s2, d)).toEqual({ store: null, device: null });
+  });
 });
 
 describe('sync heads expiry', () => {
