@@ -29,6 +29,7 @@ import {
 } from './pg';
 import { compareWork, type DbWork, workPerUnit, workTable } from './db-work';
 import { measureDeviceSide } from './device-side';
+import { measureIdleStreams, streamsOk, streamsTable } from './sse-streams';
 import {
   type BenchServer,
   cpuSampler,
@@ -60,12 +61,14 @@ const { values } = parseArgs({
 const QUICK = values.quick;
 const MODE = QUICK ? 'quick' : 'full';
 const SECTIONS = new Set(
-  (values.only ?? 'pgbench,push,busy,peak,tenants,hydration,device').split(','),
+  (values.only ?? 'pgbench,push,pulls,streams,busy,peak,tenants,hydration,device').split(','),
 );
 const P = {
   pgbenchSeconds: QUICK ? 15 : 60,
   pushStores: QUICK ? 20 : 50,
   pushSeconds: QUICK ? 10 : 60,
+  pullStores: QUICK ? 20 : 100,
+  pullSeconds: QUICK ? 10 : 60,
   busyStores: QUICK ? 200 : 1000,
   busyClients: QUICK ? 30 : 150,
   busyLargeClients: QUICK ? 300 : 5000,
@@ -89,6 +92,10 @@ const P = {
   /** Clients of the store opened in Chromium (the hydration store plus synthetic ones). */
   deviceClients: QUICK ? 20_000 : 50_000,
   deviceTaps: 10,
+  /** Issue #20: idle event streams on one instance, opened in these steps up to the target. */
+  streamsTarget: 20_000,
+  streamSteps: [1000, 5000, 10_000],
+  streamSampleSeconds: 30,
 };
 const P95_TARGET_MS = 100;
 /** PostgreSQL 15 backends publish their statistics when idle for up to 10 s. */
@@ -406,6 +413,112 @@ async function main(): Promise<number> {
         } finally {
           sim.close();
         }
+      });
+    }
+
+    if (SECTIONS.has('pulls')) {
+      await section('1b. Quiet-store pulls vs pgbench -S', async (load) => {
+        const reference = await runPgbench(pg, {
+          db: `${values.db}_pgbench_s`,
+          scale: 10,
+          clients: 16,
+          threads: 2,
+          seconds: P.pgbenchSeconds,
+          script: '-S',
+        });
+        log(`pgbench -S: ${reference.tps} tps (select-only, 16 clients, ${P.pgbenchSeconds} s)`);
+        const sim = new Simulation(
+          baseSim(srv.server.url, {
+            seed: `${values.seed}/pulls`,
+            stores: P.pullStores,
+            devicesPerStore: 2,
+            clientsPerStore: 20,
+            largeStoreEvery: 0,
+            historyStores: 0,
+            maxSockets: 64,
+          }),
+        );
+        try {
+          await sim.setup(log);
+          await sim.catchUp();
+          await sleep(STATS_FLUSH_MS);
+          const before = await readDbWork(pg, values.db, 'mango_app', statsWarning === null);
+          const activityBefore = await dbActivity(pg, values.db);
+          const cpu = cpuSampler(srv.pid);
+          const quiet = {
+            ...(await sim.quietPulls({
+              label: 'quiet-pulls',
+              durationSec: P.pullSeconds,
+              concurrency: 32,
+            })),
+            cpu: cpu(),
+          };
+          await sleep(STATS_FLUSH_MS);
+          const after = await readDbWork(pg, values.db, 'mango_app', statsWarning === null);
+          const activityAfter = await dbActivity(pg, values.db);
+          // Exact to the statement (the work table rounds to 0.1): every statement and every
+          // transaction the server ran during the polling — account checks (AUTH_RECHECK_MS),
+          // heads refilled after their ttl and batched last-seen writes included — over the
+          // pulls made. Statements only when pg_stat_statements evicted nothing meanwhile.
+          const work = workPerUnit(before, after, quiet.pulls, statsWarning);
+          const statements =
+            work.warnings.length === 0 && after.statements && before.statements
+              ? after.statements.statements - before.statements.statements
+              : null;
+          const transactions = activityAfter.commits - activityBefore.commits;
+          const perPull = (n: number | null) =>
+            n === null ? null : Math.round((n / quiet.pulls) * 1000) / 1000;
+          const ratio = Math.round((quiet.pullsPerSec / reference.tps) * 1000) / 1000;
+          const data = {
+            pgbenchSelectOnly: { ...reference, raw: undefined },
+            quiet,
+            statements,
+            statementsPerPull: perPull(statements),
+            transactions,
+            transactionsPerPull: perPull(transactions),
+            statementWarnings: work.warnings,
+            ratio,
+          };
+          writeResult('quiet-pulls', { mode: MODE, machine, load: load(), ...data });
+          const errors = Object.keys(quiet.errorsByCode).filter((c) => !BACKPRESSURE.has(c));
+          return {
+            ok: errors.length === 0,
+            data,
+            lines: [
+              `pgbench (built-in select-only \`-S\`, scale 10, 16 clients, 2 threads, ${reference.seconds} s, same PostgreSQL): **${reference.tps} tps**.`,
+              '',
+              '| run | devices | pollers | pulls/s | pull p50/p95/p99/max ms | ratio pulls/s ÷ pgbench -S tps | database statements per pull | database transactions per pull | CPU server / postgres / loadgen (% of a core) | errors |',
+              '| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | --- | --- |',
+              `| every device at its store's version, pulling again at once (${P.pullStores} stores) | ${quiet.devices} | 32 | ${quiet.pullsPerSec} | ${quiet.pull.p50} / ${quiet.pull.p95} / ${quiet.pull.p99} / ${quiet.pull.max} | **${ratio}** | **${perPull(statements) ?? 'n/a'}** (${statements ?? 'n/a'} over ${quiet.pulls} pulls) | **${perPull(transactions)}** (${transactions}) | ${quiet.cpu.serverPct} / ${quiet.cpu.postgresPct} / ${quiet.cpu.loadgenPct} | ${JSON.stringify(quiet.errorsByCode)} |`,
+              ...work.warnings.map((w) => `**Not measured:** ${w}`),
+              '',
+              'A quiet pull is answered from the sync heads in Redis (SYNC_HEAD_TTL_SEC): the statements counted are the account checks (one per account per AUTH_RECHECK_MS per instance), the heads refilled from the database after their ttl, and the batched last-seen writes.',
+            ],
+          };
+        } finally {
+          sim.close();
+        }
+      });
+    }
+
+    if (SECTIONS.has('streams')) {
+      await section('1c. Idle event streams', async (load) => {
+        // A server of its own on a database of its own: its RSS is the streams' and nothing else's.
+        const report = await measureIdleStreams({
+          pg,
+          db: `${values.db}_sse`,
+          redisUrl: values.redis,
+          streams: P.streamsTarget,
+          steps: P.streamSteps,
+          sampleSeconds: P.streamSampleSeconds,
+          settleSeconds: 10,
+          maxPerStore: 50,
+          heartbeatMs: 25_000, // the server's default (SSE_HEARTBEAT_MS)
+          seed: values.seed,
+          log,
+        });
+        writeResult('sse-streams', { mode: MODE, machine, load: load(), ...report });
+        return { ok: streamsOk(report), data: report, lines: streamsTable(report) };
       });
     }
 

@@ -211,9 +211,13 @@ export const CONFIG_OPTIONS = {
   }),
   sseHeartbeatMs: option({
     env: 'SSE_HEARTBEAT_MS',
-    schema: int(1000, 120_000),
-    default: '15000',
-    description: 'Heartbeat interval on event streams, so proxies keep them open.',
+    // Below the server's 30 s idle-socket timeout (app.ts connectionTimeout), which would cut
+    // a stream silent for longer; 25 s keeps 20,000 idle streams under 5 % of a core (the
+    // heartbeat writes are most of their cost: docs/PERFORMANCE.md).
+    schema: int(1000, 25_000),
+    default: '25000',
+    description:
+      'Heartbeat interval on event streams, so proxies keep them open (at most 25 s: the server cuts sockets silent for 30 s).',
   }),
   sseMaxStreamsPerStore: option({
     env: 'SSE_MAX_STREAMS_PER_STORE',

@@ -186,13 +186,14 @@ export function registerSyncRoutes(app: FastifyInstance, deps: SyncRouteDeps): v
       const access = storeAccess(request, request.params.storeId);
       const query = parseOrThrow(eventsQuerySchema, request.query, 'query');
       if (query.deviceId) await assertDeviceOfStore(deps.db, access, query.deviceId);
-      const currentVersion = await deps.db.transaction(access, async (sql) => {
-        const res = await sql.query<{ version: number }>(
-          'select version from stores where id = $1',
-          [access.storeId],
-        );
-        return res.rows[0]?.version ?? 0;
-      });
+      const currentVersion = () =>
+        deps.db.transaction(access, async (sql) => {
+          const res = await sql.query<{ version: number }>(
+            'select version from stores where id = $1',
+            [access.storeId],
+          );
+          return Number(res.rows[0]?.version ?? 0);
+        });
       await streamStoreVersions(request, reply, {
         storeId: access.storeId,
         currentVersion,
