@@ -1,23 +1,39 @@
 import type { StaffRow, StoreRow } from '@mango/domain/entities';
 import { formatMoney } from '@mango/domain/money';
 import { useCallback, useMemo } from 'react';
+import { formatClock, formatDateTime, storeLocale } from '../lib/time';
 import { useDevice } from './useDevice';
 import { useLive } from './useLive';
 
 const FALLBACK_TZ = Intl.DateTimeFormat().resolvedOptions().timeZone;
 
-/** The store's settings row plus money formatting in its currency. */
+/**
+ * The store's settings row plus money in its currency, and instants in its zone and its one
+ * clock format (the locale follows the currency: lib/time.ts storeLocale).
+ */
 export function useStoreRow(): {
   store: StoreRow | undefined;
   timeZone: string;
   currency: string;
   money: (cents: number) => string;
+  /** "2:30 PM" or "14:30". */
+  clock: (iso: string) => string;
+  /** "Dec 7, 2026, 2:30 PM" or "7 Dec 2026, 14:30". */
+  dateTime: (iso: string) => string;
 } {
   const { device } = useDevice();
   const store = useLive((r) => r.get('store', device.storeId), [device.storeId]);
   const currency = store?.currency ?? 'USD';
+  const timeZone = store?.timeZone ?? FALLBACK_TZ;
   const money = useCallback((c: number) => formatMoney(c, currency), [currency]);
-  return { store, timeZone: store?.timeZone ?? FALLBACK_TZ, currency, money };
+  const times = useMemo(() => {
+    const locale = storeLocale(currency);
+    return {
+      clock: (iso: string) => formatClock(iso, timeZone, locale),
+      dateTime: (iso: string) => formatDateTime(iso, timeZone, locale),
+    };
+  }, [currency, timeZone]);
+  return { store, timeZone, currency, money, ...times };
 }
 
 /** All staff (active first, by name) and a name lookup. */

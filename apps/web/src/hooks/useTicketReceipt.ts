@@ -1,7 +1,6 @@
 import type { PaymentRow, RefundRow, TicketLineRow, TicketRow } from '@mango/domain/entities';
 import { useMemo } from 'react';
 import { buildReceipt, receiptText, type Receipt, type ReceiptInput } from '../lib/receipt';
-import { formatDateTime } from '../lib/time';
 import { useLive } from './useLive';
 import { useStaff, useStoreRow } from './useStoreRow';
 
@@ -17,7 +16,7 @@ export function useTicketReceipt(props: {
   refunds: readonly RefundRow[];
   clientName: string | undefined;
 }): { receipt: Receipt; text: string } {
-  const { store, timeZone, currency } = useStoreRow();
+  const { store, timeZone, currency, dateTime } = useStoreRow();
   const { nameOf } = useStaff();
   const cardIds = [
     ...new Set(props.payments.flatMap((p) => (p.giftCardId ? [p.giftCardId] : []))),
@@ -46,7 +45,7 @@ export function useTicketReceipt(props: {
       refunds,
       staffName: nameOf,
       clientName,
-      when: formatDateTime(ticket.closedAt ?? ticket.voidedAt ?? ticket.openedAt, timeZone),
+      when: dateTime(ticket.closedAt ?? ticket.voidedAt ?? ticket.openedAt),
       giftCardCodes,
     };
     return { receipt: buildReceipt(input), text: receiptText(input) };

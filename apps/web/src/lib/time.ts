@@ -34,14 +34,9 @@ export function localMinutes(iso: string, timeZone: string): number {
 
 export const addDays = addDaysToYmd;
 
-export function formatTime(iso: string, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-US', { timeZone, hour: 'numeric', minute: '2-digit' }).format(
-    new Date(iso),
-  );
-}
-
-export function formatDateTime(iso: string, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-US', {
+/** A date and time in the store's zone and locale (its clock format: 12 or 24 hours). */
+export function formatDateTime(iso: string, timeZone: string, locale: string): string {
+  return new Intl.DateTimeFormat(locale, {
     timeZone,
     dateStyle: 'medium',
     timeStyle: 'short',

@@ -108,7 +108,7 @@ function OpenTicket(props: {
   const { notify, role } = useDevice();
   const { guard, allowed, dialog, mutate } = useGuarded();
   const mayDiscount = can(role, 'tickets.discount');
-  const { money, currency, timeZone } = useStoreRow();
+  const { money, currency } = useStoreRow();
   const { staff } = useStaff();
   const services = useLive((r) => r.list('service'), []);
   const products = useLive((r) => r.list('product'), []);
@@ -173,8 +173,8 @@ function OpenTicket(props: {
           </div>
           {catalogTab === 'giftCards' && (
             <>
-              <GiftCardSale ticket={ticket} currency={currency} money={money} timeZone={timeZone} />
-              <GiftCardLookup money={money} timeZone={timeZone} />
+              <GiftCardSale ticket={ticket} currency={currency} money={money} />
+              <GiftCardLookup money={money} />
             </>
           )}
           <div className="catalog" hidden={catalogTab === 'giftCards'}>
@@ -469,7 +469,7 @@ function PaymentForm(props: {
 }) {
   const { mutate, device, notify } = useDevice();
   const status = useSyncStatus(device.client);
-  const { store, timeZone } = useStoreRow();
+  const { store } = useStoreRow();
   const [method, setMethod] = useState<PaymentMethod>('cash');
   const [amount, setAmount] = useState('');
   const [tip, setTip] = useState('');
@@ -573,9 +573,7 @@ function PaymentForm(props: {
             <input type="text" value={code} onChange={(e) => setCode(e.target.value)} required />
           </label>
         )}
-        {method === 'gift_card' && (
-          <GiftCardLedger code={code} money={props.money} timeZone={timeZone} />
-        )}
+        {method === 'gift_card' && <GiftCardLedger code={code} money={props.money} />}
         {method === 'card' && offline && (
           <p className="muted">
             Offline: the card is stored and charged when the connection returns (up to{' '}

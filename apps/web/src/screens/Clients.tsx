@@ -7,7 +7,6 @@ import { useLive } from '../hooks/useLive';
 import { useStaff, useStoreRow } from '../hooks/useStoreRow';
 import { newId } from '../lib/ids';
 import { navigate } from '../lib/router';
-import { formatDateTime } from '../lib/time';
 import { Dialog } from '../ui/Dialog';
 import { usePageTitle } from '../hooks/usePageTitle';
 
@@ -150,7 +149,7 @@ function ClientForm(props: {
 function Profile({ id }: { id: string }) {
   const { mutate, role } = useDevice();
   const mayEdit = can(role, 'clients.manage');
-  const { money, timeZone } = useStoreRow();
+  const { money, dateTime } = useStoreRow();
   const { nameOf } = useStaff();
   const client = useLive((r) => r.get('client', id), [id]);
   const tickets = useLive((r) => r.list('ticket', { where: { clientId: id } }), [id]);
@@ -227,7 +226,7 @@ function Profile({ id }: { id: string }) {
         <ul className="list">
           {upcoming.map((a) => (
             <li key={a.id}>
-              <span>{formatDateTime(a.start, timeZone)}</span>
+              <span>{dateTime(a.start)}</span>
               <span>
                 {services?.find((s) => s.id === a.serviceId)?.name} with {nameOf(a.staffId)}
               </span>
@@ -249,7 +248,7 @@ function Profile({ id }: { id: string }) {
                   navigate(`/checkout/${t.id}`);
                 }}
               >
-                {formatDateTime(t.closedAt ?? t.openedAt, timeZone)}
+                {dateTime(t.closedAt ?? t.openedAt)}
               </a>
               <span>{money(t.totalCents)}</span>
             </li>

@@ -1,13 +1,12 @@
 import { useServerList } from '../hooks/useServerList';
 import { useStoreRow } from '../hooks/useStoreRow';
 import { fetchErrors } from '../lib/api';
-import { formatDateTime } from '../lib/time';
 import { usePageTitle } from '../hooks/usePageTitle';
 
 /** Owner/manager page: errors the store's devices reported (needs the network). */
 export default function Errors() {
   usePageTitle('Reported errors');
-  const { timeZone } = useStoreRow();
+  const { dateTime } = useStoreRow();
   const { items, error, reload } = useServerList(fetchErrors, {
     signedOut: 'Sign in again to see reported errors.',
     offline: 'Reported errors need the network.',
@@ -30,7 +29,7 @@ export default function Errors() {
               <strong>{e.message}</strong>
               <span className="spacer" />
               <span className="pill">{e.kind}</span>
-              <span className="muted">{formatDateTime(e.createdAt, timeZone)}</span>
+              <span className="muted">{dateTime(e.createdAt)}</span>
             </div>
             <div className="muted">
               {e.url} · release {e.release ?? '?'} · device {e.deviceId?.slice(0, 8) ?? '?'}

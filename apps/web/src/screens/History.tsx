@@ -9,7 +9,6 @@ import { useLive } from '../hooks/useLive';
 import { useStaff, useStoreRow } from '../hooks/useStoreRow';
 import { methodLabel } from '../lib/receipt';
 import { navigate } from '../lib/router';
-import { formatDateTime } from '../lib/time';
 import { Dialog } from '../ui/Dialog';
 import { ReconciliationBadges } from '../ui/Reconciliation';
 import { usePageTitle } from '../hooks/usePageTitle';
@@ -39,7 +38,7 @@ const STATUS_PILL: Record<TicketRow['status'], { label: string; className: strin
 export default function History() {
   usePageTitle('History');
   const { device, notify } = useDevice();
-  const { money, timeZone } = useStoreRow();
+  const { money, dateTime } = useStoreRow();
   const [filter, setFilter] = useState<Filter>('all');
   const closed = useLive((r) => r.list('ticket', { where: { status: 'closed' } }), []);
   const voided = useLive((r) => r.list('ticket', { where: { status: 'voided' } }), []);
@@ -167,7 +166,7 @@ export default function History() {
                   className="rowbutton"
                   onClick={() => (t.local ? navigate(`/checkout/${t.id}`) : setDetail(t))}
                 >
-                  <span>{formatDateTime(t.closedAt ?? t.voidedAt ?? t.openedAt, timeZone)}</span>
+                  <span>{dateTime(t.closedAt ?? t.voidedAt ?? t.openedAt)}</span>
                   <span className="muted">#{ticketLabel(t)}</span>
                   <span className={STATUS_PILL[t.status].className}>
                     {STATUS_PILL[t.status].label}

@@ -10,7 +10,7 @@ import { useStaff, useStoreRow } from '../hooks/useStoreRow';
 import { centsToDecimal, downloadText, salesCsv, toCsv } from '../lib/csv';
 import { newId } from '../lib/ids';
 import { methodLabel, parseMoney, taxRatesText } from '../lib/receipt';
-import { addDays, formatDateTime, localYmd, zonedDayRange } from '../lib/time';
+import { addDays, localYmd, zonedDayRange } from '../lib/time';
 import { BarChart, HBarChart } from '../ui/Charts';
 import { CashOutsideDrawers } from '../ui/CashOutsideDrawers';
 import { OpenDrawerForm } from '../ui/OpenDrawerForm';
@@ -266,7 +266,7 @@ function Kpi({ label, value }: { label: string; value: string }) {
 /** End-of-day close-out: the cash drawer (float, pay-in, pay-out, count → expected, over/short). */
 function CloseOut() {
   const { mutate } = useDevice();
-  const { money, currency, timeZone } = useStoreRow();
+  const { money, currency, dateTime } = useStoreRow();
   const drawers = useLive((r) => r.list('cashDrawer'), []);
   const open = (drawers ?? []).find((d) => d.status === 'open');
   const lastClosed = (drawers ?? [])
@@ -300,7 +300,7 @@ function CloseOut() {
           {lastClosed && (
             <dl className="totals" aria-label="Last close-out">
               <dt>Closed</dt>
-              <dd>{lastClosed.closedAt ? formatDateTime(lastClosed.closedAt, timeZone) : ''}</dd>
+              <dd>{lastClosed.closedAt ? dateTime(lastClosed.closedAt) : ''}</dd>
               <dt>Expected cash</dt>
               <dd>{money(lastClosed.expectedCents ?? 0)}</dd>
               <dt>Counted</dt>

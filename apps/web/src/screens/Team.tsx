@@ -25,7 +25,7 @@ import { newId } from '../lib/ids';
 import { refreshPinVerifiers } from '../lib/pins';
 import { centsToInput, parseMoney } from '../lib/receipt';
 import { loadSession, signOut } from '../lib/session';
-import { formatDateTime, hhmmToMinutes, minutesToHhmm } from '../lib/time';
+import { hhmmToMinutes, minutesToHhmm } from '../lib/time';
 import { Dialog } from '../ui/Dialog';
 import { SignInsTab } from './team/SignInsTab';
 import { StockTab } from './team/StockTab';
@@ -935,7 +935,7 @@ function DeviceTab() {
 /** Owner/manager list of the store's registered devices (needs the network), with revocation. */
 function DevicesTab() {
   const { device } = useDevice();
-  const { timeZone } = useStoreRow();
+  const { dateTime } = useStoreRow();
   const [revoking, setRevoking] = useState<RegisteredDevice | null>(null);
   const { items, error, setError, reload } = useServerList(fetchDevices, {
     signedOut: 'Sign in again to see the devices.',
@@ -983,12 +983,10 @@ function DevicesTab() {
             {items.map((d) => (
               <tr key={d.id}>
                 <td>{label(d)}</td>
-                <td>{formatDateTime(d.registeredAt, timeZone)}</td>
-                <td>{d.lastSeenAt ? formatDateTime(d.lastSeenAt, timeZone) : 'Never'}</td>
+                <td>{dateTime(d.registeredAt)}</td>
+                <td>{d.lastSeenAt ? dateTime(d.lastSeenAt) : 'Never'}</td>
                 <td className="num">{d.lastMutationId}</td>
-                <td>
-                  {d.revokedAt ? `Revoked ${formatDateTime(d.revokedAt, timeZone)}` : 'Active'}
-                </td>
+                <td>{d.revokedAt ? `Revoked ${dateTime(d.revokedAt)}` : 'Active'}</td>
                 <td>{d.shortCode}-…</td>
                 <td>
                   {!d.revokedAt && (

@@ -3,7 +3,7 @@ import type { PaymentRow, RefundRow } from '@mango/domain/entities';
 import { ticketLabel } from '@mango/domain/ticket-numbers';
 import { useLive } from '../hooks/useLive';
 import { useStoreRow } from '../hooks/useStoreRow';
-import { formatTime, localYmd } from '../lib/time';
+import { localYmd } from '../lib/time';
 
 /**
  * Today's cash that no drawer counts: taken or refunded while no drawer was open
@@ -12,7 +12,7 @@ import { formatTime, localYmd } from '../lib/time';
  * the close-out whatever the drawer's state; nothing when there is none.
  */
 export function CashOutsideDrawers() {
-  const { money, timeZone } = useStoreRow();
+  const { money, timeZone, clock } = useStoreRow();
   const today = localYmd(new Date(), timeZone);
   const data = useLive(
     async (r) => {
@@ -47,7 +47,7 @@ export function CashOutsideDrawers() {
         {outside.entries.map((e) => (
           <li key={`${e.kind}-${e.row.id}`}>
             <span>
-              Ticket {label(e.row.ticketId)} · {formatTime(e.row.createdAt, timeZone)}
+              Ticket {label(e.row.ticketId)} · {clock(e.row.createdAt)}
               {e.kind === 'refund' && ' · refund'}
             </span>
             <span>{money(e.netCents)}</span>

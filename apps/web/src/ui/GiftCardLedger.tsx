@@ -2,7 +2,7 @@ import type { GiftCardMovementKind } from '@mango/domain/entities';
 import { giftCardLedger } from '@mango/domain/gift-cards';
 import { useLive } from '../hooks/useLive';
 import { findGiftCard } from '../lib/gift-card-code';
-import { formatDateTime } from '../lib/time';
+import { useStoreRow } from '../hooks/useStoreRow';
 
 const KIND_LABEL: Record<GiftCardMovementKind, string> = {
   issue: 'Sold',
@@ -17,11 +17,8 @@ const KIND_LABEL: Record<GiftCardMovementKind, string> = {
  * A gift card's balance and everything that moved it, looked up by the printed code: what the
  * desk checks before taking the card, and what answers "where did my balance go?".
  */
-export function GiftCardLedger(props: {
-  code: string;
-  money: (cents: number) => string;
-  timeZone: string;
-}) {
+export function GiftCardLedger(props: { code: string; money: (cents: number) => string }) {
+  const { dateTime } = useStoreRow();
   const code = props.code.trim();
   const found = useLive(
     async (r) => {
@@ -56,7 +53,7 @@ export function GiftCardLedger(props: {
         <tbody>
           {ledger.entries.map((m) => (
             <tr key={m.id}>
-              <td>{formatDateTime(m.createdAt, props.timeZone)}</td>
+              <td>{dateTime(m.createdAt)}</td>
               <td>{KIND_LABEL[m.kind]}</td>
               <td className="num">
                 {m.amountCents < 0 ? '−' : '+'}

@@ -5,7 +5,7 @@ import { GiftCardLedger } from './GiftCardLedger';
  * Checks a gift card's balance by its code, with everything that moved it: what the desk looks
  * at when a client asks "how much is left?" (nothing changes).
  */
-export function GiftCardLookup(props: { money: (cents: number) => string; timeZone: string }) {
+export function GiftCardLookup(props: { money: (cents: number) => string }) {
   const [code, setCode] = useState('');
   return (
     <section className="stack" aria-label="Check a gift card">
@@ -19,7 +19,7 @@ export function GiftCardLookup(props: { money: (cents: number) => string; timeZo
           onChange={(e) => setCode(e.target.value)}
         />
       </label>
-      <GiftCardLedger code={code} money={props.money} timeZone={props.timeZone} />
+      <GiftCardLedger code={code} money={props.money} />
     </section>
   );
 }

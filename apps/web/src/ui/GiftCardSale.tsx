@@ -18,7 +18,6 @@ export function GiftCardSale(props: {
   ticket: TicketRow;
   currency: string;
   money: (cents: number) => string;
-  timeZone: string;
 }) {
   const { mutate, device, notify } = useDevice();
   const [code, setCode] = useState(newGiftCardCode);
@@ -118,7 +117,7 @@ export function GiftCardSale(props: {
             onChange={(e) => setReloadCode(e.target.value)}
           />
         </label>
-        <GiftCardLedger code={reloadCode} money={props.money} timeZone={props.timeZone} />
+        <GiftCardLedger code={reloadCode} money={props.money} />
         <div className="row wrap">
           <label>
             Amount to load

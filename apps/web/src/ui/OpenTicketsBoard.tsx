@@ -3,7 +3,7 @@ import { useMemo } from 'react';
 import { useLive } from '../hooks/useLive';
 import { useStaff, useStoreRow } from '../hooks/useStoreRow';
 import { navigate } from '../lib/router';
-import { formatDateTime, formatTime, localYmd } from '../lib/time';
+import { localYmd } from '../lib/time';
 
 /**
  * Every ticket still open on this device, oldest first, one tap from its checkout: a sale left
@@ -11,7 +11,7 @@ import { formatDateTime, formatTime, localYmd } from '../lib/time';
  * Local data only, so it works offline and updates as other devices sync.
  */
 export function OpenTicketsBoard() {
-  const { money, timeZone } = useStoreRow();
+  const { money, timeZone, clock, dateTime } = useStoreRow();
   const { nameOf } = useStaff();
   const today = localYmd(new Date(), timeZone);
   const data = useLive(async (r) => {
@@ -52,9 +52,7 @@ export function OpenTicketsBoard() {
             const client = clientName(t.clientId);
             // A ticket left open since an earlier day is the one to chase: it shows the date.
             const opened =
-              localYmd(t.openedAt, timeZone) === today
-                ? formatTime(t.openedAt, timeZone)
-                : formatDateTime(t.openedAt, timeZone);
+              localYmd(t.openedAt, timeZone) === today ? clock(t.openedAt) : dateTime(t.openedAt);
             const technicians = t.staffIds.map(nameOf).join(', ');
             return (
               <li key={t.ticketId} aria-label={`${client}, opened ${opened}`}>

@@ -7,13 +7,13 @@ import { useDevice } from '../hooks/useDevice';
 import { useStoreRow } from '../hooks/useStoreRow';
 import { Dialog } from './Dialog';
 
-function ago(iso: string | null, now: number): string {
+function ago(iso: string | null, now: number, clock: (iso: string) => string): string {
   if (!iso) return 'never';
   const s = Math.max(0, Math.round((now - Date.parse(iso)) / 1000));
   if (s < 5) return 'just now';
   if (s < 60) return `${s}s ago`;
   if (s < 3600) return `${Math.round(s / 60)} min ago`;
-  return new Date(iso).toLocaleTimeString();
+  return clock(iso);
 }
 
 /** Always visible: connection, pending changes, last sync, items needing attention, who acts. */
@@ -25,6 +25,7 @@ export function StatusBar(props: {
   onSignOut: () => void;
 }) {
   const { device, session } = useDevice();
+  const { clock } = useStoreRow();
   const s = props.status;
   const [now, setNow] = useState(() => Date.now());
   const [attentionOpen, setAttentionOpen] = useState(false);
@@ -44,7 +45,7 @@ export function StatusBar(props: {
           ? 'All changes synced'
           : `${pending} change${pending === 1 ? '' : 's'} waiting to sync`}
       </span>
-      <span className="muted">Last sync {ago(s?.lastSyncAt ?? null, now)}</span>
+      <span className="muted">Last sync {ago(s?.lastSyncAt ?? null, now, clock)}</span>
       {s?.lastError && !s.lastError.retryable && (
         <span className="pill off" title={s.lastError.message}>
           Sync paused: {s.lastError.message}
