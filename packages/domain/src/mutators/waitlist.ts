@@ -4,7 +4,7 @@ import { reject } from '../error-codes';
 import { addMinutes, toUtcIso } from '../time';
 import type { MutatorContext } from '../tx';
 import { MAX_WAITLIST_NOTES, MAX_WAITLIST_SERVICES, waitlistRangeProblem } from '../waitlist';
-import { appointmentBook } from './appointment';
+import { bookAppointment } from './appointment';
 import { defineMutator } from './define';
 import { createOnce, definedOnly, now, requireRow } from './rows';
 import { id, isoDateTime } from './schemas';
@@ -164,27 +164,21 @@ export const waitlistBook = defineMutator({
       );
     }
     let start = toUtcIso(args.start);
+    // With bookAppointment, the book's own checks: overlaps flagged, or refused in strict mode
+    // unless approved. Several services are one visit (the book marks them as such).
+    const visit = entry.serviceIds.length > 1 ? { groupId: entry.id } : {};
     for (const [i, serviceId] of entry.serviceIds.entries()) {
-      const appointmentId = args.appointmentIds[i]!;
-      // Through appointment.book itself, so a visit booked from the waitlist is checked and
-      // flagged for overlaps (or refused in strict mode) exactly like one booked on the book.
-      await appointmentBook.run(
+      const booked = await bookAppointment(
         ctx,
-        appointmentBook.args.parse({
-          id: appointmentId,
+        {
+          id: args.appointmentIds[i]!,
           staffId: args.staffId,
           serviceId,
           start,
           clientId: entry.clientId,
-          ...(i === 0 && entry.notes ? { notes: entry.notes } : {}),
-        }),
-      );
-      const booked = await requireRow(
-        ctx,
-        'appointment',
-        appointmentId,
-        'APPOINTMENT_NOT_FOUND',
-        'The appointment',
+          notes: i === 0 ? (entry.notes ?? undefined) : undefined,
+        },
+        visit,
       );
       start = addMinutes(start, booked.durationMin);
     }
