@@ -1,5 +1,5 @@
 import { useMemo } from 'react';
-import { formatClock, formatMinutesOfDay, storeLocale } from '../lib/time';
+import { formatMinutesOfDay, storeLocale } from '../lib/time';
 import { useStoreRow } from './useStoreRow';
 
 /** Times on the book in the store's one clock format (12 or 24 hours), in the store's zone. */
@@ -10,14 +10,13 @@ export function useStoreClock(): {
   /** Minutes after store-local midnight. */
   clockOfMinutes: (minutes: number) => string;
 } {
-  const { timeZone, currency } = useStoreRow();
-  const locale = storeLocale(currency);
-  return useMemo(
-    () => ({
+  const { timeZone, currency, clock } = useStoreRow();
+  return useMemo(() => {
+    const locale = storeLocale(currency);
+    return {
       timeZone,
-      clock: (iso: string) => formatClock(iso, timeZone, locale),
+      clock,
       clockOfMinutes: (minutes: number) => formatMinutesOfDay(minutes, locale),
-    }),
-    [timeZone, locale],
-  );
+    };
+  }, [timeZone, currency, clock]);
 }
