@@ -19,6 +19,8 @@ export interface TokenSigner {
 }
 
 const ISSUER = 'mango-pos';
+/** Verified tokens remembered per signer (beyond it the memory is cleared: ~10 MB at most). */
+const MAX_VERIFIED = 20_000;
 
 export function createTokenSigner(secret: string): TokenSigner {
   // Imported once: given raw bytes, jose imports a WebCrypto key on every sign and verify,
@@ -30,6 +32,12 @@ export function createTokenSigner(secret: string): TokenSigner {
     false,
     ['sign', 'verify'],
   );
+  /**
+   * Tokens this signer verified, until they expire: a device sends the same access token with
+   * every request for its lifetime, and checking its signature was most of the CPU of a quiet
+   * pull. Only the exact string that passed is remembered; any other string is verified.
+   */
+  const verified = new Map<string, { claims: AccessClaims; expSec: number }>();
   return {
     async sign(claims, ttlSec, now) {
       const iat = Math.floor(now.getTime() / 1000);
@@ -47,6 +55,10 @@ export function createTokenSigner(secret: string): TokenSigner {
         .sign(await key);
     },
     async verify(token, now) {
+      const nowSec = Math.floor(now.getTime() / 1000);
+      const known = verified.get(token);
+      // jose's rule: valid while exp > now.
+      if (known) return known.expSec > nowSec ? known.claims : null;
       try {
         const { payload } = await jwtVerify(token, await key, {
           issuer: ISSUER,
@@ -65,12 +77,17 @@ export function createTokenSigner(secret: string): TokenSigner {
         )) {
           if ((ROLES as readonly unknown[]).includes(role)) stores[id] = role as Role;
         }
-        return {
+        const claims: AccessClaims = Object.freeze({
           userId: payload.sub,
           organizationId: payload.org,
           email: String(payload.email ?? ''),
-          stores,
-        };
+          stores: Object.freeze(stores),
+        });
+        if (typeof payload.exp === 'number') {
+          if (verified.size >= MAX_VERIFIED) verified.clear();
+          verified.set(token, { claims, expSec: payload.exp });
+        }
+        return claims;
       } catch (e) {
         if (e instanceof joseErrors.JOSEError) return null;
         throw e;
