@@ -140,9 +140,10 @@ describe('gift cards and the thermal receipt at the front desk', () => {
     const receipt = page.getByRole('article', { name: 'Receipt' });
     await receipt.waitFor();
     // The redeemed card is named on the tender by its last characters only.
-    expect(await receipt.innerText()).toMatch(
-      new RegExp(`Gift card …${code.slice(-4)}\\s+\\${usd(2000)}`),
-    );
+    // The card's code is read from the device's store after the receipt first renders.
+    await expect
+      .poll(() => receipt.innerText())
+      .toMatch(new RegExp(`Gift card …${code.slice(-4)}\\s+\\${usd(2000)}`));
     expect(await receipt.innerText()).not.toContain(code);
 
     await synced();
