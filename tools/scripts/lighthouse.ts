@@ -111,6 +111,10 @@ async function main(): Promise<void> {
     await page.getByLabel('Password').fill(DEMO.password);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Front desk', level: 1 }).waitFor({ timeout: 60_000 });
+    // The desk opens before the whole store is in: audit a hydrated device.
+    await page
+      .getByRole('progressbar', { name: 'Copying this store' })
+      .waitFor({ state: 'detached', timeout: 60_000 });
     await page.close();
     results.push(
       await auditMedian('desk (PIN lock of a signed-in device)', `${server.url}/desk`, chrome.port),

@@ -37,7 +37,14 @@ describe('client search among 50,000 clients', () => {
     if (!storeId) throw new Error(`create-org printed no store id: ${created}`);
     await runAdmin(['seed-clients', '--store', storeId, '--count', String(SEEDED)], env);
     [server, browser] = await Promise.all([
-      startServer({ DEMO_SEED: 'false' }, { dataDir }),
+      // Its own server serves the same build as the suite's (WEB_DIST_DIR, see e2e-global-setup).
+      startServer(
+        {
+          DEMO_SEED: 'false',
+          ...(process.env.WEB_DIST_DIR ? { WEB_DIST_DIR: process.env.WEB_DIST_DIR } : {}),
+        },
+        { dataDir },
+      ),
       launchChromium(),
     ]);
     const base = server.url;

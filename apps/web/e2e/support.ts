@@ -168,7 +168,7 @@ export async function newTabletPage(
   return { context, page };
 }
 
-/** Online sign-in through the form; resolves when the front desk is on screen (hydrated). */
+/** Online sign-in through the form; resolves when the front desk is on screen and hydrated. */
 export async function signIn(
   page: Page,
   creds: { email: string; password: string },
@@ -181,6 +181,10 @@ export async function signIn(
   await page
     .getByRole('heading', { name: 'Front desk', level: 1 })
     .waitFor({ timeout: opts.hydrationTimeoutMs ?? 30_000 });
+  // The front desk opens on the essentials; the rest of the store arrives behind a progress bar.
+  await page
+    .getByRole('progressbar', { name: 'Copying this store' })
+    .waitFor({ state: 'detached', timeout: opts.hydrationTimeoutMs ?? 30_000 });
 }
 
 /** The PIN lock screen of a device that signed in before (after a reload or Lock). */

@@ -111,5 +111,63 @@ export const pullResponseSchema = z.object({
 });
 export type PullResponse = z.infer<typeof pullResponseSchema>;
 
+// ---------------------------------------------------------------------------------------------
+// Extension: the snapshot (`GET /api/v1/stores/{storeId}/sync/snapshot`), NDJSON, one line each.
+
+export const snapshotQuerySchema = z
+  .strictObject({
+    deviceId: uuid,
+    /** A chunk line's `resume`: continue after that chunk (with the cursor and epoch it came with). */
+    resume: z.string().min(1).max(512).optional(),
+    /** The head `cursor` of the snapshot being resumed (the oldest one the device holds). */
+    cursor: z.coerce.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
+    epoch: uuid.optional(),
+  })
+  .refine((q) => (q.resume === undefined) === (q.cursor === undefined), {
+    message: 'resume and cursor go together',
+    path: ['cursor'],
+  });
+export type SnapshotQuery = z.infer<typeof snapshotQuerySchema>;
+
+/** Where a snapshot continues: after row `after` (a uuid, '' = the start) of part `part`. */
+export interface SnapshotResumePoint {
+  part: string;
+  after: string;
+  /** The boundary of "upcoming" the first request chose (kept so the parts stay complementary). */
+  since: string;
+}
+
+export const snapshotRowSchema = z.object({
+  id: z.string(),
+  version: z.number().int(),
+  data: z.record(z.string(), z.unknown()),
+});
+
+export const snapshotLineSchema = z.discriminatedUnion('type', [
+  /** First line: the store version the rows are at, and row estimates per entity. */
+  z.object({
+    type: z.literal('head'),
+    cursor: z.number().int().nonnegative(),
+    epoch: z.string(),
+    lastMutationId: z.number().int().nonnegative(),
+    since: z.string(),
+    estimates: z.record(z.string(), z.number().int().nonnegative()),
+    total: z.number().int().nonnegative(),
+  }),
+  /** A chunk of one entity's current rows; `resume` continues after it. */
+  z.object({
+    type: z.literal('rows'),
+    entity: z.string(),
+    rows: z.array(snapshotRowSchema),
+    resume: z.string(),
+  }),
+  /** Everything the front desk needs is sent (the history follows). */
+  z.object({ type: z.literal('essentials') }),
+  /** The snapshot is complete: pull from the oldest head cursor of its parts. */
+  z.object({ type: z.literal('end'), cursor: z.number().int().nonnegative() }),
+]);
+export type SnapshotLine = z.infer<typeof snapshotLineSchema>;
+export type SnapshotHead = Extract<SnapshotLine, { type: 'head' }>;
+
 /** SSE `event: version` payload. */
 export const versionEventSchema = z.object({ version: z.number().int().nonnegative() });

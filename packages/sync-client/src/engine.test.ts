@@ -1,6 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { isDomainError } from '@mango/domain/errors';
-import { createSyncEngine, type SyncEngine, type SyncEngineOptions } from './engine';
+import {
+  createSyncEngine,
+  RETENTION_FIRST_DELAY_MS,
+  type SyncEngine,
+  type SyncEngineOptions,
+} from './engine';
 import { TransportError } from './errors';
 import {
   alwaysLeader,
@@ -342,6 +347,45 @@ describe('sync engine', () => {
     expect(err).toMatchObject({ code: 'UNSYNCED_CHANGES', details: { count: 1 } });
     await engine.clearLocalData({ force: true });
     expect(engine.status().role).toBe('stopped');
+  });
+
+  it('runs the first retention minutes after taking over, never during a hydration', async () => {
+    const srv = new FakeSyncServer(STORE_ID);
+    await srv.write(seed);
+    const time = new ManualTime();
+    const inner = srv.transport(DEVICE);
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    const { engine } = await setup(
+      {
+        clock: time.clock,
+        timers: time.timers,
+        retentionIntervalMs: 6 * 3_600_000,
+        transport: {
+          ...inner,
+          pull: async (params, signal) => {
+            await held; // a hydration that takes a while
+            return inner.pull(params, signal);
+          },
+        },
+      },
+      srv,
+    );
+    let runs = 0;
+    engine.store.runRetention = async () => {
+      runs += 1;
+      return { tickets: 0, ticketLines: 0, payments: 0, refunds: 0, appointments: 0 };
+    };
+    await engine.start();
+    await waitFor(() => engine.status().hydration.state === 'running');
+    time.advance(60_000);
+    expect(runs).toBe(0); // not a minute in, as before
+    time.advance(RETENTION_FIRST_DELAY_MS);
+    expect(runs).toBe(0); // the hydration is still running: postponed
+    release();
+    await waitFor(() => engine.status().hydration.state === 'done');
+    time.advance(RETENTION_FIRST_DELAY_MS);
+    await waitFor(() => runs === 1);
   });
 
   it('reports hydration progress from the poked target version', async () => {

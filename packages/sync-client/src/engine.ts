@@ -1,5 +1,5 @@
 import { applyMutation as domainApplyMutation } from '@mango/domain';
-import { DomainError } from '@mango/domain/errors';
+import { DomainError, exhaustiveSwitchError } from '@mango/domain/errors';
 import type { Actor } from '@mango/domain/tx';
 import { MAX_MUTATIONS_PER_PUSH, type Approval } from '@mango/protocol';
 import { retryDelay, type BackoffOptions } from './backoff';
@@ -21,7 +21,12 @@ import {
   type LockManagerLike,
 } from './leader-lock';
 import type { AttentionRecord, IndexedDbDeps } from './local-db';
-import { LocalStore, type ApplyMutation, type RetentionResult } from './local-store';
+import {
+  LocalStore,
+  type ApplyMutation,
+  type RetentionResult,
+  type SnapshotRow,
+} from './local-store';
 import type { HydrationProgress, StatusError, SyncResult, SyncStatus } from './status';
 import {
   checkStorage,
@@ -89,6 +94,13 @@ export interface SyncEngineOptions extends IndexedDbDeps {
   pushMaxBytes?: number;
   /** Pull page size. Default 1000. */
   pullLimit?: number;
+  /**
+   * Hydrate from cursor 0 with the server's snapshot when the transport has it (default true;
+   * a server without it answers 404 and the device hydrates with pulls).
+   */
+  snapshot?: boolean;
+  /** Snapshot rows written per IndexedDB transaction. Default 4000. */
+  snapshotBatchRows?: number;
   /** Delay before pushing after a mutation, to batch a burst of taps (ms). Default 20. */
   pushDelayMs?: number;
   /** Retention window for closed tickets and past appointments (days). Default 90. */
@@ -138,6 +150,13 @@ export interface SyncEngine {
 }
 
 const DEFAULT_PUSH_MAX_BYTES = 900 * 1024;
+
+/**
+ * The leader's first retention pass, after it takes over (and again while a hydration runs):
+ * not at once, so a new device's first minutes (a hydration, the front desk's first reads and
+ * writes) do not share IndexedDB with it; a few more minutes of old history cost nothing.
+ */
+export const RETENTION_FIRST_DELAY_MS = 5 * 60_000;
 
 /**
  * Default essentials check: the store row, at least one staff member and one service are in,
@@ -216,6 +235,8 @@ class Engine implements SyncEngine {
   #pollTimer: TimerHandle | undefined;
   #retentionTimer: TimerHandle | undefined;
   #hydrationRows = 0;
+  /** The server answered 404 to a snapshot: hydrate with pulls until the engine restarts. */
+  #snapshotUnsupported = false;
 
   #status: SyncStatus;
 
@@ -326,7 +347,7 @@ class Engine implements SyncEngine {
         },
       });
       this.#request(true, true);
-      this.#scheduleRetention(0);
+      this.#scheduleRetention(RETENTION_FIRST_DELAY_MS);
     } else {
       this.#leaderAbort.abort(new SyncError('NOT_LEADER', 'This tab stopped syncing.'));
       this.#poke?.close();
@@ -651,6 +672,10 @@ class Engine implements SyncEngine {
     if (hydrating) this.#startHydrationProgress(meta.cursor);
     let cursor = meta.cursor;
     let epoch = meta.epoch;
+    if (hydrating && cursor === 0) {
+      const snap = await this.#hydrateFromSnapshot(signal);
+      if (snap) ({ cursor, epoch } = snap);
+    }
     let resyncs = 0;
     for (;;) {
       let page;
@@ -718,6 +743,148 @@ class Engine implements SyncEngine {
     this.#emit({ lastSyncAt: new Date(this.#clock.now()).toISOString() });
   }
 
+  /**
+   * Hydration from cursor 0 by the server's snapshot (docs/SYNC.md, "Snapshot"): rows are
+   * written in batches of `snapshotBatchRows`, one IndexedDB transaction each together with the
+   * resume token of their last chunk, while the next batch downloads. Resolves `essentialsReady`
+   * at the server's marker. Returns the cursor to pull from (the OLDEST head cursor of the
+   * snapshot's parts) and its epoch, or null to hydrate with pulls (an older server, or a restore
+   * found on the way). A cut stream throws (retried like any failure) and resumes from meta.
+   */
+  async #hydrateFromSnapshot(
+    signal: AbortSignal,
+  ): Promise<{ cursor: number; epoch: string } | null> {
+    const transport = this.#opts.transport;
+    if (this.#opts.snapshot === false || !transport.snapshot || this.#snapshotUnsupported) {
+      return null;
+    }
+    const batchRows = this.#opts.snapshotBatchRows ?? 4000;
+    let progress = (await this.store.readMeta()).snapshot;
+    for (let attempt = 0; ; attempt++) {
+      this.#hydrationRows = progress?.rows ?? 0;
+      this.#setHydration({
+        state: 'running',
+        rows: this.#hydrationRows,
+        estimatedRows: progress?.total ?? null,
+      });
+      if (progress?.essentials) this.#essentialsAreIn();
+      let lastMutationId = 0;
+      let batch: SnapshotRow[] = [];
+      let resume: string | null = progress?.resume ?? null;
+      let writing: Promise<void> = Promise.resolve();
+      let requeued = false;
+      const flush = async () => {
+        await writing; // one batch written while the next one downloads
+        if (batch.length === 0 || !progress) return;
+        const rows = batch;
+        batch = [];
+        const state = { ...progress, resume, rows: progress.rows + rows.length };
+        progress = state;
+        writing = this.store.applySnapshotBatch(rows, state, lastMutationId).then((r) => {
+          if (r.requeued !== undefined) {
+            requeued = true;
+            throw new SyncError('SNAPSHOT_REQUEUED', 'The server lost confirmed changes.');
+          }
+          this.#hydrationRows = state.rows;
+          this.#setHydration({ rows: state.rows });
+        });
+      };
+      const started = progress;
+      try {
+        await this.#breaker.run(() =>
+          transport.snapshot!(
+            {
+              resume:
+                started?.resume != null
+                  ? { token: started.resume, cursor: started.cursor, epoch: started.epoch }
+                  : null,
+            },
+            async (line) => {
+              switch (line.type) {
+                case 'head':
+                  lastMutationId = line.lastMutationId;
+                  // A resumed part reads a newer state: pulls go on from the OLDEST cursor.
+                  progress = progress
+                    ? { ...progress, cursor: Math.min(progress.cursor, line.cursor) }
+                    : {
+                        resume: null,
+                        cursor: line.cursor,
+                        epoch: line.epoch,
+                        rows: 0,
+                        total: line.total,
+                        essentials: false,
+                      };
+                  this.#setHydration({ estimatedRows: progress.total });
+                  return;
+                case 'rows':
+                  for (const r of line.rows) {
+                    batch.push({ entity: line.entity, id: r.id, version: r.version, data: r.data });
+                  }
+                  resume = line.resume;
+                  if (batch.length >= batchRows) await flush();
+                  return;
+                case 'essentials':
+                  await flush();
+                  await writing;
+                  if (progress && !progress.essentials)
+                    progress = { ...progress, essentials: true };
+                  this.#essentialsAreIn();
+                  return;
+                case 'end':
+                  await flush();
+                  await writing;
+                  return;
+                default:
+                  exhaustiveSwitchError(line);
+              }
+            },
+            signal,
+          ),
+        );
+        await writing;
+      } catch (e) {
+        // What was written stays (with its token): a retry resumes after it.
+        await writing.catch(() => undefined);
+        if (requeued) {
+          // A restored server (applySnapshotBatch put the lost mutations back and began a new
+          // hydration): push them, then hydrate with pulls.
+          await this.#pushAll(signal);
+          return null;
+        }
+        if (e instanceof TransportError && e.status === 404) {
+          // An older server (or one rolled back mid-hydration): pulls from 0, a new generation.
+          if (started) await this.store.abandonSnapshot();
+          this.#snapshotUnsupported = true;
+          return null;
+        }
+        const refusedResume =
+          e instanceof TransportError &&
+          started !== null &&
+          (e.code === 'RESYNC_REQUIRED' || e.code === 'INVALID_RESUME_TOKEN');
+        if (refusedResume && attempt === 0) {
+          // The parts already written cannot be continued: start again (a new generation, so
+          // rows only the old parts had are swept when the hydration completes).
+          await this.store.abandonSnapshot();
+          progress = null;
+          continue;
+        }
+        throw e;
+      }
+      if (!progress) return null; // an empty answer: hydrate with pulls
+      await this.store.finishSnapshot(progress.cursor, progress.epoch);
+      this.#emit({ online: true, cursor: progress.cursor });
+      this.#setHydration({ cursor: progress.cursor });
+      return { cursor: progress.cursor, epoch: progress.epoch };
+    }
+  }
+
+  #essentialsAreIn(): void {
+    if (!this.#status.hydration.essentialsReady) {
+      this.#emit({ hydration: { ...this.#status.hydration, essentialsReady: true } });
+    }
+    this.#resolveEssentials();
+  }
+
   // ------------------------------------------------------------------------------------------
   // Hydration progress
 
@@ -735,8 +902,12 @@ class Engine implements SyncEngine {
     const h = { ...this.#status.hydration, ...patch };
     h.targetVersion =
       this.#latestPokeVersion === null ? null : Math.max(this.#latestPokeVersion, h.cursor);
-    if (h.state === 'done') h.percent = 100;
-    else if (h.state === 'running') {
+    if (h.state === 'done') {
+      h.percent = 100;
+      h.estimatedRows = null;
+    } else if (h.state === 'running' && h.estimatedRows) {
+      h.percent = Math.min(99, Math.floor((h.rows / h.estimatedRows) * 100));
+    } else if (h.state === 'running') {
       h.percent =
         h.targetVersion === null || h.targetVersion === 0
           ? null
@@ -841,18 +1012,20 @@ class Engine implements SyncEngine {
   #scheduleRetention(delayMs: number): void {
     const every = this.#opts.retentionIntervalMs ?? 6 * 3_600_000;
     if (every <= 0) return;
-    this.#retentionTimer = this.#timers.setTimeout(
-      () => {
-        this.#retentionTimer = undefined;
-        if (!this.#leader || this.#stopped) return;
-        void this.runRetention()
-          .catch(() => {})
-          .finally(() => {
-            if (this.#leader && !this.#stopped) this.#scheduleRetention(every);
-          });
-      },
-      delayMs === 0 ? 60_000 : delayMs,
-    );
+    this.#retentionTimer = this.#timers.setTimeout(() => {
+      this.#retentionTimer = undefined;
+      if (!this.#leader || this.#stopped) return;
+      // Housekeeping waits for a hydration to finish: it would only delete what just arrived.
+      if (this.#status.hydration.state === 'running') {
+        this.#scheduleRetention(RETENTION_FIRST_DELAY_MS);
+        return;
+      }
+      void this.runRetention()
+        .catch(() => {})
+        .finally(() => {
+          if (this.#leader && !this.#stopped) this.#scheduleRetention(every);
+        });
+    }, delayMs);
   }
 
   async checkStorage(requestPersist = false): Promise<StorageStatus | null> {

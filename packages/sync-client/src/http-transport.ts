@@ -5,10 +5,12 @@ import {
   pushEnvelopeSchema,
   pushResponseSchema,
   SCHEMA_VERSION,
+  snapshotLineSchema,
   versionEventSchema,
   type Mutation,
   type PullResponse,
   type PushResponse,
+  type SnapshotLine,
 } from '@mango/protocol';
 import { backoffDelay, parseRetryAfter } from './backoff';
 import {
@@ -308,5 +310,146 @@ export function createHttpTransport(opts: HttpTransportOptions): SyncTransport {
     return { close: () => stop.abort() };
   }
 
-  return { push, pull, subscribe, fetchHistoryPage, acknowledgeRejections };
+  /**
+   * NDJSON read as it arrives; `timeoutMs` bounds the wait for the headers and for each piece of
+   * the body (a big store takes longer than one timeout in all). Rows lines are checked for their
+   * shape only (the rows are the server's own, as in a pull); the other lines by their schema.
+   */
+  async function snapshot(
+    params: { resume: { token: string; cursor: number; epoch: string } | null },
+    onLine: (line: SnapshotLine) => Promise<void>,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const q = new URLSearchParams({ deviceId: opts.deviceId });
+    if (params.resume) {
+      q.set('resume', params.resume.token);
+      q.set('cursor', String(params.resume.cursor));
+      q.set('epoch', params.resume.epoch);
+    }
+    const url = `${base}/sync/snapshot?${q}`;
+    const ctrl = new AbortController();
+    const onAbort = () => ctrl.abort(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    let timer: unknown;
+    const arm = () => {
+      timers.clearTimeout(timer);
+      timer = timers.setTimeout(() => ctrl.abort(TIMEOUT), timeoutMs);
+    };
+    const failure = (e: unknown): unknown => {
+      if (e instanceof TransportError) return e;
+      if (ctrl.signal.aborted && ctrl.signal.reason === TIMEOUT) {
+        return new TransportError({
+          kind: 'timeout',
+          code: 'TIMEOUT',
+          message: `The server sent nothing for ${Math.round(timeoutMs / 1000)} s.`,
+          cause: e,
+        });
+      }
+      if (signal?.aborted) return signal.reason ?? e;
+      return new TransportError({
+        kind: 'network',
+        code: 'NETWORK_ERROR',
+        message:
+          'The connection dropped while the store was loading: it continues where it stopped.',
+        cause: e,
+      });
+    };
+    // An error of the device's own handler (a write refused) is not the network's: passed on.
+    let handlerFailed: { error: unknown } | null = null;
+    const deliver = async (line: SnapshotLine) => {
+      try {
+        await onLine(line);
+      } catch (e) {
+        handlerFailed = { error: e };
+        throw e;
+      }
+    };
+    try {
+      arm();
+      let token = await opts.getAccessToken({ forceRefresh: false });
+      const get = (t: string | null) =>
+        doFetch(url, {
+          method: 'GET',
+          headers: t ? { Authorization: `Bearer ${t}` } : {},
+          signal: ctrl.signal,
+        });
+      let res = await get(token);
+      if (res.status === 401) {
+        await res.body?.cancel();
+        token = await opts.getAccessToken({ forceRefresh: true });
+        if (token !== null) res = await get(token);
+      }
+      if (!res.ok || !res.body) throw httpError(res.status, res.headers, await res.text());
+      const reader = res.body.getReader();
+      const decoder = new TextDecoder();
+      let buffered = '';
+      let ended = false;
+      const invalid = (details: unknown) =>
+        new TransportError({
+          kind: 'invalid-response',
+          code: 'INVALID_RESPONSE',
+          message: 'The server sent a snapshot line this app does not understand; update the app.',
+          details,
+        });
+      const handle = async (text: string) => {
+        let raw: unknown;
+        try {
+          raw = JSON.parse(text);
+        } catch (e) {
+          throw invalid(String(e));
+        }
+        const r = raw as { type?: unknown; entity?: unknown; rows?: unknown; resume?: unknown };
+        if (r.type === 'rows') {
+          if (
+            typeof r.entity !== 'string' ||
+            !Array.isArray(r.rows) ||
+            typeof r.resume !== 'string'
+          )
+            throw invalid('rows line');
+          await deliver(raw as SnapshotLine);
+          return;
+        }
+        const line = snapshotLineSchema.safeParse(raw);
+        if (!line.success) throw invalid(line.error.issues);
+        if (line.data.type === 'end') ended = true;
+        await deliver(line.data);
+      };
+      for (;;) {
+        arm();
+        const { done, value } = await reader.read();
+        if (done) break;
+        // Only the new piece is searched for line ends: a chunk line (hundreds of KB) arrives
+        // in many pieces, and searching all that was buffered each time is quadratic.
+        const piece = decoder.decode(value, { stream: true });
+        let from = 0;
+        let nl = piece.indexOf('\n');
+        while (nl >= 0) {
+          const text = buffered + piece.slice(from, nl);
+          buffered = '';
+          if (text.length > 0) await handle(text);
+          from = nl + 1;
+          nl = piece.indexOf('\n', from);
+        }
+        buffered += piece.slice(from);
+      }
+      buffered += decoder.decode();
+      if (buffered.trim().length > 0) await handle(buffered);
+      if (!ended) {
+        throw new TransportError({
+          kind: 'network',
+          code: 'SNAPSHOT_CUT',
+          message: 'The store stopped loading midway: it continues where it stopped.',
+        });
+      }
+    } catch (e) {
+      if (handlerFailed) throw (handlerFailed as { error: unknown }).error;
+      throw failure(e);
+    } finally {
+      timers.clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      if (!ctrl.signal.aborted) ctrl.abort(); // a stream left unread must not hold the socket
+    }
+  }
+
+  return { push, pull, subscribe, fetchHistoryPage, acknowledgeRejections, snapshot };
 }

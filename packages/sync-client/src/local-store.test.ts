@@ -289,6 +289,128 @@ describe('local store', () => {
     expect(await store.get('appointment', uid(17))).toBeDefined();
   });
 
+  it('retention runs in small transactions: a write issued meanwhile lands before it ends', async () => {
+    const { store } = await openStore();
+    await seedFromServer(store);
+    const old = '2026-01-10T12:00:00.000Z';
+    const changes = [];
+    for (let n = 0; n < 12; n++) {
+      const id = uid(1000 + n);
+      changes.push(
+        {
+          entity: 'ticket',
+          id,
+          version: 10 + 3 * n,
+          deleted: false,
+          data: { id, status: n % 4 === 3 ? 'voided' : 'closed', openedAt: old, closedAt: old },
+        },
+        {
+          entity: 'ticketLine',
+          id: uid(2000 + n),
+          version: 11 + 3 * n,
+          deleted: false,
+          data: { id: uid(2000 + n), ticketId: id },
+        },
+        {
+          entity: 'appointment',
+          id: uid(3000 + n),
+          version: 12 + 3 * n,
+          deleted: false,
+          data: { id: uid(3000 + n), start: old, end: old, status: 'completed' },
+        },
+      );
+    }
+    const recent = '2026-11-20T12:00:00.000Z';
+    changes.push({
+      entity: 'ticket',
+      id: uid(1100),
+      version: 99,
+      deleted: false,
+      data: { id: uid(1100), status: 'closed', openedAt: recent, closedAt: recent },
+    });
+    await store.applyPullPage(
+      { cursor: 100, hasMore: false, lastMutationId: 0, rejections: [], changes },
+      T,
+    );
+    // Between chunks: count them, and at the second pause queue a mutation that refers to a
+    // ticket of a later chunk (a refund queued while retention runs) and a walk-in's write.
+    let pauses = 0;
+    let written: number | null = null;
+    const lateTicket = uid(1000 + 11);
+    const result = await store.runRetention(Date.parse(T), 90, {
+      chunkSize: 5,
+      pause: async () => {
+        pauses += 1;
+        if (pauses === 2) {
+          written = await store.enqueue(client(41));
+          await store.db.outbox.put({
+            id: 99,
+            name: 'ticket.refund',
+            args: { ticketId: lateTicket },
+            clientTime: T,
+            actor,
+            touched: [],
+          });
+        }
+      },
+    });
+    // 12 tickets in chunks of 5 (3) + 12 appointments in chunks of 5 (3): 6 transactions.
+    expect(pauses).toBe(5);
+    expect(written).toBe(1);
+    expect(await store.get('client', uid(41))).toMatchObject({ firstName: 'C41' });
+    expect(result).toEqual({
+      tickets: 11,
+      ticketLines: 11,
+      payments: 0,
+      refunds: 0,
+      appointments: 12,
+    });
+    expect(await store.get('ticket', lateTicket)).toBeDefined();
+    expect(await store.get('ticket', uid(1100))).toBeDefined(); // recent: not even a candidate
+    expect(await store.get('ticketLine', uid(2000 + 11))).toBeDefined();
+    expect(await store.get('ticket', uid(1000))).toBeUndefined();
+    expect(await store.db.server.get(['ticketLine', uid(2000)])).toBeUndefined();
+    // Interrupted or not, a second run finds nothing more to remove (idempotent).
+    await store.db.outbox.delete(99);
+    const again = await store.runRetention(Date.parse(T), 90, { chunkSize: 5 });
+    expect(again.tickets).toBe(1);
+    expect(await store.runRetention(Date.parse(T), 90)).toEqual({
+      tickets: 0,
+      ticketLines: 0,
+      payments: 0,
+      refunds: 0,
+      appointments: 0,
+    });
+  });
+
+  it('a retention pass stopped halfway is finished by the next one', async () => {
+    const { store } = await openStore();
+    await seedFromServer(store);
+    const old = '2026-01-10T12:00:00.000Z';
+    const changes = Array.from({ length: 10 }, (_, n) => ({
+      entity: 'ticket',
+      id: uid(1000 + n),
+      version: 10 + n,
+      deleted: false,
+      data: { id: uid(1000 + n), status: 'closed', openedAt: old, closedAt: old },
+    }));
+    await store.applyPullPage(
+      { cursor: 100, hasMore: false, lastMutationId: 0, rejections: [], changes },
+      T,
+    );
+    const stop = new Error('tab closed');
+    const err = await store
+      .runRetention(Date.parse(T), 90, {
+        chunkSize: 4,
+        pause: () => Promise.reject(stop),
+      })
+      .catch((e: unknown) => e);
+    expect(err).toBe(stop);
+    expect(await store.count('ticket')).toBe(6); // the first chunk was committed
+    expect((await store.runRetention(Date.parse(T), 90)).tickets).toBe(6);
+    expect(await store.count('ticket')).toBe(0);
+  });
+
   it('clear refuses with UNSYNCED_CHANGES while mutations are pending', async () => {
     const { store } = await openStore();
     await seedFromServer(store);

@@ -16,6 +16,11 @@ export interface HydrationProgress {
   cursor: number;
   /** Store version the hydration aims at (latest poke), null while unknown. */
   targetVersion: number | null;
+  /**
+   * The server's estimate of the rows a snapshot hydration brings (null: a paged hydration).
+   * With it, percent is rows / estimatedRows.
+   */
+  estimatedRows?: number | null;
   /** cursor / targetVersion (0–99 while running, 100 when done); null while unknown. */
   percent: number | null;
   essentialsReady: boolean;

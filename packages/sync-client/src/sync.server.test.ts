@@ -450,4 +450,226 @@ describe('sync against the real server', () => {
       rmSync(limitedDir, { recursive: true, force: true });
     }
   });
+
+  it('hydrates a big store by the snapshot: cut midway, another device writes, the resume converges', async () => {
+    const s = await signup(server.url);
+    const writer = await registerDevice(server.url, s, 'Writer');
+    const pushAs = async (mutations: { id: number; name: string; args: unknown }[]) => {
+      const res = await api<{ results: { status: string }[] }>(
+        `${server.url}/api/v1/stores/${s.storeId}/sync/push`,
+        {
+          method: 'POST',
+          token: s.accessToken,
+          body: JSON.stringify({
+            deviceId: writer,
+            schemaVersion: 1,
+            mutations: mutations.map((m) => ({ ...m, clientTime: new Date().toISOString() })),
+          }),
+        },
+      );
+      expect(res.results.every((r) => r.status === 'applied')).toBe(true);
+    };
+    let nextId = 1;
+    const make = (name: string, args: Record<string, unknown>) => ({ id: nextId++, name, args });
+    await pushAs([
+      make('staff.upsert', {
+        id: crypto.randomUUID(),
+        displayName: 'Ana',
+        role: 'technician',
+        active: true,
+      }),
+      make('service.upsert', {
+        id: crypto.randomUUID(),
+        name: 'Manicure',
+        durationMin: 30,
+        priceCents: 2500,
+        taxable: true,
+      }),
+    ]);
+    const CLIENTS = 3000;
+    for (let i = 0; i < CLIENTS; i += 500) {
+      await pushAs(
+        Array.from({ length: 500 }, (_, j) =>
+          make('client.upsert', {
+            id: crypto.randomUUID(),
+            firstName: `C${i + j}`,
+            lastName: 'Big',
+          }),
+        ),
+      );
+    }
+
+    const deviceId = await registerDevice(server.url, s, 'New tablet');
+    const requests: string[] = [];
+    let renamed: string | null = null;
+    let added: string | null = null;
+    const fetchImpl: FetchLike = async (input, init) => {
+      requests.push(input);
+      const res = await fetch(input, init);
+      if (!input.includes('/sync/snapshot') || renamed !== null) return res;
+      // The first snapshot: its lines up to the first chunk of clients, then the connection
+      // drops. Before it drops, another device renames a client of that chunk and adds one.
+      const lines = (await res.text()).split('\n').filter((l) => l.length > 0);
+      const at = lines.findIndex((l) => l.includes('"entity":"client"'));
+      const chunk = JSON.parse(lines[at]!) as { rows: { id: string }[] };
+      const kept = lines.slice(0, at + 1);
+      const encoder = new TextEncoder();
+      const body = new ReadableStream<Uint8Array>({
+        async pull(ctrl) {
+          const next = kept.shift();
+          if (next !== undefined) {
+            ctrl.enqueue(encoder.encode(next + '\n'));
+            return;
+          }
+          renamed = chunk.rows[0]!.id;
+          added = crypto.randomUUID();
+          await pushAs([
+            make('client.upsert', { id: renamed, firstName: 'Renamed', lastName: 'Big' }),
+            make('client.upsert', { id: added, firstName: 'Late', lastName: 'Comer' }),
+          ]);
+          ctrl.error(new TypeError('terminated'));
+        },
+      });
+      return new Response(body, {
+        status: 200,
+        headers: { 'content-type': 'application/x-ndjson' },
+      });
+    };
+    const engine = makeEngine(server.url, s, deviceId, fetchImpl, { snapshotBatchRows: 500 });
+    const progress: number[] = [];
+    engine.subscribe((st) => {
+      if (st.hydration.percent !== null) progress.push(st.hydration.percent);
+    });
+    try {
+      await engine.start();
+      await engine.essentialsReady;
+      await waitFor(() => engine.status().hydration.state === 'done', 60_000);
+
+      const snapshots = requests.filter((u) => u.includes('/sync/snapshot'));
+      expect(snapshots).toHaveLength(2);
+      expect(snapshots[1]).toContain('resume=');
+      // No paged hydration: every pull continues from a snapshot cursor.
+      expect(requests.filter((u) => u.includes('/sync/pull') && u.includes('cursor=0&'))).toEqual(
+        [],
+      );
+      expect(progress.some((p) => p > 0 && p < 100)).toBe(true);
+
+      // Converged: the device holds exactly the server's rows, the rename included (it reached
+      // the device only through the pull from the OLDEST cursor of the snapshot's parts).
+      const state = await serverState(server.url, s);
+      for (const entity of ['client', 'staff', 'service', 'store'] as const) {
+        const local = await engine.store.list(entity);
+        const byId = (rows: Record<string, unknown>[]) =>
+          [...rows].sort((a, b) => String(a['id']).localeCompare(String(b['id'])));
+        expect(byId(local as unknown as Record<string, unknown>[]), entity).toEqual(
+          byId(state.of(entity)),
+        );
+      }
+      expect(await engine.store.count('client')).toBe(CLIENTS + 1);
+      expect(await engine.store.get('client', renamed!)).toMatchObject({ firstName: 'Renamed' });
+      expect(await engine.store.get('client', added!)).toBeDefined();
+      const meta = await engine.store.readMeta();
+      expect(meta).toMatchObject({ hydrated: true, hydrating: false, snapshot: null });
+    } finally {
+      await engine.stop();
+    }
+  });
+
+  it('a restart midway through the snapshot resumes from the token kept in IndexedDB', async () => {
+    const s = await signup(server.url);
+    const deviceId = await registerDevice(server.url, s, 'New tablet');
+    const seeder = makeEngine(server.url, s, await registerDevice(server.url, s, 'Seeder'), fetch);
+    try {
+      await seeder.start();
+      await seeder.essentialsReady;
+      for (let i = 0; i < 1200; i++) {
+        await seeder.mutate('client.upsert', {
+          id: crypto.randomUUID(),
+          firstName: `R${i}`,
+          lastName: 'Restart',
+        });
+      }
+      await seeder.syncNow();
+      await waitFor(async () => (await seeder.store.outboxCount()) === 0, 30_000);
+    } finally {
+      await seeder.stop();
+    }
+    const idb = freshIdb();
+    // First run: the stream stalls after its first chunk of clients, and the app is closed.
+    const stalling: FetchLike = async (input, init) => {
+      const res = await fetch(input, init);
+      if (!input.includes('/sync/snapshot')) return res;
+      const lines = (await res.text()).split('\n').filter((l) => l.length > 0);
+      const at = lines.findIndex((l) => l.includes('"entity":"client"'));
+      const kept = lines.slice(0, at + 1).map((l) => new TextEncoder().encode(l + '\n'));
+      const body = new ReadableStream<Uint8Array>({
+        pull: (ctrl) =>
+          kept.length > 0
+            ? ctrl.enqueue(kept.shift()!)
+            : new Promise<void>((resolve) =>
+                init?.signal?.addEventListener('abort', () => {
+                  ctrl.error(new TypeError('aborted'));
+                  resolve();
+                }),
+              ),
+      });
+      return new Response(body, { status: 200 });
+    };
+    const first = makeEngine(server.url, s, deviceId, stalling, { ...idb, snapshotBatchRows: 200 });
+    await first.start();
+    await waitFor(async () => (await first.store.readMeta()).snapshot?.resume != null, 20_000);
+    const kept = (await first.store.readMeta()).snapshot!;
+    await first.stop();
+    expect(kept.rows).toBeGreaterThan(0);
+
+    const requests: string[] = [];
+    const second = makeEngine(
+      server.url,
+      s,
+      deviceId,
+      (input, init) => {
+        requests.push(input);
+        return fetch(input, init);
+      },
+      idb,
+    );
+    try {
+      await second.start();
+      await waitFor(() => second.status().hydration.state === 'done', 30_000);
+      const snapshots = requests.filter((u) => u.includes('/sync/snapshot'));
+      expect(snapshots).toHaveLength(1);
+      expect(snapshots[0]).toContain(`resume=${encodeURIComponent(kept.resume!)}`);
+      expect(await second.store.count('client')).toBe(1200);
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('an older server without the snapshot (404): the device hydrates with pulls', async () => {
+    const s = await signup(server.url);
+    const deviceId = await registerDevice(server.url, s, 'Front desk');
+    const requests: string[] = [];
+    const fetchImpl: FetchLike = async (input, init) => {
+      requests.push(input);
+      if (input.includes('/sync/snapshot')) {
+        return new Response('{"error":{"code":"NOT_FOUND","message":"Route not found"}}', {
+          status: 404,
+          headers: { 'content-type': 'application/json' },
+        });
+      }
+      return fetch(input, init);
+    };
+    const engine = makeEngine(server.url, s, deviceId, fetchImpl);
+    try {
+      await engine.start();
+      await engine.essentialsReady;
+      await waitFor(() => engine.status().hydration.state === 'done', 30_000);
+      expect(await engine.store.get('store', s.storeId)).toBeDefined();
+      expect(requests.filter((u) => u.includes('/sync/snapshot'))).toHaveLength(1);
+      expect(requests.some((u) => u.includes('/sync/pull') && u.includes('cursor=0&'))).toBe(true);
+      expect(engine.status().lastError).toBeNull();
+    } finally {
+      await engine.stop();
+    }
+  });
 });

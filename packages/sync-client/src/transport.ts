@@ -1,4 +1,4 @@
-import type { Mutation, PullResponse, PushResponse } from '@mango/protocol';
+import type { Mutation, PullResponse, PushResponse, SnapshotLine } from '@mango/protocol';
 
 export type HistoryStatus = 'closed' | 'voided';
 
@@ -39,6 +39,18 @@ export interface SyncTransport {
    * extension `POST …/sync/rejections/ack`). Optional: without it the device hides them locally.
    */
   acknowledgeRejections?(ids: number[], signal?: AbortSignal): Promise<void>;
+  /**
+   * The store's current rows as one stream (server extension `GET …/sync/snapshot`, docs/SYNC.md
+   * "Snapshot"): calls `onLine` for each line in order, awaiting it (the device's writes pace the
+   * download). Resolves after the `end` line; a stream cut before it throws a retryable
+   * TransportError. A server without the route answers 404. Optional: without it the device
+   * hydrates with pulls.
+   */
+  snapshot?(
+    params: { resume: { token: string; cursor: number; epoch: string } | null },
+    onLine: (line: SnapshotLine) => Promise<void>,
+    signal?: AbortSignal,
+  ): Promise<void>;
   /** Ended tickets the device no longer keeps: closed ones (the default) or voided ones. */
   fetchHistoryPage(
     params: { before: string | null; limit?: number; status?: HistoryStatus },

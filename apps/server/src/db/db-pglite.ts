@@ -9,6 +9,7 @@ import {
   type Sql,
   type SqlResult,
   type TenantContext,
+  type TransactionOptions,
 } from './db';
 
 /**
@@ -91,10 +92,19 @@ export function wrapPglite(pg: PgliteLike): Db {
 
   return {
     engine: 'pglite',
-    transaction<T>(ctx: TenantContext | null, fn: (sql: Sql) => Promise<T>) {
+    transaction<T>(
+      ctx: TenantContext | null,
+      fn: (sql: Sql) => Promise<T>,
+      opts: TransactionOptions = {},
+    ) {
       const settings = tenantSettings(ctx);
       return serialized(() =>
         pg.transaction(async (tx) => {
+          // Before any query (SET LOCAL is not one). PGlite runs one transaction at a time, so
+          // the snapshot is consistent anyway; the mode makes it read-only like on PostgreSQL.
+          if (opts.readOnlySnapshot) {
+            await tx.exec('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+          }
           await tx.exec(`SET LOCAL ROLE ${APP_ROLE}`);
           const { text, params } = setConfigQuery(settings);
           await tx.query(text, params);

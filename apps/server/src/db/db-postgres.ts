@@ -9,6 +9,7 @@ import {
   type Sql,
   type SqlResult,
   type TenantContext,
+  type TransactionOptions,
 } from './db';
 
 type PostgresOptions = Extract<DbOptions, { kind: 'postgres' }>;
@@ -42,6 +43,7 @@ async function inTransaction<T>(
   pool: pg.Pool,
   settings: [string, string][],
   fn: (sql: Sql) => Promise<T>,
+  opts: TransactionOptions = {},
 ): Promise<T> {
   const client = await pool.connect();
   let broken: Error | undefined;
@@ -54,7 +56,9 @@ async function inTransaction<T>(
   };
   client.on('error', onError);
   try {
-    await client.query('BEGIN');
+    await client.query(
+      opts.readOnlySnapshot ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN',
+    );
     if (settings.length > 0) {
       const { text, params } = setConfigQuery(settings);
       await client.query(text, params);
@@ -92,8 +96,13 @@ export function openPostgresDb(opts: PostgresOptions): Db {
 
   return {
     engine: 'postgres',
-    transaction(ctx: TenantContext | null, fn) {
-      return inTransaction(appPool, [['statement_timeout', timeout], ...tenantSettings(ctx)], fn);
+    transaction(ctx: TenantContext | null, fn, txOpts) {
+      return inTransaction(
+        appPool,
+        [['statement_timeout', timeout], ...tenantSettings(ctx)],
+        fn,
+        txOpts,
+      );
     },
     ownerTransaction(fn) {
       // Migrations and jobs may run long: no statement timeout beyond the server's own.

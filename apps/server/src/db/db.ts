@@ -34,6 +34,15 @@ export interface TenantContext {
   audit?: 'push';
 }
 
+/** How a transaction runs (default: READ COMMITTED, read-write). */
+export interface TransactionOptions {
+  /**
+   * One REPEATABLE READ, READ ONLY snapshot: every statement sees the database as of the first
+   * one (a sync snapshot's rows and its cursor agree).
+   */
+  readOnlySnapshot?: boolean;
+}
+
 export interface Db {
   readonly engine: 'pglite' | 'postgres';
   /**
@@ -41,7 +50,11 @@ export interface Db {
    * set_config(..., true): transaction-local, safe behind PgBouncer in transaction mode.
    * No context → queries on business tables see nothing.
    */
-  transaction<T>(ctx: TenantContext | null, fn: (sql: Sql) => Promise<T>): Promise<T>;
+  transaction<T>(
+    ctx: TenantContext | null,
+    fn: (sql: Sql) => Promise<T>,
+    opts?: TransactionOptions,
+  ): Promise<T>;
   /** A transaction as the tables' owner: migrations and maintenance jobs only. */
   ownerTransaction<T>(fn: (sql: Sql) => Promise<T>): Promise<T>;
   /** Pool figures for metrics: total, idle, waiting connections. */

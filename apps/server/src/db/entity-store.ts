@@ -59,8 +59,8 @@ export function promotedParams<E extends TableEntityName>(
 }
 
 const STORE_SELECT = STORE_COLUMNS.map((c) => c.column).join(', ');
-/** The stores row as the `store` entity (jsonb built in SQL, used by pulls). */
-const STORE_JSON = `jsonb_build_object(${STORE_COLUMNS.map((c) => `'${c.field}', s.${c.column}`).join(', ')})`;
+/** The stores row `s` as the `store` entity (jsonb built in SQL, used by pulls and snapshots). */
+export const STORE_JSON = `jsonb_build_object(${STORE_COLUMNS.map((c) => `'${c.field}', s.${c.column}`).join(', ')})`;
 
 function storeRowFrom(row: Record<string, unknown>): StoreRow {
   const out: Record<string, unknown> = {};

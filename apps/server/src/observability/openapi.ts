@@ -6,6 +6,8 @@ import {
   pushRequestSchema,
   pushResponseSchema,
   refreshRequestSchema,
+  snapshotLineSchema,
+  snapshotQuerySchema,
   registerDeviceRequestSchema,
   registerDeviceResponseSchema,
   sessionResponseSchema,
@@ -38,7 +40,7 @@ export interface Operation {
   auth?: 'bearer' | 'metrics-token';
   body?: z.ZodType;
   query?: z.ZodType;
-  /** The success status and its body (none for 204). */
+  /** The success status and its body (none for 204); with a contentType, the body is in it. */
   success: { status: number; body?: z.ZodType; contentType?: string };
   /** Error statuses this operation answers besides 500 (all in the common error body). */
   errors?: number[];
@@ -291,6 +293,17 @@ export const OPERATIONS: Operation[] = [
     errors: [400, 401, 403, 404, 409],
   },
   {
+    method: 'GET',
+    path: '/api/v1/stores/:storeId/sync/snapshot',
+    tag: 'sync',
+    summary:
+      'The store’s current rows for a device’s first sync, streamed as NDJSON (gzip when accepted): a `head` line (cursor, epoch, lastMutationId, row estimates), `rows` chunks with a `resume` token each, an `essentials` marker, an `end` line. The schema is that of one line. With `resume` and `cursor` (and `epoch`) it continues after that chunk; the device then pulls from the oldest head cursor (docs/SYNC.md, "Snapshot").',
+    auth: 'bearer',
+    query: snapshotQuerySchema,
+    success: { status: 200, body: snapshotLineSchema, contentType: 'application/x-ndjson' },
+    errors: [400, 401, 403, 404, 409, 429],
+  },
+  {
     method: 'POST',
     path: '/api/v1/stores/:storeId/sync/rejections/ack',
     tag: 'sync',
@@ -362,7 +375,11 @@ export function buildOpenApiDocument(release = '0.1.0'): JsonSchema {
     responses[String(status)] = {
       description: status === 204 ? 'Done, no body.' : 'Success.',
       ...(body
-        ? { content: { 'application/json': { schema: jsonSchema(body, 'output') } } }
+        ? {
+            content: {
+              [contentType ?? 'application/json']: { schema: jsonSchema(body, 'output') },
+            },
+          }
         : contentType
           ? { content: { [contentType]: { schema: { type: 'string' } } } }
           : {}),

@@ -1,5 +1,10 @@
 import { mutatorCatalog, type Actor } from '@mango/domain';
-import { MAX_MUTATIONS_PER_PUSH, pullQuerySchema, pushEnvelopeSchema } from '@mango/protocol';
+import {
+  MAX_MUTATIONS_PER_PUSH,
+  pullQuerySchema,
+  pushEnvelopeSchema,
+  snapshotQuerySchema,
+} from '@mango/protocol';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import {
@@ -22,6 +27,8 @@ import { emptyPullFromHeads, type SyncHeads } from '../sync/heads';
 import type { LastSeenRecorder } from '../sync/last-seen';
 import { acknowledgeRejections, pullChanges } from '../sync/pull';
 import { checkPushedMutation, pushMutations } from '../sync/push';
+import { decodeResumeToken, streamSnapshot } from '../sync/snapshot';
+import { replySnapshotSink } from '../sync/snapshot-http';
 
 export interface SyncRouteDeps {
   db: Db;
@@ -44,6 +51,10 @@ export interface SyncRouteDeps {
   heads: SyncHeads;
   /** Last seen of the devices whose pulls the heads answered, written in batches. */
   lastSeen: LastSeenRecorder;
+  /** Snapshots one store may stream at once on this instance (default 2): each holds a connection. */
+  snapshotMaxPerStore?: number;
+  /** Rows per snapshot chunk (default SNAPSHOT_CHUNK_ROWS). */
+  snapshotChunkRows?: number;
 }
 
 export const ackSchema = z.strictObject({
@@ -158,6 +169,54 @@ export function registerSyncRoutes(app: FastifyInstance, deps: SyncRouteDeps): v
       await deps.heads.fill(access.storeId, query.deviceId, pulled.store, pulled.device);
       deps.metrics?.observePull(pulled.response.changes.length);
       return pulled.response;
+    },
+  );
+
+  // The first sync of a device: the store's current rows as one streamed snapshot (snapshot.ts).
+  // Counted as one request by the API rate limits, plus a cap on concurrent ones per store.
+  const snapshotsRunning = new Map<string, number>();
+  app.get<{ Params: { storeId: string } }>(
+    '/api/v1/stores/:storeId/sync/snapshot',
+    { preHandler: auth },
+    async (request, reply) => {
+      const access = storeAccess(request, request.params.storeId);
+      const query = parseOrThrow(snapshotQuerySchema, request.query, 'query');
+      const point = query.resume === undefined ? undefined : decodeResumeToken(query.resume);
+      const running = snapshotsRunning.get(access.storeId) ?? 0;
+      if (running >= (deps.snapshotMaxPerStore ?? 2)) {
+        throw httpErrors.rateLimited(
+          5,
+          'This store is already sending its data to other devices: try again in a few seconds.',
+        );
+      }
+      snapshotsRunning.set(access.storeId, running + 1);
+      const sink = replySnapshotSink(request, reply);
+      try {
+        await streamSnapshot(
+          deps.db,
+          {
+            ...access,
+            deviceId: query.deviceId,
+            nowMs: deps.clock.now().getTime(),
+            ...(point && query.cursor !== undefined
+              ? { resume: { point, cursor: query.cursor, epoch: query.epoch } }
+              : {}),
+            ...(deps.snapshotChunkRows === undefined ? {} : { chunkRows: deps.snapshotChunkRows }),
+          },
+          sink,
+        );
+        await sink.end();
+      } catch (err) {
+        // Before the first line: an ordinary error answer. After: cut the stream (no `end` line),
+        // the device resumes from its last chunk.
+        if (!sink.started) throw err;
+        request.log.warn({ err }, 'snapshot cut');
+        sink.abort();
+      } finally {
+        const n = (snapshotsRunning.get(access.storeId) ?? 1) - 1;
+        if (n > 0) snapshotsRunning.set(access.storeId, n);
+        else snapshotsRunning.delete(access.storeId);
+      }
     },
   );
 

@@ -1,4 +1,4 @@
-import type { Db, Sql, TenantContext } from '../db/db';
+import type { Db, Sql, TenantContext, TransactionOptions } from '../db/db';
 import { httpErrors } from '../http/errors';
 import type { ShardDirectory, TenantRoute } from './directory';
 
@@ -94,10 +94,14 @@ export function createShardedDb(opts: ShardedDbOptions): ShardedDb {
 
   return {
     engine: 'postgres',
-    async transaction<T>(ctx: TenantContext | null, fn: (sql: Sql) => Promise<T>) {
+    async transaction<T>(
+      ctx: TenantContext | null,
+      fn: (sql: Sql) => Promise<T>,
+      txOpts?: TransactionOptions,
+    ) {
       const route = ctx ? await routeFor(ctx) : undefined;
-      if (!route) return eachShard((db) => db.transaction(ctx, fn));
-      return shardDb(route.shardId).transaction(ctx, fn);
+      if (!route) return eachShard((db) => db.transaction(ctx, fn, txOpts));
+      return shardDb(route.shardId).transaction(ctx, fn, txOpts);
     },
     async ownerTransaction<T>(fn: (sql: Sql) => Promise<T>) {
       let last: T | undefined;

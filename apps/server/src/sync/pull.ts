@@ -1,5 +1,5 @@
 import type { PullResponse } from '@mango/protocol';
-import type { Db } from '../db/db';
+import type { Db, Sql } from '../db/db';
 import { readChangesSince, ResyncRequiredError } from '../db/entity-store';
 import { deviceRefusal } from '../auth/authenticate';
 import { HttpError } from '../http/errors';
@@ -24,6 +24,37 @@ export interface PulledPage {
 }
 
 /**
+ * The device check and its lastMutationId in one read (a pull is the most frequent request):
+ * 403 when the device is not registered to the store or was revoked.
+ */
+export async function syncingDeviceLastMutationId(
+  sql: Sql,
+  storeId: string,
+  deviceId: string,
+): Promise<number> {
+  const device = await sql.query<{ last_mutation_id: number; revoked: boolean }>(
+    `select last_mutation_id, revoked_at is not null as revoked from devices
+      where id = $1 and store_id = $2`,
+    [deviceId, storeId],
+  );
+  const refused = deviceRefusal(device.rows[0]);
+  if (refused) throw refused;
+  return Number(device.rows[0]?.last_mutation_id ?? 0);
+}
+
+/** The 409 RESYNC_REQUIRED answer for a cursor that cannot be continued (pull and snapshot). */
+export function resyncHttpError(e: ResyncRequiredError): HttpError {
+  return new HttpError(
+    409,
+    'RESYNC_REQUIRED',
+    e.reason === 'TOMBSTONES_PURGED'
+      ? 'This device has been away longer than the server keeps deletions: push pending changes, then sync again from the start.'
+      : "The store's data was restored from a backup since this device last synced: push pending changes, then sync again from the start.",
+    { reason: e.reason, minKeptVersion: e.minKeptVersion },
+  );
+}
+
+/**
  * Changes since the device's cursor, in version order, plus its lastMutationId and unacknowledged
  * rejections; 403 when the device is not registered to the store or was revoked. lastMutationId is read before the changes: whatever it acknowledges has committed
  * before the changes are read, so the device never drops a pending mutation whose effect it has
@@ -38,29 +69,12 @@ export async function pullChanges(db: Db, cmd: PullCommand): Promise<PulledPage>
       deviceId: cmd.deviceId,
     },
     async (sql) => {
-      // The device check and its lastMutationId in one read (a pull is the most frequent request).
-      const device = await sql.query<{ last_mutation_id: number; revoked: boolean }>(
-        `select last_mutation_id, revoked_at is not null as revoked from devices
-          where id = $1 and store_id = $2`,
-        [cmd.deviceId, cmd.storeId],
-      );
-      const refused = deviceRefusal(device.rows[0]);
-      if (refused) throw refused;
-      const lastMutationId = device.rows[0]?.last_mutation_id ?? 0;
+      const lastMutationId = await syncingDeviceLastMutationId(sql, cmd.storeId, cmd.deviceId);
       let page;
       try {
         page = await readChangesSince(sql, cmd.storeId, cmd.cursor, cmd.limit, cmd.epoch);
       } catch (e) {
-        if (e instanceof ResyncRequiredError) {
-          throw new HttpError(
-            409,
-            'RESYNC_REQUIRED',
-            e.reason === 'TOMBSTONES_PURGED'
-              ? 'This device has been away longer than the server keeps deletions: push pending changes, then sync again from the start.'
-              : "The store's data was restored from a backup since this device last synced: push pending changes, then sync again from the start.",
-            { reason: e.reason, minKeptVersion: e.minKeptVersion },
-          );
-        }
+        if (e instanceof ResyncRequiredError) throw resyncHttpError(e);
         throw e;
       }
       const rejections = await sql.query<{ mutation_id: number; code: string; message: string }>(

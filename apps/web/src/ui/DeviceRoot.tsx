@@ -27,8 +27,8 @@ interface DeviceRootProps {
 }
 
 /**
- * Starts the device (sync worker, local reads) for a signed-in session; gates on hydration, then
- * on the PIN lock. Locking keeps the device (and its sync) running: only the screens go away.
+ * Starts the device (sync worker, local reads) for a signed-in session; gates on the essentials
+ * (the rest of a hydration arrives behind the Shell's progress bar), then on the PIN lock. Locking keeps the device (and its sync) running: only the screens go away.
  */
 export function DeviceRoot(props: DeviceRootProps) {
   const { session, onLock } = props;

@@ -18,6 +18,7 @@ import { numberForNewTicket } from '../lib/ticket-number';
 import { Dialog } from './Dialog';
 import { CrashProbe, ErrorBoundary } from './ErrorBoundary';
 import { PinSwitch } from './PinSwitch';
+import { HydrationBar } from './HydrationBar';
 import { StatusBar } from './StatusBar';
 
 // Route-based code splitting (seed plan 2.1): each screen is its own chunk.
@@ -131,6 +132,9 @@ export function Shell(props: {
         onLock={() => props.onLock()}
         onSignOut={() => (pending > 0 ? setConfirmOut(true) : void doSignOut())}
       />
+      {props.status?.hydration.state === 'running' && (
+        <HydrationBar hydration={props.status.hydration} />
+      )}
       {props.notice && (
         <div
           className={`notice ${props.notice.kind}`}

@@ -6,6 +6,7 @@ import {
   type PortLike,
 } from '@mango/sync-client';
 import { MAX_PULL_LIMIT } from '@mango/protocol';
+import { frontDeskEssentials } from '../lib/essentials';
 
 // The device's sync engine runs here, off the UI thread (seed plan 2.4). Only the leader (one
 // tab per store, Web Locks) pushes, pulls and listens to the poke stream.
@@ -15,6 +16,8 @@ hostSyncWorker(self as unknown as PortLike, (init, getAccessToken) =>
     // Big pages hydrate a large store (50,000 clients) in fewer round trips; the server answers
     // a 5,000-row page about as fast as a 1,000-row one.
     pullLimit: MAX_PULL_LIMIT,
+    // The front desk opens on the catalog; the rest arrives behind a progress bar (HydrationBar).
+    essentials: frontDeskEssentials,
     transport: createHttpTransport({ ...init, getAccessToken }),
   }),
 );

@@ -1,0 +1,352 @@
+/**
+ * The first sync of a device as one streamed snapshot (docs/SYNC.md, "Snapshot"): the store's
+ * current rows, table by table, essentials first, read in ONE read-only REPEATABLE READ
+ * transaction so that the rows and the cursor agree. Chunks of `chunkRows` rows are read in id
+ * order by a cursor (resumed by keyset on (store_id, id)) and written through a sink that waits for the socket to drain, so the
+ * server's memory stays flat whatever the store's size. Each chunk carries a resume token; a
+ * request with it continues after that chunk (in a newer snapshot: the device then pulls from the
+ * OLDEST cursor of its parts).
+ */
+import type { EntityName } from '../../../../packages/domain/src/entities';
+import type { SnapshotHead, SnapshotResumePoint } from '@mango/protocol';
+import type { Db, Sql } from '../db/db';
+import { ENTITY_TABLES, type TableEntityName } from '../db/entity-tables';
+import { ResyncRequiredError, STORE_JSON } from '../db/entity-store';
+import { HttpError } from '../http/errors';
+import { resyncHttpError, syncingDeviceLastMutationId } from './pull';
+
+export const SNAPSHOT_CHUNK_ROWS = 2000;
+const DAY_MS = 86_400_000;
+
+/** Values the parts' filters read: `:since` (timestamptz), `:openTickets` (their ids). */
+interface PartContext {
+  since: string;
+  openTickets: string[];
+}
+
+export interface SnapshotPart {
+  /** Stable name (resume tokens carry it). */
+  name: string;
+  entity: TableEntityName;
+  essential: boolean;
+  /**
+   * SQL condition on the table's own columns (`:since`, `:openTickets`), or null for
+   * every row. A part's condition must depend on the row alone, or be complemented by a later
+   * part that takes every row (ticket lines): a row whose part changes between two parts of a
+   * resumed snapshot then changed itself, and the pull from the oldest cursor brings it.
+   */
+  where: string | null;
+}
+
+const upcoming = 'start_at >= :since::timestamptz';
+const today = 'business_date >= (:since::timestamptz)::date';
+const notOf = (cond: string) => `not coalesce(${cond}, false)`;
+
+/**
+ * The order of a snapshot: the store row first (a part of its own), then these. What the front
+ * desk needs to open comes first; the history after the `essentials` marker.
+ */
+export const SNAPSHOT_PARTS: readonly SnapshotPart[] = [
+  { name: 'staff', entity: 'staff', essential: true, where: null },
+  { name: 'service', entity: 'service', essential: true, where: null },
+  { name: 'product', entity: 'product', essential: true, where: null },
+  { name: 'cashDrawer', entity: 'cashDrawer', essential: true, where: null },
+  { name: 'waitlistEntry', entity: 'waitlistEntry', essential: true, where: null },
+  { name: 'turn:recent', entity: 'turn', essential: true, where: today },
+  { name: 'walkIn:recent', entity: 'walkIn', essential: true, where: today },
+  { name: 'appointment:upcoming', entity: 'appointment', essential: true, where: upcoming },
+  { name: 'ticket:open', entity: 'ticket', essential: true, where: `status = 'open'` },
+  {
+    name: 'ticketLine:open',
+    entity: 'ticketLine',
+    essential: true,
+    where: 'ticket_id = any(:openTickets::uuid[])',
+  },
+  {
+    name: 'payment:open',
+    entity: 'payment',
+    essential: true,
+    where: 'ticket_id = any(:openTickets::uuid[])',
+  },
+  { name: 'client', entity: 'client', essential: true, where: null },
+  { name: 'ticket:ended', entity: 'ticket', essential: false, where: notOf(`status = 'open'`) },
+  // Every line and payment (those of open tickets again): whether a line belongs to an open
+  // ticket is its ticket's state, not its own, so no line may depend on it to be sent.
+  { name: 'ticketLine', entity: 'ticketLine', essential: false, where: null },
+  { name: 'payment', entity: 'payment', essential: false, where: null },
+  { name: 'refund', entity: 'refund', essential: false, where: null },
+  { name: 'appointment:past', entity: 'appointment', essential: false, where: notOf(upcoming) },
+  { name: 'turn:past', entity: 'turn', essential: false, where: notOf(today) },
+  { name: 'walkIn:past', entity: 'walkIn', essential: false, where: notOf(today) },
+  { name: 'giftCard', entity: 'giftCard', essential: false, where: null },
+  { name: 'giftCardMovement', entity: 'giftCardMovement', essential: false, where: null },
+  { name: 'turnEvent', entity: 'turnEvent', essential: false, where: null },
+  { name: 'cashMovement', entity: 'cashMovement', essential: false, where: null },
+];
+
+const STORE_PART = 'store';
+const PART_INDEX = new Map<string, number>([
+  [STORE_PART, -1],
+  ...SNAPSHOT_PARTS.map((p, i): [string, number] => [p.name, i]),
+]);
+
+// ---------------------------------------------------------------------------------------------
+// Resume tokens: base64url JSON {p: part, k: last id or '', s: since}.
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function encodeResumeToken(point: SnapshotResumePoint): string {
+  return Buffer.from(JSON.stringify({ p: point.part, k: point.after, s: point.since })).toString(
+    'base64url',
+  );
+}
+
+function badToken(why: string): HttpError {
+  return new HttpError(
+    400,
+    'INVALID_RESUME_TOKEN',
+    `The snapshot resume token is not valid (${why}): start the snapshot again without it.`,
+  );
+}
+
+/** The position a resume token names; 400 INVALID_RESUME_TOKEN for anything else. */
+export function decodeResumeToken(token: string): SnapshotResumePoint {
+  if (token.length > 512 || !/^[A-Za-z0-9_-]+$/.test(token)) throw badToken('not base64url');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(Buffer.from(token, 'base64url').toString('utf8'));
+  } catch {
+    throw badToken('not JSON');
+  }
+  const r = raw as { p?: unknown; k?: unknown; s?: unknown } | null;
+  if (typeof r !== 'object' || r === null) throw badToken('not an object');
+  if (typeof r.p !== 'string' || !PART_INDEX.has(r.p)) throw badToken('unknown part');
+  if (typeof r.k !== 'string' || (r.k !== '' && !UUID_RE.test(r.k))) throw badToken('bad key');
+  if (typeof r.s !== 'string' || Number.isNaN(Date.parse(r.s))) throw badToken('bad time');
+  return { part: r.p, after: r.k.toLowerCase(), since: new Date(r.s).toISOString() };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The stream
+
+/** Where the lines go. `write` resolves when the line may be followed by the next (drained). */
+export interface SnapshotSink {
+  /** Called once, before any line: the checks passed (errors before it are plain HTTP errors). */
+  open(): void;
+  write(line: string): Promise<void>;
+  /** True once the client went away: the snapshot stops reading. */
+  readonly closed: boolean;
+}
+
+export interface SnapshotCommand {
+  storeId: string;
+  organizationId: string;
+  userId: string;
+  deviceId: string;
+  /** Continue after this point (from a chunk's `resume`), with the cursor and epoch it came with. */
+  resume?: { point: SnapshotResumePoint; cursor: number; epoch?: string | undefined };
+  nowMs: number;
+  chunkRows?: number;
+}
+
+export interface SnapshotOutcome {
+  rows: number;
+  chunks: number;
+  cursor: number;
+  /** Completed: the `end` line was written. */
+  complete: boolean;
+}
+
+async function readHead(
+  sql: Sql,
+  cmd: SnapshotCommand,
+  since: string,
+): Promise<{ head: SnapshotHead; openTicketIds: string[] }> {
+  // Like a pull: lastMutationId is read before the rows (this is the snapshot's first statement).
+  const lastMutationId = await syncingDeviceLastMutationId(sql, cmd.storeId, cmd.deviceId);
+  const store = await sql.query<{ version: number; min_kept_version: number; sync_epoch: string }>(
+    'select version, min_kept_version, sync_epoch from stores where id = $1',
+    [cmd.storeId],
+  );
+  const row = store.rows[0];
+  if (!row) throw new HttpError(404, 'NOT_FOUND', 'No such store.');
+  const version = Number(row.version);
+  if (cmd.resume) {
+    // The device will pull from the first part's cursor: it must still be answerable.
+    const { cursor, epoch } = cmd.resume;
+    const minKept = Number(row.min_kept_version);
+    let reason: 'TOMBSTONES_PURGED' | 'STORE_RESTORED' | null = null;
+    if ((epoch !== undefined && epoch !== row.sync_epoch) || cursor > version) {
+      reason = 'STORE_RESTORED';
+    } else if (cursor > 0 && cursor < minKept) reason = 'TOMBSTONES_PURGED';
+    if (reason) throw resyncHttpError(new ResyncRequiredError(cursor, reason, minKept));
+  }
+  const counts = await sql.query<{ entity: string; n: number }>(
+    SNAPSHOT_PARTS.filter((p, i) => SNAPSHOT_PARTS.findIndex((q) => q.entity === p.entity) === i)
+      .map(
+        (p) =>
+          `select '${p.entity}'::text as entity, count(*)::int as n from ` +
+          `${ENTITY_TABLES[p.entity].table} where store_id = $1 and not deleted`,
+      )
+      .join('\nunion all\n'),
+    [cmd.storeId],
+  );
+  const estimates: Record<string, number> = { store: 1 };
+  for (const c of counts.rows) estimates[c.entity] = Number(c.n);
+  const open = await sql.query<{ id: string }>(
+    `select id from tickets where store_id = $1 and status = 'open' and not deleted`,
+    [cmd.storeId],
+  );
+  return {
+    head: {
+      type: 'head',
+      cursor: version,
+      epoch: row.sync_epoch,
+      lastMutationId,
+      since,
+      estimates,
+      total: Object.values(estimates).reduce((a, b) => a + b, 0),
+    },
+    openTicketIds: open.rows.map((r) => r.id),
+  };
+}
+
+/**
+ * A part's rows after `after` in id order, as a cursor declared in the snapshot's transaction:
+ * the plan runs once and each FETCH continues it (keyset pages would plan, and with stale
+ * statistics sort, the whole table again for every chunk). The part's values are bound only if
+ * its condition uses them.
+ */
+function partQuery(
+  part: SnapshotPart,
+  storeId: string,
+  ctx: PartContext,
+  after: string,
+): { text: string; params: unknown[] } {
+  const params: unknown[] = [storeId, after || '00000000-0000-0000-0000-000000000000'];
+  const bind = (value: unknown) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  let cond = '';
+  if (part.where) {
+    const named: Record<string, unknown> = { since: ctx.since, openTickets: ctx.openTickets };
+    const slots = new Map<string, string>();
+    cond = ` and (${part.where.replace(/:(since|openTickets)\b/g, (_, name: string) => {
+      const slot = slots.get(name) ?? bind(named[name]);
+      slots.set(name, slot);
+      return slot;
+    })})`;
+  }
+  return {
+    text:
+      `declare snapshot_part no scroll cursor for ` +
+      `select id, version, data::text as data from ${ENTITY_TABLES[part.entity].table} ` +
+      `where store_id = $1 and not deleted and id > $2::uuid${cond} order by id`,
+    params,
+  };
+}
+
+function rowsLine(entity: EntityName, rows: string[], resume: string): string {
+  return `{"type":"rows","entity":"${entity}","rows":[${rows.join(',')}],"resume":"${resume}"}\n`;
+}
+
+/**
+ * Streams the snapshot into `sink`. Errors before `sink.open()` (device, 409, 404) are thrown
+ * as HttpErrors; after it, the caller can only cut the stream (the device resumes).
+ */
+export async function streamSnapshot(
+  db: Db,
+  cmd: SnapshotCommand,
+  sink: SnapshotSink,
+): Promise<SnapshotOutcome> {
+  const limit = cmd.chunkRows ?? SNAPSHOT_CHUNK_ROWS;
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new TypeError(`bad chunkRows ${limit}`);
+  const since = cmd.resume?.point.since ?? new Date(cmd.nowMs - DAY_MS).toISOString();
+  return db.transaction(
+    {
+      storeId: cmd.storeId,
+      organizationId: cmd.organizationId,
+      userId: cmd.userId,
+      deviceId: cmd.deviceId,
+    },
+    async (sql) => {
+      const { head, openTicketIds } = await readHead(sql, cmd, since);
+      const ctx: PartContext = { since, openTickets: openTicketIds };
+      sink.open();
+      await sink.write(JSON.stringify(head) + '\n');
+      const outcome: SnapshotOutcome = { rows: 0, chunks: 0, cursor: head.cursor, complete: false };
+      const start = cmd.resume?.point;
+      let partIndex = start ? (PART_INDEX.get(start.part) ?? -1) : -1;
+      let after = start?.after ?? '';
+      const token = (part: string, key: string) => encodeResumeToken({ part, after: key, since });
+      if (partIndex === -1) {
+        // The store row (the `store` entity), built by the same expression as a pull's.
+        const store = await sql.query<{ id: string; version: number; data: string }>(
+          `select s.id, s.settings_version as version, (${STORE_JSON})::text as data
+             from stores s where s.id = $1`,
+          [cmd.storeId],
+        );
+        const rows = store.rows.map(
+          (r) => `{"id":"${r.id}","version":${Number(r.version)},"data":${r.data}}`,
+        );
+        await sink.write(rowsLine('store', rows, token(SNAPSHOT_PARTS[0]!.name, '')));
+        outcome.rows += rows.length;
+        outcome.chunks++;
+        partIndex = 0;
+        after = '';
+      }
+      let essentialsSent = false;
+      for (; partIndex < SNAPSHOT_PARTS.length; partIndex++) {
+        const part = SNAPSHOT_PARTS[partIndex]!;
+        if (!part.essential && !essentialsSent) {
+          await sink.write('{"type":"essentials"}\n');
+          essentialsSent = true;
+        }
+        const q = partQuery(part, cmd.storeId, ctx, after);
+        await sql.query(q.text, q.params);
+        type Chunk = { rows: { id: string; version: number; data: string }[] };
+        const fetchChunk = (): Promise<Chunk> =>
+          sql.query(`fetch forward ${limit} from snapshot_part`);
+        // The next chunk is read while this one drains to the client (two in memory at most).
+        let pending: Promise<Chunk> | null = fetchChunk();
+        try {
+          while (pending) {
+            const res: Chunk = await pending;
+            pending = null;
+            const last = res.rows.at(-1);
+            const done = res.rows.length < limit;
+            if (!last) break;
+            if (!done) pending = fetchChunk();
+            after = last.id;
+            const next = SNAPSHOT_PARTS[partIndex + 1];
+            // After the part's last chunk the token points at the next part's start.
+            const resume = !done
+              ? token(part.name, last.id)
+              : next
+                ? token(next.name, '')
+                : token(part.name, last.id);
+            const rows = res.rows.map(
+              (r) => `{"id":"${r.id}","version":${Number(r.version)},"data":${r.data}}`,
+            );
+            await sink.write(rowsLine(part.entity, rows, resume));
+            outcome.rows += rows.length;
+            outcome.chunks++;
+            if (sink.closed) return outcome;
+          }
+        } finally {
+          // Never leave a statement running when the transaction ends (a client gone, an error).
+          await (pending as Promise<Chunk> | null)?.catch(() => undefined);
+        }
+        await sql.query('close snapshot_part');
+        after = '';
+      }
+      if (!essentialsSent) await sink.write('{"type":"essentials"}\n');
+      if (sink.closed) return outcome;
+      await sink.write(JSON.stringify({ type: 'end', cursor: head.cursor }) + '\n');
+      outcome.complete = true;
+      return outcome;
+    },
+    { readOnlySnapshot: true },
+  );
+}
