@@ -190,6 +190,13 @@ export const CONFIG_OPTIONS = {
     description:
       'How long a store\u2019s sync heads (its version and epoch, each device\u2019s last mutation id) answer quiet pulls without the database (0 = every pull reads the database). Pushes keep them exact; a change made outside sync (an admin tool) reaches polling devices within this.',
   }),
+  syncChangesKeepDays: option({
+    env: 'SYNC_CHANGES_KEEP_DAYS',
+    schema: int(1, 365),
+    default: '14',
+    description:
+      'How long the record of which tables each push changed (sync_changes) is kept. A device pulling from an older cursor reads every table, as a pull did before the record existed: slower, never wrong.',
+  }),
   lastSeenFlushMs: option({
     env: 'LAST_SEEN_FLUSH_MS',
     schema: int(100, 600_000),

@@ -5,7 +5,7 @@ import { systemClock } from './clock';
 import { ConfigError, loadConfig, type Config } from './config';
 import { openConfiguredDb } from './db/open-configured';
 import { migrate } from './db/migrate';
-import { ensureMonthlyPartitions, refreshReportViews } from './db/jobs';
+import { ensureMonthlyPartitions, purgeSyncChanges, refreshReportViews } from './db/jobs';
 import { intervalJob } from './jobs/interval-job';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
@@ -81,6 +81,12 @@ async function main(): Promise<void> {
       6 * 3600 * 1000,
       async () =>
         void (await ensureMonthlyPartitions(db, { monthsAhead: config.partitionMonthsAhead })),
+      app.log,
+    ),
+    intervalJob(
+      'purge-sync-changes',
+      6 * 3600 * 1000,
+      async () => void (await purgeSyncChanges(db, { keepDays: config.syncChangesKeepDays })),
       app.log,
     ),
   ];

@@ -1,11 +1,13 @@
 /**
- * The end of a batched push: every row it wrote, each once, in one multi-row statement per
- * table (rows passed as parallel text arrays through `unnest`, so each statement's text is fixed
- * and can be prepared). See apps/server/src/sync/push.ts.
+ * The end of a batched push: every row it wrote, each once, in one multi-row write per table
+ * (rows passed as parallel text arrays through `unnest`, so each write's text is fixed), added to
+ * the push's `WriteBatch` (sent with the rest of the push's writes as one statement). See
+ * apps/server/src/sync/push.ts.
  */
 import type { EntityName, StoreRow } from '../../../../packages/domain/src/entities';
 import { isUuid, type Sql } from './db';
 import { createSqlMutatorTx, promotedParams } from './entity-store';
+import type { WriteBatch } from './write-batch';
 import { ENTITY_TABLES, type EntityTable, type TableEntityName } from './entity-tables';
 
 export interface RowToWrite {
@@ -69,13 +71,14 @@ function tombstoneStatement(entity: TableEntityName): string {
 }
 
 /**
- * Writes a batched push's rows: the store row (a settings change) as the per-mutation path
- * does, then per table one upsert of the live rows and one tombstone update. Throws the
- * database's error as is (a data error makes the caller retry the push one mutation at a time,
- * to reject the right one).
+ * Writes a batched push's rows: the store row (a settings change) at once, as the per-mutation
+ * path does; per table one upsert of the live rows and one tombstone update into `batch`. The
+ * database's error comes as is (a data error makes the caller retry the push one mutation at a
+ * time, to reject the right one).
  */
 export async function writeRows(
   sql: Sql,
+  batch: WriteBatch,
   storeId: string,
   rows: readonly RowToWrite[],
 ): Promise<void> {
@@ -102,7 +105,7 @@ export async function writeRows(
       for (const r of part) {
         promotedParams(entity, r.row as never).forEach((value, i) => columns[i]!.push(value));
       }
-      await sql.query(upsertStatement(entity), [
+      batch.add(upsertStatement(entity), [
         storeId,
         part.map((r) => r.id),
         part.map((r) => String(r.version)),
@@ -112,7 +115,7 @@ export async function writeRows(
     }
     const tombstones = list.filter((r) => r.row === null && r.stored);
     for (const part of chunks(tombstones, ROWS_PER_STATEMENT)) {
-      await sql.query(tombstoneStatement(entity), [
+      batch.add(tombstoneStatement(entity), [
         storeId,
         part.map((r) => r.id),
         part.map((r) => String(r.version)),

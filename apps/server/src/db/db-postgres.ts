@@ -1,7 +1,6 @@
 import pg from 'pg';
 import {
   normalizeParams,
-  setConfigQuery,
   tenantSettings,
   TYPE_PARSERS,
   type Db,
@@ -39,6 +38,19 @@ function sqlOver(client: pg.PoolClient): Sql {
   };
 }
 
+/** `BEGIN; select set_config('k', 'v', true), …` with every name and value escaped. */
+export function beginWith(
+  settings: readonly [string, string][],
+  opts: TransactionOptions = {},
+): string {
+  const begin = opts.readOnlySnapshot ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN';
+  if (settings.length === 0) return begin;
+  const calls = settings.map(
+    ([name, value]) => `set_config(${pg.escapeLiteral(name)}, ${pg.escapeLiteral(value)}, true)`,
+  );
+  return `${begin}; select ${calls.join(', ')}`;
+}
+
 async function inTransaction<T>(
   pool: pg.Pool,
   settings: [string, string][],
@@ -56,13 +68,10 @@ async function inTransaction<T>(
   };
   client.on('error', onError);
   try {
-    await client.query(
-      opts.readOnlySnapshot ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN',
-    );
-    if (settings.length > 0) {
-      const { text, params } = setConfigQuery(settings);
-      await client.query(text, params);
-    }
+    // BEGIN and the transaction's settings in one round trip: a multi-statement query must be
+    // the simple protocol (no parameters), so the values go in as escaped literals (they are
+    // UUIDs, a number and fixed words; see tenantSettings).
+    await client.query(beginWith(settings, opts));
     const result = await fn(sqlOver(client));
     await client.query('COMMIT');
     return result;

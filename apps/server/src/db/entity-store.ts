@@ -5,6 +5,7 @@
  */
 import type { EntityName, EntityRows, StoreRow } from '../../../../packages/domain/src/entities';
 import type { ListQuery, MutatorTx } from '../../../../packages/domain/src/tx';
+import { CHANGE_LOG_ENTRIES, entitiesChangedSince, type ChangeLogEntry } from './change-log';
 import { isUuid, type Sql } from './db';
 import {
   columnForField,
@@ -59,10 +60,15 @@ export function promotedParams<E extends TableEntityName>(
 }
 
 const STORE_SELECT = STORE_COLUMNS.map((c) => c.column).join(', ');
+/** The `store` entity's columns of the stores row aliased `alias`, for a select list. */
+export function storeColumns(alias: string): string {
+  return STORE_COLUMNS.map((c) => `${alias}.${c.column}`).join(', ');
+}
 /** The stores row `s` as the `store` entity (jsonb built in SQL, used by pulls and snapshots). */
 export const STORE_JSON = `jsonb_build_object(${STORE_COLUMNS.map((c) => `'${c.field}', s.${c.column}`).join(', ')})`;
 
-function storeRowFrom(row: Record<string, unknown>): StoreRow {
+/** The `store` entity from a result row holding the stores row's columns (`storeColumns`). */
+export function storeRowFrom(row: Record<string, unknown>): StoreRow {
   const out: Record<string, unknown> = {};
   for (const c of STORE_COLUMNS) out[c.field] = row[c.column];
   return out as unknown as StoreRow;
@@ -252,27 +258,44 @@ export class ResyncRequiredError extends Error {
 }
 
 /**
- * All synced tables plus the store row, each branch keyed on (store_id, version), merged by
- * version. `$1` store, `$2` the lower bound, `$3` a bound on version (or null), `$4` limit.
- * Each branch is an index scan on (store_id, version) (for hash-partitioned tables in the one
- * partition of the store); the ORDER BY version LIMIT lets the planner merge them and stop early.
+ * The synced tables named (all of them by default) plus the store row, each branch keyed on
+ * (store_id, version), merged by version. `$1` store, `$2` the lower bound, `$3` limit, and with
+ * `upTo` `$4` the highest version to read. Each branch is an index scan on (store_id, version)
+ * (for hash-partitioned tables in the one partition of the store); the ORDER BY version LIMIT
+ * lets the planner merge them and stop early.
  */
-function changesQuery(op: '>' | '='): string {
-  const branches = [
-    `select 'store'::text as entity, s.id, s.settings_version as version, false as deleted, ` +
-      `${STORE_JSON} as data from stores s where s.id = $1 and s.settings_version ${op} $2::bigint`,
-    ...TABLE_ENTITY_NAMES.map(
-      (entity) =>
-        `select '${entity}'::text as entity, id, version, deleted, ` +
+function changesQuery(
+  op: '>' | '=',
+  entities: readonly EntityName[] = ['store', ...TABLE_ENTITY_NAMES],
+  upTo = false,
+): string {
+  const bound = upTo ? ' and version <= $4::bigint' : '';
+  const branches = entities.map((entity) =>
+    entity === 'store'
+      ? `select 'store'::text as entity, s.id, s.settings_version as version, false as deleted, ` +
+        `${STORE_JSON} as data from stores s where s.id = $1 and s.settings_version ${op} $2::bigint` +
+        bound.replace('version', 's.settings_version')
+      : `select '${entity}'::text as entity, id, version, deleted, ` +
         `case when deleted then null else data end as data ` +
-        `from ${ENTITY_TABLES[entity].table} where store_id = $1 and version ${op} $2::bigint`,
-    ),
-  ];
+        `from ${ENTITY_TABLES[entity].table} where store_id = $1 and version ${op} $2::bigint${bound}`,
+  );
   return `${branches.join('\nunion all\n')}\norder by version limit $3::bigint`;
 }
 
 const AFTER_QUERY = changesQuery('>');
 const AT_QUERY = changesQuery('=');
+
+/** The page query over some tables only, up to a version (texts kept per set of tables). */
+const partialQueries = new Map<string, string>();
+function partialChangesQuery(entities: readonly EntityName[]): string {
+  const key = entities.join(',');
+  let text = partialQueries.get(key);
+  if (!text) {
+    text = changesQuery('>', entities, true);
+    partialQueries.set(key, text);
+  }
+  return text;
+}
 
 type ChangeRow = Change;
 
@@ -310,11 +333,25 @@ export async function readChangesSince(
   if (!isUuid(storeId)) throw new TypeError(`storeId must be a UUID, got ${storeId}`);
   if (!Number.isSafeInteger(cursor) || cursor < 0) throw new TypeError(`bad cursor ${cursor}`);
   if (!Number.isSafeInteger(limit) || limit < 1) throw new TypeError(`bad limit ${limit}`);
+  // The store's head and, for a cursor past 0, what the versions after it changed (same
+  // statement, so the same snapshot: every version up to `version` has committed its entry).
   const storeRes = await sql.query<{
     min_kept_version: number | string;
     version: number | string;
     sync_epoch: string;
-  }>('select min_kept_version, version, sync_epoch from stores where id = $1', [storeId]);
+    log: ChangeLogEntry[] | null;
+  }>(
+    `select s.min_kept_version, s.version, s.sync_epoch,
+            case when $2::bigint > 0 then (
+              select coalesce(json_agg(json_build_object('from', c.from_version, 'to', c.to_version,
+                                                         'entities', c.entities)), '[]')
+                from (select from_version, to_version, entities from sync_changes
+                       where store_id = s.id and to_version > $2::bigint
+                       order by to_version limit ${CHANGE_LOG_ENTRIES}) c
+            ) end as log
+       from stores s where s.id = $1`,
+    [storeId, String(cursor)],
+  );
   const store = storeRes.rows[0];
   const epoch = store?.sync_epoch ?? '';
   const storeVersion = Number(store?.version ?? 0);
@@ -329,7 +366,19 @@ export async function readChangesSince(
     // every synced table. Rows are written in the transaction that raises stores.version.
     if (cursor >= storeVersion) return { changes: [], hasMore: false, cursor, epoch, storeVersion };
   }
-  const res = await sql.query<ChangeRow>(AFTER_QUERY, [storeId, String(cursor), String(limit + 1)]);
+  const changed =
+    cursor > 0 && store?.log ? entitiesChangedSince(store.log, cursor, storeVersion) : null;
+  if (changed?.length === 0) {
+    return { changes: [], hasMore: false, cursor: storeVersion, epoch, storeVersion };
+  }
+  const res = changed
+    ? await sql.query<ChangeRow>(partialChangesQuery(changed), [
+        storeId,
+        String(cursor),
+        String(limit + 1),
+        String(storeVersion),
+      ])
+    : await sql.query<ChangeRow>(AFTER_QUERY, [storeId, String(cursor), String(limit + 1)]);
   const rows = sorted(res.rows);
   if (rows.length <= limit) {
     // Every row up to the store version read above committed with it, and this page holds all

@@ -84,3 +84,20 @@ export async function purgeTombstones(
     return { purged, byTable };
   });
 }
+
+/**
+ * Deletes the record of which tables each push changed (`sync_changes`, migration 0022) older
+ * than `keepDays`: pulls from cursors that old read every table. Returns the rows deleted.
+ */
+export async function purgeSyncChanges(db: Db, opts: { keepDays: number }): Promise<number> {
+  if (!Number.isInteger(opts.keepDays) || opts.keepDays < 1) {
+    throw new TypeError(`keepDays must be a positive integer, got ${opts.keepDays}`);
+  }
+  return db.ownerTransaction(async (sql) => {
+    const res = await sql.query<{ n: number | string }>(
+      'select purge_sync_changes(make_interval(days => $1::int)) as n',
+      [opts.keepDays],
+    );
+    return Number(res.rows[0]?.n ?? 0);
+  });
+}

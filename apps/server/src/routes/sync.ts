@@ -19,7 +19,7 @@ import type { Clock } from '../clock';
 import type { Cache } from '../cache/cache';
 import type { Db } from '../db/db';
 import type { ReadRouter } from '../db/replica';
-import { httpErrors } from '../http/errors';
+import { HttpError, httpErrors } from '../http/errors';
 import type { Metrics } from '../observability/metrics';
 import { parseOrThrow } from '../http/validate';
 import { streamStoreVersions, type EventStreams } from '../sync/events';
@@ -81,7 +81,7 @@ export function registerSyncRoutes(app: FastifyInstance, deps: SyncRouteDeps): v
       }
       const body = parseOrThrow(pushEnvelopeSchema, request.body);
       const mutations = body.mutations.map(checkPushedMutation);
-      await assertDeviceOfStore(deps.db, access, body.deviceId);
+      // The device is checked inside the push, with its lock (pushMutations).
       const actor: Actor = {
         userId: access.userId,
         staffId: null,
@@ -116,6 +116,7 @@ export function registerSyncRoutes(app: FastifyInstance, deps: SyncRouteDeps): v
           },
         });
       } catch (err) {
+        if (err instanceof HttpError) throw err; // the device refused: a coded 403
         // Nothing of the failed transaction committed; the device retries the same ids. An
         // earlier chunk of the push may have: the store's heads are read again from the database.
         await deps.heads.forget(access.storeId);

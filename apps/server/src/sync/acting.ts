@@ -10,6 +10,7 @@ import {
 } from '@mango/domain';
 import { approvalMac, fromBase64, type Mutation } from '@mango/protocol';
 import type { Sql } from '../db/db';
+import type { WriteBatch } from '../db/write-batch';
 
 /**
  * Who acts for one pushed mutation, as the server decides it — never on the device's word:
@@ -117,10 +118,10 @@ export class BatchedNonces implements ApprovalNonces {
     this.#current = [];
   }
 
-  /** Writes the uses of the push's applied mutations. */
-  async write(deviceId: string): Promise<void> {
+  /** Adds the uses of the push's applied mutations to the push's writes. */
+  write(batch: WriteBatch, deviceId: string): void {
     if (this.#accepted.length === 0) return;
-    await this.sql.query(
+    batch.add(
       `insert into used_approvals (store_id, nonce, approver_staff_id, device_id, mutation_id)
        select $1, u.nonce, u.approver::uuid, $2, u.mutation_id::bigint
          from unnest($3::text[], $4::text[], $5::text[]) as u(nonce, approver, mutation_id)`,

@@ -37,6 +37,10 @@ const ENTITY_OF_ID: Readonly<Record<string, TableEntityName>> = {
 /** A ticket's rows the mutators list by `{ where: { ticketId } }`: loaded with the ticket. */
 const OF_TICKET = ['ticketLine', 'payment', 'refund'] as const;
 
+/** The open cash drawer: cash payments and refunds on a ticket list it (`openDrawerId`). */
+const OPEN_DRAWERS = { where: { status: 'open' } } as const;
+const OPEN_DRAWER_LABEL = 'open cashDrawer';
+
 /** The ids each entity's rows are named by in these mutations' arguments. */
 export function namedRows(
   mutations: readonly { name: string; args: unknown }[],
@@ -79,8 +83,9 @@ export async function prefetch(
   if (named.size === 0) return;
   const params: unknown[] = [storeId];
   const branches: string[] = [];
-  const select = (entity: TableEntityName, where: string) =>
-    `select '${entity}'::text as entity, data from ${ENTITY_TABLES[entity].table} ` +
+  // `label` tells the rows of a list (the open drawers) from the rows named by id.
+  const select = (entity: TableEntityName, where: string, label: string = entity) =>
+    `select '${label}'::text as entity, data from ${ENTITY_TABLES[entity].table} ` +
     `where store_id = $1 and ${where} and not deleted`;
   for (const [entity, ids] of named) {
     params.push([...ids]);
@@ -92,19 +97,30 @@ export async function prefetch(
     for (const entity of OF_TICKET) {
       branches.push(select(entity, `ticket_id = any($${params.length}::uuid[])`));
     }
+    branches.push(select('cashDrawer', `status = 'open'`, OPEN_DRAWER_LABEL));
   }
   const res = await sql.query<{ entity: TableEntityName; data: { id: string; ticketId?: string } }>(
     branches.join('\nunion all\n'),
     params,
   );
   const found = new Map<TableEntityName, Map<string, { id: string; ticketId?: string }>>();
+  const openDrawers: { id: string }[] = [];
   for (const { entity, data } of res.rows) {
+    if ((entity as string) === OPEN_DRAWER_LABEL) {
+      openDrawers.push(data);
+      continue;
+    }
     const rows = found.get(entity) ?? new Map();
     rows.set(data.id.toLowerCase(), data);
     found.set(entity, rows);
   }
   for (const [entity, ids] of named) {
     for (const id of ids) overlay.seed(entity, id, found.get(entity)?.get(id) ?? null);
+  }
+  if (tickets) {
+    openDrawers.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    overlay.seedList('cashDrawer', OPEN_DRAWERS, openDrawers);
+    for (const row of openDrawers) overlay.seed('cashDrawer', row.id, row);
   }
   for (const ticketId of tickets ?? []) {
     for (const entity of OF_TICKET) {

@@ -8,13 +8,17 @@ import {
   toStorableValue,
   type Actor,
   type EntityName,
+  type StoreRow,
   type MutatorTx,
 } from '@mango/domain';
 import { mutationSchema, type Mutation, type MutationResult } from '@mango/protocol';
 import type { Db, Sql } from '../db/db';
 import { isDatabaseUnavailable } from '../db/unavailable';
 import { writeRows } from '../db/batch-write';
-import { createSqlMutatorTx } from '../db/entity-store';
+import { WriteBatch } from '../db/write-batch';
+import { createSqlMutatorTx, storeColumns, storeRowFrom } from '../db/entity-store';
+import { deviceRefusal } from '../auth/authenticate';
+import { HttpError } from '../http/errors';
 import { applyWithinQuotas } from '../quotas/quotas';
 import { reviewOfflinePayment } from '../security/offline-payment-review';
 import {
@@ -209,14 +213,14 @@ interface Rejection {
   error: MutationError;
 }
 
-/** The rejections of a chunk, in one statement (text arrays through `unnest`). */
-async function recordRejections(
-  sql: Sql,
+/** The rejections of a chunk, in one write (text arrays through `unnest`). */
+function recordRejections(
+  batch: WriteBatch,
   cmd: PushCommand,
   rejections: readonly Rejection[],
-): Promise<void> {
+): void {
   if (rejections.length === 0) return;
-  await sql.query(
+  batch.add(
     `insert into rejected_mutations (store_id, device_id, mutation_id, name, code, message, details)
      select $1, $2, r.id::bigint, r.name, r.code, r.message, r.details::jsonb
        from unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
@@ -264,8 +268,8 @@ interface ChunkStorage {
   unwritten(
     entity: EntityName,
   ): { row: Record<string, unknown> | null; stored: Record<string, unknown> | null }[];
-  /** Before the chunk's bookkeeping: store what is still held in memory. */
-  finish(audit: readonly MutationAudit[]): Promise<void>;
+  /** Before the chunk's bookkeeping: add what is still held in memory to the chunk's writes. */
+  finish(batch: WriteBatch, audit: readonly MutationAudit[]): Promise<void>;
   /** The acting staff member of the next mutation, for storage audited by row triggers. */
   setStaff?(staffId: string | null): Promise<void>;
   /** Where approvals' nonces are used up (only by applied mutations). */
@@ -274,10 +278,17 @@ interface ChunkStorage {
   prepare?(mutations: readonly Mutation[]): Promise<void>;
 }
 
-function batchedStorage(sql: Sql, cmd: PushCommand, baseVersion: number): ChunkStorage {
+function batchedStorage(
+  sql: Sql,
+  cmd: PushCommand,
+  baseVersion: number,
+  store: StoreRow,
+): ChunkStorage {
   const overlay = new PushOverlay(
     createSqlMutatorTx(sql, { storeId: cmd.storeId, version: baseVersion + 1 }),
   );
+  // Read with the lock: the mutators' store reads cost no round trip.
+  overlay.seed('store', store.id, store as unknown as Record<string, unknown>);
   const nonces = new BatchedNonces(sql, cmd.storeId);
   return {
     nonces,
@@ -292,11 +303,11 @@ function batchedStorage(sql: Sql, cmd: PushCommand, baseVersion: number): ChunkS
       overlay.discard();
     },
     unwritten: (entity) => overlay.unwritten(entity),
-    async finish(audit) {
-      await writeRows(sql, cmd.storeId, overlay.pending());
-      await nonces.write(cmd.deviceId);
+    async finish(batch, audit) {
+      await writeRows(sql, batch, cmd.storeId, overlay.pending());
+      nonces.write(batch, cmd.deviceId);
       if (audit.length === 0) return;
-      await sql.query(
+      batch.add(
         `insert into push_audit (store_id, organization_id, user_id, device_id,
                                  first_mutation_id, last_mutation_id, mutations)
          values ($1, $2, $3, $4, $5, $6, $7::jsonb)`,
@@ -366,20 +377,27 @@ async function applyChunk(
   receivedAt: string,
   mode: 'batched' | 'one-by-one',
 ): Promise<ChunkOutcome> {
-  const head = await sql.query<{
-    last_mutation_id: number;
-    short_code: string | null;
-    version: number;
-    plan: string;
-  }>(
-    `select d.last_mutation_id, d.short_code, s.version, s.plan
+  // The device check (registered to this store, not revoked), its lastMutationId, the store's
+  // version and settings, and both rows' locks: one round trip.
+  const head = await sql.query<
+    {
+      last_mutation_id: number;
+      short_code: string | null;
+      revoked: boolean;
+      version: number;
+      plan: string;
+    } & Record<string, unknown>
+  >(
+    `select d.last_mutation_id, d.short_code, d.revoked_at is not null as revoked, s.version,
+            ${storeColumns('s')}
        from devices d join stores s on s.id = d.store_id
       where d.id = $1 and d.store_id = $2
         for update of d, s`,
     [cmd.deviceId, cmd.storeId],
   );
   const row = head.rows[0];
-  if (!row) throw new Error('device or store vanished during push');
+  const refused = deviceRefusal(row);
+  if (refused || !row) throw refused ?? new Error('unreachable: no device row and no refusal');
   // The code ticket numbers of this device must carry (ticket.open refuses another).
   const deviceCode = row.short_code ?? null;
   const baseVersion = row.version;
@@ -391,7 +409,9 @@ async function applyChunk(
     return { results, last, version: null, gap: false, entities };
   }
   const storage =
-    mode === 'batched' ? batchedStorage(sql, cmd, baseVersion) : oneByOneStorage(sql, cmd);
+    mode === 'batched'
+      ? batchedStorage(sql, cmd, baseVersion, storeRowFrom(row))
+      : oneByOneStorage(sql, cmd);
   await storage.prepare?.(chunk.filter((m): m is Mutation => m.id > last && !isMalformed(m)));
   const rejections: Rejection[] = [];
   const audit: MutationAudit[] = [];
@@ -470,15 +490,24 @@ async function applyChunk(
       reject(m, storableError(rejectionFor(e, cmd, m)));
     }
   }
-  await storage.finish(audit);
+  // The chunk's writes, version, device and rejections: one statement.
+  const batch = new WriteBatch();
+  await storage.finish(batch, audit);
   if (version !== baseVersion) {
-    await sql.query('update stores set version = $2 where id = $1', [cmd.storeId, version]);
+    batch.add('update stores set version = $2 where id = $1', [cmd.storeId, version]);
+    // What these versions changed, so that pulls read only those tables (migration 0022).
+    batch.add(
+      `insert into sync_changes (store_id, to_version, from_version, entities)
+       values ($1, $2, $3, $4::text[])`,
+      [cmd.storeId, version, baseVersion + 1, [...entities].sort()],
+    );
   }
-  await sql.query('update devices set last_mutation_id = $2, last_seen_at = now() where id = $1', [
+  batch.add('update devices set last_mutation_id = $2, last_seen_at = now() where id = $1', [
     cmd.deviceId,
     last,
   ]);
-  await recordRejections(sql, cmd, rejections);
+  recordRejections(batch, cmd, rejections);
+  await batch.flush(sql);
   return { results, last, version: version !== baseVersion ? version : null, gap, entities };
 }
 
@@ -513,7 +542,8 @@ export async function pushMutations(db: Db, cmd: PushCommand): Promise<PushOutco
         applyChunk(sql, cmd, chunk, receivedAt, 'batched'),
       );
     } catch (e) {
-      if (isDatabaseUnavailable(e)) throw e;
+      // An outage, or the device refused (revoked, not of this store): the same for every chunk.
+      if (isDatabaseUnavailable(e) || e instanceof HttpError) throw e;
       // A data error (of a mutation, or of the batch's write) is expected here: the retry
       // rejects the mutation at fault. Anything else is a defect of the batched path: reported,
       // and the chunk still goes through, one mutation at a time.

@@ -91,6 +91,11 @@ export async function createTenant(
       [t.storeId, t.organizationId, t.userId, t.deviceId],
     );
     await sql.query(
+      `insert into sync_changes (store_id, to_version, from_version, entities)
+       values ($1, 1000000, 1000000, '{client}')`,
+      [t.storeId],
+    );
+    await sql.query(
       `insert into client_errors (id, store_id, user_id, device_id, kind, message)
        values ($1, $2, $3, $4, 'boundary', 'boom')`,
       [randomUUID(), t.storeId, t.userId, t.deviceId],
