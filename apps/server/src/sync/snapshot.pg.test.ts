@@ -77,6 +77,7 @@ describeEachEngine('sync snapshot', (getDb: () => Db) => {
   let log: MutationLog;
   let technician: { authorization: string };
   let openTicketId: string;
+  let bookedClientId: string; // the open ticket's client
 
   const snapshot = (
     query: string,
@@ -115,8 +116,10 @@ describeEachEngine('sync snapshot', (getDb: () => Db) => {
     const staffId = randomUUID();
     const serviceId = randomUUID();
     openTicketId = randomUUID();
+    bookedClientId = randomUUID();
     const closedTicketId = randomUUID();
     await pushOk([
+      log.make('client.upsert', { id: bookedClientId, firstName: 'Booked', lastName: 'Snap' }),
       log.make('staff.upsert', {
         id: staffId,
         displayName: 'Linh',
@@ -130,7 +133,7 @@ describeEachEngine('sync snapshot', (getDb: () => Db) => {
         priceCents: 4000,
         taxable: false,
       }),
-      log.make('ticket.open', { id: openTicketId }),
+      log.make('ticket.open', { id: openTicketId, clientId: bookedClientId }),
       log.make('ticket.addLine', {
         ticketId: openTicketId,
         lineId: randomUUID(),
@@ -185,17 +188,26 @@ describeEachEngine('sync snapshot', (getDb: () => Db) => {
       expect(first?.type === 'rows' && first.entity).toBe('store');
       const essentialsAt = lines.findIndex((l) => l.type === 'essentials');
       const entityAt = (pred: (l: SnapshotLine) => boolean) => lines.findIndex(pred);
-      // The open ticket and the clients come before the marker, the voided ticket after it.
+      // The open ticket and its client come before the marker; the voided ticket and the other
+      // clients (a store's whole list) after it.
       const ticketLines = lines.flatMap((l, i) =>
         l.type === 'rows' && l.entity === 'ticket' ? l.rows.map((r) => ({ i, r })) : [],
       );
       expect(ticketLines.find((t) => t.r.id === openTicketId)!.i).toBeLessThan(essentialsAt);
       expect(ticketLines.find((t) => t.r.id !== openTicketId)!.i).toBeGreaterThan(essentialsAt);
-      expect(entityAt((l) => l.type === 'rows' && l.entity === 'client')).toBeLessThan(
-        essentialsAt,
+      const clientRows = lines.flatMap((l, i) =>
+        l.type === 'rows' && l.entity === 'client' ? l.rows.map((r) => ({ i, r })) : [],
       );
-      expect(head.estimates.client).toBe(CLIENTS);
-      expect(head.total).toBeGreaterThanOrEqual(CLIENTS + 5);
+      const before = clientRows.filter((c) => c.i < essentialsAt).map((c) => c.r.id);
+      expect(before).toEqual([bookedClientId]);
+      expect(clientRows.length).toBe(CLIENTS + 1);
+      expect(
+        entityAt(
+          (l) => l.type === 'rows' && l.entity === 'client' && l.rows[0]?.id !== bookedClientId,
+        ),
+      ).toBe(essentialsAt + 1);
+      expect(head.estimates.client).toBe(CLIENTS + 1);
+      expect(head.total).toBeGreaterThanOrEqual(CLIENTS + 6);
 
       const paged = await pullAll(app, store, store.deviceId, 200);
       expect(head.cursor).toBe(paged.cursor);
@@ -222,7 +234,8 @@ describeEachEngine('sync snapshot', (getDb: () => Db) => {
       expect(outcome.complete).toBe(true);
       const chunks = lines.filter((l) => l.type === 'rows');
       expect(Math.max(...chunks.map((l) => l.rows.length))).toBe(100);
-      expect(chunks.filter((l) => l.entity === 'client').length).toBe(Math.ceil(CLIENTS / 100));
+      // The booked client is a chunk of its own, before the marker.
+      expect(chunks.filter((l) => l.entity === 'client').length).toBe(1 + Math.ceil(CLIENTS / 100));
       expect(maxInFlight()).toBe(1);
     });
 

@@ -41,6 +41,15 @@ export interface SnapshotPart {
 const upcoming = 'start_at >= :since::timestamptz';
 const today = 'business_date >= (:since::timestamptz)::date';
 const notOf = (cond: string) => `not coalesce(${cond}, false)`;
+/**
+ * The clients of the coming appointments and of the open tickets: with the desk's essentials.
+ * A store's whole client list (tens of thousands) comes after them: it kept the desk closed
+ * until every client was in (8.6 s of a quick store's 11.6 s, measured in Chromium).
+ */
+const booked =
+  'id in (select client_id from appointments where store_id = $1 and start_at >= :since::timestamptz ' +
+  "and client_id is not null and not deleted) or id in (select client_id from tickets where store_id = $1 and status = 'open' " +
+  'and client_id is not null and not deleted)';
 
 /**
  * The order of a snapshot: the store row first (a part of its own), then these. What the front
@@ -68,7 +77,9 @@ export const SNAPSHOT_PARTS: readonly SnapshotPart[] = [
     essential: true,
     where: 'ticket_id = any(:openTickets::uuid[])',
   },
-  { name: 'client', entity: 'client', essential: true, where: null },
+  { name: 'client:booked', entity: 'client', essential: true, where: booked },
+  // The rest of the clients right after the marker: the desk is open, search fills in.
+  { name: 'client', entity: 'client', essential: false, where: notOf(booked) },
   { name: 'ticket:ended', entity: 'ticket', essential: false, where: notOf(`status = 'open'`) },
   // Every line and payment (those of open tickets again): whether a line belongs to an open
   // ticket is its ticket's state, not its own, so no line may depend on it to be sent.
