@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { PaymentRow } from '@mango/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Db } from '../db/db';
+import { recordingDb } from '../test-support/recording-db';
 import { describeEachEngine } from '../db/test-support/engines';
 import {
   json,
@@ -170,24 +170,7 @@ describeEachEngine('batched push', (getDb) => {
   });
 
   it('a whole visit in one push costs a handful of statements, not a few per mutation', async () => {
-    const statements: string[] = [];
-    const db = getDb();
-    const counting: Db = {
-      ...db,
-      engine: db.engine,
-      transaction: (ctx, fn) =>
-        db.transaction(ctx, (sql) =>
-          fn({
-            query: (text, params) => {
-              statements.push(text);
-              return sql.query(text, params);
-            },
-          }),
-        ),
-      ownerTransaction: (fn) => db.ownerTransaction(fn),
-      poolStats: () => db.poolStats(),
-      close: async () => {},
-    };
+    const { db: counting, statements } = recordingDb(getDb());
     const counted = await makeTestApp(counting);
     try {
       const store = await signupStore(counted, 'Counted');

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { EntityRows } from '../../../../packages/domain/src/entities';
-import type { Db } from '../db/db';
 import { createSqlMutatorTx } from '../db/entity-store';
 import { purgeSyncChanges } from '../db/jobs';
+import { recordingDb } from '../test-support/recording-db';
 import { describeEachEngine } from '../db/test-support/engines';
 import {
   json,
@@ -21,28 +21,6 @@ interface Page {
   cursor: number;
   hasMore: boolean;
   changes: { entity: string; id: string; version: number }[];
-}
-
-/** The app's database, keeping the text of every statement run in a store's transaction. */
-function recordingDb(db: Db): { db: Db; statements: string[] } {
-  const statements: string[] = [];
-  const recording: Db = {
-    ...db,
-    engine: db.engine,
-    transaction: (ctx, fn) =>
-      db.transaction(ctx, (sql) =>
-        fn({
-          query: (text, params) => {
-            statements.push(text);
-            return sql.query(text, params);
-          },
-        }),
-      ),
-    ownerTransaction: (fn) => db.ownerTransaction(fn),
-    poolStats: () => db.poolStats(),
-    close: async () => {},
-  };
-  return { db: recording, statements };
 }
 
 /** The tables a pull's page statement read (its `from <table>` clauses). */

@@ -1,0 +1,29 @@
+import type { Db } from '../db/db';
+
+/**
+ * The app's database, keeping the text of every statement run in its transactions (to count a
+ * request's statements or see which tables it read). `close` leaves the real database open.
+ */
+export function recordingDb(db: Db): { db: Db; statements: string[] } {
+  const statements: string[] = [];
+  const recording: Db = {
+    ...db,
+    engine: db.engine,
+    transaction: (ctx, fn, opts) =>
+      db.transaction(
+        ctx,
+        (sql) =>
+          fn({
+            query: (text, params) => {
+              statements.push(text);
+              return sql.query(text, params);
+            },
+          }),
+        opts,
+      ),
+    ownerTransaction: (fn) => db.ownerTransaction(fn),
+    poolStats: () => db.poolStats(),
+    close: async () => {},
+  };
+  return { db: recording, statements };
+}
