@@ -169,5 +169,38 @@ export const snapshotLineSchema = z.discriminatedUnion('type', [
 export type SnapshotLine = z.infer<typeof snapshotLineSchema>;
 export type SnapshotHead = Extract<SnapshotLine, { type: 'head' }>;
 
-/** SSE `event: version` payload. */
-export const versionEventSchema = z.object({ version: z.number().int().nonnegative() });
+/**
+ * SSE `event: version` payload: `{"version":N}`, or with the delta (extension, docs/SYNC.md
+ * "Pokes carry the delta") `{"version":N,"from":F,"epoch":E,"changes":[...]}`: the rows of
+ * versions F..N, all of them, in a pull's shape. A device that ignores the extra fields reads the
+ * version only (the object is not strict).
+ */
+export const versionEventSchema = z.object({
+  version: z.number().int().nonnegative(),
+  from: z.number().int().positive().optional(),
+  epoch: z.string().optional(),
+  changes: z.array(changeSchema).optional(),
+});
+export type VersionEvent = z.infer<typeof versionEventSchema>;
+/** The version alone: what every version event has, whatever else it carries. */
+export const bareVersionSchema = versionEventSchema.pick({ version: true });
+
+/** A poke's delta: the rows of store versions `from`..`to` (inclusive), in the store's `epoch`. */
+export interface PokeDelta {
+  from: number;
+  to: number;
+  epoch: string;
+  changes: Change[];
+}
+
+/**
+ * The delta a version event carries, or null (a bare poke, or fields that do not make one: each
+ * change's version must lie in from..version).
+ */
+export function pokeDeltaOf(event: VersionEvent): PokeDelta | null {
+  const { version, from, epoch, changes } = event;
+  if (from === undefined || epoch === undefined || changes === undefined) return null;
+  if (from > version) return null;
+  if (changes.some((c) => c.version < from || c.version > version)) return null;
+  return { from, to: version, epoch, changes };
+}

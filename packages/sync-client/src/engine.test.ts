@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { isDomainError } from '@mango/domain/errors';
 import {
   createSyncEngine,
@@ -497,5 +498,113 @@ describe('sync engine', () => {
     expect(b.status().role).toBe('follower');
     await a.stop(); // releases the lease
     await waitFor(() => b.status().role === 'leader', 8000);
+  });
+});
+
+describe('poke deltas (docs/SYNC.md "Pokes carry the delta")', () => {
+  /** A hydrated engine on a server whose pokes carry their rows; calls counted from here. */
+  async function live() {
+    const { srv, engine } = await setup();
+    srv.deltas = true;
+    await engine.start();
+    await waitFor(() => engine.status().hydration.state === 'done');
+    await settled(engine);
+    srv.calls.length = 0;
+    return { srv, engine };
+  }
+  const pulls = (srv: FakeSyncServer) => srv.calls.filter((c) => c.method === 'pull');
+  const client = (n: number, firstName = `Client ${n}`) => ({
+    id: uid(n),
+    firstName,
+    lastName: '',
+  });
+
+  it('applies a delta that continues the cursor without pulling (rows and tombstones)', async () => {
+    const { srv, engine } = await live();
+    await srv.write(async (db) => db.put('client', client(600)));
+    await waitFor(() => engine.status().cursor === srv.db.version);
+    await settled(engine);
+    expect(pulls(srv)).toEqual([]);
+    expect(await engine.store.get('client', uid(600))).toEqual(client(600));
+
+    await srv.write(async (db) => {
+      await db.put('client', client(601, 'Theirs'));
+      await db.delete('client', uid(600));
+    });
+    await waitFor(() => engine.status().cursor === srv.db.version);
+    await settled(engine);
+    expect(srv.calls).toEqual([]);
+    expect(await engine.store.get('client', uid(600))).toBeUndefined();
+    expect(await engine.store.get('client', uid(601))).toEqual(client(601, 'Theirs'));
+  });
+
+  it('pulls when a delta does not continue the cursor (a poke was missed)', async () => {
+    const { srv, engine } = await live();
+    const cursor = engine.status().cursor;
+    // Written without a poke: its version is a gap before the next delta.
+    await srv.db.transaction(async () => srv.db.put('client', client(610)));
+    await srv.write(async (db) => db.put('client', client(611)));
+    await waitFor(() => engine.status().cursor === srv.db.version);
+    await settled(engine);
+    expect(pulls(srv).map((c) => c.cursor)).toEqual([cursor]);
+    expect(await engine.store.get('client', uid(610))).toEqual(client(610));
+    expect(await engine.store.get('client', uid(611))).toEqual(client(611));
+  });
+
+  it('pulls when a delta belongs to another epoch (the store was restored)', async () => {
+    const { srv, engine } = await live();
+    await engine.store.db.meta.put({ key: 'epoch', value: 'an-older-history' });
+    await srv.write(async (db) => db.put('client', client(620)));
+    await waitFor(() => engine.status().cursor === srv.db.version);
+    await settled(engine);
+    expect(pulls(srv)).toHaveLength(1);
+  });
+
+  it('still pulls after a push of its own, though the pokes carry every row', async () => {
+    // Manual timers: the push timer of the mutation never fires, the poke's cycle pushes it.
+    const time = new ManualTime();
+    const { srv, engine } = await setup({ clock: time.clock, timers: time.timers });
+    srv.deltas = true;
+    await engine.start();
+    await engine.syncNow();
+    await settled(engine);
+    await engine.mutate('client.upsert', { id: uid(630), firstName: 'Pushed', lastName: '' });
+    srv.calls.length = 0;
+    await srv.write(async (db) => db.put('client', client(631)));
+    await waitFor(() => engine.status().outboxCount === 0);
+    await settled(engine);
+    expect(srv.calls.map((c) => c.method)).toEqual(['push', 'pull']);
+    expect(engine.status()).toMatchObject({ pendingCount: 0, cursor: srv.db.version });
+    expect(await engine.store.get('client', uid(631))).toEqual(client(631));
+  });
+
+  it('any interleaving of delta pokes, bare pokes and missed pokes converges; only deltas: no pull', async () => {
+    const op = fc.constantFrom('delta', 'bare', 'missed');
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 6 }), async (ops) => {
+        const { srv, engine } = await live();
+        let n = 700;
+        for (const kind of ops) {
+          const row = client(n++);
+          if (kind === 'missed') {
+            await srv.db.transaction(async () => srv.db.put('client', row));
+            continue;
+          }
+          srv.deltas = kind === 'delta';
+          await srv.write(async (db) => db.put('client', row));
+          await settled(engine);
+        }
+        // A last delta poke: a device on the stream ends at the server's state.
+        srv.deltas = true;
+        await srv.write(async (db) => db.put('client', client(n++)));
+        await waitFor(() => engine.status().cursor === srv.db.version);
+        await settled(engine);
+        const mine = await engine.store.list('client');
+        expect(mine).toEqual(srv.db.rows('client'));
+        if (ops.every((k) => k === 'delta')) expect(pulls(srv)).toEqual([]);
+        await engine.stop();
+      }),
+      { numRuns: 12 },
+    );
   });
 });

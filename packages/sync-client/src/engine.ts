@@ -1,7 +1,7 @@
 import { applyMutation as domainApplyMutation } from '@mango/domain';
 import { DomainError, exhaustiveSwitchError } from '@mango/domain/errors';
 import type { Actor } from '@mango/domain/tx';
-import { MAX_MUTATIONS_PER_PUSH, type Approval } from '@mango/protocol';
+import { MAX_MUTATIONS_PER_PUSH, type Approval, type PokeDelta } from '@mango/protocol';
 import { retryDelay, type BackoffOptions } from './backoff';
 import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker';
 import {
@@ -36,6 +36,12 @@ import {
   type StorageThresholds,
 } from './storage-monitor';
 import type { HistoryPage, HistoryStatus, PokeSubscription, SyncTransport } from './transport';
+
+/**
+ * Poke deltas kept until the next cycle (docs/SYNC.md "Pokes carry the delta"): a device on the
+ * stream applies them in order; more than this many between two cycles and it pulls.
+ */
+const MAX_POKE_DELTAS = 8;
 
 /** What wakes the loop up. */
 export type SyncTrigger = 'mutation' | 'poke' | 'timer' | 'online' | 'focus' | 'visible' | 'manual';
@@ -220,9 +226,17 @@ class Engine implements SyncEngine {
   #poke: PokeSubscription | null = null;
   #pokeConnected = false;
   #latestPokeVersion: number | null = null;
+  /** Deltas poked since the last pull, by `from` (applied by the cycle: #applyPokeDeltas). */
+  readonly #pokeDeltas = new Map<number, PokeDelta>();
 
   #wantPush = false;
   #wantPull = false;
+  /**
+   * A reason other than a poke asked for the pending pull (a push of ours, the timer, online,
+   * focus, a mutation, syncNow, a reconnected stream, a failure): it goes to the server. When
+   * only pokes asked, the pokes' deltas may stand in for it.
+   */
+  #wantFullPull = true;
   #running: Promise<void> | null = null;
   #again = false;
   /** A connectivity nudge came during the running cycle: a failure of it retries at once. */
@@ -337,7 +351,7 @@ class Engine implements SyncEngine {
       this.#leaderAbort = new AbortController();
       this.#emit({ role: 'leader' });
       this.#poke = this.#opts.transport.subscribe({
-        onVersion: (v) => this.#onPoke(v),
+        onVersion: (v, delta) => this.#onPoke(v, delta),
         onOpen: () => {
           this.#pokeConnected = true;
           this.#request(false, true); // pokes may have been missed while disconnected
@@ -361,8 +375,16 @@ class Engine implements SyncEngine {
     }
   }
 
-  #onPoke(version: number): void {
+  #onPoke(version: number, delta?: PokeDelta): void {
     this.#latestPokeVersion = Math.max(this.#latestPokeVersion ?? 0, version);
+    if (delta && delta.to === version && version > this.#status.cursor) {
+      this.#pokeDeltas.set(delta.from, delta);
+      // The oldest first: a chain from the cursor is broken anyway once one is dropped.
+      for (const from of this.#pokeDeltas.keys()) {
+        if (this.#pokeDeltas.size <= MAX_POKE_DELTAS) break;
+        this.#pokeDeltas.delete(from);
+      }
+    }
     if (this.#status.hydration.state === 'running') this.#setHydration({});
     if (version > this.#status.cursor) this.nudge('poke');
   }
@@ -455,7 +477,7 @@ class Engine implements SyncEngine {
       this.#cancelRetry();
       if (this.#running) this.#retryAtOnce = true;
     }
-    this.#request(true, true);
+    this.#request(true, true, trigger === 'poke');
   }
 
   setOnline(online: boolean): void {
@@ -492,9 +514,11 @@ class Engine implements SyncEngine {
     this.#emit({ nextRetryAt: null });
   }
 
-  #request(push: boolean, pull: boolean): void {
+  /** `poke`: only a poke asks (its delta may do instead of the pull: #applyPokeDeltas). */
+  #request(push: boolean, pull: boolean, poke = false): void {
     this.#wantPush ||= push;
     this.#wantPull ||= pull;
+    if (!poke) this.#wantFullPull = true;
     this.#kick();
   }
 
@@ -534,12 +558,16 @@ class Engine implements SyncEngine {
       while ((this.#wantPush || this.#wantPull) && this.#leader && !this.#stopped) {
         if (this.#wantPush) {
           this.#wantPush = false;
-          await this.#pushAll(signal);
-          this.#wantPull = true; // confirms what was pushed and rebases on it
+          // A pull confirms what was pushed and rebases on it: never skipped after a push.
+          if (await this.#pushAll(signal)) this.#wantFullPull = true;
+          this.#wantPull = true;
         }
         if (this.#wantPull) {
           this.#wantPull = false;
-          await this.#pullAll(signal);
+          const full = this.#wantFullPull;
+          this.#wantFullPull = false;
+          if (full || !(await this.#applyPokeDeltas())) await this.#pullAll(signal);
+          this.#dropPassedDeltas();
         }
       }
       this.#attempt = 0;
@@ -572,6 +600,7 @@ class Engine implements SyncEngine {
           this.#attempt = 0;
           this.#wantPush = true;
           this.#wantPull = true;
+          this.#wantFullPull = true;
           this.#again = true;
           this.#emit({ syncing: false, lastError: error, nextRetryAt: null });
           return { ok: false, error };
@@ -592,6 +621,7 @@ class Engine implements SyncEngine {
     // Whatever was interrupted is redone on the next attempt.
     this.#wantPush = true;
     this.#wantPull = true;
+    this.#wantFullPull = true;
     if (error.retryable) {
       const delay = retryDelay(this.#attempt, this.#random, retryAfterMs, this.#opts.backoff);
       this.#attempt += 1;
@@ -624,19 +654,22 @@ class Engine implements SyncEngine {
     }, ms);
   }
 
-  async #pushAll(signal: AbortSignal): Promise<void> {
+  /** Pushes the outbox; true when it sent anything (then a pull must follow). */
+  async #pushAll(signal: AbortSignal): Promise<boolean> {
+    let sent = false;
     let maxCount = Math.min(
       this.#opts.pushMaxMutations ?? MAX_MUTATIONS_PER_PUSH,
       MAX_MUTATIONS_PER_PUSH,
     );
     const maxBytes = this.#opts.pushMaxBytes ?? DEFAULT_PUSH_MAX_BYTES;
     for (;;) {
-      if (!this.#lock.isLeader()) return;
+      if (!this.#lock.isLeader()) return sent;
       const batch = await this.store.nextPushBatch(maxCount, maxBytes);
       const first = batch.mutations[0];
-      if (!first) return;
+      if (!first) return sent;
       let res;
       try {
+        sent = true;
         res = await this.#breaker.run(() => this.#opts.transport.push(batch.mutations, signal));
       } catch (e) {
         if (e instanceof TransportError && e.status === 413 && batch.mutations.length > 1) {
@@ -659,6 +692,49 @@ class Engine implements SyncEngine {
           { serverLastMutationId: res.lastMutationId, firstPending: first.id },
         );
       }
+    }
+  }
+
+  /**
+   * Instead of a pull that only pokes asked for: applies the poked deltas that continue the
+   * cursor, in order, each as a one-page pull answer (rows at versions: idempotent; pending
+   * mutations are rebased on top). True when the cursor then reaches the latest poked version
+   * (no pull needed); false to pull — a gap (a missed or too big delta), another epoch, a
+   * hydration. Runs inside the cycle only, serialized with pushes and pulls.
+   */
+  async #applyPokeDeltas(): Promise<boolean> {
+    const latest = this.#latestPokeVersion;
+    const meta = await this.store.readMeta();
+    if (latest === null || !meta.hydrated || meta.hydrating || meta.epoch === null) return false;
+    let cursor = meta.cursor;
+    while (cursor < latest) {
+      const delta = this.#pokeDeltas.get(cursor + 1);
+      if (!delta || delta.epoch !== meta.epoch) return false;
+      const at = new Date(this.#clock.now()).toISOString();
+      const applied = await this.store.applyPullPage(
+        {
+          cursor: delta.to,
+          hasMore: false,
+          changes: delta.changes,
+          // Another device's writes acknowledge none of ours: what the store has, unchanged.
+          lastMutationId: (await this.store.readMeta()).ackedMutationId,
+          rejections: [],
+          epoch: delta.epoch,
+        },
+        at,
+      );
+      if (applied.requeued !== undefined) return false;
+      cursor = delta.to;
+      this.#pokeDeltas.delete(delta.from);
+      this.#emit({ cursor, lastSyncAt: at });
+    }
+    return true;
+  }
+
+  /** Deltas the cursor has passed can no longer apply. */
+  #dropPassedDeltas(): void {
+    for (const [from, delta] of this.#pokeDeltas) {
+      if (delta.to <= this.#status.cursor) this.#pokeDeltas.delete(from);
     }
   }
 

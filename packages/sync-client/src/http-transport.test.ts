@@ -214,3 +214,28 @@ describe('http transport', () => {
     ).toBe(true);
   });
 });
+
+describe('poke deltas on the event stream', () => {
+  it('passes a delta on with its version; a delta it cannot read still pokes, bare', async () => {
+    const change = { entity: 'client', id: 'c1', version: 8, deleted: false, data: { a: 1 } };
+    srv.script.push({
+      handle: (_req, res) => {
+        res.writeHead(200, { 'Content-Type': 'text/event-stream' });
+        res.write(`event: version\ndata: ${JSON.stringify({ version: 7 })}\n\n`);
+        res.write(
+          `event: version\ndata: ${JSON.stringify({ version: 8, from: 8, epoch: 'e', changes: [change] })}\n\n`,
+        );
+        res.write(
+          `event: version\ndata: ${JSON.stringify({ version: 9, from: 9, epoch: 'e', changes: 'x' })}\n\n`,
+        );
+      },
+    });
+    const got: { version: number; from?: number }[] = [];
+    const sub = transport().subscribe({
+      onVersion: (version, delta) => got.push({ version, ...(delta ? { from: delta.from } : {}) }),
+    });
+    await waitFor(() => got.length >= 3, 5000);
+    sub.close();
+    expect(got).toEqual([{ version: 7 }, { version: 8, from: 8 }, { version: 9 }]);
+  });
+});

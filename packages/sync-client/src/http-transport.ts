@@ -7,6 +7,8 @@ import {
   SCHEMA_VERSION,
   snapshotLineSchema,
   versionEventSchema,
+  pokeDeltaOf,
+  bareVersionSchema,
   type Mutation,
   type PullResponse,
   type PushResponse,
@@ -267,7 +269,12 @@ export function createHttpTransport(opts: HttpTransportOptions): SyncTransport {
           if (ev.retry !== undefined) serverRetryMs = ev.retry;
           if (ev.event !== 'version') continue;
           try {
-            handlers.onVersion(versionEventSchema.parse(JSON.parse(ev.data)).version);
+            const raw: unknown = JSON.parse(ev.data);
+            const event = versionEventSchema.safeParse(raw);
+            // A delta this device cannot read still pokes: the version alone, then a pull.
+            if (event.success)
+              handlers.onVersion(event.data.version, pokeDeltaOf(event.data) ?? undefined);
+            else handlers.onVersion(bareVersionSchema.parse(raw).version);
           } catch (e) {
             handlers.onError?.(e);
           }

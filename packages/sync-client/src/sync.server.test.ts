@@ -672,4 +672,103 @@ describe('sync against the real server', () => {
       await engine.stop();
     }
   });
+
+  it('pokes carry the delta: device B applies device A’s checkout without a pull; a too big or a missed delta makes it pull', async () => {
+    const s = await signup(server.url);
+    const net = network();
+    const a = makeEngine(
+      server.url,
+      s,
+      await registerDevice(server.url, s, 'Desk A'),
+      net.fetchImpl,
+    );
+    // Device B counts its pulls, and can lose the next poke of its event stream.
+    const pulls: string[] = [];
+    const stream = { dropNext: false };
+    const fetchB: FetchLike = async (input, init) => {
+      if (input.includes('/sync/pull')) pulls.push(input);
+      const res = await fetch(input, init);
+      if (!input.includes('/sync/events') || !res.body) return res;
+      const decoder = new TextDecoder();
+      const body = res.body.pipeThrough(
+        new TransformStream<Uint8Array, Uint8Array>({
+          transform(chunk, out) {
+            if (stream.dropNext && decoder.decode(chunk).includes('event: version')) {
+              stream.dropNext = false;
+              return;
+            }
+            out.enqueue(chunk);
+          },
+        }),
+      );
+      return new Response(body, { status: res.status, headers: res.headers });
+    };
+    const b = makeEngine(server.url, s, await registerDevice(server.url, s, 'Desk B'), fetchB);
+    const converged = () =>
+      waitFor(
+        () =>
+          a.status().outboxCount === 0 &&
+          !a.status().syncing &&
+          !b.status().syncing &&
+          b.status().cursor === a.status().cursor,
+        30_000,
+      );
+    try {
+      await a.start();
+      await a.essentialsReady;
+      await b.start();
+      await waitFor(() => b.status().hydration.state === 'done', 30_000);
+      const id = ids();
+      await seedCatalog(a, id);
+      await converged();
+      // B's stream is open (it received the catalog); from here B's pulls are counted.
+      await new Promise((r) => setTimeout(r, 200));
+      pulls.length = 0;
+
+      // A's checkout, online: each push's poke carries its rows.
+      await offlineCheckout(a, id);
+      await converged();
+      expect(pulls).toEqual([]);
+      const ticket = await a.store.get('ticket', id.ticket);
+      expect(ticket).toMatchObject({ status: 'closed' });
+      expect(await b.store.get('ticket', id.ticket)).toEqual(ticket);
+      expect(await b.store.get('payment', id.card)).toEqual(await a.store.get('payment', id.card));
+
+      // Too big for a poke (> 16 KiB in one push): B pulls it.
+      net.state.offline = true;
+      a.setOnline(false);
+      const notes = 'n'.repeat(500);
+      for (let i = 0; i < 40; i++) {
+        await a.mutate('client.upsert', {
+          id: crypto.randomUUID(),
+          firstName: `Big${i}`,
+          lastName: 'N',
+          notes,
+        });
+      }
+      net.state.offline = false;
+      a.nudge('online');
+      await converged();
+      expect(pulls).toHaveLength(1);
+      expect(await b.store.count('client')).toBe(40);
+
+      // A missed poke: the next delta does not continue B's cursor, so B pulls.
+      await new Promise((r) => setTimeout(r, 100));
+      pulls.length = 0;
+      stream.dropNext = true;
+      await a.mutate('client.upsert', { id: crypto.randomUUID(), firstName: 'Lost', lastName: '' });
+      await waitFor(() => a.status().outboxCount === 0 && !a.status().syncing, 30_000);
+      await waitFor(() => !stream.dropNext, 30_000);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(pulls).toEqual([]);
+      expect(b.status().cursor).toBeLessThan(a.status().cursor);
+      await a.mutate('client.upsert', { id: crypto.randomUUID(), firstName: 'Next', lastName: '' });
+      await converged();
+      expect(pulls).toHaveLength(1);
+      expect(await b.store.count('client')).toBe(42);
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+  });
 });

@@ -1,4 +1,10 @@
-import type { Mutation, PullResponse, PushResponse, SnapshotLine } from '@mango/protocol';
+import type {
+  Mutation,
+  PokeDelta,
+  PullResponse,
+  PushResponse,
+  SnapshotLine,
+} from '@mango/protocol';
 
 export type HistoryStatus = 'closed' | 'voided';
 
@@ -10,8 +16,12 @@ export interface HistoryPage {
 }
 
 export interface PokeHandlers {
-  /** `event: version` from the server: the store version advanced to `version`. */
-  onVersion(version: number): void;
+  /**
+   * `event: version` from the server: the store version advanced to `version`; with the rows of
+   * versions `delta.from`..`version` when the server sent them (docs/SYNC.md "Pokes carry the
+   * delta").
+   */
+  onVersion(version: number, delta?: PokeDelta): void;
   /** The stream is (re)connected: pokes may have been missed meanwhile, so pull. */
   onOpen?(): void;
   onError?(error: unknown): void;

@@ -6,6 +6,8 @@ import {
   type Change,
   type PullResponse,
   versionEventSchema,
+  pokeDeltaOf,
+  type VersionEvent,
 } from '@mango/protocol';
 import {
   errorCode,
@@ -101,6 +103,12 @@ export class Device {
   private sseAgent: http.Agent | null = null;
   private stopped = false;
   cursor = 0;
+  /**
+   * A push of this device was answered since its last pull: like the sync engine, it then pulls
+   * on the next poke instead of taking the poke's delta (the engine's pull after a push
+   * acknowledges its outbox).
+   */
+  private pushedSincePull = false;
   serverLastMutationId = 0;
   fatal: Error | null = null;
 
@@ -235,6 +243,7 @@ export class Device {
           );
         }
         this.serverLastMutationId = Math.max(this.serverLastMutationId, answer.lastMutationId);
+        this.pushedSincePull = true;
         let drop = 0;
         while (
           drop < this.outbox.length &&
@@ -279,6 +288,7 @@ export class Device {
   ): Promise<PullResponse | null> {
     const { client, metrics } = this.ctx;
     let last: PullResponse | null = null;
+    this.pushedSincePull = false;
     for (let page = 0; page < (opts.maxPages ?? Number.MAX_SAFE_INTEGER); page++) {
       const q = `deviceId=${this.id}&cursor=${this.cursor}&limit=${opts.limit ?? 1000}`;
       let res: HttpResponse;
@@ -388,7 +398,7 @@ export class Device {
             const parsed = versionEventSchema.safeParse(JSON.parse(data));
             if (parsed.success && parsed.data.version > this.cursor) {
               this.ctx.metrics.pokes++;
-              this.requestPull();
+              if (!this.applyPokeDelta(parsed.data)) this.requestPull();
             }
           }
         });
@@ -401,6 +411,23 @@ export class Device {
         setTimeout(() => this.subscribe(baseUrl), 2000).unref();
     });
     this.sse = req;
+  }
+
+  /**
+   * The sync engine's rule for a poke's delta (docs/SYNC.md "Pokes carry the delta"): taken
+   * instead of a pull when it continues the cursor, no pull or push is running and no push of
+   * this device was answered since its last pull (the engine runs push, pull and deltas one
+   * after the other, and pulls after each push of its own). The rows are only counted (the
+   * device keeps no replica).
+   */
+  private applyPokeDelta(event: VersionEvent): boolean {
+    const delta = pokeDeltaOf(event);
+    const busy = this.pulling !== null || this.flushing !== null || this.pushedSincePull;
+    if (!delta || busy || delta.from !== this.cursor + 1) return false;
+    this.cursor = delta.to;
+    this.ctx.metrics.pokeDeltas++;
+    this.ctx.metrics.pulledRows += delta.changes.length;
+    return true;
   }
 
   /** Ends the event stream (no reconnect); the device keeps pushing and pulling. */

@@ -20,6 +20,8 @@ export class Metrics {
   pullPages = 0;
   pulledRows = 0;
   pokes = 0;
+  /** Pokes whose delta a device took instead of pulling (docs/SYNC.md "Pokes carry the delta"). */
+  pokeDeltas = 0;
   retries = 0;
   rateLimited = 0;
   /** HTTP / network errors by code (e.g. HTTP_503, NETWORK, SERVICE_UNAVAILABLE). */

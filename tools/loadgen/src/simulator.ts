@@ -103,6 +103,8 @@ export interface RunReport {
   retries: number;
   rateLimited: number;
   pokes: number;
+  /** Of `pokes`, those whose delta the device took instead of a pull. */
+  pokeDeltas: number;
   unknownOutcomes: number;
   drained: boolean;
   /** Seconds from the end of arrivals until every visit finished and every outbox was empty. */
@@ -400,6 +402,7 @@ export class Simulation {
       retries: this.metrics.retries,
       rateLimited: this.metrics.rateLimited,
       pokes: this.metrics.pokes,
+      pokeDeltas: this.metrics.pokeDeltas,
       unknown: this.metrics.unknown,
       fatal: new Set(this.stores.flatMap((s) => s.devices).filter((d) => d.fatal)),
     };
@@ -509,6 +512,7 @@ export class Simulation {
       retries: this.metrics.retries - before.retries,
       rateLimited: this.metrics.rateLimited - before.rateLimited,
       pokes: this.metrics.pokes - before.pokes,
+      pokeDeltas: this.metrics.pokeDeltas - before.pokeDeltas,
       unknownOutcomes: this.metrics.unknown - before.unknown,
       drained,
       drainSeconds,

@@ -1,11 +1,15 @@
+import type { PokeDelta } from '@mango/protocol';
+
 /**
  * Store-version pokes between server instances. A push that advances a store's version publishes
- * it; every instance with an open event stream for that store forwards it to its devices.
+ * it; every instance with an open event stream for that store forwards it to its devices. A
+ * small push publishes its rows with it (`delta`, docs/SYNC.md "Pokes carry the delta"): its
+ * `to` is the version.
  */
-export type VersionListener = (version: number) => void;
+export type VersionListener = (version: number, delta?: PokeDelta) => void;
 
 export interface EventBus {
-  publish(storeId: string, version: number): Promise<void>;
+  publish(storeId: string, version: number, delta?: PokeDelta): Promise<void>;
   /** Returns the unsubscribe function. */
   subscribe(storeId: string, listener: VersionListener): Promise<() => Promise<void>>;
   close(): Promise<void>;
@@ -37,8 +41,8 @@ export class ListenerRegistry {
     return true;
   }
 
-  emit(storeId: string, version: number): void {
-    for (const listener of this.byStore.get(storeId) ?? []) listener(version);
+  emit(storeId: string, version: number, delta?: PokeDelta): void {
+    for (const listener of this.byStore.get(storeId) ?? []) listener(version, delta);
   }
 
   clear(): void {
@@ -50,8 +54,8 @@ export class ListenerRegistry {
 export function createInProcessBus(): EventBus {
   const listeners = new ListenerRegistry();
   return {
-    async publish(storeId, version) {
-      listeners.emit(storeId, version);
+    async publish(storeId, version, delta) {
+      listeners.emit(storeId, version, delta);
     },
     async subscribe(storeId, listener) {
       listeners.add(storeId, listener);

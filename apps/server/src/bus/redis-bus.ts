@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import type { PokeDelta } from '@mango/protocol';
 import { type EventBus, ListenerRegistry } from './event-bus';
 
 const channelOf = (storeId: string) => `mango:store-version:${storeId}`;
@@ -17,14 +18,13 @@ export function createRedisBus(url: string): EventBus {
   subscriber.on('error', () => {});
   subscriber.on('message', (channel: string, message: string) => {
     if (!channel.startsWith(CHANNEL_PREFIX)) return;
-    const version = Number(message);
-    if (Number.isSafeInteger(version))
-      listeners.emit(channel.slice(CHANNEL_PREFIX.length), version);
+    const poke = decodePoke(message);
+    if (poke) listeners.emit(channel.slice(CHANNEL_PREFIX.length), poke.version, poke.delta);
   });
 
   return {
-    async publish(storeId, version) {
-      await publisher.publish(channelOf(storeId), String(version));
+    async publish(storeId, version, delta) {
+      await publisher.publish(channelOf(storeId), encodePoke(version, delta));
     },
     async subscribe(storeId, listener) {
       if (listeners.add(storeId, listener)) await subscriber.subscribe(channelOf(storeId));
@@ -38,4 +38,35 @@ export function createRedisBus(url: string): EventBus {
       publisher.disconnect();
     },
   };
+}
+
+/** A poke as a pub/sub message: the bare version, or JSON `{ version, delta }` with a delta. */
+export function encodePoke(version: number, delta?: PokeDelta): string {
+  return delta === undefined ? String(version) : JSON.stringify({ version, delta });
+}
+
+/**
+ * A pub/sub message as a poke: JSON `{ version, delta? }`, or a bare version number (what an
+ * instance of the previous release publishes, during a rolling upgrade). Null when it is neither.
+ * A delta that does not belong to the version is dropped: the poke still goes out, bare.
+ */
+export function decodePoke(message: string): { version: number; delta?: PokeDelta } | null {
+  const bare = Number(message);
+  if (message.trim() !== '' && Number.isSafeInteger(bare) && bare >= 0) return { version: bare };
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(message);
+  } catch {
+    return null;
+  }
+  const { version, delta } = (parsed ?? {}) as { version?: unknown; delta?: Partial<PokeDelta> };
+  if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 0) return null;
+  const ok =
+    delta !== undefined &&
+    delta !== null &&
+    delta.to === version &&
+    typeof delta.from === 'number' &&
+    typeof delta.epoch === 'string' &&
+    Array.isArray(delta.changes);
+  return ok ? { version, delta: delta as PokeDelta } : { version };
 }

@@ -4,6 +4,7 @@ import {
   pullQuerySchema,
   pushEnvelopeSchema,
   snapshotQuerySchema,
+  type PokeDelta,
 } from '@mango/protocol';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -55,6 +56,22 @@ export interface SyncRouteDeps {
   snapshotMaxPerStore?: number;
   /** Rows per snapshot chunk (default SNAPSHOT_CHUNK_ROWS). */
   snapshotChunkRows?: number;
+}
+
+/**
+ * The largest delta a poke carries, as JSON (docs/SYNC.md "Pokes carry the delta"). A checkout
+ * is a few KiB; a bigger push (a price list import, a day's backlog from an offline device) goes
+ * out as a bare version and its devices pull it. It bounds what one publish costs every stream
+ * of the store and Redis, which copies the message to each subscribed instance.
+ */
+export const POKE_DELTA_MAX_BYTES = 16 * 1024;
+
+/** The delta a push's poke carries: none when there is none or its JSON is too big. */
+export function pokeDelta(delta: PokeDelta | undefined): PokeDelta | undefined {
+  if (delta === undefined) return undefined;
+  return Buffer.byteLength(JSON.stringify(delta.changes)) <= POKE_DELTA_MAX_BYTES
+    ? delta
+    : undefined;
 }
 
 export const ackSchema = z.strictObject({
@@ -137,7 +154,7 @@ export function registerSyncRoutes(app: FastifyInstance, deps: SyncRouteDeps): v
       });
       if (outcome.newVersion !== null) {
         deps.bus
-          .publish(access.storeId, outcome.newVersion)
+          .publish(access.storeId, outcome.newVersion, pokeDelta(outcome.delta))
           .catch((err: unknown) => request.log.warn({ err }, 'poke failed'));
       }
       return { lastMutationId: outcome.lastMutationId, results: outcome.results };

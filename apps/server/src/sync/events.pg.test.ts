@@ -141,5 +141,26 @@ if (redisUrl) {
       expect(receivedAt - sentAt).toBeLessThan(1000);
       stream.close();
     });
+
+    it('a push’s delta crosses instances; the other store’s stream on B gets nothing', async () => {
+      const store = await signupStore(appA, 'DeltaAcross');
+      const other = await signupStore(appA, 'DeltaOther');
+      const seen: { storeId: string; version: number; from?: number }[] = [];
+      const offB = await busB.subscribe(store.storeId, (version, delta) =>
+        seen.push({ storeId: store.storeId, version, ...(delta ? { from: delta.from } : {}) }),
+      );
+      const offOther = await busB.subscribe(other.storeId, (version) =>
+        seen.push({ storeId: other.storeId, version }),
+      );
+      await pushOneClient(appA, store, store.deviceId, new MutationLog(store.deviceId));
+      for (let i = 0; i < 100 && seen.length === 0; i++)
+        await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, 50));
+      expect(seen).toHaveLength(1);
+      expect(seen[0]!.storeId).toBe(store.storeId);
+      expect(seen[0]!.from).toBe(seen[0]!.version);
+      await offB();
+      await offOther();
+    });
   });
 }

@@ -1,3 +1,4 @@
+import type { PokeDelta } from '@mango/protocol';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { EventBus } from '../bus/event-bus';
 import { httpErrors } from '../http/errors';
@@ -115,8 +116,10 @@ export class EventStreams {
 
   private subscribe(storeId: string, bus: EventBus): StoreStreams {
     const streams = new Set<OpenStream>();
-    const subscribed = bus.subscribe(storeId, (version) => {
-      for (const stream of streams) send(stream, version);
+    const subscribed = bus.subscribe(storeId, (version, delta) => {
+      // Serialized once for all the store's streams.
+      const data = versionEventData(version, delta);
+      for (const stream of streams) send(stream, version, data);
     });
     // The next stream of the store tries the bus again; these ones end (their devices reconnect).
     subscribed.catch(() => {
@@ -146,10 +149,19 @@ export class EventStreams {
   }
 }
 
-function send(stream: OpenStream, version: number): void {
+/**
+ * The `version` event's data: `{"version":N}`, or with the push's rows
+ * `{"version":N,"from":F,"epoch":E,"changes":[...]}` (docs/SYNC.md "Pokes carry the delta").
+ */
+export function versionEventData(version: number, delta?: PokeDelta): string {
+  if (delta === undefined || delta.to !== version) return `{"version":${version}}`;
+  return JSON.stringify({ version, from: delta.from, epoch: delta.epoch, changes: delta.changes });
+}
+
+function send(stream: OpenStream, version: number, data = versionEventData(version)): void {
   if (stream.closed || version <= stream.lastSent) return;
   stream.lastSent = version;
-  stream.sink.write(`event: version\ndata: {"version":${version}}\n\n`);
+  stream.sink.write(`event: version\ndata: ${data}\n\n`);
 }
 
 /**

@@ -11,12 +11,19 @@ import {
   type StoreRow,
   type MutatorTx,
 } from '@mango/domain';
-import { mutationSchema, type Mutation, type MutationResult } from '@mango/protocol';
+import {
+  mutationSchema,
+  type Change,
+  type Mutation,
+  type MutationResult,
+  type PokeDelta,
+} from '@mango/protocol';
 import type { Db, Sql } from '../db/db';
 import { isDatabaseUnavailable } from '../db/unavailable';
 import { writeRows } from '../db/batch-write';
 import { WriteBatch } from '../db/write-batch';
 import { createSqlMutatorTx, storeColumns, storeRowFrom } from '../db/entity-store';
+import { STORE_COLUMNS } from '../db/entity-tables';
 import { deviceRefusal } from '../auth/authenticate';
 import { HttpError } from '../http/errors';
 import { applyWithinQuotas } from '../quotas/quotas';
@@ -29,7 +36,7 @@ import {
   type ApprovalNonces,
 } from './acting';
 import { prefetch } from './prefetch';
-import { PushOverlay, type RowChange } from './push-overlay';
+import { PushOverlay, type PendingRow, type RowChange } from './push-overlay';
 
 interface MutationError {
   code: string;
@@ -111,6 +118,13 @@ export interface PushOutcome {
   results: MutationResult[];
   /** The store version after the push, when it advanced (to poke the other devices). */
   newVersion: number | null;
+  /**
+   * What the push wrote, as a pull returns it (docs/SYNC.md "Pokes carry the delta"): only when
+   * ONE chunk transaction advanced the version, batched — its versions `from`..`to` are then
+   * contiguous and all its own (the store's lock) and `changes` are all their rows. Absent
+   * otherwise (several chunks, the one-by-one path): the devices pull.
+   */
+  delta?: PokeDelta;
 }
 
 /**
@@ -274,6 +288,8 @@ interface ChunkStorage {
   setStaff?(staffId: string | null): Promise<void>;
   /** Where approvals' nonces are used up (only by applied mutations). */
   nonces: ApprovalNonces;
+  /** After `finish`: every row the chunk wrote, as a pull returns it (batched storage only). */
+  changes?(): Change[];
   /** Before the chunk's mutations run: read ahead what they name. */
   prepare?(mutations: readonly Mutation[]): Promise<void>;
 }
@@ -303,6 +319,7 @@ function batchedStorage(
       overlay.discard();
     },
     unwritten: (entity) => overlay.unwritten(entity),
+    changes: () => pulledChanges(overlay.pending()),
     async finish(batch, audit) {
       await writeRows(sql, batch, cmd.storeId, overlay.pending());
       nonces.write(batch, cmd.deviceId);
@@ -361,6 +378,8 @@ interface ChunkOutcome {
   version: number | null;
   gap: boolean;
   entities: Set<string>;
+  /** The rows the chunk wrote (versions from..version), when it ran batched and advanced it. */
+  delta: PokeDelta | null;
 }
 
 /**
@@ -386,10 +405,11 @@ async function applyChunk(
       revoked: boolean;
       version: number;
       plan: string;
+      sync_epoch: string;
     } & Record<string, unknown>
   >(
     `select d.last_mutation_id, d.short_code, d.revoked_at is not null as revoked, s.version,
-            ${storeColumns('s')}
+            s.sync_epoch, ${storeColumns('s')}
        from devices d join stores s on s.id = d.store_id
       where d.id = $1 and d.store_id = $2
         for update of d, s`,
@@ -406,7 +426,7 @@ async function applyChunk(
   let last = row.last_mutation_id;
   if (!chunk.some((m) => m.id > last)) {
     for (const m of chunk) results.push({ id: m.id, status: 'duplicate' });
-    return { results, last, version: null, gap: false, entities };
+    return { results, last, version: null, gap: false, entities, delta: null };
   }
   const storage =
     mode === 'batched'
@@ -508,7 +528,16 @@ async function applyChunk(
   ]);
   recordRejections(batch, cmd, rejections);
   await batch.flush(sql);
-  return { results, last, version: version !== baseVersion ? version : null, gap, entities };
+  const advanced = version !== baseVersion;
+  const changes = advanced ? storage.changes?.() : undefined;
+  return {
+    results,
+    last,
+    version: advanced ? version : null,
+    gap,
+    entities,
+    delta: changes ? { from: baseVersion + 1, to: version, epoch: row.sync_epoch, changes } : null,
+  };
 }
 
 /**
@@ -521,6 +550,8 @@ export async function pushMutations(db: Db, cmd: PushCommand): Promise<PushOutco
   const results: MutationResult[] = [];
   let lastMutationId = 0;
   let newVersion: number | null = null;
+  // The rows of the chunks that advanced the version (a delta only when there is one).
+  const deltas: (PokeDelta | null)[] = [];
   const receivedAt = cmd.receivedAt ?? new Date().toISOString();
   const context = {
     storeId: cmd.storeId,
@@ -558,8 +589,50 @@ export async function pushMutations(db: Db, cmd: PushCommand): Promise<PushOutco
     results.push(...outcome.results);
     if (outcome.entities.size > 0) await cmd.afterCommit?.([...outcome.entities]);
     lastMutationId = outcome.last;
-    if (outcome.version !== null) newVersion = outcome.version;
+    if (outcome.version !== null) {
+      newVersion = outcome.version;
+      deltas.push(outcome.delta);
+    }
     if (outcome.gap || chunk.length === 0) break;
   }
-  return { lastMutationId, results, newVersion };
+  const delta = deltas.length === 1 ? deltas[0] : null;
+  return { lastMutationId, results, newVersion, ...(delta ? { delta } : {}) };
+}
+
+/**
+ * The rows a batched chunk wrote, as a pull returns them (pull.ts `readChangesSince`): ordered
+ * by version, entity, id; a tombstone has `deleted: true` and no data; the store row is the
+ * `store` entity of STORE_JSON (its settings columns, an optional setting the mutator left out
+ * keeping its stored value, as `putStore` writes it). A row created and deleted by the same push
+ * never reaches the database (batch-write.ts) and is left out here too.
+ */
+export function pulledChanges(pending: readonly PendingRow[]): Change[] {
+  const out: Change[] = [];
+  for (const p of pending) {
+    // Ids are uuid columns: a pull returns them in lower case.
+    const id = p.id.toLowerCase();
+    if (p.row === null) {
+      if (p.stored === null) continue;
+      out.push({ entity: p.entity, id, version: p.version, deleted: true, data: null });
+      continue;
+    }
+    let data: Record<string, unknown> = p.row;
+    if (p.entity === 'store') {
+      data = {};
+      for (const c of STORE_COLUMNS) {
+        const value = p.row[c.field] ?? p.stored?.[c.field] ?? null;
+        data[c.field] =
+          (c.type === 'bigint' || c.type === 'integer') && typeof value === 'string'
+            ? Number(value)
+            : value;
+      }
+    }
+    out.push({ entity: p.entity, id, version: p.version, deleted: false, data });
+  }
+  return out.sort(
+    (a, b) =>
+      a.version - b.version ||
+      (a.entity < b.entity ? -1 : a.entity > b.entity ? 1 : 0) ||
+      (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+  );
 }

@@ -48,6 +48,10 @@ export class FakeSyncServer {
   readonly inFlight = new Set<number>();
   overlaps = 0;
   latencyMs = 0;
+  /** The store's sync epoch, in every pull answer and poke delta. */
+  readonly epoch = 'fake-epoch';
+  /** Pokes after a write or push carry its rows (docs/SYNC.md "Pokes carry the delta"). */
+  deltas = false;
   readonly #apply: ApplyMutation;
 
   constructor(storeId: string, apply: ApplyMutation = domainApply) {
@@ -57,12 +61,37 @@ export class FakeSyncServer {
 
   /** Direct server-side writes (another device, an admin), followed by a poke. */
   async write(fn: (db: MemoryStore) => Promise<void>): Promise<void> {
+    const before = this.db.version;
     await this.db.transaction(async () => fn(this.db));
-    this.poke();
+    this.poke(before);
   }
 
-  poke(): void {
-    for (const h of this.#pokes) h.onVersion(this.db.version);
+  /** Pokes the current version; with `since` and `deltas` on, with the rows after `since`. */
+  poke(since?: number): void {
+    const version = this.db.version;
+    const delta =
+      this.deltas && since !== undefined && version > since
+        ? { from: since + 1, to: version, epoch: this.epoch, changes: this.changesAfter(since) }
+        : undefined;
+    for (const h of this.#pokes) h.onVersion(version, delta);
+  }
+
+  /** Every row written after `cursor`, ordered by version, as a pull returns them. */
+  changesAfter(cursor: number): Change[] {
+    const all: Change[] = [];
+    for (const [entity, rows] of Object.entries(this.db.snapshot())) {
+      for (const [id, r] of Object.entries(rows ?? {})) {
+        if (r.version <= cursor) continue;
+        all.push({
+          entity,
+          id,
+          version: r.version,
+          deleted: r.deleted,
+          data: r.deleted ? null : (r.data as Record<string, unknown>),
+        });
+      }
+    }
+    return all.sort((a, b) => a.version - b.version);
   }
 
   /** Unreachable: every call fails with a network error. */
@@ -88,6 +117,7 @@ export class FakeSyncServer {
       if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
       await this.#failure();
       let last = this.lastMutationIds.get(deviceId) ?? 0;
+      const before = this.db.version;
       const results: PushResponse['results'] = [];
       for (const m of mutations) {
         if (m.id <= last) {
@@ -116,7 +146,7 @@ export class FakeSyncServer {
         last = m.id;
         this.lastMutationIds.set(deviceId, last);
       }
-      if (results.some((r) => r.status === 'applied')) this.poke();
+      if (results.some((r) => r.status === 'applied')) this.poke(before);
       return { lastMutationId: last, results };
     } finally {
       for (const m of mutations) this.inFlight.delete(m.id);
@@ -135,25 +165,13 @@ export class FakeSyncServer {
         message: 'Too old; hydrate again.',
       });
     }
-    const all: Change[] = [];
-    for (const [entity, rows] of Object.entries(this.db.snapshot())) {
-      for (const [id, r] of Object.entries(rows ?? {})) {
-        if (r.version <= cursor) continue;
-        all.push({
-          entity,
-          id,
-          version: r.version,
-          deleted: r.deleted,
-          data: r.deleted ? null : (r.data as Record<string, unknown>),
-        });
-      }
-    }
-    all.sort((a, b) => a.version - b.version);
+    const all = this.changesAfter(cursor);
     const changes = all.slice(0, limit);
     const hasMore = all.length > limit;
     return {
       cursor: hasMore ? (changes[changes.length - 1]?.version ?? cursor) : this.db.version,
       hasMore,
+      epoch: this.epoch,
       lastMutationId: this.lastMutationIds.get(deviceId) ?? 0,
       changes,
       rejections: this.rejections
