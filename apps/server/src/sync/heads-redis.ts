@@ -2,15 +2,20 @@ import type { Redis } from 'ioredis';
 import type { DeviceHead, HeadsStats, StoreHead, SyncHeads } from './heads';
 
 // A store's heads are one hash: `s` = "version|epoch", `d:<deviceId>` = "lastMutationId|0 or 1"
-// (1: open rejections). The whole hash expires `ttl` seconds after the fill that created it;
-// advances do not extend it, so what a non-push writer changed is read again within the ttl.
+// (1: open rejections), and the floors an advance leaves where it found no head: `fs` (a store
+// version) and `fd:<deviceId>` (a lastMutationId) — a fill below a floor read the database before
+// a push committed, and must not create a head older than that push. The whole hash expires
+// `ttl` seconds after the fill (or advance) that created it; later ones do not extend it, so what
+// a non-push writer changed is read again within the ttl.
 // Numbers are compared in Lua but written back as the strings they came as (Lua's number
 // formatting would turn large ones into exponents).
 const FILL_LUA = `
 local existed = redis.call('EXISTS', KEYS[1])
 local s = redis.call('HGET', KEYS[1], 's')
 local write = true
-if s then
+local fs = redis.call('HGET', KEYS[1], 'fs')
+if fs and tonumber(ARGV[2]) < tonumber(fs) then write = false end
+if s and write then
   local sep = string.find(s, '|', 1, true)
   if string.sub(s, sep + 1) == ARGV[3] and tonumber(ARGV[2]) <= tonumber(string.sub(s, 1, sep - 1)) then
     write = false
@@ -18,7 +23,9 @@ if s then
 end
 if write then redis.call('HSET', KEYS[1], 's', ARGV[2] .. '|' .. ARGV[3]) end
 local d = redis.call('HGET', KEYS[1], ARGV[4])
-if (not d) or tonumber(ARGV[5]) >= tonumber(string.sub(d, 1, string.find(d, '|', 1, true) - 1)) then
+local fd = redis.call('HGET', KEYS[1], 'f' .. ARGV[4])
+local below = fd and tonumber(ARGV[5]) < tonumber(fd)
+if (not below) and ((not d) or tonumber(ARGV[5]) >= tonumber(string.sub(d, 1, string.find(d, '|', 1, true) - 1))) then
   redis.call('HSET', KEYS[1], ARGV[4], ARGV[5] .. '|' .. ARGV[6])
 end
 if existed == 0 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
@@ -26,7 +33,11 @@ return 1
 `;
 
 const ADVANCE_LUA = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local existed = redis.call('EXISTS', KEYS[1])
+local function raise(field, value)
+  local known = redis.call('HGET', KEYS[1], field)
+  if (not known) or tonumber(value) > tonumber(known) then redis.call('HSET', KEYS[1], field, value) end
+end
 if ARGV[1] ~= '' then
   local s = redis.call('HGET', KEYS[1], 's')
   if s then
@@ -34,6 +45,8 @@ if ARGV[1] ~= '' then
     if tonumber(ARGV[1]) > tonumber(string.sub(s, 1, sep - 1)) then
       redis.call('HSET', KEYS[1], 's', ARGV[1] .. string.sub(s, sep))
     end
+  else
+    raise('fs', ARGV[1])
   end
 end
 local d = redis.call('HGET', KEYS[1], ARGV[2])
@@ -45,7 +58,10 @@ if ARGV[4] == '1' then
   redis.call('HSET', KEYS[1], ARGV[2], known .. '|1')
 elseif d and newer then
   redis.call('HSET', KEYS[1], ARGV[2], ARGV[3] .. string.sub(d, string.find(d, '|', 1, true)))
+elseif not d then
+  raise('f' .. ARGV[2], ARGV[3])
 end
+if existed == 0 then redis.call('EXPIRE', KEYS[1], ARGV[5]) end
 return 1
 `;
 
@@ -121,6 +137,7 @@ export function createRedisHeads(
           `d:${deviceId}`,
           String(device.lastMutationId),
           device.rejected ? '1' : '0',
+          String(opts.ttlSec),
         ),
       ),
     forget: (storeId, deviceId) =>

@@ -126,6 +126,30 @@ describe.each(engines)('sync heads ($name)', ({ make }) => {
     });
   });
 
+  it('a pull that read before a push committed cannot fill a head older than the push', async () => {
+    const heads = make();
+    const store = randomUUID();
+    const device = randomUUID();
+    const other = randomUUID();
+    // `other` pushes: version 5, its lastMutationId 3, while no head of the store is known.
+    await heads.advance(store, 5, other, { lastMutationId: 3, rejected: false });
+    // A pull of `device` read version 4 before that commit and fills after it: no head, so the
+    // device poked for version 5 is not answered "nothing new" at 4 — it reads the database.
+    await fill(heads, store, device, { version: 4, epoch: EPOCH }, 1);
+    expect((await heads.read(store, device)).store).toBeNull();
+    expect(emptyPullFromHeads(await heads.read(store, device), 4, EPOCH)).toBeNull();
+    // `other`'s own head, read before its push: not created either.
+    await fill(heads, store, other, { version: 4, epoch: EPOCH }, 2);
+    expect((await heads.read(store, other)).device).toBeNull();
+    // Pulls that read after the commit fill as usual.
+    await fill(heads, store, device, { version: 5, epoch: EPOCH }, 1);
+    await fill(heads, store, other, { version: 5, epoch: EPOCH }, 3);
+    expect(await heads.read(store, other)).toEqual({
+      store: { version: 5, epoch: EPOCH },
+      device: { lastMutationId: 3, openRejections: false },
+    });
+  });
+
   it('forget one device or the whole store', async () => {
     const heads = make();
     const store = randomUUID();

@@ -42,7 +42,9 @@ export interface SyncHeads {
   /**
    * After a committed push of `deviceId`: the store's new version (null when unchanged), the
    * device's lastMutationId, and whether the push recorded a rejection. Heads not known stay
-   * unknown (the next pull fills them).
+   * unknown (the next pull fills them), but are given a floor: a pull that read the database
+   * before this push committed and fills after it can no longer create a head older than the
+   * push (it would answer the poked devices "nothing new" until the ttl).
    */
   advance(
     storeId: string,
@@ -102,6 +104,9 @@ interface StoreEntry {
   filledAt: number;
   store: StoreHead | null;
   devices: Map<string, DeviceHead>;
+  /** Set by advances that found no head: a fill below it is older than a committed push. */
+  storeFloor: number;
+  deviceFloors: Map<string, number>;
 }
 
 /** Beyond this many stores the memory is cleared (bounded per instance). */
@@ -112,6 +117,18 @@ export function createMemoryHeads(deps: { clock: Clock; ttlMs: number }): SyncHe
   const stores = new Map<string, StoreEntry>();
   const counts: HeadsStats = { hits: 0, misses: 0, errors: 0 };
   const now = () => deps.clock.now().getTime();
+  const newEntry = (storeId: string): StoreEntry => {
+    if (stores.size >= MAX_STORES) stores.clear();
+    const entry: StoreEntry = {
+      filledAt: now(),
+      store: null,
+      devices: new Map(),
+      storeFloor: 0,
+      deviceFloors: new Map(),
+    };
+    stores.set(storeId, entry);
+    return entry;
+  };
   const live = (storeId: string): StoreEntry | undefined => {
     const entry = stores.get(storeId);
     if (!entry) return undefined;
@@ -130,21 +147,25 @@ export function createMemoryHeads(deps: { clock: Clock; ttlMs: number }): SyncHe
     },
     async fill(storeId, deviceId, store, device) {
       let entry = live(storeId);
-      if (!entry) {
-        if (stores.size >= MAX_STORES) stores.clear();
-        entry = { filledAt: now(), store: null, devices: new Map() };
-        stores.set(storeId, entry);
+      entry ??= newEntry(storeId);
+      if (store.version >= entry.storeFloor && storeHeadNewer(entry.store, store)) {
+        entry.store = store;
       }
-      if (storeHeadNewer(entry.store, store)) entry.store = store;
-      if (deviceHeadNewer(entry.devices.get(deviceId) ?? null, device)) {
+      const floor = entry.deviceFloors.get(deviceId) ?? 0;
+      if (
+        device.lastMutationId >= floor &&
+        deviceHeadNewer(entry.devices.get(deviceId) ?? null, device)
+      ) {
         entry.devices.set(deviceId, device);
       }
     },
     async advance(storeId, storeVersion, deviceId, device) {
-      const entry = live(storeId);
-      if (!entry) return;
-      if (entry.store && storeVersion !== null && storeVersion > entry.store.version) {
-        entry.store = { ...entry.store, version: storeVersion };
+      // An entry of floors only when none is live: it expires ttl from here, as a fill's would.
+      const entry = live(storeId) ?? newEntry(storeId);
+      if (storeVersion !== null) {
+        if (entry.store && storeVersion > entry.store.version) {
+          entry.store = { ...entry.store, version: storeVersion };
+        } else if (!entry.store) entry.storeFloor = Math.max(entry.storeFloor, storeVersion);
       }
       const known = entry.devices.get(deviceId);
       if (device.rejected) {
@@ -154,6 +175,9 @@ export function createMemoryHeads(deps: { clock: Clock; ttlMs: number }): SyncHe
         });
       } else if (known && device.lastMutationId > known.lastMutationId) {
         entry.devices.set(deviceId, { ...known, lastMutationId: device.lastMutationId });
+      } else if (!known) {
+        const floor = entry.deviceFloors.get(deviceId) ?? 0;
+        entry.deviceFloors.set(deviceId, Math.max(floor, device.lastMutationId));
       }
     },
     async forget(storeId, deviceId) {
