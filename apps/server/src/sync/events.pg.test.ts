@@ -11,47 +11,21 @@ import {
   signupStore,
   type TestStore,
 } from '../test-support/test-app';
+import { openVersionEvents } from '../test-support/version-events';
 
-/** Reads `event: version` messages from a real SSE response. */
+/** The versions of a real SSE response's `event: version` messages, and a wait for one. */
 async function openEventStream(baseUrl: string, store: TestStore) {
-  const controller = new AbortController();
-  const res = await fetch(`${baseUrl}/api/v1/stores/${store.storeId}/sync/events`, {
-    headers: store.auth,
-    signal: controller.signal,
-  });
-  expect(res.status).toBe(200);
-  expect(res.headers.get('content-type')).toContain('text/event-stream');
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
   const versions: number[] = [];
   const waiters: { min: number; resolve: (at: number) => void }[] = [];
-  let buffer = '';
-  void (async () => {
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        buffer += decoder.decode(value, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (/^event: version$/m.test(block) && data) {
-            const v = (JSON.parse(data) as { version: number }).version;
-            versions.push(v);
-            for (const w of [...waiters])
-              if (v >= w.min) {
-                w.resolve(Date.now());
-                waiters.splice(waiters.indexOf(w), 1);
-              }
-          }
-        }
+  const stream = await openVersionEvents(baseUrl, store, (event) => {
+    const v = (event as { version: number }).version;
+    versions.push(v);
+    for (const w of [...waiters])
+      if (v >= w.min) {
+        w.resolve(Date.now());
+        waiters.splice(waiters.indexOf(w), 1);
       }
-    } catch {
-      // aborted
-    }
-  })();
+  });
   return {
     versions,
     waitFor: (min: number) =>
@@ -59,7 +33,7 @@ async function openEventStream(baseUrl: string, store: TestStore) {
         if (versions.some((v) => v >= min)) resolve(Date.now());
         else waiters.push({ min, resolve });
       }),
-    close: () => controller.abort(),
+    close: stream.close,
   };
 }
 

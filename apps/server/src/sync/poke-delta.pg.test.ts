@@ -15,6 +15,7 @@ import {
   signupStore,
   type TestStore,
 } from '../test-support/test-app';
+import { openVersionEvents } from '../test-support/version-events';
 
 /** The in-process bus, keeping what was published. */
 function recordingBus() {
@@ -33,39 +34,12 @@ function recordingBus() {
 
 /** `event: version` data of a real SSE response, parsed. */
 async function openEventStream(baseUrl: string, store: TestStore) {
-  const controller = new AbortController();
-  const res = await fetch(`${baseUrl}/api/v1/stores/${store.storeId}/sync/events`, {
-    headers: store.auth,
-    signal: controller.signal,
-  });
-  expect(res.status).toBe(200);
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
-  const events: Record<string, unknown>[] = [];
-  let buffer = '';
-  void (async () => {
-    try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        buffer += decoder.decode(value, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (/^event: version$/m.test(block) && data) events.push(JSON.parse(data));
-        }
-      }
-    } catch {
-      // aborted
-    }
-  })();
+  const { events, close } = await openVersionEvents(baseUrl, store);
   const until = async (check: () => boolean) => {
     for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 10));
     expect(check()).toBe(true);
   };
-  return { events, until, close: () => controller.abort() };
+  return { events, until, close };
 }
 
 async function pulled(app: FastifyInstance, store: TestStore, device: string, cursor: number) {
