@@ -9,6 +9,9 @@ import { TABLE_ENTITY_NAMES } from './entity-tables';
 /** Entries of `sync_changes` (migration 0022) read with the store row, at most this many. */
 export const CHANGE_LOG_ENTRIES = 200;
 
+/** The entities a pull can read: the synced tables' and the store row. */
+const KNOWN = new Set<string>([...TABLE_ENTITY_NAMES, 'store']);
+
 /** One push transaction's versions and the entities it wrote. */
 export interface ChangeLogEntry {
   from: number;
@@ -26,14 +29,13 @@ export function entitiesChangedSince(
   storeVersion: number,
 ): EntityName[] | null {
   if (log.length >= CHANGE_LOG_ENTRIES) return null; // maybe more than were read
-  const known = new Set<string>([...TABLE_ENTITY_NAMES, 'store']);
   const entities = new Set<EntityName>();
   let next = cursor + 1;
   for (const entry of [...log].sort((a, b) => a.to - b.to)) {
     if (entry.to < next) continue;
     if (entry.from > next) return null; // a version without an entry
     for (const e of entry.entities) {
-      if (!known.has(e)) return null; // an entity this server does not know: read them all
+      if (!KNOWN.has(e)) return null; // an entity this server does not know: read them all
       entities.add(e as EntityName);
     }
     next = entry.to + 1;
