@@ -219,7 +219,7 @@ export async function dbActivity(t: PgTarget, db: string): Promise<DbActivity> {
   const row = await psql(
     t,
     db,
-    `select (select xact_commit from pg_stat_database where datname = current_database()),
+    `select /* ${READING_MARK} */ (select xact_commit from pg_stat_database where datname = current_database()),
             coalesce(sum(idx_scan), 0), coalesce(sum(seq_scan), 0),
             coalesce(sum(n_tup_ins), 0), coalesce(sum(n_tup_upd), 0),
             coalesce(sum(idx_scan) filter (where relname = 'stores'), 0),
@@ -348,4 +348,36 @@ export async function readDbWork(
                    'walRecords', wal_records, 'walFpi', wal_fpi, 'walBytes', wal_bytes) from pg_stat_wal))`,
   );
   return JSON.parse(row) as DbWorkReading;
+}
+
+/**
+ * Calls of each top-level statement in `db` by every role but the bench's own readings (the
+ * server's owner-role work — migrations, batched last-seen writes, jobs — included), keyed by
+ * role and text.
+ */
+export async function readStatementCalls(t: PgTarget, db: string): Promise<Record<string, number>> {
+  const row = await psql(
+    t,
+    db,
+    `select /* ${READING_MARK} */ coalesce(json_object_agg(q, calls), '{}')
+       from (select r.rolname || ': ' || left(regexp_replace(s.query, '\\s+', ' ', 'g'), 90) as q,
+                    sum(s.calls) as calls
+               from ${STATS_SCHEMA}.pg_stat_statements s join pg_roles r on r.oid = s.userid
+              where s.toplevel
+                and s.dbid = (select oid from pg_database where datname = current_database())
+                and s.query not like '%${READING_MARK}%'
+              group by 1) per_text`,
+  );
+  return JSON.parse(row) as Record<string, number>;
+}
+
+/** The statements that ran between two readings, most calls first. */
+export function statementCallsBetween(
+  before: Record<string, number>,
+  after: Record<string, number>,
+): { statement: string; calls: number }[] {
+  return Object.entries(after)
+    .map(([statement, calls]) => ({ statement, calls: calls - (before[statement] ?? 0) }))
+    .filter((s) => s.calls > 0)
+    .sort((a, b) => b.calls - a.calls);
 }

@@ -23,9 +23,11 @@ import {
   type PgbenchResult,
   prepareStatementStats,
   readDbWork,
+  readStatementCalls,
   recreateDatabase,
   runPgbench,
   serverVersion,
+  statementCallsBetween,
 } from './pg';
 import { compareWork, type DbWork, workPerUnit, workTable } from './db-work';
 import { measureDeviceSide } from './device-side';
@@ -445,6 +447,8 @@ async function main(): Promise<number> {
           await sim.catchUp();
           await sleep(STATS_FLUSH_MS);
           const before = await readDbWork(pg, values.db, 'mango_app', statsWarning === null);
+          const callsBefore =
+            statsWarning === null ? await readStatementCalls(pg, values.db) : null;
           const activityBefore = await dbActivity(pg, values.db);
           const cpu = cpuSampler(srv.pid);
           const quiet = {
@@ -457,6 +461,10 @@ async function main(): Promise<number> {
           };
           await sleep(STATS_FLUSH_MS);
           const after = await readDbWork(pg, values.db, 'mango_app', statsWarning === null);
+          // Which statements those were: the pulls' own should be none.
+          const statementMix = callsBefore
+            ? statementCallsBetween(callsBefore, await readStatementCalls(pg, values.db))
+            : null;
           const activityAfter = await dbActivity(pg, values.db);
           // Exact to the statement (the work table rounds to 0.1): every statement and every
           // transaction the server ran during the polling — account checks (AUTH_RECHECK_MS),
@@ -479,6 +487,7 @@ async function main(): Promise<number> {
             transactions,
             transactionsPerPull: perPull(transactions),
             statementWarnings: work.warnings,
+            statementMix,
             ratio,
           };
           writeResult('quiet-pulls', { mode: MODE, machine, load: load(), ...data });
@@ -494,7 +503,13 @@ async function main(): Promise<number> {
               `| every device at its store's version, pulling again at once (${P.pullStores} stores) | ${quiet.devices} | 32 | ${quiet.pullsPerSec} | ${quiet.pull.p50} / ${quiet.pull.p95} / ${quiet.pull.p99} / ${quiet.pull.max} | **${ratio}** | **${perPull(statements) ?? 'n/a'}** (${statements ?? 'n/a'} over ${quiet.pulls} pulls) | **${perPull(transactions)}** (${transactions}) | ${quiet.cpu.serverPct} / ${quiet.cpu.postgresPct} / ${quiet.cpu.loadgenPct} | ${JSON.stringify(quiet.errorsByCode)} |`,
               ...work.warnings.map((w) => `**Not measured:** ${w}`),
               '',
-              'A quiet pull is answered from the sync heads in Redis (SYNC_HEAD_TTL_SEC): the statements counted are the account checks (one per account per AUTH_RECHECK_MS per instance), the heads refilled from the database after their ttl, and the batched last-seen writes.',
+              'A quiet pull is answered from the sync heads in Redis (SYNC_HEAD_TTL_SEC) and the account check from the shared cache: the statements counted are what refilled them from the database after their ttl (heads SYNC_HEAD_TTL_SEC, accounts 300 s) and the batched last-seen writes (LAST_SEEN_FLUSH_MS).',
+              ...(statementMix
+                ? [
+                    '',
+                    `The statements that ran during the polling: ${statementMix.length === 0 ? 'none' : statementMix.map((s) => `${s.calls} × \`${s.statement.replace(/`/g, "'")}\``).join('; ')}.`,
+                  ]
+                : []),
             ],
           };
         } finally {

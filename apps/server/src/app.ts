@@ -191,7 +191,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }));
   registerScaleMetrics(metrics, () => app.scaleStats());
   // Every authenticated route checks the account's current rights through this one gate.
-  const gate = createAccessGate({ db, signer, clock, recheckMs: config.authRecheckMs });
+  const gate = createAccessGate({
+    db,
+    signer,
+    clock,
+    recheckMs: config.authRecheckMs,
+    cache,
+  });
   registerAuthRoutes(app, {
     db,
     signer,

@@ -3,6 +3,7 @@ import { can, cappedRole, type PermissionName } from '@mango/domain/permissions'
 import { ROLES } from '@mango/domain/entities';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import type { Cache } from '../cache/cache';
 import type { Clock } from '../clock';
 import type { Db } from '../db/db';
 import { HttpError, httpErrors } from '../http/errors';
@@ -21,16 +22,18 @@ declare module 'fastify' {
 }
 
 /**
- * Who is calling, checked against the database on every request, so that a demoted, removed or
- * deactivated account loses its rights within `recheckMs`, not when its access token expires.
+ * Who is calling, checked on every request, so that a demoted, removed or deactivated account
+ * loses its rights within `recheckMs`, not when its access token expires.
  *
- * Why a short in-process cache and no cross-instance invalidation: one indexed query per account
- * per `recheckMs` (default 2 s) per instance bounds the cost (a desk syncing every second costs
- * ~0.5 lookups/s instead of 1 per request; measured in `access-gate.pg.test.ts`) and bounds the
- * staleness on *every* instance by the same 2 s without depending on Redis pub/sub delivery (a
- * lost message would otherwise keep a removed account's rights until token expiry). The instance
- * that makes a change forgets the account at once (`forgetUser`), so its own answers are never
- * stale.
+ * Two layers before the database. In memory, each instance trusts its last look at an account
+ * for `recheckMs` (default 2 s). Behind it, the shared read cache (`Cache`: Redis across
+ * instances, in process when embedded) holds the answers filed under generations that every
+ * change bumps after its commit — the account's (`forgetUser`) and the store's staff kind (each
+ * push that writes staff) — so after a change no instance can find the old answer again and the
+ * 2 s bound holds on every instance. A quiet pull thus costs no database statement (issue 20);
+ * the database is read once per account per `CACHE_TTL_SEC.account` across all instances.
+ * A lost invalidation (Redis failing between the commit and the bump) is bounded by that TTL;
+ * with Redis down, every look goes to the database as before.
  */
 export interface AccessGate {
   readonly signer: TokenSigner;
@@ -42,8 +45,8 @@ export interface AccessGate {
     ctx: { storeId: string; organizationId: string; userId: string },
     staffId: string,
   ): Promise<Role | null>;
-  /** Drops what this instance remembers of the account (after changing it here). */
-  forgetUser(userId: string): void;
+  /** After a committed change to the account: drops what every instance remembers of it. */
+  forgetUser(userId: string): Promise<void>;
   /** Database lookups made and answers served from memory, for the cost test and metrics. */
   stats(): { lookups: number; cached: number };
 }
@@ -53,6 +56,23 @@ interface Remembered<T> {
   value: Promise<T>;
 }
 
+/**
+ * The shared cache files an account's memberships under a scope of its own (the cache's scopes
+ * are stores; a user id never collides with a store id: both are random UUIDs, and the prefix
+ * keeps them apart anyway).
+ */
+export function accountScope(userId: string): string {
+  return `user:${userId}`;
+}
+const ACCOUNT_KINDS = ['account'] as const;
+
+/** After a committed change to an account's memberships or state, from anywhere (the admin CLI). */
+export function forgetAccount(cache: Cache, userId: string): Promise<void> {
+  return cache.invalidate(accountScope(userId), ACCOUNT_KINDS);
+}
+/** Staff roles are staff rows: every push that writes staff invalidates this kind already. */
+const STAFF_KINDS = ['staff'] as const;
+
 /** Beyond this many entries the memory is cleared (bounded per instance; entries live ≤ 2 s). */
 const MAX_REMEMBERED = 50_000;
 
@@ -61,6 +81,8 @@ export function createAccessGate(deps: {
   signer: TokenSigner;
   clock: Clock;
   recheckMs: number;
+  /** The shared read cache (a pass-through one reads the database every `recheckMs`). */
+  cache: Cache;
 }): AccessGate {
   const users = new Map<string, Remembered<Record<string, Role>>>();
   const staff = new Map<string, Remembered<Role | null>>();
@@ -98,36 +120,41 @@ export function createAccessGate(deps: {
     clock: deps.clock,
     currentStores(userId, organizationId) {
       return remember(users, userId, () =>
-        deps.db.transaction({ organizationId, userId }, async (sql) => {
-          const res = await sql.query<{ store_id: string; role: string }>(
-            `select r.store_id, r.role from user_store_roles r join users u on u.id = r.user_id
+        deps.cache.getOrLoad(accountScope(userId), ACCOUNT_KINDS, `stores:${organizationId}`, () =>
+          deps.db.transaction({ organizationId, userId }, async (sql) => {
+            const res = await sql.query<{ store_id: string; role: string }>(
+              `select r.store_id, r.role from user_store_roles r join users u on u.id = r.user_id
               where r.user_id = $1 and r.active and not u.disabled`,
-            [userId],
-          );
-          const stores: Record<string, Role> = {};
-          for (const row of res.rows)
-            if ((ROLES as readonly string[]).includes(row.role))
-              stores[row.store_id] = row.role as Role;
-          return stores;
-        }),
+              [userId],
+            );
+            const stores: Record<string, Role> = {};
+            for (const row of res.rows)
+              if ((ROLES as readonly string[]).includes(row.role))
+                stores[row.store_id] = row.role as Role;
+            return stores;
+          }),
+        ),
       );
     },
     staffRole(ctx, staffId) {
       return remember(staff, `${ctx.storeId}:${staffId}`, () =>
-        deps.db.transaction(ctx, async (sql) => {
-          const res = await sql.query<{ role: string | null }>(
-            `select data->>'role' as role from staff
+        deps.cache.getOrLoad(ctx.storeId, STAFF_KINDS, `role:${staffId}`, () =>
+          deps.db.transaction(ctx, async (sql) => {
+            const res = await sql.query<{ role: string | null }>(
+              `select data->>'role' as role from staff
               where store_id = $1 and id = $2 and not deleted
                 and coalesce((data->>'active')::boolean, true)`,
-            [ctx.storeId, staffId],
-          );
-          const role = res.rows[0]?.role;
-          return role && (ROLES as readonly string[]).includes(role) ? (role as Role) : null;
-        }),
+              [ctx.storeId, staffId],
+            );
+            const role = res.rows[0]?.role;
+            return role && (ROLES as readonly string[]).includes(role) ? (role as Role) : null;
+          }),
+        ),
       );
     },
-    forgetUser(userId) {
+    async forgetUser(userId) {
       users.delete(userId);
+      await forgetAccount(deps.cache, userId);
     },
     stats: () => ({ lookups, cached }),
   };

@@ -38,6 +38,8 @@ export interface Cache {
  * them safe; the TTL only bounds memory and the damage of a lost invalidation.
  */
 export const CACHE_TTL_SEC: Readonly<Record<string, number>> = {
+  /** An account's memberships and roles (the access gate); bumped by every change to them. */
+  account: 300,
   staff: 300,
   service: 600,
   product: 600,

@@ -4,7 +4,9 @@ import { ROLES, type ClientRow, type Role } from '@mango/domain/entities';
 import { parseTaxRatePercent } from '@mango/domain/tax-rate';
 import { signup } from '../auth/auth-service';
 import { createTokenSigner, resolveJwtSecret } from '../auth/tokens';
+import { forgetAccount } from '../auth/authenticate';
 import { addStoreUser } from '../auth/users';
+import { createRedisCache } from '../cache/redis-cache';
 import { systemClock } from '../clock';
 import { ConfigError, loadConfig } from '../config';
 import { isUuid } from '../db/db';
@@ -117,6 +119,13 @@ async function main(): Promise<number> {
         },
         { email: need('email'), password: need('password'), role },
       );
+      // Running servers remember the account's rights (auth/authenticate.ts): forgotten at once.
+      if (config.redisUrl) {
+        const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
+        await forgetAccount(createRedisCache(redis), result.userId).finally(() =>
+          redis.disconnect(),
+        );
+      }
       console.log(
         `${result.created ? 'Created' : 'Updated'} user ${result.userId} as ${role} of store ${storeId}`,
       );

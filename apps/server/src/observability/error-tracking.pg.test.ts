@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createAccessGate, requireAuth } from '../auth/authenticate';
 import { createTokenSigner } from '../auth/tokens';
+import { createPassThroughCache } from '../cache/cache';
 import { systemClock } from '../clock';
 import { describeEachEngine } from '../db/test-support/engines';
 import { json, signupStore, TEST_JWT_SECRET, type TestStore } from '../test-support/test-app';
@@ -51,6 +52,7 @@ describeEachEngine('server error tracking', (getDb) => {
         signer: createTokenSigner(TEST_JWT_SECRET),
         clock: systemClock,
         recheckMs: 0,
+        cache: createPassThroughCache(),
       }),
     );
     app.post<{ Params: { storeId: string } }>(

@@ -50,7 +50,7 @@ export function registerUserRoutes(app: FastifyInstance, deps: { db: Db; gate: A
       const access = storeAccess(request, request.params.storeId, 'users.manage');
       const body = parseOrThrow(newUserSchema, request.body);
       const result = await addStoreUser(deps.db, access, body);
-      deps.gate.forgetUser(result.userId);
+      await deps.gate.forgetUser(result.userId);
       return reply
         .code(result.created ? 201 : 200)
         .send({ userId: result.userId, role: body.role });
@@ -70,7 +70,7 @@ export function registerUserRoutes(app: FastifyInstance, deps: { db: Db; gate: A
         userId,
         body,
       );
-      deps.gate.forgetUser(userId);
+      await deps.gate.forgetUser(userId);
       return user;
     },
   );
@@ -82,7 +82,7 @@ export function registerUserRoutes(app: FastifyInstance, deps: { db: Db; gate: A
       const access = storeAccess(request, request.params.storeId, 'users.manage');
       const userId = userIdOf(request.params.userId);
       await removeStoreUser(deps.db, access, userId);
-      deps.gate.forgetUser(userId);
+      await deps.gate.forgetUser(userId);
       return reply.code(204).send();
     },
   );
