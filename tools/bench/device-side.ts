@@ -25,14 +25,34 @@ export interface DeviceSideOptions {
   log: (line: string) => void;
 }
 
+/** Where the first sync's time went, from the sync worker's trace and the page's long tasks. */
+export interface HydrationTimeline {
+  /** Milliseconds after the sign-in click. */
+  snapshotRequestMs: number | null;
+  firstByteMs: number | null;
+  essentialsWrittenMs: number | null;
+  endMs: number | null;
+  rowsAtEssentials: number;
+  batches: number;
+  /** Sum of the IndexedDB transactions' times (the worker writes one batch at a time). */
+  writeMs: number;
+  /** Per entity: rows, and rows/s over the transactions that carried it (time split by rows). */
+  perEntity: Record<string, { rows: number; rowsPerSecond: number }>;
+  /** One batch: rows → ms (median and max of all batches). */
+  batchMs: { rows: number; p50: number; max: number };
+  /** Main thread, sign-in → hydrated: tasks over 50 ms. */
+  longTasks: { count: number; totalMs: number; maxMs: number; beforeDeskCount: number };
+}
+
 export interface DeviceSideResult {
   /** Click on "Sign in" → the front desk heading is on screen. */
   signInToFrontDeskMs: number;
+  timeline: HydrationTimeline | null;
   /** A walk-in added as soon as the front desk opened, if the hydration was still running. */
   walkInDuringHydrationMs: number | null;
-  /** Click on "Sign in" → IndexedDB holds every client and ticket of the store. */
+  /** Click on "Sign in" → IndexedDB holds every client and ticket of the store (not yet their lines and payments). */
   hydrationMs: number;
-  /** Click on "Sign in" → the hydration progress bar is gone (the engine says done). */
+  /** Click on "Sign in" → the hydration progress bar is gone (the engine says done): the whole store. */
   progressGoneMs: number;
   localRows: { clients: number; tickets: number; appointments: number; all: number };
   /** Clients screen opened → its search index counts every client ("N of N"). */
@@ -154,6 +174,75 @@ async function timedWalkIn(page: Page, name: string, timeoutMs = 10_000): Promis
   return timerResult(page, timeoutMs);
 }
 
+type TraceEvent =
+  | { kind: 'request' | 'essentials' | 'end'; at: number }
+  | { kind: 'head'; at: number; total: number }
+  | { kind: 'batch'; at: number; rows: number; entities: Record<string, number>; writeMs: number };
+
+/** The sync worker's snapshot trace (apps/web/src/workers/sync.worker.ts) and the long tasks. */
+async function readTimeline(
+  page: Page,
+  signInAt: number,
+  deskMs: number,
+): Promise<HydrationTimeline | null> {
+  let events: TraceEvent[] | null = null;
+  for (const worker of page.workers()) {
+    const got = await worker
+      .evaluate(() => (self as unknown as { __mangoSnapshotTrace?: unknown }).__mangoSnapshotTrace)
+      .catch(() => undefined);
+    if (Array.isArray(got)) events = got as TraceEvent[];
+  }
+  if (!events) return null;
+  const long = (await page.evaluate(
+    () => (window as unknown as { __longTasks?: [number, number][] }).__longTasks ?? [],
+  )) as [number, number][];
+  const rel = (at: number | undefined) => (at === undefined ? null : round(at - signInAt));
+  const first = (kind: TraceEvent['kind']) => events.find((e) => e.kind === kind)?.at;
+  const batches = events.filter(
+    (e): e is Extract<TraceEvent, { kind: 'batch' }> => e.kind === 'batch',
+  );
+  const essentialsAt = first('essentials');
+  const endAt = first('end') ?? batches.at(-1)?.at ?? Infinity;
+  const perEntity: Record<string, { rows: number; ms: number }> = {};
+  for (const b of batches) {
+    for (const [entity, n] of Object.entries(b.entities)) {
+      const e = (perEntity[entity] ??= { rows: 0, ms: 0 });
+      e.rows += n;
+      e.ms += (b.writeMs * n) / b.rows;
+    }
+  }
+  const sorted = batches.map((b) => b.writeMs).sort((a, b) => a - b);
+  const during = long.filter(([at]) => at >= signInAt && at <= endAt);
+  return {
+    snapshotRequestMs: rel(first('request')),
+    firstByteMs: rel(first('head')),
+    essentialsWrittenMs: rel(essentialsAt),
+    endMs: rel(first('end')),
+    rowsAtEssentials: batches
+      .filter((b) => essentialsAt !== undefined && b.at <= essentialsAt)
+      .reduce((n, b) => n + b.rows, 0),
+    batches: batches.length,
+    writeMs: round(batches.reduce((n, b) => n + b.writeMs, 0)),
+    perEntity: Object.fromEntries(
+      Object.entries(perEntity).map(([k, v]) => [
+        k,
+        { rows: v.rows, rowsPerSecond: v.ms > 0 ? Math.round((v.rows / v.ms) * 1000) : 0 },
+      ]),
+    ),
+    batchMs: {
+      rows: batches[0]?.rows ?? 0,
+      p50: round(sorted[Math.floor(sorted.length / 2)] ?? 0),
+      max: round(sorted.at(-1) ?? 0),
+    },
+    longTasks: {
+      count: during.length,
+      totalMs: round(during.reduce((n, [, d]) => n + d, 0)),
+      maxMs: round(Math.max(0, ...during.map(([, d]) => d))),
+      beforeDeskCount: during.filter(([at]) => at - signInAt <= deskMs).length,
+    },
+  };
+}
+
 const COUNTER = 'section[aria-label="Clients"] .toolbar [aria-live="polite"]';
 
 export async function measureDeviceSide(opts: DeviceSideOptions): Promise<DeviceSideResult> {
@@ -163,12 +252,23 @@ export async function measureDeviceSide(opts: DeviceSideOptions): Promise<Device
     const context = await browser.newContext({ viewport: { width: 1024, height: 768 } });
     // tsx compiles with keepNames: functions passed to page.evaluate call its `__name` helper.
     await context.addInitScript({ content: 'globalThis.__name = (fn) => fn;' });
+    // The main thread's long tasks (over 50 ms), in epoch ms like the worker's trace.
+    await context.addInitScript({
+      content: `globalThis.__longTasks = [];
+        try {
+          new PerformanceObserver((list) => {
+            for (const e of list.getEntries())
+              globalThis.__longTasks.push([performance.timeOrigin + e.startTime, e.duration]);
+          }).observe({ type: 'longtask', buffered: true });
+        } catch {}`,
+    });
     const page = await context.newPage();
     page.on('pageerror', (e) => log(`[page error] ${e.message}`));
     await page.goto(opts.baseUrl);
     await page.getByLabel('Email').fill(opts.credentials.email);
     await page.getByLabel('Password').fill(opts.credentials.password);
     const started = performance.now();
+    const signInAt = Date.now();
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page
       .getByRole('heading', { name: 'Front desk', level: 1 })
@@ -185,9 +285,11 @@ export async function measureDeviceSide(opts: DeviceSideOptions): Promise<Device
       `device-side: front desk on screen ${signInToFrontDeskMs} ms after sign-in (${stillCopying ? 'still copying the store' : 'store already in'}; ${JSON.stringify(rows)})`,
     );
     if (stillCopying) {
+      // As long as it takes (a stall is a finding, not a failure of the bench).
       walkInDuringHydrationMs = await timedWalkIn(
         page,
         `Bench early walk-in ${Date.now().toString(36)}`,
+        opts.hydrationTimeoutMs,
       );
       log(`device-side: walk-in during the hydration ${walkInDuringHydrationMs} ms`);
     }
@@ -208,6 +310,14 @@ export async function measureDeviceSide(opts: DeviceSideOptions): Promise<Device
     log(`device-side: hydrated ${JSON.stringify(rows)} in ${hydrationMs} ms`);
     await progress.waitFor({ state: 'detached', timeout: opts.hydrationTimeoutMs });
     const progressGoneMs = round(performance.now() - started);
+    // Every row now (lines, payments and the rest come after the clients and tickets).
+    rows = await localRows(page, storeId);
+    log(`device-side: progress bar gone after ${progressGoneMs} ms ${JSON.stringify(rows)}`);
+    const timeline = await readTimeline(page, signInAt, signInToFrontDeskMs).catch((e: unknown) => {
+      log(`device-side: no hydration trace (${String(e)})`);
+      return null;
+    });
+    if (timeline) log(`device-side: timeline ${JSON.stringify(timeline)}`);
 
     // Walk-ins right after the hydration (issue 20's stall: the first retention pass used to
     // start about then and hold IndexedDB in one transaction for minutes).
@@ -266,6 +376,7 @@ export async function measureDeviceSide(opts: DeviceSideOptions): Promise<Device
     await context.close();
     return {
       signInToFrontDeskMs,
+      timeline,
       walkInDuringHydrationMs,
       hydrationMs,
       progressGoneMs,

@@ -5,6 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import type { CheckReport } from '../loadgen/src/checker';
+import { Session } from '../loadgen/src/device';
+import { HttpClient } from '../loadgen/src/http';
+import { Rng } from '../loadgen/src/prng';
 import { machineInfo, REPO_ROOT, RESULTS_DIR, writeResult } from '../loadgen/src/results';
 import {
   DEFAULT_SIM,
@@ -20,6 +23,7 @@ import {
   dropDatabase,
   insertIdleTenants,
   pgUrl,
+  psql,
   type PgbenchResult,
   prepareStatementStats,
   readDbWork,
@@ -31,7 +35,7 @@ import {
 } from './pg';
 import { compareWork, type DbWork, workPerUnit, workTable } from './db-work';
 import { measureDeviceSide } from './device-side';
-import { measureSnapshot } from './snapshot';
+import { measureSnapshot, type SnapshotMeasure } from './snapshot';
 import { measureIdleStreams, streamsOk, streamsTable } from './sse-streams';
 import {
   type BenchServer,
@@ -58,6 +62,13 @@ const { values } = parseArgs({
     db: { type: 'string', default: 'mango_bench' },
     redis: { type: 'string', default: 'redis://127.0.0.1:6379' },
     'keep-db': { type: 'boolean', default: false },
+    /**
+     * Hydration and device sections only: open the hydration store a previous run left in
+     * `--db` (with --keep-db) instead of seeding it again (~4 min at full size). The paged pull
+     * and the ledger check need the seeding run's ledger and are skipped; the snapshot and
+     * Chromium figures are measured as usual. Implies --keep-db.
+     */
+    reuse: { type: 'boolean', default: false },
   },
 });
 
@@ -263,6 +274,51 @@ async function seedClients(env: Record<string, string>, storeId: string, count: 
   );
 }
 
+/** The hydration store a previous run kept (`--reuse`): what the snapshot and device sections need. */
+interface ReusedStore {
+  storeId: string;
+  owner: { email: string; password: string };
+  clients: number;
+  closedTickets: number;
+  /** Clients bulk-written by `admin seed-clients` (phones from +1 555 2000000). */
+  syntheticClients: number;
+}
+
+/**
+ * Finds the hydration store in `--db`, or null (no such database or store: seed as usual). The
+ * owner's password is the one the simulation's sign-up drew (its seed forks, see Simulation).
+ */
+async function reusableHydrationStore(): Promise<ReusedStore | null> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(values.db)) throw new Error(`unsafe database name ${values.db}`);
+  const exists = await psql(
+    pg,
+    'postgres',
+    `select 1 from pg_database where datname = '${values.db}'`,
+  );
+  if (exists !== '1') return null;
+  const seed = `${values.seed}/hydration`;
+  const row = await psql(
+    pg,
+    values.db,
+    `select s.id, u.email,
+            (select count(*) from clients c where c.store_id = s.id and not c.deleted),
+            (select count(*) from tickets t where t.store_id = s.id and t.status = 'closed' and not t.deleted)
+       from stores s join users u on u.organization_id = s.organization_id
+      where u.email like 'lg-${values.seed.replace(/[^a-z0-9-]/gi, '')}-%-0@loadgen.example.com'
+      order by s.created_at desc limit 1`,
+  ).catch(() => '');
+  const [storeId, email, clients, closed] = row.split('|');
+  if (!storeId || !email) return null;
+  return {
+    storeId,
+    owner: { email, password: `pw-${new Rng(seed).fork('store/0').fork('signup').uuid()}` },
+    clients: Number(clients),
+    closedTickets: Number(closed),
+    // The sign-up pushed P.hydrationApiClients through the API; the rest are synthetic.
+    syntheticClients: Math.max(0, Number(clients) - P.hydrationApiClients),
+  };
+}
+
 async function main(): Promise<number> {
   const benchStarted = performance.now();
   const runLoad = loadSampler();
@@ -272,7 +328,11 @@ async function main(): Promise<number> {
   if (!(await redisPing(redisUrl.hostname, Number(redisUrl.port || 6379))))
     throw new Error(`Redis does not answer at ${values.redis}`);
 
-  await recreateDatabase(pg, values.db);
+  const reused = values.reuse ? await reusableHydrationStore() : null;
+  if (values.reuse && [...SECTIONS].some((x) => x !== 'hydration' && x !== 'device'))
+    throw new Error('--reuse is for --only hydration,device');
+  if (reused) log(`reusing the hydration store of ${values.db}: ${JSON.stringify(reused)}`);
+  else await recreateDatabase(pg, values.db);
   // Before the server connects: its sessions take the database's pg_stat_statements settings.
   const statsWarning = await prepareStatementStats(pg, values.db);
   if (statsWarning !== null) log(`!!! WARNING: ${statsWarning}`);
@@ -292,6 +352,38 @@ async function main(): Promise<number> {
   };
   let srv: BenchServer = await startBenchServer(env);
   log(`server at ${srv.server.url} (pid ${srv.pid ?? 'unknown'}) on database ${values.db}`);
+  /**
+   * The snapshot (issue 20) on a fresh server: its VmHWM is start-up + these two snapshots only.
+   * NDJSON as is, then gzip (level 1), each line parsed as a device would.
+   */
+  const measureSnapshots = async (storeId: string, deviceId: string, token: () => string) => {
+    await srv.server.stop();
+    saveServerLog(srv);
+    srv = await startBenchServer(env, srv.server.port);
+    const stopSampling = sampleMemory(srv.pid);
+    const runs: SnapshotMeasure[] = [];
+    for (const gzip of [false, true]) {
+      const measure = () =>
+        measureSnapshot({ baseUrl: srv.server.url, storeId, deviceId, token: token(), gzip });
+      // A server just started may still be connecting to Redis (a 5xx): try again.
+      runs.push(await measure().catch(() => sleep(2000).then(measure)));
+    }
+    const serverMemory = stopSampling();
+    log(
+      `snapshot: ${runs.map((r) => `${r.encoding} ${r.rows} rows in ${r.seconds} s = ${r.rowsPerSecond} rows/s, ${(r.wireBytes / 1048576).toFixed(1)} MiB`).join('; ')}; server peak RSS ${serverMemory.peakRssMiB} MiB (VmHWM ${serverMemory.hwmMiB})`,
+    );
+    return {
+      runs,
+      serverMemory,
+      targetRowsPerSecond: 100_000,
+      targetRssMiB: 400,
+      meetsTarget:
+        Math.max(...runs.map((r) => r.rowsPerSecond)) >= 100_000 &&
+        (serverMemory.peakRssMiB ?? Infinity) < 400,
+    };
+  };
+  const snapshotLine = (snapshot: Awaited<ReturnType<typeof measureSnapshots>>) =>
+    `The same new device reading the snapshot instead (\`GET …/sync/snapshot\`, one stream, every line parsed): ${snapshot.runs.map((r) => `${r.encoding === 'gzip' ? 'gzip' : 'NDJSON'} **${r.rowsPerSecond.toLocaleString('en-US')} rows/s** (${r.rows.toLocaleString('en-US')} rows in ${r.seconds} s, ${(r.wireBytes / 1048576).toFixed(1)} MiB on the wire, essentials after ${r.essentialsMs ?? 'n/a'} ms)`).join('; ')}. Server peak RSS during both: **${snapshot.serverMemory.peakRssMiB ?? 'n/a'} MiB** (VmHWM ${snapshot.serverMemory.hwmMiB ?? 'n/a'} MiB, restarted just before). Target ≥ 100,000 rows/s under 400 MiB: **${snapshot.meetsTarget ? 'met' : 'not met'}**.`;
   ensureServer = async () => {
     if (srv.server.alive()) return;
     log(
@@ -789,6 +881,47 @@ async function main(): Promise<number> {
     let syntheticClients = 0;
     if (SECTIONS.has('hydration')) {
       await section('3. Hydration', async (load) => {
+        const saveHydration = (data: object) =>
+          writeResult('hydration', {
+            mode: MODE,
+            machine,
+            load: load(),
+            scaledDown: QUICK,
+            ...data,
+          });
+        if (reused) {
+          // Seeded by an earlier run: the snapshot only (the paged pull and the ledger check
+          // need that run's ledger).
+          const client = new HttpClient(srv.server.url, { maxSockets: 2, timeoutMs: 60_000 });
+          const login = await client.request('POST', '/api/v1/auth/login', { body: reused.owner });
+          if (login.status !== 200)
+            throw new Error(`--reuse: sign-in ${login.status} ${login.body}`);
+          const { session } = Session.fromResponse(login.body);
+          const deviceId = randomUUID();
+          const reg = await client.request('POST', `/api/v1/stores/${reused.storeId}/devices`, {
+            body: { deviceId, name: 'Snapshot iPad' },
+            token: session.accessToken,
+          });
+          if (reg.status !== 201 && reg.status !== 200)
+            throw new Error(`--reuse: device registration ${reg.status} ${reg.body}`);
+          client.close();
+          const snapshot = await measureSnapshots(
+            reused.storeId,
+            deviceId,
+            () => session.accessToken,
+          );
+          const data = { reused, snapshot };
+          saveHydration(data);
+          return {
+            ok: snapshot.runs.every((r) => r.complete),
+            data,
+            lines: [
+              `The hydration store of an earlier run (\`--reuse\`: ${reused.clients.toLocaleString('en-US')} clients, ${reused.closedTickets.toLocaleString('en-US')} closed tickets; no paged pull or ledger check).`,
+              '',
+              snapshotLine(snapshot),
+            ],
+          };
+        }
         const appointments = Math.round(P.hydrationTickets * 0.2);
         const sim = new Simulation(
           baseSim(srv.server.url, {
@@ -824,41 +957,14 @@ async function main(): Promise<number> {
           const hydration = await sim.hydrate(0, 1000);
           const mem = stopSampling();
           const check = await sim.verify();
-          // The snapshot (issue 20) on a fresh server again: its VmHWM is start-up + these two
-          // snapshots only. NDJSON as is, then gzip (level 1), each line parsed as a device would.
           const snapStore = sim.stores[0] as SimStore;
           await snapStore.session.refresh(sim.client);
           const snapDevice = randomUUID();
           await sim.registerDevice(snapStore, snapDevice, 'Snapshot iPad');
-          await srv.server.stop();
-          saveServerLog(srv);
-          srv = await startBenchServer(env, srv.server.port);
-          const stopSnapSampling = sampleMemory(srv.pid);
-          const snapshotRuns = [];
-          for (const gzip of [false, true]) {
-            const measure = () =>
-              measureSnapshot({
-                baseUrl: srv.server.url,
-                storeId: snapStore.storeId,
-                deviceId: snapDevice,
-                token: snapStore.session.accessToken,
-                gzip,
-              });
-            // A server just started may still be connecting to Redis (a 5xx): try again.
-            snapshotRuns.push(await measure().catch(() => sleep(2000).then(measure)));
-          }
-          const snapshotMem = stopSnapSampling();
-          const snapshot = {
-            runs: snapshotRuns,
-            serverMemory: snapshotMem,
-            targetRowsPerSecond: 100_000,
-            targetRssMiB: 400,
-            meetsTarget:
-              Math.max(...snapshotRuns.map((r) => r.rowsPerSecond)) >= 100_000 &&
-              (snapshotMem.peakRssMiB ?? Infinity) < 400,
-          };
-          log(
-            `snapshot: ${snapshotRuns.map((r) => `${r.encoding} ${r.rows} rows in ${r.seconds} s = ${r.rowsPerSecond} rows/s, ${(r.wireBytes / 1048576).toFixed(1)} MiB`).join('; ')}; server peak RSS ${snapshotMem.peakRssMiB} MiB (VmHWM ${snapshotMem.hwmMiB})`,
+          const snapshot = await measureSnapshots(
+            snapStore.storeId,
+            snapDevice,
+            () => snapStore.session.accessToken,
           );
           const data = {
             clients: P.hydrationClients,
@@ -874,22 +980,16 @@ async function main(): Promise<number> {
             snapshot,
             check: slimCheck(check),
           };
-          writeResult('hydration', {
-            mode: MODE,
-            machine,
-            load: load(),
-            scaledDown: QUICK,
-            ...data,
-          });
+          saveHydration(data);
           return {
-            ok: check.report.ok && snapshotRuns.every((r) => r.complete),
+            ok: check.report.ok && snapshot.runs.every((r) => r.complete),
             data,
             lines: [
               `One store with ${P.hydrationClients.toLocaleString('en-US')} clients, ~${appointments.toLocaleString('en-US')} appointments and ${P.hydrationTickets.toLocaleString('en-US')} closed tickets (a year)${QUICK ? ' — **quick mode: appointments and tickets scaled down from 10,000 / 50,000**' : ''}, seeded through the push API in 500-mutation batches (${sim.metrics.applied.toLocaleString('en-US')} mutations in ${seedSeconds} s)${bulkClients > 0 ? `, ${bulkClients.toLocaleString('en-US')} of the clients bulk-written by \`admin seed-clients\` (${bulkSeconds} s)` : ''}.`,
               '',
               `A new device pulling everything from cursor 0 (pages of 1,000): **${hydration.seconds} s** for ${hydration.rows.toLocaleString('en-US')} rows in ${hydration.pages} pages (server time in requests ${(hydration.requestMs / 1000).toFixed(1)} s). Server peak RSS during it: **${mem.peakRssMiB ?? 'n/a'} MiB** (VmHWM since its start ${mem.hwmMiB ?? 'n/a'} MiB; the server was restarted just before).`,
               '',
-              `The same new device reading the snapshot instead (\`GET …/sync/snapshot\`, one stream, every line parsed): ${snapshotRuns.map((r) => `${r.encoding === 'gzip' ? 'gzip' : 'NDJSON'} **${r.rowsPerSecond.toLocaleString('en-US')} rows/s** (${r.rows.toLocaleString('en-US')} rows in ${r.seconds} s, ${(r.wireBytes / 1048576).toFixed(1)} MiB on the wire, essentials after ${r.essentialsMs ?? 'n/a'} ms)`).join('; ')}. Server peak RSS during both: **${snapshotMem.peakRssMiB ?? 'n/a'} MiB** (VmHWM ${snapshotMem.hwmMiB ?? 'n/a'} MiB, restarted just before). Target ≥ 100,000 rows/s under 400 MiB: **${snapshot.meetsTarget ? 'met' : 'not met'}**.`,
+              snapshotLine(snapshot),
               '',
               checkLine(check),
             ],
@@ -897,7 +997,6 @@ async function main(): Promise<number> {
         }
       });
     }
-
     if (SECTIONS.has('device')) {
       await section('5. Device side (Chromium)', async (load) => {
         if (!webDist.dir) {
@@ -905,59 +1004,79 @@ async function main(): Promise<number> {
           writeResult('device-side', { mode: MODE, machine, load: load(), status: why });
           return { ok: true, lines: [`**Not measured:** ${webDist.why}`] };
         }
-        // The hydration store (or a small one of its own with --only=device), grown with synthetic
-        // clients bulk-written by the admin CLI: pushing tens of thousands takes minutes here.
-        let sim = hydrationSim as Simulation | null;
-        if (!sim) {
-          sim = new Simulation(
-            baseSim(srv.server.url, {
-              seed: `${values.seed}/device`,
-              stores: 1,
-              devicesPerStore: 1,
-              clientsPerStore: 500,
-              largeStoreEvery: 0,
-              historyStores: 1,
-              historyDays: 365,
-              historyTickets: 500,
-            }),
-          );
-          hydrationSim = sim;
-          await sim.setup(log);
-        }
-        const store = sim.stores[0];
-        if (!store) throw new Error('no store to open in the browser');
-        const present = store.catalog.clients.length + syntheticClients;
-        const extra = P.deviceClients - present;
-        const seedStarted = performance.now();
-        // seed-clients numbers its clients from 0 each time: one call per store, or phones repeat.
-        if (extra > 0 && syntheticClients > 0)
-          throw new Error('the store already has synthetic clients; cannot add more');
-        if (extra > 0) {
-          await seedClients(env, store.storeId, extra);
-          syntheticClients = extra;
-        }
-        const seedSeconds = Math.round((performance.now() - seedStarted) / 100) / 10;
-        if (extra > 0)
-          log(`device-side: ${extra} synthetic clients bulk-written in ${seedSeconds} s`);
-        const tickets =
-          sim.ledger
-            .snapshot()
-            .stores.find((x) => x.storeId === store.storeId)
-            ?.entries.filter((e) => e.effect.t === 'close' && e.status === 'applied').length ?? 0;
+        /**
+         * The hydration store (or a small one of its own with --only=device), grown with
+         * synthetic clients bulk-written by the admin CLI: pushing tens of thousands takes
+         * minutes here.
+         */
+        const deviceStore = async (): Promise<ReusedStore & { seedSeconds: number }> => {
+          let sim = hydrationSim as Simulation | null;
+          if (!sim) {
+            sim = new Simulation(
+              baseSim(srv.server.url, {
+                seed: `${values.seed}/device`,
+                stores: 1,
+                devicesPerStore: 1,
+                clientsPerStore: 500,
+                largeStoreEvery: 0,
+                historyStores: 1,
+                historyDays: 365,
+                historyTickets: 500,
+              }),
+            );
+            hydrationSim = sim;
+            await sim.setup(log);
+          }
+          const store = sim.stores[0];
+          if (!store) throw new Error('no store to open in the browser');
+          const present = store.catalog.clients.length + syntheticClients;
+          const extra = P.deviceClients - present;
+          const seedStarted = performance.now();
+          // seed-clients numbers its clients from 0 each time: one call per store, or phones repeat.
+          if (extra > 0 && syntheticClients > 0)
+            throw new Error('the store already has synthetic clients; cannot add more');
+          if (extra > 0) {
+            await seedClients(env, store.storeId, extra);
+            syntheticClients = extra;
+          }
+          const seedSeconds = Math.round((performance.now() - seedStarted) / 100) / 10;
+          if (extra > 0)
+            log(`device-side: ${extra} synthetic clients bulk-written in ${seedSeconds} s`);
+          const closedTickets =
+            sim.ledger
+              .snapshot()
+              .stores.find((x) => x.storeId === store.storeId)
+              ?.entries.filter((e) => e.effect.t === 'close' && e.status === 'applied').length ?? 0;
+          return {
+            storeId: store.storeId,
+            owner: store.owner,
+            clients: store.catalog.clients.length + syntheticClients,
+            closedTickets,
+            syntheticClients,
+            seedSeconds,
+          };
+        };
+        const target: ReusedStore & { seedSeconds?: number } = reused ?? (await deviceStore());
         // The last synthetic client's phone is +1 555 <2000000 + n - 1>: typing its seven digits
         // narrows the hits at every key, down to that one client.
-        const searchKeys = String(2_000_000 + Math.max(0, syntheticClients - 1));
+        const searchKeys = String(2_000_000 + Math.max(0, target.syntheticClients - 1));
         const result = await measureDeviceSide({
           baseUrl: srv.server.url,
-          credentials: store.owner,
-          expectedClients: store.catalog.clients.length + syntheticClients,
-          expectedTickets: tickets,
+          credentials: target.owner,
+          expectedClients: target.clients,
+          expectedTickets: target.closedTickets,
           searchKeys,
           localMutations: P.deviceTaps,
           hydrationTimeoutMs: 300_000,
           log,
         });
-        const data = { storeClients: P.deviceClients, storeTickets: tickets, seedSeconds, result };
+        const data = {
+          storeClients: target.clients,
+          storeTickets: target.closedTickets,
+          seedSeconds: target.seedSeconds ?? null,
+          reused: reused !== null,
+          result,
+        };
         writeResult('device-side', {
           mode: MODE,
           machine,
@@ -972,14 +1091,25 @@ async function main(): Promise<number> {
           ok: true,
           data,
           lines: [
-            `Headless Chromium (1024×768, this machine's CPU), the built web app served by the bench server. The store: ${r.localRows.clients.toLocaleString('en-US')} clients (${syntheticClients.toLocaleString('en-US')} of them bulk-written by \`admin seed-clients\`), ${r.localRows.tickets.toLocaleString('en-US')} tickets, ${r.localRows.appointments.toLocaleString('en-US')} appointments — ${r.localRows.all.toLocaleString('en-US')} rows in IndexedDB in all.`,
+            `Headless Chromium (1024×768, this machine's CPU), the built web app served by the bench server. The store: ${r.localRows.clients.toLocaleString('en-US')} clients (${target.syntheticClients.toLocaleString('en-US')} of them bulk-written by \`admin seed-clients\`), ${r.localRows.tickets.toLocaleString('en-US')} tickets, ${r.localRows.appointments.toLocaleString('en-US')} appointments — ${r.localRows.all.toLocaleString('en-US')} rows in IndexedDB in all.`,
             '',
             '| measure | result |',
             '| --- | --- |',
             `| sign-in → front desk on screen (usable; the rest of the store behind a progress bar) | **${r.signInToFrontDeskMs} ms** |`,
             `| walk-in added as soon as the front desk opened, during the hydration (tap → on screen) | ${r.walkInDuringHydrationMs === null ? 'n/a (hydration already done)' : `${r.walkInDuringHydrationMs} ms`} |`,
-            `| sign-in → every row of the store in IndexedDB (hydration) | **${(r.hydrationMs / 1000).toFixed(1)} s** |`,
-            `| sign-in → progress bar gone (the engine's hydration done) | ${(r.progressGoneMs / 1000).toFixed(1)} s |`,
+            `| sign-in → every client and ticket in IndexedDB | ${(r.hydrationMs / 1000).toFixed(1)} s |`,
+            `| sign-in → the whole store in IndexedDB (progress bar gone: the engine's hydration done) | **${(r.progressGoneMs / 1000).toFixed(1)} s** |`,
+            ...(r.timeline
+              ? [
+                  `| where the first sync's time went (sync worker trace) | snapshot requested ${r.timeline.snapshotRequestMs} ms, first byte ${r.timeline.firstByteMs} ms, essentials written ${r.timeline.essentialsWrittenMs} ms (${r.timeline.rowsAtEssentials} rows), end ${r.timeline.endMs} ms; ${r.timeline.batches} IndexedDB batches, ${(r.timeline.writeMs / 1000).toFixed(1)} s writing (one batch of ${r.timeline.batchMs.rows} rows: p50 ${r.timeline.batchMs.p50} / max ${r.timeline.batchMs.max} ms); rows/s into IndexedDB: ${Object.entries(
+                    r.timeline.perEntity,
+                  )
+                    .filter(([, v]) => v.rows >= 1000)
+                    .map(([k, v]) => `${k} ${v.rowsPerSecond.toLocaleString('en-US')}`)
+                    .join(', ')} |`,
+                  `| main thread, sign-in → whole store: long tasks (> 50 ms) | ${r.timeline.longTasks.count} (${r.timeline.longTasks.totalMs} ms in all, max ${r.timeline.longTasks.maxMs} ms; ${r.timeline.longTasks.beforeDeskCount} before the desk) |`,
+                ]
+              : []),
             `| Clients screen → search index counts every client | ${r.clientIndexReadyMs} ms |`,
             `| client search, key → hit count on screen (${r.search.perKeyMs.length} keys "${r.search.keys}", ${r.search.hits.join(' → ')}) | **${ms(r.search.summary)}** |`,
             `| walk-in added right after the hydration (tap → on screen, ${r.localMutation.perTapMs.length} taps) | **${ms(r.localMutation.summary)}** |`,
@@ -996,7 +1126,7 @@ async function main(): Promise<number> {
   } finally {
     await srv.server.stop().catch(() => {});
     saveServerLog(srv);
-    if (!values['keep-db']) await dropDatabase(pg, values.db).catch(() => {});
+    if (!values['keep-db'] && !values.reuse) await dropDatabase(pg, values.db).catch(() => {});
     if (webDist.cleanup) rmSync(webDist.cleanup, { recursive: true, force: true });
   }
 

@@ -105,8 +105,14 @@ export interface SyncEngineOptions extends IndexedDbDeps {
    * a server without it answers 404 and the device hydrates with pulls).
    */
   snapshot?: boolean;
-  /** Snapshot rows written per IndexedDB transaction. Default 4000. */
+  /** Snapshot rows written per IndexedDB transaction. Default `DEFAULT_SNAPSHOT_BATCH_ROWS`. */
   snapshotBatchRows?: number;
+  /**
+   * Told where a snapshot hydration's time goes (the bench reads it from the worker): the
+   * request, its head line, each batch written, the essentials marker, the end. Never throws
+   * into the engine.
+   */
+  onSnapshotTrace?: (event: SnapshotTraceEvent) => void;
   /** Delay before pushing after a mutation, to batch a burst of taps (ms). Default 20. */
   pushDelayMs?: number;
   /** Retention window for closed tickets and past appointments (days). Default 90. */
@@ -118,6 +124,21 @@ export interface SyncEngineOptions extends IndexedDbDeps {
   /** Initial connectivity (default `navigator.onLine`, else true). */
   online?: boolean;
 }
+
+/** One step of a snapshot hydration, at `at` (ms since the epoch, comparable across threads). */
+export type SnapshotTraceEvent =
+  | { kind: 'request'; at: number }
+  | { kind: 'head'; at: number; total: number }
+  | {
+      kind: 'batch';
+      at: number;
+      rows: number;
+      /** Rows per entity in this batch. */
+      entities: Record<string, number>;
+      /** The IndexedDB transaction, start to commit. */
+      writeMs: number;
+    }
+  | { kind: 'essentials' | 'end'; at: number };
 
 export interface SyncEngine {
   /** Local data for the UI: get/list/count/live. */
@@ -156,6 +177,17 @@ export interface SyncEngine {
 }
 
 const DEFAULT_PUSH_MAX_BYTES = 900 * 1024;
+
+/**
+ * Rows per IndexedDB transaction of a first sync. Measured in headless Chromium
+ * (tools/bench/idb-batches.ts, docs/PERFORMANCE.md "A big store on a new tablet"): 1,000-row
+ * transactions write as fast as 4,000- or 16,000-row ones, and a mutation made meanwhile (a
+ * walk-in on the desk) waits for one of them: ~0.35 s instead of 1.6–3.4 s.
+ */
+export const DEFAULT_SNAPSHOT_BATCH_ROWS = 1000;
+
+/** Wall time in ms since the epoch, sub-millisecond, the same base in a worker and a page. */
+const traceNow = () => performance.timeOrigin + performance.now();
 
 /**
  * The leader's first retention pass, after it takes over (and again while a hydration runs):
@@ -834,7 +866,15 @@ class Engine implements SyncEngine {
     if (this.#opts.snapshot === false || !transport.snapshot || this.#snapshotUnsupported) {
       return null;
     }
-    const batchRows = this.#opts.snapshotBatchRows ?? 4000;
+    const batchRows = this.#opts.snapshotBatchRows ?? DEFAULT_SNAPSHOT_BATCH_ROWS;
+    const onTrace = this.#opts.onSnapshotTrace;
+    const trace = (event: SnapshotTraceEvent) => {
+      try {
+        onTrace?.(event);
+      } catch {
+        // A trace is for the bench; it never stops a hydration.
+      }
+    };
     let progress = (await this.store.readMeta()).snapshot;
     for (let attempt = 0; ; attempt++) {
       this.#hydrationRows = progress?.rows ?? 0;
@@ -849,14 +889,22 @@ class Engine implements SyncEngine {
       let resume: string | null = progress?.resume ?? null;
       let writing: Promise<void> = Promise.resolve();
       let requeued = false;
-      const flush = async () => {
+      /** Writes the first `count` rows of the batch; `token` resumes after them. */
+      const flush = async (count = batch.length, token = resume) => {
         await writing; // one batch written while the next one downloads
-        if (batch.length === 0 || !progress) return;
-        const rows = batch;
-        batch = [];
-        const state = { ...progress, resume, rows: progress.rows + rows.length };
+        if (count === 0 || !progress) return;
+        const rows = batch.slice(0, count);
+        batch = batch.slice(count);
+        const state = { ...progress, resume: token, rows: progress.rows + rows.length };
         progress = state;
+        const writeStarted = traceNow();
         writing = this.store.applySnapshotBatch(rows, state, lastMutationId).then((r) => {
+          if (onTrace) {
+            const entities: Record<string, number> = {};
+            for (const row of rows) entities[row.entity] = (entities[row.entity] ?? 0) + 1;
+            const at = traceNow();
+            trace({ kind: 'batch', at, rows: rows.length, entities, writeMs: at - writeStarted });
+          }
           if (r.requeued !== undefined) {
             requeued = true;
             throw new SyncError('SNAPSHOT_REQUEUED', 'The server lost confirmed changes.');
@@ -866,6 +914,7 @@ class Engine implements SyncEngine {
         });
       };
       const started = progress;
+      trace({ kind: 'request', at: traceNow() });
       try {
         await this.#breaker.run(() =>
           transport.snapshot!(
@@ -891,24 +940,33 @@ class Engine implements SyncEngine {
                         essentials: false,
                       };
                   this.#setHydration({ estimatedRows: progress.total });
+                  trace({ kind: 'head', at: traceNow(), total: line.total });
                   return;
-                case 'rows':
+                case 'rows': {
+                  // The token after the chunks already in the batch; a batch that ends inside
+                  // this chunk keeps it (a resume sends the chunk again: its rows are put again).
+                  const before = resume;
                   for (const r of line.rows) {
                     batch.push({ entity: line.entity, id: r.id, version: r.version, data: r.data });
                   }
+                  while (batch.length >= batchRows) {
+                    await flush(batchRows, batch.length === batchRows ? line.resume : before);
+                  }
                   resume = line.resume;
-                  if (batch.length >= batchRows) await flush();
                   return;
+                }
                 case 'essentials':
                   await flush();
                   await writing;
                   if (progress && !progress.essentials)
                     progress = { ...progress, essentials: true };
+                  trace({ kind: 'essentials', at: traceNow() });
                   this.#essentialsAreIn();
                   return;
                 case 'end':
                   await flush();
                   await writing;
+                  trace({ kind: 'end', at: traceNow() });
                   return;
                 default:
                   exhaustiveSwitchError(line);

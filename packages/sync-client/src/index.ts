@@ -5,6 +5,7 @@ export type {
   SyncEngine,
   MutateOptions,
   SyncEngineOptions,
+  SnapshotTraceEvent,
   SyncTrigger,
 } from './engine';
 export { createHttpTransport, historyPageSchema } from './http-transport';

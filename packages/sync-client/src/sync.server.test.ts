@@ -4,7 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ServerProcess, startServer } from '../../../test-support/server-process';
-import { createSyncEngine, type SyncEngine, type SyncEngineOptions } from './engine';
+import {
+  createSyncEngine,
+  type SnapshotTraceEvent,
+  type SyncEngine,
+  type SyncEngineOptions,
+} from './engine';
 import { createHttpTransport, type GetAccessToken } from './http-transport';
 import type { FetchLike } from './env';
 import { freshIdb, waitFor } from './test-support/fake-server';
@@ -535,7 +540,11 @@ describe('sync against the real server', () => {
         headers: { 'content-type': 'application/x-ndjson' },
       });
     };
-    const engine = makeEngine(server.url, s, deviceId, fetchImpl, { snapshotBatchRows: 500 });
+    const trace: SnapshotTraceEvent[] = [];
+    const engine = makeEngine(server.url, s, deviceId, fetchImpl, {
+      snapshotBatchRows: 500,
+      onSnapshotTrace: (e) => trace.push(e),
+    });
     const progress: number[] = [];
     engine.subscribe((st) => {
       if (st.hydration.percent !== null) progress.push(st.hydration.percent);
@@ -553,6 +562,24 @@ describe('sync against the real server', () => {
         [],
       );
       expect(progress.some((p) => p > 0 && p < 100)).toBe(true);
+      // The trace the bench reads: each attempt's request, head and essentials marker (a
+      // resumed part after the marker gets it again), one end; every client in a traced batch.
+      const kinds = trace.map((e) => e.kind).filter((k) => k !== 'batch');
+      expect(kinds).toEqual([
+        'request',
+        'head',
+        'essentials',
+        'request',
+        'head',
+        'essentials',
+        'end',
+      ]);
+      const batches = trace.filter((e) => e.kind === 'batch');
+      expect(batches.reduce((n, b) => n + (b.entities['client'] ?? 0), 0)).toBeGreaterThanOrEqual(
+        CLIENTS,
+      );
+      expect(batches.every((b) => b.rows > 0 && b.writeMs >= 0)).toBe(true);
+      expect(trace.map((e) => e.at)).toEqual([...trace.map((e) => e.at)].sort((a, b) => a - b));
 
       // Converged: the device holds exactly the server's rows, the rename included (it reached
       // the device only through the pull from the OLDEST cursor of the snapshot's parts).
@@ -617,7 +644,12 @@ describe('sync against the real server', () => {
     };
     const first = makeEngine(server.url, s, deviceId, stalling, { ...idb, snapshotBatchRows: 200 });
     await first.start();
-    await waitFor(async () => (await first.store.readMeta()).snapshot?.resume != null, 20_000);
+    // Every row the stream let through is written (batches of 200 slice the 1,200-client chunk;
+    // the token moves past the chunk with its last slice).
+    await waitFor(async () => {
+      const snap = (await first.store.readMeta()).snapshot;
+      return snap?.resume != null && snap.rows >= 1201;
+    }, 20_000);
     const kept = (await first.store.readMeta()).snapshot!;
     await first.stop();
     expect(kept.rows).toBeGreaterThan(0);

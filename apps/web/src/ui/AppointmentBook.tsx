@@ -1,8 +1,9 @@
 import type { AppointmentRow } from '@mango/domain/entities';
 import { can } from '@mango/domain/permissions';
-import { useMemo, useRef, useState } from 'react';
+import { useRef, useState } from 'react';
 import { useAppointmentDrag, type DragPreview } from '../hooks/useAppointmentDrag';
 import { useDevice } from '../hooks/useDevice';
+import { useClientsById } from '../hooks/useClientsById';
 import { useLive } from '../hooks/useLive';
 import { useProviders, useServices } from '../hooks/useProviders';
 import { useStoreClock } from '../hooks/useStoreClock';
@@ -53,19 +54,7 @@ export function AppointmentBook({ ymd }: { ymd: string }) {
     (r) => r.list('appointment', { range: { field: 'start', gte: range.start, lt: range.end } }),
     [range.start, range.end],
   );
-  const clientIds = useMemo(
-    () => [...new Set((appts ?? []).flatMap((a) => (a.clientId ? [a.clientId] : [])))],
-    [appts],
-  );
-  const clients = useLive(
-    async (r) =>
-      new Map(
-        (await Promise.all(clientIds.map((id) => r.get('client', id)))).flatMap((c) =>
-          c ? [[c.id, c] as const] : [],
-        ),
-      ),
-    [clientIds.join(',')],
-  );
+  const clients = useClientsById((appts ?? []).map((a) => a.clientId));
   const serviceName = (id: string) => services.find((s) => s.id === id)?.name ?? 'Service';
   const clientName = (id: string | null | undefined) => {
     const c = id ? clients?.get(id) : undefined;

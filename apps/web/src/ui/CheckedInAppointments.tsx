@@ -1,6 +1,7 @@
 import type { ServiceRow, StaffRow } from '@mango/domain/entities';
 import { can } from '@mango/domain/permissions';
 import { useDevice } from '../hooks/useDevice';
+import { useClientsById } from '../hooks/useClientsById';
 import { useLive } from '../hooks/useLive';
 import { useStoreClock } from '../hooks/useStoreClock';
 import { startTicketFrom } from '../lib/ticket-number';
@@ -25,10 +26,10 @@ export function CheckedInAppointments(props: {
     (r) => r.list('appointment', { range: { field: 'start', gte: range.start, lt: range.end } }),
     [range.start, range.end],
   );
-  const clients = useLive((r) => r.list('client'), []);
   const here = (appointments ?? [])
     .filter((a) => (a.status === 'checked_in' || a.status === 'in_service') && !a.ticketId)
     .sort((a, b) => (a.start < b.start ? -1 : 1));
+  const clients = useClientsById(here.map((a) => a.clientId));
   if (here.length === 0) return null;
   const mayStart = !props.readOnly && can(role, 'appointments.work') && can(role, 'tickets.sell');
 
@@ -37,7 +38,7 @@ export function CheckedInAppointments(props: {
       <h2>Appointments here</h2>
       <ul className="list">
         {here.map((a) => {
-          const client = (clients ?? []).find((c) => c.id === a.clientId);
+          const client = a.clientId ? clients?.get(a.clientId) : undefined;
           const who = client ? `${client.firstName} ${client.lastName}` : 'Walk-in';
           const service = props.services.find((s) => s.id === a.serviceId)?.name ?? '';
           const tech = props.providers.find((p) => p.id === a.staffId)?.displayName ?? '';

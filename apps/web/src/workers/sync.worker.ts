@@ -4,9 +4,19 @@ import {
   createSyncEngine,
   hostSyncWorker,
   type PortLike,
+  type SnapshotTraceEvent,
 } from '@mango/sync-client';
 import { MAX_PULL_LIMIT } from '@mango/protocol';
 import { frontDeskEssentials } from '../lib/essentials';
+
+/**
+ * The first sync's steps (request, head, each IndexedDB batch, essentials, end), kept in the
+ * worker for the device bench to read (tools/bench/device-side.ts): a few hundred small objects
+ * once per device, nothing after the hydration.
+ */
+const snapshotTrace: SnapshotTraceEvent[] = [];
+(self as unknown as { __mangoSnapshotTrace?: SnapshotTraceEvent[] }).__mangoSnapshotTrace =
+  snapshotTrace;
 
 // The device's sync engine runs here, off the UI thread (seed plan 2.4). Only the leader (one
 // tab per store, Web Locks) pushes, pulls and listens to the poke stream.
@@ -18,6 +28,9 @@ hostSyncWorker(self as unknown as PortLike, (init, getAccessToken) =>
     pullLimit: MAX_PULL_LIMIT,
     // The front desk opens on the catalog; the rest arrives behind a progress bar (HydrationBar).
     essentials: frontDeskEssentials,
+    onSnapshotTrace: (e) => {
+      if (snapshotTrace.length < 2000) snapshotTrace.push(e);
+    },
     transport: createHttpTransport({ ...init, getAccessToken }),
   }),
 );

@@ -1,0 +1,153 @@
+/// <reference lib="dom" />
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseArgs } from 'node:util';
+import { launchChromium } from '../../test-support/browser';
+import { machineInfo, writeResult } from '../loadgen/src/results';
+
+/**
+ * `node --import tsx tools/bench/idb-batches.ts`: what one IndexedDB batch of a first sync costs
+ * in headless Chromium on this machine, without the app around it. The two object stores of the
+ * device's local copy as packages/sync-client/src/local-db.ts declares them (`server`: key
+ * [e, id], index g; `view`: key [e, id], multiEntry index ix), ticket-like rows (~800 B, six
+ * index keys), written in one readwrite transaction per batch, for several batch sizes; and the
+ * same into `server` alone (what the view costs). Rows/s per configuration, a fresh database each.
+ */
+
+const { values } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '40000' },
+    batches: { type: 'string', default: '1000,4000,16000' },
+  },
+});
+const ROWS = Number(values.rows);
+const SIZES = (values.batches ?? '').split(',').map(Number);
+
+interface Run {
+  batchRows: number;
+  view: 'indexed' | 'copy' | 'none';
+  rows: number;
+  ms: number;
+  rowsPerSecond: number;
+  batchMsP50: number;
+}
+
+async function main() {
+  // IndexedDB needs an origin: a blank page from a local server.
+  const server = http.createServer((_, res) => {
+    res.writeHead(200, { 'content-type': 'text/html' });
+    res.end('<!doctype html><title>idb</title>');
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  const browser = await launchChromium();
+  const runs: Run[] = [];
+  try {
+    const context = await browser.newContext();
+    await context.addInitScript({ content: 'globalThis.__name = (fn) => fn;' });
+    const page = await context.newPage();
+    await page.goto(`http://127.0.0.1:${port}/`);
+    // 'indexed': as the app writes; 'copy': the view's rows without index keys (what the second
+    // copy costs apart from its index); 'none': the server store alone.
+    for (const view of ['indexed', 'copy', 'none'] as const) {
+      for (const batchRows of SIZES) {
+        const run = await page.evaluate(
+          async ({ rows, batchRows, view }) => {
+            const name = `idb-bench-${batchRows}-${view}-${Date.now()}`;
+            const db = await new Promise<IDBDatabase>((resolve, reject) => {
+              const req = indexedDB.open(name, 1);
+              req.onupgradeneeded = () => {
+                const s = req.result.createObjectStore('server', { keyPath: ['e', 'id'] });
+                s.createIndex('g', 'g');
+                const v = req.result.createObjectStore('view', { keyPath: ['e', 'id'] });
+                v.createIndex('ix', 'ix', { multiEntry: true });
+              };
+              req.onsuccess = () => resolve(req.result);
+              req.onerror = () => reject(req.error);
+            });
+            const row = (i: number) => {
+              const id = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+              const d = {
+                id,
+                number: `A-${i}`,
+                status: 'closed',
+                clientId: `10000000-0000-4000-8000-${String(i % 20000).padStart(12, '0')}`,
+                appointmentId: null,
+                businessDate: `2026-${String(1 + (i % 12)).padStart(2, '0')}-15`,
+                closedAt: new Date(1_780_000_000_000 + i * 60_000).toISOString(),
+                openedAt: new Date(1_780_000_000_000 + i * 60_000 - 3_600_000).toISOString(),
+                subtotalCents: 4500 + (i % 100),
+                taxCents: 360,
+                tipCents: 500,
+                totalCents: 5360 + (i % 100),
+                staffId: '20000000-0000-4000-8000-000000000001',
+                note: 'Gel manicure, regular client, prefers the window seat',
+                deviceId: '30000000-0000-4000-8000-000000000001',
+              };
+              const ix = [
+                ['ticket', 'status', d.status],
+                ['ticket', 'clientId', d.clientId],
+                ['ticket', 'appointmentId', []],
+                ['ticket', 'closedAt', d.closedAt],
+                ['ticket', 'businessDate', d.businessDate],
+                ['ticket', 'number', d.number],
+              ];
+              return {
+                server: { e: 'ticket', id, v: i, g: 1, d },
+                view: { e: 'ticket', id, d, ix },
+              };
+            };
+            const times: number[] = [];
+            const started = performance.now();
+            for (let from = 0; from < rows; from += batchRows) {
+              const batch = Array.from({ length: Math.min(batchRows, rows - from) }, (_, k) =>
+                row(from + k),
+              );
+              const t0 = performance.now();
+              await new Promise<void>((resolve, reject) => {
+                const tx = db.transaction(
+                  view === 'none' ? ['server'] : ['server', 'view'],
+                  'readwrite',
+                );
+                const s = tx.objectStore('server');
+                const v = view === 'none' ? null : tx.objectStore('view');
+                for (const r of batch) {
+                  s.put(r.server);
+                  v?.put(view === 'copy' ? { ...r.view, ix: [] } : r.view);
+                }
+                tx.oncomplete = () => resolve();
+                tx.onerror = () => reject(tx.error);
+              });
+              times.push(performance.now() - t0);
+            }
+            const ms = performance.now() - started;
+            db.close();
+            indexedDB.deleteDatabase(name);
+            times.sort((a, b) => a - b);
+            return {
+              batchRows,
+              view,
+              rows,
+              ms: Math.round(ms),
+              rowsPerSecond: Math.round((rows / ms) * 1000),
+              batchMsP50: Math.round(times[Math.floor(times.length / 2)] ?? 0),
+            };
+          },
+          { rows: ROWS, batchRows, view },
+        );
+        process.stderr.write(`${JSON.stringify(run)}\n`);
+        runs.push(run);
+      }
+    }
+  } finally {
+    await browser.close();
+    server.close();
+  }
+  const load = (await import('node:fs')).readFileSync('/proc/loadavg', 'utf8').trim();
+  writeResult('idb-batches', { machine: machineInfo(), loadavg: load, runs });
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`idb-batches failed: ${String(e)}\n`);
+  process.exit(1);
+});
