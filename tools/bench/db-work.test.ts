@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
+  breakdownTables,
   compareWork,
   type DbWorkReading,
   parsePgbenchOutput,
   ratio,
+  statementsPerUnit,
+  walPerUnit,
   workPerUnit,
   workTable,
 } from './db-work';
@@ -209,5 +212,93 @@ tps = 1563.812345 (without initial connection time)
     const parsed = parsePgbenchOutput('connection to server failed');
     expect(parsed.transactions).toBeNaN();
     expect(parsed.tps).toBeNaN();
+  });
+});
+
+describe('walPerUnit', () => {
+  const group = (relation: string, bytes: number, fpiBytes = 0, records = 1) => ({
+    relation,
+    record: 'Heap/INSERT',
+    records,
+    bytes,
+    fpiBytes,
+  });
+
+  it('orders the groups by bytes and divides them by the units', () => {
+    const out = walPerUnit([group('payments', 1_000, 0, 30), group('tickets', 5_000, 800, 20)], 10);
+    expect(
+      out.map((g) => [g.relation, g.bytesPerUnit, g.fpiBytesPerUnit, g.recordsPerUnit]),
+    ).toEqual([
+      ['tickets', 500, 80, 2],
+      ['payments', 100, 0, 3],
+    ]);
+  });
+
+  it('folds the groups under the threshold into one row that keeps their sum', () => {
+    const out = walPerUnit([group('tickets', 900), group('a', 20, 10), group('b', 30)], 10, 5);
+    expect(out.map((g) => [g.relation, g.bytes, g.fpiBytes])).toEqual([
+      ['tickets', 900, 0],
+      ['(2 smaller groups)', 50, 10],
+    ]);
+  });
+
+  it('gives nothing for no units', () => {
+    expect(walPerUnit([group('tickets', 900)], 0)).toEqual([]);
+  });
+});
+
+describe('statementsPerUnit', () => {
+  const stmt = (queryid: string, query: string, calls: number, buffers: number, walBytes = 0) => ({
+    queryid,
+    query,
+    calls,
+    buffers,
+    walRecords: 0,
+    walBytes,
+  });
+
+  it('takes the difference of two readings, sums equal texts, most buffers first', () => {
+    const before = [
+      stmt('1', 'with w0 as (insert into tickets', 10, 100),
+      stmt('3', 'select 1', 5, 5),
+    ];
+    const after = [
+      stmt('1', 'with w0 as (insert into tickets', 14, 180, 400),
+      stmt('2', 'with w0 as (insert into tickets', 2, 40, 100), // new since the first reading
+      stmt('3', 'select 1', 5, 5), // not called in between: left out
+      stmt('4', 'select data from tickets', 4, 20),
+    ];
+    expect(statementsPerUnit(before, after, 2)).toEqual([
+      {
+        query: 'with w0 as (insert into tickets',
+        callsPerUnit: 3,
+        buffersPerUnit: 60,
+        walRecordsPerUnit: 0,
+        walBytesPerUnit: 250,
+      },
+      {
+        query: 'select data from tickets',
+        callsPerUnit: 2,
+        buffersPerUnit: 10,
+        walRecordsPerUnit: 0,
+        walBytesPerUnit: 0,
+      },
+    ]);
+  });
+
+  it('escapes a | of a statement in the markdown table', () => {
+    const lines = breakdownTables(
+      [],
+      [
+        {
+          query: 'select a || b',
+          callsPerUnit: 1,
+          buffersPerUnit: 1,
+          walRecordsPerUnit: 0,
+          walBytesPerUnit: 0,
+        },
+      ],
+    );
+    expect(lines.at(-1)).toBe('| `select a \\|\\| b` | 1 | 1 | 0 | 0 |');
   });
 });

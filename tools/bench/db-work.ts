@@ -44,6 +44,8 @@ export interface DbWorkReading {
   dealloc: number | null;
   tables: TableCounters;
   clusterWal: ClusterWalCounters | null;
+  /** pg_current_wal_lsn() at the reading: the start or end of a window for `walGroups`. */
+  lsn?: string;
 }
 
 /** The work of one unit. Null where a counter was not available (or not trustworthy). */
@@ -236,4 +238,134 @@ export function parsePgbenchOutput(stdout: string): PgbenchOutput {
     latencyAvgMs: Number(lat?.[1] ?? 'NaN'),
     transactions: Number(tx?.[1] ?? 'NaN'),
   };
+}
+
+/** One group of WAL records of a measured window (pg_walinspect), attributed to a relation. */
+export interface WalGroup {
+  /** The table (a partition's parent), `index <name> (<table>)`, or what the record is about. */
+  relation: string;
+  /** resource manager / record type, e.g. `Heap/INSERT`, `Btree/INSERT_LEAF`, `XLOG/FPI`. */
+  record: string;
+  records: number;
+  /** Whole records, full-page images included. */
+  bytes: number;
+  fpiBytes: number;
+}
+
+export interface WalShare extends WalGroup {
+  /** Per unit: records to 0.01, bytes to 1. */
+  recordsPerUnit: number;
+  bytesPerUnit: number;
+  fpiBytesPerUnit: number;
+}
+
+/** Groups per unit, largest first; groups under `minBytesPerUnit` are folded into one "other" row. */
+export function walPerUnit(
+  groups: readonly WalGroup[],
+  units: number,
+  minBytesPerUnit = 5,
+): WalShare[] {
+  if (!(units > 0)) return [];
+  const share = (g: WalGroup): WalShare => ({
+    ...g,
+    recordsPerUnit: Math.round((g.records / units) * 100) / 100,
+    bytesPerUnit: Math.round(g.bytes / units),
+    fpiBytesPerUnit: Math.round(g.fpiBytes / units),
+  });
+  const sorted = [...groups].sort((a, b) => b.bytes - a.bytes);
+  const big = sorted.filter((g) => g.bytes / units >= minBytesPerUnit);
+  const small = sorted.filter((g) => g.bytes / units < minBytesPerUnit);
+  const out = big.map(share);
+  if (small.length > 0)
+    out.push(
+      share({
+        relation: `(${small.length} smaller groups)`,
+        record: '',
+        records: small.reduce((n, g) => n + g.records, 0),
+        bytes: small.reduce((n, g) => n + g.bytes, 0),
+        fpiBytes: small.reduce((n, g) => n + g.fpiBytes, 0),
+      }),
+    );
+  return out;
+}
+
+/** pg_stat_statements counters of one statement (by query id), cumulative. */
+export interface StatementDetail {
+  queryid: string;
+  /** The statement's text, shortened. */
+  query: string;
+  calls: number;
+  buffers: number;
+  walRecords: number;
+  walBytes: number;
+}
+
+export interface StatementShare {
+  query: string;
+  callsPerUnit: number;
+  buffersPerUnit: number;
+  walRecordsPerUnit: number;
+  walBytesPerUnit: number;
+}
+
+/**
+ * Top-level statements' work between two readings, per unit, most buffers first. Statements
+ * whose shortened texts are equal count as one (a push's one-statement write differs by which
+ * tables it names, past the shown prefix).
+ */
+export function statementsPerUnit(
+  before: readonly StatementDetail[],
+  after: readonly StatementDetail[],
+  units: number,
+  top = 12,
+): StatementShare[] {
+  if (!(units > 0)) return [];
+  const was = new Map(before.map((s) => [s.queryid, s]));
+  const byText = new Map<
+    string,
+    { calls: number; buffers: number; walRecords: number; walBytes: number }
+  >();
+  for (const s of after) {
+    const b = was.get(s.queryid);
+    const sum = byText.get(s.query) ?? { calls: 0, buffers: 0, walRecords: 0, walBytes: 0 };
+    sum.calls += s.calls - (b?.calls ?? 0);
+    sum.buffers += s.buffers - (b?.buffers ?? 0);
+    sum.walRecords += s.walRecords - (b?.walRecords ?? 0);
+    sum.walBytes += s.walBytes - (b?.walBytes ?? 0);
+    byText.set(s.query, sum);
+  }
+  const r2 = (n: number) => Math.round(n * 100) / 100;
+  return [...byText]
+    .filter(([, s]) => s.calls > 0)
+    .sort(([, a], [, b]) => b.buffers - a.buffers || b.walBytes - a.walBytes)
+    .slice(0, top)
+    .map(([query, s]) => ({
+      query,
+      callsPerUnit: r2(s.calls / units),
+      buffersPerUnit: r1(s.buffers / units),
+      walRecordsPerUnit: r2(s.walRecords / units),
+      walBytesPerUnit: Math.round(s.walBytes / units),
+    }));
+}
+
+/** Markdown tables of the two breakdowns of one measured window. */
+export function breakdownTables(
+  wal: readonly WalShare[],
+  stmts: readonly StatementShare[],
+): string[] {
+  return [
+    '| relation | WAL record | records | bytes | of which full-page images |',
+    '| --- | --- | ---: | ---: | ---: |',
+    ...wal.map(
+      (g) =>
+        `| ${g.relation} | ${g.record} | ${g.recordsPerUnit} | ${g.bytesPerUnit} | ${g.fpiBytesPerUnit} |`,
+    ),
+    '',
+    '| statement (top level) | calls | buffers | WAL records | WAL bytes |',
+    '| --- | ---: | ---: | ---: | ---: |',
+    ...stmts.map(
+      (s) =>
+        `| \`${s.query.replace(/\|/g, '\\|')}\` | ${s.callsPerUnit} | ${s.buffersPerUnit} | ${s.walRecordsPerUnit} | ${s.walBytesPerUnit} |`,
+    ),
+  ];
 }

@@ -1,6 +1,13 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
-import { type DbWork, type DbWorkReading, parsePgbenchOutput, workPerUnit } from './db-work';
+import {
+  type DbWork,
+  type DbWorkReading,
+  parsePgbenchOutput,
+  type StatementDetail,
+  type WalGroup,
+  workPerUnit,
+} from './db-work';
 
 const run = promisify(execFile);
 
@@ -298,10 +305,144 @@ export async function prepareStatementStats(t: PgTarget, db: string): Promise<st
        alter database ${db} set pg_stat_statements.track = 'all';
        alter database ${db} set pg_stat_statements.track_utility = on;`,
     );
-    return null;
   } catch (e) {
     return `pg_stat_statements could not be set up in ${db} (${e instanceof Error ? e.message.trim() : String(e)}): statement, buffer and WAL counts are not recorded.`;
   }
+  // The WAL breakdown by relation (walGroups); optional: without it the breakdown is left out.
+  await psql(
+    t,
+    db,
+    `create extension if not exists pg_walinspect with schema ${STATS_SCHEMA}`,
+  ).catch(() => undefined);
+  return null;
+}
+
+/**
+ * pg_stat_statements per top-level statement of `user` in `db` (cumulative; `statementsPerUnit`
+ * takes the difference of two readings). Needs `prepareStatementStats`.
+ */
+export async function readStatementDetail(
+  t: PgTarget,
+  db: string,
+  user: string,
+): Promise<StatementDetail[]> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(user)) throw new Error(`unsafe role name ${user}`);
+  const row = await psql(
+    t,
+    db,
+    `select /* ${READING_MARK} */ coalesce(json_agg(json_build_object(
+         'queryid', queryid::text, 'query', left(regexp_replace(query, '\\s+', ' ', 'g'), 60),
+         'calls', calls, 'buffers', shared_blks_hit + shared_blks_read,
+         'walRecords', wal_records, 'walBytes', wal_bytes)), '[]')
+       from ${STATS_SCHEMA}.pg_stat_statements
+      where toplevel
+        and dbid = (select oid from pg_database where datname = current_database())
+        and userid = (select oid from pg_roles where rolname = '${user}')
+        and query not like '%${READING_MARK}%'`,
+  );
+  return JSON.parse(row) as StatementDetail[];
+}
+
+/**
+ * Keeps the WAL written from now on until `release` (for `walGroups` to read it afterwards): a
+ * checkpoint otherwise recycles the segments of a run (max_wal_size). A temporary physical
+ * replication slot, held by a psql session of its own: PostgreSQL drops it when that session
+ * ends, so a bench that dies cannot leave a slot behind that keeps WAL forever. Null (and the
+ * breakdown is left out) when the slot cannot be made, e.g. max_replication_slots is used up.
+ */
+export async function holdWal(
+  t: PgTarget,
+  db: string,
+): Promise<{ release: () => Promise<void> } | null> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(db)) throw new Error(`unsafe database name ${db}`);
+  const child = spawn(
+    'psql',
+    ['-h', t.host, '-p', String(t.port), '-U', t.superuser, '-d', db, '-X', '-Atq'],
+    { stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const answer = new Promise<boolean>((resolve) => {
+    child.stdout.once('data', () => resolve(true));
+    child.stderr.once('data', () => resolve(false));
+    child.once('error', () => resolve(false));
+    void exited.then(() => resolve(false));
+  });
+  child.stdin.write(
+    `select pg_create_physical_replication_slot('${db}_wal_hold_' || pg_backend_pid(), true, true);\n`,
+  );
+  const release = async () => {
+    child.stdin.end();
+    await exited;
+  };
+  if (await answer) return { release };
+  await release();
+  return null;
+}
+
+/**
+ * The WAL written between two LSNs for `db`, by relation and record type (pg_walinspect): records
+ * whose first block is in `db`, plus the records without blocks (commits) of the transactions
+ * that wrote those. Partitions count as their parent, TOAST as its table. Other databases' WAL on
+ * the same cluster is left out. Null when pg_walinspect is not installed in `db`.
+ */
+export async function walGroups(
+  t: PgTarget,
+  db: string,
+  fromLsn: string,
+  toLsn: string,
+): Promise<WalGroup[] | null> {
+  const lsn = /^[0-9A-F]+\/[0-9A-F]+$/i;
+  if (!lsn.test(fromLsn) || !lsn.test(toLsn)) throw new Error(`not LSNs: ${fromLsn} ${toLsn}`);
+  const installed = await psql(
+    t,
+    db,
+    "select count(*) from pg_extension where extname = 'pg_walinspect'",
+  );
+  if (installed !== '1') return null;
+  const row = await psql(
+    t,
+    db,
+    `with r as materialized (
+       select resource_manager || '/' || record_type as rec, record_length, fpi_length, xid,
+              regexp_match(block_ref, 'rel \\d+/(\\d+)/(\\d+)') as m
+         from ${STATS_SCHEMA}.pg_get_wal_records_info('${fromLsn}', '${toLsn}')
+     ), me as (select oid from pg_database where datname = current_database()),
+     mine as (
+       select rec, record_length, fpi_length,
+              case when m is not null then pg_filenode_relation(0, m[2]::oid) end as rel
+         from r
+        where (m is not null and m[1]::oid = (select oid from me))
+           or (m is null and xid::text::bigint in (
+                select distinct xid::text::bigint from r
+                 where m is not null and m[1]::oid = (select oid from me) and xid::text <> '0'))
+     ), named as (
+       select rec, record_length, fpi_length,
+              case
+                when rel is null then '(no relation: ' || rec || ')'
+                else (
+                  with c as (select oid, relkind, relnamespace from pg_class where oid = rel),
+                       -- TOAST: the table it belongs to (a TOAST index: through its table)
+                       owner as (
+                         select t.oid from pg_class t
+                          where t.reltoastrelid = rel
+                             or t.reltoastrelid = (select indrelid from pg_index where indexrelid = rel)),
+                       top as (
+                         select coalesce((select inhparent from pg_inherits where inhrelid = rel), rel) as o)
+                  select case
+                    when (select relnamespace from c) = 'pg_toast'::regnamespace then
+                      'toast of ' || coalesce((select coalesce((select inhparent from pg_inherits where inhrelid = owner.oid), owner.oid)::regclass::text from owner limit 1), '?')
+                    when (select relkind from c) in ('i', 'I') then 'index ' || (select o::regclass::text from top)
+                    else (select o::regclass::text from top)
+                  end)
+              end as relation
+         from mine
+     )
+     select coalesce(json_agg(json_build_object(
+              'relation', relation, 'record', rec, 'records', n, 'bytes', bytes, 'fpiBytes', fpi)), '[]')
+       from (select relation, rec, count(*) as n, sum(record_length) as bytes, sum(fpi_length) as fpi
+               from named group by relation, rec) g`,
+  );
+  return JSON.parse(row) as WalGroup[];
 }
 
 /**
@@ -344,6 +485,7 @@ export async function readDbWork(
                    'seqScans', coalesce(sum(seq_scan), 0), 'indexScans', coalesce(sum(idx_scan), 0),
                    'rowsInserted', coalesce(sum(n_tup_ins), 0), 'rowsUpdated', coalesce(sum(n_tup_upd), 0))
                    from pg_stat_user_tables),
+       'lsn', pg_current_wal_lsn()::text,
        'clusterWal', (select json_build_object(
                    'walRecords', wal_records, 'walFpi', wal_fpi, 'walBytes', wal_bytes) from pg_stat_wal))`,
   );

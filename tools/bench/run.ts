@@ -26,14 +26,27 @@ import {
   psql,
   type PgbenchResult,
   prepareStatementStats,
+  holdWal,
   readDbWork,
   readStatementCalls,
+  readStatementDetail,
   recreateDatabase,
   runPgbench,
   serverVersion,
   statementCallsBetween,
+  walGroups,
 } from './pg';
-import { compareWork, type DbWork, workPerUnit, workTable } from './db-work';
+import {
+  breakdownTables,
+  compareWork,
+  type DbWork,
+  type DbWorkReading,
+  type StatementDetail,
+  statementsPerUnit,
+  walPerUnit,
+  workPerUnit,
+  workTable,
+} from './db-work';
 import { measureDeviceSide } from './device-side';
 import { measureSnapshot, type SnapshotMeasure } from './snapshot';
 import { measureIdleStreams, streamsOk, streamsTable } from './sse-streams';
@@ -421,7 +434,13 @@ async function main(): Promise<number> {
           await sleep(STATS_FLUSH_MS);
           const activityBefore = await dbActivity(pg, values.db);
           const readWork = () => readDbWork(pg, values.db, 'mango_app', statsWarning === null);
+          const readDetail = () =>
+            statsWarning === null
+              ? readStatementDetail(pg, values.db, 'mango_app')
+              : Promise.resolve([]);
+          const walHold = statsWarning === null ? await holdWal(pg, values.db) : null;
           const work0 = await readWork();
+          const detail0 = await readDetail();
           let cpu = cpuSampler(srv.pid);
           const batched = {
             ...(await sim.saturate({
@@ -433,6 +452,7 @@ async function main(): Promise<number> {
           };
           await sleep(STATS_FLUSH_MS);
           const work1 = await readWork();
+          const detail1 = await readDetail();
           cpu = cpuSampler(srv.pid);
           const single = {
             ...(await sim.saturate({
@@ -444,6 +464,40 @@ async function main(): Promise<number> {
           };
           await sleep(STATS_FLUSH_MS);
           const work2 = await readWork();
+          const detail2 = await readDetail();
+          // Where the WAL and buffers go (pg_walinspect, pg_stat_statements per statement).
+          const breakdownOf = async (
+            from: DbWorkReading,
+            to: DbWorkReading,
+            before: StatementDetail[],
+            after: StatementDetail[],
+            units: number,
+          ) => {
+            const groups =
+              walHold && from.lsn && to.lsn
+                ? await walGroups(pg, values.db, from.lsn, to.lsn).catch((e: unknown) => {
+                    log(`!!! no WAL breakdown: ${e instanceof Error ? e.message : String(e)}`);
+                    return null;
+                  })
+                : null;
+            return {
+              wal: groups ? walPerUnit(groups, units) : null,
+              statements: statementsPerUnit(before, after, units),
+            };
+          };
+          const breakdown = {
+            batched: await breakdownOf(work0, work1, detail0, detail1, batched.applied),
+            single: await breakdownOf(work1, work2, detail1, detail2, single.applied),
+          };
+          await walHold?.release();
+          const breakdownLines = (['batched', 'single'] as const).flatMap((k) => [
+            '',
+            `Per applied mutation, ${k === 'batched' ? '10 visits' : '1 visit'} per push: WAL by relation and record type (pg_walinspect over the run's LSN range, records of the bench database and the commits of its transactions, background work such as autovacuum included), then the statements with the most buffers.`,
+            '',
+            ...(breakdown[k].wal ? [] : ['(pg_walinspect not available: no WAL breakdown)', '']),
+            ...breakdownTables(breakdown[k].wal ?? [], breakdown[k].statements),
+          ]);
+          log(['where the work goes:', ...breakdownLines].join('\n'));
           const perMutation = activityPerMutation(
             activityBefore,
             await dbActivity(pg, values.db),
@@ -469,7 +523,7 @@ async function main(): Promise<number> {
             batched,
             single,
             databaseWorkPerMutation: perMutation,
-            databaseWork: { ...work, comparison },
+            databaseWork: { ...work, comparison, breakdown },
             check: slimCheck(check),
           };
           writeResult('push-throughput', { mode: MODE, machine, load: load(), ...data });
@@ -500,6 +554,7 @@ async function main(): Promise<number> {
               ...(workWarnings.length > 0
                 ? ['', ...workWarnings.map((w) => `**Not measured:** ${w}`)]
                 : []),
+              ...breakdownLines,
               '',
               `Database work per acknowledged mutation over both runs (pg_stat_database / pg_stat_user_tables of the bench database): ${perMutation.commits} commits, **${perMutation.indexScans} index scans** (${perMutation.storesIndexScans} of them on \`stores\`, ${perMutation.appointmentIndexScans} over the ${perMutation.appointmentPartitions} partitions of \`appointments\`), ${perMutation.seqScans} sequential scans, ${perMutation.rowsInserted} rows inserted and ${perMutation.rowsUpdated} updated (audit rows included). A pgbench simple-update transaction is one update and one select by primary key and one insert (2 index scans).`,
               '',

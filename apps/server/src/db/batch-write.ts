@@ -34,13 +34,12 @@ function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
-const upsertSql = new Map<TableEntityName, string>();
+const insertSql = new Map<TableEntityName, string>();
+const updateSql = new Map<TableEntityName, string>();
 const tombstoneSql = new Map<TableEntityName, string>();
 
-/** `$1` store, `$2` ids, `$3` versions, `$4` data, `$5…` one array per promoted column. */
-function upsertStatement(entity: TableEntityName): string {
-  const cached = upsertSql.get(entity);
-  if (cached) return cached;
+/** The typed rows of the parameters: `$2` ids, `$3` versions, `$4` data, `$5…` promoted columns. */
+function rowsFrom(entity: TableEntityName): string {
   const def = tableOf(entity);
   const cols = def.columns.map((c) => c.column);
   const arrays = ['id', 'version', 'data', ...cols.map((_, i) => `c${i}`)];
@@ -48,13 +47,32 @@ function upsertStatement(entity: TableEntityName): string {
   const typed =
     `u.id::uuid as id, u.version::bigint as version, u.data::jsonb as data` +
     def.columns.map((c, i) => `, u.c${i}::${c.type} as ${c.column}`).join('');
+  return `(select ${typed} from ${unnest}) v`;
+}
+
+/** `$1` store, `$2` ids, `$3` versions, `$4` data, `$5…` one array per promoted column. */
+function insertStatement(entity: TableEntityName): string {
+  const cached = insertSql.get(entity);
+  if (cached) return cached;
+  const def = tableOf(entity);
+  const cols = def.columns.map((c) => c.column);
   const insertColumns = `(store_id, id, version, deleted, data${cols.map((c) => `, ${c}`).join('')})`;
   const values = `$1::uuid, v.id, v.version, false, v.data${cols.map((c) => `, v.${c}`).join('')}`;
+  const text = `insert into ${def.table} ${insertColumns} select ${values} from ${rowsFrom(entity)}`;
+  insertSql.set(entity, text);
+  return text;
+}
+
+/** The rows that exist, with the parameters of `insertStatement`; returns a row per row. */
+function updateStatement(entity: TableEntityName): string {
+  const cached = updateSql.get(entity);
+  if (cached) return cached;
+  const def = tableOf(entity);
   const text =
-    `insert into ${def.table} ${insertColumns} select ${values} from (select ${typed} from ${unnest}) v ` +
-    `on conflict (store_id, id) do update set version = excluded.version, deleted = false, ` +
-    `updated_at = now(), data = excluded.data${cols.map((c) => `, ${c} = excluded.${c}`).join('')}`;
-  upsertSql.set(entity, text);
+    `update ${def.table} t set version = v.version, deleted = false, updated_at = now(), ` +
+    `data = v.data${def.columns.map((c) => `, ${c.column} = v.${c.column}`).join('')} ` +
+    `from ${rowsFrom(entity)} where t.store_id = $1::uuid and t.id = v.id returning 1`;
+  updateSql.set(entity, text);
   return text;
 }
 
@@ -98,20 +116,20 @@ export async function writeRows(
     byEntity.set(entity, list);
   }
   for (const [entity, list] of byEntity) {
+    // The push read every row it writes (under the store's lock): new rows by a plain insert,
+    // the rows it saw live by an update. No upsert: on these partitioned tables an
+    // `on conflict` statement maps its arbiter index in every partition it routes to (~37 shared
+    // buffers of catalog reads per statement, measured) and each new row pays a probe of the
+    // primary key and a second WAL record (HEAP_CONFIRM) — docs/PERFORMANCE.md, session 8.
+    // A row the push did not see live may be a tombstone: the insert fails on the key. A row
+    // it saw live that the update does not find fails the batch's count check. Either way the
+    // chunk is retried one mutation at a time, which upserts.
     const live = list.filter((r) => r.row !== null);
-    for (const part of chunks(live, ROWS_PER_STATEMENT)) {
-      const ncols = tableOf(entity).columns.length;
-      const columns: (string | null)[][] = Array.from({ length: ncols }, () => []);
-      for (const r of part) {
-        promotedParams(entity, r.row as never).forEach((value, i) => columns[i]!.push(value));
-      }
-      batch.add(upsertStatement(entity), [
-        storeId,
-        part.map((r) => r.id),
-        part.map((r) => String(r.version)),
-        part.map((r) => JSON.stringify(r.row)),
-        ...columns,
-      ]);
+    for (const [rows, statement, counted] of [
+      [live.filter((r) => !r.stored), insertStatement, false],
+      [live.filter((r) => r.stored), updateStatement, true],
+    ] as const) {
+      writeLive(batch, storeId, entity, rows, statement, counted);
     }
     const tombstones = list.filter((r) => r.row === null && r.stored);
     for (const part of chunks(tombstones, ROWS_PER_STATEMENT)) {
@@ -121,5 +139,33 @@ export async function writeRows(
         part.map((r) => String(r.version)),
       ]);
     }
+  }
+}
+
+function writeLive(
+  batch: WriteBatch,
+  storeId: string,
+  entity: TableEntityName,
+  live: readonly RowToWrite[],
+  statement: (entity: TableEntityName) => string,
+  counted: boolean,
+): void {
+  for (const part of chunks(live, ROWS_PER_STATEMENT)) {
+    const ncols = tableOf(entity).columns.length;
+    const columns: (string | null)[][] = Array.from({ length: ncols }, () => []);
+    for (const r of part) {
+      promotedParams(entity, r.row as never).forEach((value, i) => columns[i]!.push(value));
+    }
+    batch.add(
+      statement(entity),
+      [
+        storeId,
+        part.map((r) => r.id),
+        part.map((r) => String(r.version)),
+        part.map((r) => JSON.stringify(r.row)),
+        ...columns,
+      ],
+      counted ? part.length : undefined,
+    );
   }
 }

@@ -14,6 +14,8 @@ import type { Sql } from './db';
 interface Write {
   text: string;
   params: readonly unknown[];
+  /** Rows the statement must return (see `add`); undefined: not checked. */
+  rows?: number;
 }
 
 /** `$n` placeholders of a statement, shifted by `offset` (our SQL has no `$` elsewhere). */
@@ -25,14 +27,22 @@ function shiftPlaceholders(text: string, offset: number): string {
 export class WriteBatch {
   readonly #writes: Write[] = [];
 
-  /** A data-modifying statement (insert, update, delete; no `with` of its own). */
-  add(text: string, params: readonly unknown[]): void {
+  /**
+   * A data-modifying statement (insert, update, delete; no `with` of its own). With `rows`, it
+   * returns a row per row it wrote (`returning 1`) and the whole statement fails unless there
+   * are exactly that many (SQLSTATE 22P02, with a message that says so): an update that finds
+   * fewer rows than the caller knows exist is an error, never a write silently skipped.
+   */
+  add(text: string, params: readonly unknown[], rows?: number): void {
     if (/\$\$|^\s*with\b/i.test(text)) {
       throw new Error(
         'WriteBatch.add: a statement with its own WITH or a $$ string cannot be batched',
       );
     }
-    this.#writes.push({ text, params });
+    if (rows !== undefined && !(Number.isSafeInteger(rows) && rows >= 0)) {
+      throw new TypeError(`WriteBatch.add: rows must be a count, got ${rows}`);
+    }
+    this.#writes.push(rows === undefined ? { text, params } : { text, params, rows });
   }
 
   get size(): number {
@@ -42,14 +52,26 @@ export class WriteBatch {
   /** The one statement and its parameters (null when nothing was added). */
   statement(): Write | null {
     if (this.#writes.length === 0) return null;
-    if (this.#writes.length === 1) return this.#writes[0]!;
+    const checks = this.#writes.flatMap((w, i) =>
+      w.rows === undefined ? [] : [`(select count(*) from w${i}) = ${w.rows}`],
+    );
+    if (this.#writes.length === 1 && checks.length === 0) {
+      const only = this.#writes[0]!;
+      return { text: only.text, params: only.params };
+    }
     const ctes: string[] = [];
     const params: unknown[] = [];
     this.#writes.forEach((w, i) => {
       ctes.push(`w${i} as (${shiftPlaceholders(w.text, params.length)})`);
       params.push(...w.params);
     });
-    return { text: `with ${ctes.join(',\n')}\nselect 1`, params };
+    // The counts are read at run time (sub-queries), so the cast fails only when one is wrong.
+    const last =
+      checks.length === 0
+        ? 'select 1'
+        : `select (case when ${checks.join(' and ')} then '1' ` +
+          `else 'a batched write found fewer rows than it was given' end)::int`;
+    return { text: `with ${ctes.join(',\n')}\n${last}`, params };
   }
 
   /** Sends the gathered writes (nothing when none) and forgets them. */
