@@ -38,19 +38,23 @@ self.addEventListener('fetch', (event) => {
   if (url.pathname.startsWith('/api/') || url.pathname === '/healthz') return;
 
   if (req.mode === 'navigate') {
-    // Network first for the app shell, the cached shell when offline.
+    // Network first for the app shell, the cached shell when offline. The public booking pages
+    // (/book/…) are another page, book.html: never stored as, nor answered with, the desk's
+    // shell (a client's booking link opened on the desk's browser must not open the desk).
+    const shell =
+      url.pathname === '/book' || url.pathname.startsWith('/book/') ? '/book.html' : '/index.html';
     event.respondWith(
       fetch(req)
         .then((res) => {
           if (res.ok) {
             const copy = res.clone();
-            void caches.open(CACHE).then((c) => c.put('/index.html', copy));
+            void caches.open(CACHE).then((c) => c.put(shell, copy));
           }
           return res;
         })
         .catch(() =>
           caches
-            .match('/index.html')
+            .match(shell)
             .then(
               (hit) =>
                 hit ||

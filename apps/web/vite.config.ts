@@ -41,10 +41,40 @@ function precachePlugin(): Plugin {
   };
 }
 
+/**
+ * The dev server's counterpart of the server's web-app.ts route: /book/… pages open the public
+ * booking entry (book.html), every other page the desk (index.html).
+ */
+function bookingPagesPlugin(): Plugin {
+  return {
+    name: 'mango-booking-pages',
+    apply: 'serve',
+    configureServer(server) {
+      server.middlewares.use((req, _res, next) => {
+        if (req.url && /^\/book(\/|$|\?)/.test(req.url)) req.url = '/book.html';
+        next();
+      });
+    },
+  };
+}
+
 export default defineConfig({
-  plugins: [react(), precachePlugin()],
+  plugins: [react(), precachePlugin(), bookingPagesPlugin()],
   define: { __APP_RELEASE__: JSON.stringify(RELEASE) },
   worker: { format: 'es' },
-  build: { outDir: 'dist', sourcemap: true, reportCompressedSize: true, manifest: true },
+  build: {
+    outDir: 'dist',
+    sourcemap: true,
+    reportCompressedSize: true,
+    manifest: true,
+    // Two pages: the desk (index.html) and the public booking page (book.html), each with its
+    // own entry chunk, so a client booking from a phone never downloads the desk.
+    rolldownOptions: {
+      input: {
+        desk: path.join(import.meta.dirname, 'index.html'),
+        book: path.join(import.meta.dirname, 'book.html'),
+      },
+    },
+  },
   server: { proxy: { '/api': 'http://localhost:3000' } },
 });

@@ -37,6 +37,7 @@ import { createMemoryCache } from './cache/memory-cache';
 import { createMemoryHeads, createNoHeads, type SyncHeads } from './sync/heads';
 import { createLastSeenRecorder, type LastSeenRecorder } from './sync/last-seen';
 import { primaryOnlyReads, type ReadRouter } from './db/replica';
+import { registerPublicBookingRoutes } from './routes/public-booking';
 import { registerStaffPinRoutes } from './routes/staff-pins';
 import { registerSyncRoutes } from './routes/sync';
 import { registerUserRoutes } from './routes/users';
@@ -236,6 +237,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     metrics,
     heads,
     lastSeen,
+  });
+  registerPublicBookingRoutes(app, {
+    db,
+    bus,
+    heads,
+    cache,
+    reads,
+    clock,
+    enforceQuotas: config.planQuotas,
+    limiter,
+    ipPerMinute: config.publicBookingIpPerMin,
+    storePerMinute: config.publicBookingStorePerMin,
+    windowMs: config.rateLimitWindowSec * 1000,
   });
   const served = await registerWebApp(app, deps.config.webDistDir);
   if (!served) app.log.warn(`No web build at ${deps.config.webDistDir}: serving the API only.`);

@@ -318,6 +318,20 @@ export const CONFIG_OPTIONS = {
     description:
       'With API_RATE_LIMITS: requests per minute per client IP on routes without a store.',
   }),
+  publicBookingIpPerMin: option({
+    env: 'PUBLIC_BOOKING_IP_PER_MIN',
+    schema: int(1, 1_000_000),
+    default: '120',
+    description:
+      'Requests per minute one client IP may make to the public booking pages and API (429 when over; always on: these routes need no sign-in).',
+  }),
+  publicBookingStorePerMin: option({
+    env: 'PUBLIC_BOOKING_STORE_PER_MIN',
+    schema: int(1, 1_000_000),
+    default: '1200',
+    description:
+      "Requests per minute to one store's public booking page and API from all addresses together (429 when over).",
+  }),
   rateLimitWindowSec: option({
     env: 'RATE_LIMIT_WINDOW_SEC',
     schema: int(1, 3600),

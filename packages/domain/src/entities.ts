@@ -57,6 +57,30 @@ export interface StoreRow {
   allowNegativeStock?: boolean;
   /** Products at or below this count are listed as low in stock, unless a product sets its own. */
   lowStockAt?: number;
+  /**
+   * The public booking page (online-booking.ts). Absent or null: the store takes no online
+   * bookings and has no page.
+   */
+  onlineBooking?: OnlineBookingSettings | null;
+}
+
+/**
+ * How a store takes bookings on its public page (/book/{slug}); checked by
+ * `onlineBookingSettingsSchema` (online-booking.ts), which must produce exactly this shape.
+ */
+export interface OnlineBookingSettings {
+  enabled: boolean;
+  /** The page's address: lowercase letters, digits and single dashes, 3–40 characters. */
+  slug: string;
+  /** How many days ahead a client may book (1–365), today included as day 0. */
+  horizonDays: number;
+  /** The earliest start is this many minutes from now; moving or cancelling also closes then. */
+  minNoticeMin: number;
+  /** Free minutes kept before and after every appointment when offering a time (0–120). */
+  bufferMin: number;
+  /** The services and staff offered; empty means every active one. */
+  serviceIds: string[];
+  staffIds: string[];
 }
 
 export interface CommissionTier {
@@ -171,6 +195,8 @@ export interface AppointmentRow {
    * list are kept once: "cancel this and following" finds the rest here, not by a scan.
    */
   series?: AppointmentSeries | null;
+  /** 'online': booked by a client on the store's public page (the desk marks it). Absent: the desk. */
+  source?: 'online';
 }
 
 /** How a recurring booking repeats: every `everyWeeks` weeks, `count` times in all. */

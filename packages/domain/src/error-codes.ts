@@ -98,6 +98,9 @@ export const DOMAIN_ERROR_CODES = [
   'VISIT_ITEMS_OVERLAP',
   // "Cancel this and following" on an appointment that is not part of a recurring series.
   'NOT_IN_SERIES',
+  // An online booking (or move) for a time another appointment of that staff member, with the
+  // store's buffer around it, already holds: the client is offered fresh times.
+  'SLOT_TAKEN',
 ] as const;
 
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];

@@ -20,6 +20,7 @@ export * from './earnings';
 export * from './permissions';
 export * from './wire-text';
 export * from './memory-store';
+export * from './online-booking';
 export { defineMutator, type MutatorDef } from './mutators/define';
 export {
   applyMutation,
@@ -29,6 +30,7 @@ export {
   MUTATOR_NAMES,
   MUTATOR_PERMISSIONS,
   MUTATOR_ROLES,
+  ONLINE_BOOKING_MUTATORS,
   type MutatorArgs,
   type MutatorCatalogEntry,
   type MutatorName,

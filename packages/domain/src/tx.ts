@@ -70,6 +70,11 @@ export interface Actor {
    * device's belief, which the server checks again.
    */
   approvedBy?: string | null;
+  /**
+   * The store's public booking page, acting through its server-owned device: it may run only
+   * the booking mutators (ONLINE_BOOKING_MUTATORS) and never creates an overlap (SLOT_TAKEN).
+   */
+  online?: boolean;
 }
 
 export interface MutatorContext {

@@ -2,3 +2,4 @@ export * from './sync';
 export * from './errors';
 export * from './auth';
 export * from './approval';
+export * from './public-booking';

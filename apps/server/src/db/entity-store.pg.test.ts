@@ -21,7 +21,8 @@ import {
   type Tenant,
 } from './test-support/fixtures';
 
-const SQL_TYPES: Record<ColumnType, string> = {
+const SQL_TYPES: Record<ColumnType | 'jsonb', string> = {
+  jsonb: 'jsonb',
   uuid: 'uuid',
   text: 'text',
   bigint: 'bigint',

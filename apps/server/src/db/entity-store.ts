@@ -70,7 +70,11 @@ export const STORE_JSON = `jsonb_build_object(${STORE_COLUMNS.map((c) => `'${c.f
 /** The `store` entity from a result row holding the stores row's columns (`storeColumns`). */
 export function storeRowFrom(row: Record<string, unknown>): StoreRow {
   const out: Record<string, unknown> = {};
-  for (const c of STORE_COLUMNS) out[c.field] = row[c.column];
+  for (const c of STORE_COLUMNS) {
+    // An object setting never set (online booking) is absent from the row, as before it existed.
+    if (c.type === 'jsonb' && row[c.column] == null) continue;
+    out[c.field] = row[c.column];
+  }
   return out as unknown as StoreRow;
 }
 
@@ -99,7 +103,12 @@ export function createSqlMutatorTx(sql: Sql, opts: SqlMutatorTxOptions): Mutator
     const sets = settings.map((c, i) => `${c.column} = $${i + 3}::${c.type}`);
     // An optional setting left out of the row (strictBooking from a row made before it
     // existed) is unchanged, not cleared: its column keeps a value either way.
-    const values = settings.map((c) => param(row[c.field] ?? current[c.field] ?? null));
+    const values = settings.map((c) => {
+      const value = row[c.field] === undefined ? (current[c.field] ?? null) : row[c.field];
+      if (c.type === 'jsonb') return value === null ? null : JSON.stringify(value);
+      // Only an object setting may be cleared (null): the other columns are NOT NULL.
+      return param((value ?? current[c.field] ?? null) as ColumnValue);
+    });
     await sql.query(
       `update stores set ${sets.join(', ')}, settings_version = $2::bigint where id = $1`,
       [storeId, String(version), ...values],

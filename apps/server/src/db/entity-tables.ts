@@ -390,10 +390,12 @@ export const STORE_COLUMNS = [
   { column: 'address', field: 'address', type: 'text' },
   { column: 'allow_negative_stock', field: 'allowNegativeStock', type: 'boolean' },
   { column: 'low_stock_at', field: 'lowStockAt', type: 'integer' },
+  { column: 'online_booking', field: 'onlineBooking', type: 'jsonb' },
 ] as const satisfies readonly {
   column: string;
   field: keyof EntityRows['store'];
-  type: ColumnType;
+  /** A setting that is an object (online booking) is one jsonb column, written as its JSON. */
+  type: ColumnType | 'jsonb';
 }[];
 
 /** The promoted column for a domain field of an entity, if there is one. */

@@ -8,6 +8,9 @@ import {
   refreshRequestSchema,
   snapshotLineSchema,
   snapshotQuerySchema,
+  availabilityQuerySchema,
+  bookingRequestSchema,
+  moveBookingRequestSchema,
   registerDeviceRequestSchema,
   registerDeviceResponseSchema,
   sessionResponseSchema,
@@ -20,6 +23,12 @@ import {
 } from '../routes/client-errors';
 import { deviceListSchema, revokedDeviceSchema } from '../routes/devices';
 import { querySchema as historyQuery } from '../routes/history';
+import {
+  availabilitySchema,
+  bookedSchema,
+  bookingViewSchema,
+  publicStoreSchema,
+} from '../routes/public-booking';
 import { setPinSchema, verifiersQuerySchema, verifyPinSchema } from '../routes/staff-pins';
 import { ackSchema, eventsQuerySchema } from '../routes/sync';
 import { newUserSchema, updateUserSchema } from '../routes/users';
@@ -53,6 +62,66 @@ const readiness = z.object({
 });
 const idOnly = z.object({ id: z.uuid() });
 const anyObject = z.record(z.string(), z.unknown());
+
+/** The public booking API: no sign-in; limited per client address and per store page. */
+const PUBLIC_BOOKING: Operation[] = [
+  {
+    method: 'GET',
+    path: '/api/v1/public/stores/:slug',
+    tag: 'online booking',
+    summary:
+      'A store’s booking page: name, address, time zone, the services and the staff (display names only) it offers. 404 BOOKING_PAGE_NOT_FOUND or ONLINE_BOOKING_OFF; 400 INVALID_SLUG.',
+    success: { status: 200, body: publicStoreSchema },
+    errors: [400, 404, 429],
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/public/stores/:slug/availability',
+    tag: 'online booking',
+    summary:
+      'Free start times of a day for a service with one staff member or anyone (each time lists who could take it). 400 INVALID_DATE, DATE_IN_PAST, TOO_FAR_AHEAD, SERVICE_NOT_OFFERED, STAFF_NOT_OFFERED.',
+    query: availabilityQuerySchema,
+    success: { status: 200, body: availabilitySchema },
+    errors: [400, 404, 429],
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/public/stores/:slug/bookings',
+    tag: 'online booking',
+    summary:
+      'Books a free time. Send an Idempotency-Key header (16–100 of A–Z a–z 0–9 _ -), the same on every retry: a retry books once and gets another link to the same booking. 409 SLOT_TAKEN carries `times`, the day’s free times now; 409 IDEMPOTENCY_KEY_REUSED; 400 IDEMPOTENCY_KEY_REQUIRED and the availability codes.',
+    body: bookingRequestSchema,
+    success: { status: 201, body: bookedSchema },
+    errors: [400, 404, 409, 429],
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/public/bookings/:token',
+    tag: 'online booking',
+    summary: 'A booking by its manage link’s token. 404 BOOKING_NOT_FOUND.',
+    success: { status: 200, body: bookingViewSchema },
+    errors: [404, 429],
+  },
+  {
+    method: 'PATCH',
+    path: '/api/v1/public/bookings/:token',
+    tag: 'online booking',
+    summary:
+      'Moves a booking to another free time (and optionally staff member) while the store’s minimum notice allows. 409 SLOT_TAKEN with `times`, 409 BOOKING_LOCKED.',
+    body: moveBookingRequestSchema,
+    success: { status: 200, body: bookingViewSchema },
+    errors: [400, 404, 409, 429],
+  },
+  {
+    method: 'DELETE',
+    path: '/api/v1/public/bookings/:token',
+    tag: 'online booking',
+    summary:
+      'Cancels a booking while the store’s minimum notice allows (again: the same answer). 409 BOOKING_LOCKED.',
+    success: { status: 200, body: bookingViewSchema },
+    errors: [404, 409, 429],
+  },
+];
 
 export const OPERATIONS: Operation[] = [
   {
@@ -323,6 +392,7 @@ export const OPERATIONS: Operation[] = [
     success: { status: 200, contentType: 'text/event-stream' },
     errors: [401, 403, 404, 429],
   },
+  ...PUBLIC_BOOKING,
 ];
 
 type JsonSchema = Record<string, unknown>;

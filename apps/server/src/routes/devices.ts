@@ -74,7 +74,7 @@ export function registerDeviceRoutes(
         if (res.rows[0]) return { created: true, shortCode: res.rows[0].short_code };
         const mine = await sql.query<{ revoked: boolean; short_code: string }>(
           `select revoked_at is not null as revoked, short_code from devices
-            where id = $1 and store_id = $2`,
+            where id = $1 and store_id = $2 and kind = 'desk'`,
           [body.deviceId, access.storeId],
         );
         const row = mine.rows[0];
@@ -110,7 +110,8 @@ export function registerDeviceRoutes(
       const access = storeAccess(request, request.params.storeId, 'devices.manage');
       const rows = await deps.db.transaction(access, async (sql) =>
         sql.query<DeviceRow>(
-          `select ${DEVICE_COLUMNS} from devices where store_id = $1
+          // The booking page's own device (kind 'online') is the server's: not the desk's to list.
+          `select ${DEVICE_COLUMNS} from devices where store_id = $1 and kind = 'desk'
             order by revoked_at is not null, created_at, id limit $2`,
           [access.storeId, MAX_LISTED_DEVICES],
         ),
@@ -130,12 +131,13 @@ export function registerDeviceRoutes(
         // Revoking twice keeps the first time and writes nothing: the answer is the same.
         const revoked = await sql.query<{ revoked_at: Date | string }>(
           `update devices set revoked_at = now(), revoked_by = $3
-            where id = $1 and store_id = $2 and revoked_at is null returning revoked_at`,
+            where id = $1 and store_id = $2 and kind = 'desk' and revoked_at is null
+            returning revoked_at`,
           [deviceId.data, access.storeId, access.userId],
         );
         if (revoked.rows[0]) return revoked.rows[0].revoked_at;
         const earlier = await sql.query<{ revoked_at: Date | string | null }>(
-          'select revoked_at from devices where id = $1 and store_id = $2',
+          `select revoked_at from devices where id = $1 and store_id = $2 and kind = 'desk'`,
           [deviceId.data, access.storeId],
         );
         return earlier.rows[0]?.revoked_at ?? null;

@@ -4,7 +4,6 @@ import {
   pullQuerySchema,
   pushEnvelopeSchema,
   snapshotQuerySchema,
-  type PokeDelta,
 } from '@mango/protocol';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -28,6 +27,7 @@ import { emptyPullFromHeads, type SyncHeads } from '../sync/heads';
 import type { LastSeenRecorder } from '../sync/last-seen';
 import { acknowledgeRejections, pullChanges } from '../sync/pull';
 import { checkPushedMutation, pushMutations } from '../sync/push';
+import { afterPushCommit, announcePush } from '../sync/push-announce';
 import { decodeResumeToken, streamSnapshot } from '../sync/snapshot';
 import { replySnapshotSink } from '../sync/snapshot-http';
 
@@ -58,21 +58,7 @@ export interface SyncRouteDeps {
   snapshotChunkRows?: number;
 }
 
-/**
- * The largest delta a poke carries, as JSON (docs/SYNC.md "Pokes carry the delta"). A checkout
- * is a few KiB; a bigger push (a price list import, a day's backlog from an offline device) goes
- * out as a bare version and its devices pull it. It bounds what one publish costs every stream
- * of the store and Redis, which copies the message to each subscribed instance.
- */
-export const POKE_DELTA_MAX_BYTES = 16 * 1024;
-
-/** The delta a push's poke carries: none when there is none or its JSON is too big. */
-export function pokeDelta(delta: PokeDelta | undefined): PokeDelta | undefined {
-  if (delta === undefined) return undefined;
-  return Buffer.byteLength(JSON.stringify(delta.changes)) <= POKE_DELTA_MAX_BYTES
-    ? delta
-    : undefined;
-}
+export { POKE_DELTA_MAX_BYTES, pokeDelta } from '../sync/push-announce';
 
 export const ackSchema = z.strictObject({
   deviceId: z.uuid(),
@@ -114,14 +100,7 @@ export function registerSyncRoutes(app: FastifyInstance, deps: SyncRouteDeps): v
           actor,
           mutations,
           enforceQuotas: deps.enforceQuotas ?? false,
-          afterCommit: async (entities) => {
-            // The write position first: a read that sees the invalidation also waits for it.
-            // Unrecorded (primary busy), replica reads are only bounded by REPLICA_MAX_LAG_MS.
-            await deps.reads
-              ?.noteWrite(access.storeId)
-              .catch((err: unknown) => request.log.warn({ err }, 'write position not recorded'));
-            await deps.cache?.invalidate(access.storeId, entities);
-          },
+          afterCommit: afterPushCommit(deps, access.storeId, request.log),
           onDefect: (err, mutation, reference) => {
             request.log.error({ err, mutation, reference }, 'mutation failed: rejected');
             // Tracked like a 5xx (it is a defect of ours), though the device was answered 200.
@@ -147,16 +126,7 @@ export function registerSyncRoutes(app: FastifyInstance, deps: SyncRouteDeps): v
         new Map(mutations.map((m) => [m.id, 'clientTime' in m ? m.clientTime : ''])),
         deps.clock.now(),
       );
-      // Before the poke: a device it wakes must not be answered from older heads.
-      await deps.heads.advance(access.storeId, outcome.newVersion, body.deviceId, {
-        lastMutationId: outcome.lastMutationId,
-        rejected: outcome.results.some((r) => r.status === 'rejected'),
-      });
-      if (outcome.newVersion !== null) {
-        deps.bus
-          .publish(access.storeId, outcome.newVersion, pokeDelta(outcome.delta))
-          .catch((err: unknown) => request.log.warn({ err }, 'poke failed'));
-      }
+      await announcePush(deps, access.storeId, body.deviceId, outcome, request.log);
       return { lastMutationId: outcome.lastMutationId, results: outcome.results };
     },
   );

@@ -5,7 +5,9 @@ import type { FastifyInstance } from 'fastify';
 
 /**
  * Serves the built PWA from one origin with the API. Unknown non-API paths fall back to
- * index.html so client-side routes survive a reload. Returns false when there is no build.
+ * index.html so client-side routes survive a reload, except the public booking pages (/book,
+ * /book/…), which get their own small entry, book.html, without the desk. Returns false when
+ * there is no build.
  */
 export async function registerWebApp(app: FastifyInstance, distDir: string): Promise<boolean> {
   const root = path.resolve(distDir);
@@ -27,7 +29,8 @@ export async function registerWebApp(app: FastifyInstance, distDir: string): Pro
     if (url.startsWith('/api/') || path.extname(url) !== '') {
       return reply.code(404).send({ error: { code: 'NOT_FOUND', message: `No route GET ${url}` } });
     }
-    return reply.header('cache-control', 'no-cache').sendFile('index.html');
+    const page = url === '/book' || url.startsWith('/book/') ? 'book.html' : 'index.html';
+    return reply.header('cache-control', 'no-cache').sendFile(page);
   });
   return true;
 }

@@ -25,7 +25,7 @@ import { WriteBatch } from '../db/write-batch';
 import { createSqlMutatorTx, storeColumns, storeRowFrom } from '../db/entity-store';
 import { STORE_COLUMNS } from '../db/entity-tables';
 import { deviceRefusal } from '../auth/authenticate';
-import { HttpError } from '../http/errors';
+import { HttpError, httpErrors } from '../http/errors';
 import { applyWithinQuotas } from '../quotas/quotas';
 import { reviewOfflinePayment } from '../security/offline-payment-review';
 import {
@@ -403,12 +403,14 @@ async function applyChunk(
       last_mutation_id: number;
       short_code: string | null;
       revoked: boolean;
+      kind: string;
       version: number;
       plan: string;
       sync_epoch: string;
     } & Record<string, unknown>
   >(
-    `select d.last_mutation_id, d.short_code, d.revoked_at is not null as revoked, s.version,
+    `select d.last_mutation_id, d.short_code, d.revoked_at is not null as revoked, d.kind,
+            s.version,
             s.sync_epoch, ${storeColumns('s')}
        from devices d join stores s on s.id = d.store_id
       where d.id = $1 and d.store_id = $2
@@ -418,6 +420,13 @@ async function applyChunk(
   const row = head.rows[0];
   const refused = deviceRefusal(row);
   if (refused || !row) throw refused ?? new Error('unreachable: no device row and no refusal');
+  // The booking page's device pushes only as the online actor, and that actor only through it.
+  if ((row.kind === 'online') !== Boolean(cmd.actor.online)) {
+    throw httpErrors.forbidden(
+      'This device belongs to the online booking page: it cannot sync.',
+      'DEVICE_NOT_REGISTERED',
+    );
+  }
   // The code ticket numbers of this device must carry (ticket.open refuses another).
   const deviceCode = row.short_code ?? null;
   const baseVersion = row.version;
@@ -620,7 +629,10 @@ export function pulledChanges(pending: readonly PendingRow[]): Change[] {
     if (p.entity === 'store') {
       data = {};
       for (const c of STORE_COLUMNS) {
-        const value = p.row[c.field] ?? p.stored?.[c.field] ?? null;
+        // As putStore writes it: an object setting sent as null is cleared, not kept.
+        const sent = p.row[c.field];
+        const value =
+          c.type === 'jsonb' && sent !== undefined ? sent : (sent ?? p.stored?.[c.field] ?? null);
         data[c.field] =
           (c.type === 'bigint' || c.type === 'integer') && typeof value === 'string'
             ? Number(value)

@@ -26,6 +26,15 @@ interface PushBody {
 const MEANINGFUL_SAMPLES: Record<string, unknown> = {
   currency: 'EUR',
   timeZone: 'Europe/Paris',
+  onlineBooking: {
+    enabled: true,
+    slug: `kept-${Date.now().toString(36)}`,
+    horizonDays: 30,
+    minNoticeMin: 60,
+    bufferMin: 10,
+    serviceIds: [],
+    staffIds: [],
+  },
 };
 
 /**

@@ -18,6 +18,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The whole error body, for answers that carry more than the error (a 409's fresh times). */
+    readonly body: unknown = null,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -41,9 +43,14 @@ export function setActingStaffForRequests(staffId: string | null): void {
 
 export async function api<T>(
   path: string,
-  opts: { method?: string; body?: unknown; token?: string | null } = {},
+  opts: {
+    method?: string;
+    body?: unknown;
+    token?: string | null;
+    headers?: Record<string, string>;
+  } = {},
 ): Promise<T> {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...opts.headers };
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
   if (opts.token) headers['authorization'] = `Bearer ${opts.token}`;
   if (opts.token && actingStaffId) headers['x-mango-acting-staff'] = actingStaffId;
@@ -67,6 +74,7 @@ export async function api<T>(
       res.status,
       err?.code ?? `HTTP_${res.status}`,
       err?.message ?? `The server answered ${res.status}.`,
+      json,
     );
   }
   return json as T;

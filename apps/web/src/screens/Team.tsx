@@ -27,6 +27,7 @@ import { centsToInput, parseMoney } from '../lib/receipt';
 import { loadSession, signOut } from '../lib/session';
 import { hhmmToMinutes, minutesToHhmm } from '../lib/time';
 import { Dialog } from '../ui/Dialog';
+import { OnlineBookingTab } from './team/OnlineBookingTab';
 import { SignInsTab } from './team/SignInsTab';
 import { StockTab } from './team/StockTab';
 import { usePageTitle } from '../hooks/usePageTitle';
@@ -45,7 +46,15 @@ function mayChangeStaff(role: Role, target: StaffRow | null): boolean {
 }
 
 type TeamTab =
-  'staff' | 'signins' | 'services' | 'products' | 'stock' | 'store' | 'devices' | 'device';
+  | 'staff'
+  | 'signins'
+  | 'services'
+  | 'products'
+  | 'stock'
+  | 'store'
+  | 'booking'
+  | 'devices'
+  | 'device';
 
 export default function Team() {
   usePageTitle('Team & catalog');
@@ -59,6 +68,7 @@ export default function Team() {
     // Stock is the catalog's managers' (receiving deliveries, the rules).
     ...(can(role, 'catalog.manage') ? [['stock', 'Stock'] as [TeamTab, string]] : []),
     ...(can(role, 'store.settings') ? [['store', 'Store settings'] as [TeamTab, string]] : []),
+    ...(can(role, 'store.settings') ? [['booking', 'Online booking'] as [TeamTab, string]] : []),
     ...(can(role, 'devices.manage') ? [['devices', 'Devices'] as [TeamTab, string]] : []),
     ['device', 'This device'],
   ];
@@ -86,6 +96,7 @@ export default function Team() {
       {tab === 'products' && <ProductsTab />}
       {tab === 'stock' && <StockTab />}
       {tab === 'store' && <StoreTab />}
+      {tab === 'booking' && <OnlineBookingTab />}
       {tab === 'devices' && <DevicesTab />}
       {tab === 'device' && <DeviceTab />}
     </section>

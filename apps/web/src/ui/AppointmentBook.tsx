@@ -2,6 +2,7 @@ import type { AppointmentRow } from '@mango/domain/entities';
 import { can } from '@mango/domain/permissions';
 import { useRef, useState } from 'react';
 import { useAppointmentDrag, type DragPreview } from '../hooks/useAppointmentDrag';
+import { useConflicts } from '../hooks/useConflicts';
 import { useDevice } from '../hooks/useDevice';
 import { useClientsById } from '../hooks/useClientsById';
 import { useLive } from '../hooks/useLive';
@@ -24,6 +25,7 @@ import { BookColumnMarks } from './BookColumnMarks';
 import { BookDialog } from './BookDialog';
 import { BookedAppointment } from './BookedAppointment';
 import { BookGutter } from './BookGutter';
+import { ConflictsPanel } from './ConflictsPanel';
 import { NowLine } from './NowLine';
 import { WeekView } from './WeekView';
 
@@ -54,8 +56,10 @@ export function AppointmentBook({ ymd }: { ymd: string }) {
     (r) => r.list('appointment', { range: { field: 'start', gte: range.start, lt: range.end } }),
     [range.start, range.end],
   );
-  const clients = useClientsById((appts ?? []).map((a) => a.clientId));
+  const conflicts = useConflicts(timeZone);
+  const clients = useClientsById([...(appts ?? []), ...conflicts].map((a) => a.clientId));
   const serviceName = (id: string) => services.find((s) => s.id === id)?.name ?? 'Service';
+  const staffName = (id: string) => providers.find((s) => s.id === id)?.displayName ?? 'Staff';
   const clientName = (id: string | null | undefined) => {
     const c = id ? clients?.get(id) : undefined;
     return c ? `${c.firstName} ${c.lastName}`.trim() : 'Walk-in';
@@ -74,7 +78,8 @@ export function AppointmentBook({ ymd }: { ymd: string }) {
     minutes: number;
   } | null>(null);
   const [openAppt, setOpenAppt] = useState<string | null>(null);
-  const selected = (appts ?? []).find((a) => a.id === openAppt) ?? null;
+  // A conflict listed from another day opens from that list.
+  const selected = [...(appts ?? []), ...conflicts].find((a) => a.id === openAppt) ?? null;
   const cancelled = (appts ?? []).filter((a) => a.status === 'cancelled');
   const mayBook = can(role, 'appointments.book');
 
@@ -153,6 +158,13 @@ export function AppointmentBook({ ymd }: { ymd: string }) {
               ? ' · drag a booking (touch: hold it first) or use the arrow keys to move it · tap an empty slot to book'
               : ' · tap an empty slot to book')}
         </span>
+        <ConflictsPanel
+          conflicts={conflicts}
+          clientName={clientName}
+          serviceName={serviceName}
+          staffName={staffName}
+          onOpen={setOpenAppt}
+        />
       </div>
       {providers.length === 0 ? (
         <p className="empty">Add staff in Team &amp; catalog to start booking.</p>

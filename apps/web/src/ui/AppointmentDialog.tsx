@@ -70,6 +70,15 @@ export function AppointmentDialog(props: {
         </dd>
         <dt>Status</dt>
         <dd>{APPOINTMENT_STATUS_LABEL[a.status]}</dd>
+        {a.source === 'online' && (
+          <>
+            <dt>Booked</dt>
+            <dd>
+              <span className="appt-mark appt-online">Online</span> by the client on the booking
+              page
+            </dd>
+          </>
+        )}
         {a.conflict && (
           <>
             <dt>Conflict</dt>

@@ -7,12 +7,22 @@ function hueOf(groupId: string): number {
   return hash;
 }
 
-/** On a booking of the book: the visit it belongs to (a shared mark) and a series (↻). */
+/**
+ * On a booking of the book (day and week views): booked online by the client, the visit it
+ * belongs to (a shared mark) and a series (↻).
+ */
 export function AppointmentMarkers(props: { appt: AppointmentRow }) {
-  const { groupId, seriesId } = props.appt;
-  if (!groupId && !seriesId) return null;
+  const { groupId, seriesId, source } = props.appt;
+  if (!groupId && !seriesId && source !== 'online') return null;
   return (
     <>
+      {source === 'online' && (
+        // A word, not only a colour or a symbol: the desk reads it at a glance and so does a
+        // screen reader (the booking's name ends with it).
+        <span className="appt-mark appt-online" title="Booked online by the client">
+          Online
+        </span>
+      )}
       {groupId && (
         <span
           className="appt-mark appt-visit"

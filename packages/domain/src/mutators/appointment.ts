@@ -64,12 +64,18 @@ export async function saveWithConflicts(
   after: AppointmentRow,
 ): Promise<void> {
   const previous = before ? await overlapsOf(ctx, before) : [];
+  if (ctx.actor.online && isActiveAppointment(after.status)) await requireFreeForOnline(ctx, after);
   await ctx.tx.put('appointment', after);
   const current = await overlapsOf(ctx, after);
   if (current.length > 0 && isActiveAppointment(after.status)) {
     const store = await loadStore(ctx);
     const approved = isAllowedOrApproved(ctx, 'appointments.doubleBook');
-    const isNewOverlap = current.some((c) => !previous.some((p) => p.id === c.id));
+    // An overlap with an online booking is never refused, even in strict mode: the desk may have
+    // booked offline before the online one reached it, and refusing would lose its booking. Both
+    // are flagged and listed for the desk to resolve.
+    const isNewOverlap = current.some(
+      (c) => !previous.some((p) => p.id === c.id) && c.source !== 'online',
+    );
     if (store.strictBooking && isNewOverlap && !approved) {
       reject(
         'STAFF_DOUBLE_BOOKED',
@@ -91,6 +97,36 @@ export async function saveWithConflicts(
     if (fresh.conflict !== stillConflicting) {
       await ctx.tx.put('appointment', { ...fresh, conflict: stillConflicting });
     }
+  }
+}
+
+/**
+ * An online booking or move never creates an overlap: the time must be clear of the staff
+ * member's other active appointments by the store's buffer. Checked under the store's lock on
+ * the server, so of two clients taking one slot at once the second is refused here.
+ */
+async function requireFreeForOnline(ctx: MutatorContext, appt: AppointmentRow): Promise<void> {
+  const store = await loadStore(ctx);
+  const bufferMin = store.onlineBooking?.bufferMin ?? 0;
+  const padded = {
+    ...appt,
+    start: addMinutes(appt.start, -bufferMin),
+    end: addMinutes(appt.end, bufferMin),
+  };
+  const window = await ctx.tx.list('appointment', {
+    where: { staffId: appt.staffId },
+    range: {
+      field: 'start',
+      gte: addMinutes(padded.start, -MAX_APPOINTMENT_MINUTES),
+      lt: padded.end,
+    },
+  });
+  const taken = findOverlaps(padded, window);
+  if (taken.length > 0) {
+    reject('SLOT_TAKEN', 'That time has just been taken: choose another one.', {
+      staffId: appt.staffId,
+      start: appt.start,
+    });
   }
 }
 
@@ -159,6 +195,7 @@ export async function bookAppointment(
     notes: input.notes ?? null,
     conflict: false,
     ...definedOnly(extra),
+    ...(ctx.actor.online ? { source: 'online' as const } : {}),
   };
   const created = await createOnce(ctx, 'appointment', appointment, [
     'staffId',

@@ -131,6 +131,17 @@ export const MUTATOR_ROLES = Object.fromEntries(
   Object.entries(mutators).map(([name, def]) => [name, PERMISSIONS[def.permission].roles]),
 ) as Record<MutatorName, readonly Role[]>;
 
+/**
+ * All a store's public booking page may do (Actor.online): book, move and cancel appointments,
+ * and record the client who booked. Its role grants more; this list is what it gets.
+ */
+export const ONLINE_BOOKING_MUTATORS: readonly MutatorName[] = [
+  'client.upsert',
+  'appointment.book',
+  'appointment.reschedule',
+  'appointment.cancel',
+];
+
 export function isMutatorName(name: string): name is MutatorName {
   return Object.hasOwn(mutators, name);
 }
@@ -171,6 +182,9 @@ export async function applyMutation(
     );
   }
   requirePermission(ctx, def.permission, name);
+  if (ctx.actor.online && !ONLINE_BOOKING_MUTATORS.includes(name)) {
+    reject('FORBIDDEN_ROLE', `Online booking cannot ${name}.`, { role: 'online' });
+  }
   await def.authorize?.(ctx, parsed.data);
   await def.run(ctx, parsed.data);
 }

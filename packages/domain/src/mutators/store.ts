@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { StoreRow } from '../entities';
 import { reject } from '../error-codes';
 import { bpsToPpm, MAX_TAX_RATE_BPS, MAX_TAX_RATE_PPM, storeTaxRatePpm } from '../tax-rate';
+import { onlineBookingSettingsSchema } from '../online-booking';
 import { isValidTimeZone } from '../time';
 import { defineMutator } from './define';
 import { definedOnly, loadStore } from './rows';
@@ -24,7 +25,7 @@ function isKnownCurrency(code: string): boolean {
 export const storeUpdateSettings = defineMutator({
   name: 'store.updateSettings',
   description:
-    'Changes store settings: name, postal address (printed on receipts), currency, tax rate, time zone, turn rules (the full-turn threshold below which a service counts half, whether appointments count as turns), offline card caps, strict booking, retail stock (selling past zero, the low-stock threshold). Only the fields sent change.',
+    'Changes store settings: name, postal address (printed on receipts), currency, tax rate, time zone, turn rules (the full-turn threshold below which a service counts half, whether appointments count as turns), offline card caps, strict booking, retail stock (selling past zero, the low-stock threshold), online booking (on/off, slug, horizon, minimum notice, buffer, services and staff offered; a slug another store uses is refused by the server). Only the fields sent change.',
   permission: 'store.settings',
   args: z.strictObject({
     name: name.optional(),
@@ -51,6 +52,8 @@ export const storeUpdateSettings = defineMutator({
     allowNegativeStock: z.boolean().optional(),
     /** Products at or below this count are listed as low in stock. */
     lowStockAt: z.int().min(0).max(100_000).optional(),
+    /** The public booking page (online-booking.ts); null turns it off for good. */
+    onlineBooking: onlineBookingSettingsSchema.nullable().optional(),
   }),
   async run(ctx, args) {
     const store = await loadStore(ctx);

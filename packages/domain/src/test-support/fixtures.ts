@@ -115,6 +115,8 @@ export interface Acting {
   /** The acting device's short code, as the server knows it (ticket numbers). */
   deviceCode?: string;
   deviceId?: string;
+  /** The store's public booking page (Actor.online). */
+  online?: boolean;
 }
 
 export function context(store: MemoryStore, acting: Acting = {}): MutatorContext {
@@ -127,6 +129,7 @@ export function context(store: MemoryStore, acting: Acting = {}): MutatorContext
   };
   if (acting.approvedBy) actor.approvedBy = acting.approvedBy;
   if (acting.deviceCode) actor.deviceCode = acting.deviceCode;
+  if (acting.online) actor.online = true;
   return { tx: store, storeId: STORE_ID, actor, now: acting.now ?? NOW };
 }
 

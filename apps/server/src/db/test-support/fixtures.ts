@@ -95,6 +95,18 @@ export async function createTenant(
        values ($1, 1000000, 1000000, '{client}')`,
       [t.storeId],
     );
+    const booking = randomUUID();
+    await sql.query(
+      `insert into online_bookings (store_id, id, idempotency_key, appointment_id, client_id,
+                                    contact_name, contact_phone)
+       values ($1, $2, $3, $4, $5, 'Kim Lee', '555 010 0123')`,
+      [t.storeId, booking, `key-${booking}`, randomUUID(), randomUUID()],
+    );
+    await sql.query(
+      `insert into online_booking_tokens (token_hash, store_id, booking_id)
+       values (sha256(convert_to($1, 'UTF8')), $2, $3)`,
+      [booking, t.storeId, booking],
+    );
     await sql.query(
       `insert into client_errors (id, store_id, user_id, device_id, kind, message)
        values ($1, $2, $3, $4, 'boundary', 'boom')`,
