@@ -47,6 +47,7 @@ import {
   workPerUnit,
   workTable,
 } from './db-work';
+import { cacheCounters, offerAvailability, openBookingPages } from './availability';
 import { measureDeviceSide } from './device-side';
 import { measureSnapshot, type SnapshotMeasure } from './snapshot';
 import { measureIdleStreams, streamsOk, streamsTable } from './sse-streams';
@@ -88,7 +89,9 @@ const { values } = parseArgs({
 const QUICK = values.quick;
 const MODE = QUICK ? 'quick' : 'full';
 const SECTIONS = new Set(
-  (values.only ?? 'pgbench,push,pulls,streams,busy,peak,tenants,hydration,device').split(','),
+  (values.only ?? 'pgbench,push,pulls,streams,booking,busy,peak,tenants,hydration,device').split(
+    ',',
+  ),
 );
 const P = {
   pgbenchSeconds: QUICK ? 15 : 60,
@@ -123,6 +126,12 @@ const P = {
   streamsTarget: 20_000,
   streamSteps: [1000, 5000, 10_000],
   streamSampleSeconds: 30,
+  /** Issue 21: the booking pages' free times, offered at this rate over this many stores. */
+  bookingStores: 1000,
+  bookingRate: 500,
+  bookingSeconds: QUICK ? 20 : 60,
+  /** Source addresses the phones come from (127.a.b.c): ≤ 1 request/s each, under the per-IP limit. */
+  bookingAddresses: 600,
 };
 const P95_TARGET_MS = 100;
 /** PostgreSQL 15 backends publish their statistics when idle for up to 10 s. */
@@ -357,6 +366,7 @@ async function main(): Promise<number> {
     DATABASE_OWNER_URL: pgUrl(pg, pg.superuser, values.db),
     REDIS_URL: values.redis,
     JWT_SECRET: randomBytes(36).toString('base64url'),
+    METRICS_TOKEN: randomBytes(24).toString('base64url'),
     ACCESS_TOKEN_TTL_SEC: '86400',
     DEMO_SEED: 'false',
     LOG_LEVEL: 'warn',
@@ -660,6 +670,76 @@ async function main(): Promise<number> {
             ],
           };
         } finally {
+          sim.close();
+        }
+      });
+    }
+
+    if (SECTIONS.has('booking')) {
+      await section('1d. Online booking: free times of 1,000 stores’ pages', async (load) => {
+        const sim = new Simulation(
+          baseSim(srv.server.url, {
+            seed: `${values.seed}/booking`,
+            stores: P.bookingStores,
+            devicesPerStore: 1,
+            clientsPerStore: 0,
+            largeStoreEvery: 0,
+            historyStores: 0,
+            maxSockets: 64,
+          }),
+        );
+        const phones = Array.from(
+          { length: P.bookingAddresses },
+          (_, i) =>
+            new HttpClient(srv.server.url, {
+              maxSockets: 2,
+              timeoutMs: 30_000,
+              localAddress: `127.21.${Math.floor(i / 250)}.${(i % 250) + 1}`,
+            }),
+        );
+        try {
+          const setupStarted = performance.now();
+          await sim.setup(log);
+          const pages = await openBookingPages(sim.stores, sim.config.runTag);
+          const setupSeconds = Math.round((performance.now() - setupStarted) / 100) / 10;
+          log(`booking: ${pages.length} pages open in ${setupSeconds} s`);
+          let phone = 0;
+          const rotating = {
+            request: (...args: Parameters<HttpClient['request']>) =>
+              phones[phone++ % phones.length]!.request(...args),
+          } as HttpClient;
+          // Each page's first look fills its cache entries; then the measured window.
+          await offerAvailability(rotating, pages, { rate: P.bookingRate, seconds: 5 });
+          const cacheBefore = await cacheCounters(sim.client, env.METRICS_TOKEN);
+          const cpu = cpuSampler(srv.pid);
+          const run = await offerAvailability(rotating, pages, {
+            rate: P.bookingRate,
+            seconds: P.bookingSeconds,
+          });
+          const usage = cpu();
+          const cacheAfter = await cacheCounters(sim.client, env.METRICS_TOKEN);
+          const hits = cacheAfter.hit - cacheBefore.hit;
+          const misses = cacheAfter.miss - cacheBefore.miss;
+          const hitRatio =
+            hits + misses === 0 ? null : Math.round((hits / (hits + misses)) * 1000) / 1000;
+          const meets = run.latency.p95 < 50 && (run.outcomes['200'] ?? 0) === run.requests;
+          const data = { setupSeconds, run, cache: { hits, misses, hitRatio }, cpu: usage, meets };
+          writeResult('booking-availability', { mode: MODE, machine, load: load(), ...data });
+          return {
+            ok: (run.outcomes['200'] ?? 0) === run.requests,
+            data,
+            lines: [
+              `${pages.length.toLocaleString('en-US')} stores signed up and seeded through the API, each page turned on through the push API (every technician 9:00–19:00 every day, 10-minute buffer, 60-minute notice; ${setupSeconds} s). Then \`GET …/public/stores/{slug}/availability\` offered open-loop at ${P.bookingRate} requests/s for ${P.bookingSeconds} s (after 5 s of the same to fill the caches), each a random page, a day in the next two weeks, a random service, "anyone" or one technician, from ${P.bookingAddresses} source addresses (≤ 1 request/s each: under PUBLIC_BOOKING_IP_PER_MIN).`,
+              '',
+              '| offered req/s | answered req/s | p50 / p95 / p99 / max ms | answers | free times per answer | cache hit ratio (hits / misses) | CPU server / postgres / loadgen (% of a core) |',
+              '| ---: | ---: | --- | --- | ---: | ---: | --- |',
+              `| ${run.offeredPerSec} | ${run.answeredPerSec} | ${run.latency.p50} / **${run.latency.p95}** / ${run.latency.p99} / ${run.latency.max} | ${JSON.stringify(run.outcomes)} | ${run.meanTimes} | **${hitRatio ?? 'n/a'}** (${hits} / ${misses}) | ${usage.serverPct} / ${usage.postgresPct} / ${usage.loadgenPct} |`,
+              '',
+              `Target (issue 21): p95 < 50 ms at 500 requests/s over 1,000 stores: **${meets ? 'met' : 'not met'}**. The cache counters are the server's \`mango_cache_requests_total\` over the window (a request looks up the page and the day's times: two lookups).`,
+            ],
+          };
+        } finally {
+          for (const p of phones) p.close();
           sim.close();
         }
       });

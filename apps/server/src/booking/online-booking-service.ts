@@ -66,6 +66,11 @@ interface Page {
 }
 
 /** Rows as the mutators see them; never written here (the version is never used). */
+/** A page address's store: never bumped, the entry is dropped by the page check (pageOfSlug). */
+const SLUG_KINDS = ['store'] as const;
+/** What a day's appointments depend on: the book, and the settings (time zone, buffer). */
+const DAY_KINDS = ['appointment', 'store'] as const;
+
 const readOnly = (sql: Sql, storeId: string) => createSqlMutatorTx(sql, { storeId, version: 1 });
 
 /** A uuid made from the parts: a retry of one booking names the same rows. */
@@ -89,7 +94,8 @@ export function createOnlineBookingService(deps: OnlineBookingDeps, log: Fastify
   const onlineDeviceOf = createOnlineDevices(deps.db);
   const now = () => deps.clock.now().toISOString();
 
-  async function storeOfSlug(slug: string): Promise<StoreRef> {
+  /** The store whose page `slug` is, from the database. */
+  async function storeOfSlugInDb(slug: string): Promise<StoreRef | null> {
     const res = await deps.db.transaction(null, (sql) =>
       sql.query<{ store_id: string; organization_id: string }>(
         'select store_id, organization_id from online_booking_store($1)',
@@ -97,8 +103,28 @@ export function createOnlineBookingService(deps: OnlineBookingDeps, log: Fastify
       ),
     );
     const row = res.rows[0];
-    if (!row) throw notFound();
-    return { storeId: row.store_id, organizationId: row.organization_id };
+    return row ? { storeId: row.store_id, organizationId: row.organization_id } : null;
+  }
+
+  /**
+   * The store of a page address and its page. Every public request starts here, so the address is
+   * cached too (its own scope, `slug:…`): the page it leads to is cached under the store's
+   * generations and names its own slug, so an address that moved to another store (or was
+   * dropped) is caught by the page itself — that entry is then dropped and the address read
+   * again. A request for an unknown address reads the database (the per-IP limit bounds those).
+   */
+  async function pageOfSlug(slug: string): Promise<{ ref: StoreRef; page: Page }> {
+    const scope = `slug:${slug.toLowerCase()}`;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const ref = await deps.cache.getOrLoad(scope, SLUG_KINDS, 'store', () =>
+        storeOfSlugInDb(slug),
+      );
+      if (!ref) throw notFound();
+      const page = await loadPage(ref);
+      if (page.settings.slug.toLowerCase() === slug.toLowerCase()) return { ref, page };
+      await deps.cache.invalidate(scope, SLUG_KINDS);
+    }
+    throw notFound();
   }
 
   async function loadPage(ref: StoreRef): Promise<Page> {
@@ -195,17 +221,30 @@ export function createOnlineBookingService(deps: OnlineBookingDeps, log: Fastify
     return { times, appointments };
   }
 
-  /** Cached by the store's appointment, staff, service and settings generations (cache.ts). */
+  /**
+   * The day's free times for the page: the day's appointments are cached (under the store's
+   * appointment and settings generations: every push that touches the book drops them), the
+   * times computed from them on each request — one entry serves every service and technician a
+   * phone may ask about that day, and the minimum notice is measured from now.
+   */
   async function cachedTimes(ref: StoreRef, page: Page, q: AvailabilityQuery) {
-    const times = await deps.cache.getOrLoad(
+    const service = requireService(page, q.serviceId);
+    const staff = staffFor(page, q.serviceId, q.staffId);
+    const appointments = await deps.cache.getOrLoad(
       ref.storeId,
-      ['appointment', 'staff', 'service', 'store'],
-      `online-times:${q.date}:${q.serviceId}:${q.staffId}`,
-      async () => (await freshTimes(ref, page, q)).times,
+      DAY_KINDS,
+      `online-day:${q.date}:${page.settings.bufferMin}`,
+      () => dayAppointments(ref, page, q.date),
     );
-    // Loaded a little earlier: the minimum notice has moved on since.
-    const earliest = Date.parse(now()) + page.settings.minNoticeMin * 60_000;
-    return times.filter((t) => Date.parse(t.start) >= earliest);
+    return availableTimes({
+      date: q.date,
+      timeZone: page.store.timeZone,
+      now: now(),
+      settings: page.settings,
+      service,
+      staff,
+      appointments,
+    });
   }
 
   const slotTaken = (times: FreeTime[]) =>
@@ -341,7 +380,7 @@ export function createOnlineBookingService(deps: OnlineBookingDeps, log: Fastify
 
   return {
     async page(slug: string): Promise<PublicStore> {
-      const page = await loadPage(await storeOfSlug(slug));
+      const { page } = await pageOfSlug(slug);
       return {
         store: {
           name: page.store.name,
@@ -366,8 +405,7 @@ export function createOnlineBookingService(deps: OnlineBookingDeps, log: Fastify
     },
 
     async availability(slug: string, q: AvailabilityQuery) {
-      const ref = await storeOfSlug(slug);
-      const page = await loadPage(ref);
+      const { ref, page } = await pageOfSlug(slug);
       requireService(page, q.serviceId);
       staffFor(page, q.serviceId, q.staffId);
       requireBookableDay(page, q.date);
@@ -379,8 +417,7 @@ export function createOnlineBookingService(deps: OnlineBookingDeps, log: Fastify
     },
 
     async book(slug: string, body: BookingRequest, key: string) {
-      const ref = await storeOfSlug(slug);
-      const page = await loadPage(ref);
+      const { ref, page } = await pageOfSlug(slug);
       const start = new Date(Date.parse(body.start)).toISOString();
       const date = businessDate(start, page.store.timeZone);
       const service = requireService(page, body.serviceId);
