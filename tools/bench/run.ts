@@ -53,6 +53,8 @@ import { measureSnapshot, type SnapshotMeasure } from './snapshot';
 import { measureIdleStreams, streamsOk, streamsTable } from './sse-streams';
 import {
   type BenchServer,
+  type CpuShare,
+  cpuMicrosPer,
   cpuSampler,
   type LoadSummary,
   loadSampler,
@@ -83,6 +85,8 @@ const { values } = parseArgs({
      * Chromium figures are measured as usual. Implies --keep-db.
      */
     reuse: { type: 'boolean', default: false },
+    /** Seconds per push shape in section 1 (longer: less JIT warm-up and noise in CPU per mutation). */
+    'push-seconds': { type: 'string' },
   },
 });
 
@@ -96,7 +100,7 @@ const SECTIONS = new Set(
 const P = {
   pgbenchSeconds: QUICK ? 15 : 60,
   pushStores: QUICK ? 20 : 50,
-  pushSeconds: QUICK ? 10 : 60,
+  pushSeconds: values['push-seconds'] ? Number(values['push-seconds']) : QUICK ? 10 : 60,
   pullStores: QUICK ? 20 : 100,
   pullSeconds: QUICK ? 10 : 60,
   busyStores: QUICK ? 200 : 1000,
@@ -195,6 +199,15 @@ const RUN_HEADER = [
   '| run | stores | checkouts/s offered | s | mutations/s | pushes/s | pulls/s | push p50/p95/p99/max ms | pull p50/p95/p99/max ms | errors | rejected | load avg |',
   '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | --- | ---: | ---: |',
 ];
+
+/** A push run with the server's CPU over it, also per applied mutation. */
+function withServerCpu<R extends { applied: number; label: string }>(r: R, cpu: CpuShare) {
+  const serverCpuUsPerMutation = cpuMicrosPer(cpu, r.applied);
+  log(
+    `${r.label}: server CPU ${cpu.serverCpuMs} ms over ${r.applied} applied mutations = ${serverCpuUsPerMutation ?? 'n/a'} µs per mutation (monotonic window ${cpu.monotonicUs.join('-')} µs)`,
+  );
+  return { ...r, cpu, serverCpuUsPerMutation };
+}
 
 function baseSim(baseUrl: string, over: Partial<SimConfig>): SimConfig {
   return { ...DEFAULT_SIM, baseUrl, runTag: `${values.seed}-${Date.now().toString(36)}`, ...over };
@@ -452,26 +465,26 @@ async function main(): Promise<number> {
           const work0 = await readWork();
           const detail0 = await readDetail();
           let cpu = cpuSampler(srv.pid);
-          const batched = {
-            ...(await sim.saturate({
+          const batched = withServerCpu(
+            await sim.saturate({
               label: 'push-10-visits',
               durationSec: P.pushSeconds,
               visitsPerPush: 10,
-            })),
-            cpu: cpu(),
-          };
+            }),
+            cpu(),
+          );
           await sleep(STATS_FLUSH_MS);
           const work1 = await readWork();
           const detail1 = await readDetail();
           cpu = cpuSampler(srv.pid);
-          const single = {
-            ...(await sim.saturate({
+          const single = withServerCpu(
+            await sim.saturate({
               label: 'push-1-visit',
               durationSec: P.pushSeconds,
               visitsPerPush: 1,
-            })),
-            cpu: cpu(),
-          };
+            }),
+            cpu(),
+          );
           await sleep(STATS_FLUSH_MS);
           const work2 = await readWork();
           const detail2 = await readDetail();
@@ -549,12 +562,14 @@ async function main(): Promise<number> {
             lines: [
               `pgbench (built-in simple-update \`-N\`, scale 10, 16 clients, 2 threads, ${pgbench.seconds} s, same PostgreSQL): **${tps} tps** (avg latency ${pgbench.latencyAvgMs} ms).`,
               '',
-              '| push shape | devices | mutations/s | pushes/s | push p50/p95/p99/max ms | ratio mutations/s ÷ pgbench tps | CPU server / postgres / loadgen (% of a core) | errors |',
-              '| --- | ---: | ---: | ---: | --- | ---: | --- | --- |',
+              '| push shape | devices | mutations/s | pushes/s | push p50/p95/p99/max ms | ratio mutations/s ÷ pgbench tps | CPU server / postgres / loadgen (% of a core) | server CPU-µs per applied mutation | errors |',
+              '| --- | ---: | ---: | ---: | --- | ---: | --- | ---: | --- |',
               ...[batched, single].map(
                 (r) =>
-                  `| ${r.visitsPerPush} visit(s) per push (~${Math.round(r.mutations / Math.max(1, r.pushes))} mutations) | ${r.devices} | ${r.mutationsPerSec} | ${r.pushesPerSec} | ${r.push.p50} / ${r.push.p95} / ${r.push.p99} / ${r.push.max} | **${ratio(r.mutationsPerSec)}** | ${r.cpu.serverPct} / ${r.cpu.postgresPct} / ${r.cpu.loadgenPct} | ${JSON.stringify(r.errorsByCode)} |`,
+                  `| ${r.visitsPerPush} visit(s) per push (~${Math.round(r.mutations / Math.max(1, r.pushes))} mutations) | ${r.devices} | ${r.mutationsPerSec} | ${r.pushesPerSec} | ${r.push.p50} / ${r.push.p95} / ${r.push.p99} / ${r.push.max} | **${ratio(r.mutationsPerSec)}** | ${r.cpu.serverPct} / ${r.cpu.postgresPct} / ${r.cpu.loadgenPct} | **${r.serverCpuUsPerMutation ?? 'n/a'}** | ${JSON.stringify(r.errorsByCode)} |`,
               ),
+              '',
+              `Server CPU-µs per applied mutation: the server process's user + system time over the run (/proc/<pid>/stat, 10 ms ticks) divided by the mutations it applied; unlike throughput it depends little on what else runs on the machine.`,
               '',
               `Errors here: HTTP_503 is the server answering "temporarily unavailable, retry" (Retry-After: 1) — under saturation typically a push that waited longer than DB_CONNECTION_TIMEOUT_MS (5 s) for one of its DB_POOL_MAX (20) connections, with ${batched.devices} devices pushing at once; the device retries with the same ids. It does not fail this section; the ledger check does.`,
               '',

@@ -126,7 +126,16 @@ export interface CpuShare {
   serverPct: number;
   postgresPct: number;
   loadgenPct: number;
+  /** The server process's CPU time (user + system) over the interval, in ms (10 ms ticks). */
+  serverCpuMs: number;
+  /**
+   * The interval on the machine's monotonic clock, in µs: the clock V8 stamps a `--cpu-prof`
+   * profile's samples with, so `tools/bench/cpu-profile.ts --window` can keep this run's samples.
+   */
+  monotonicUs: [number, number];
 }
+
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 
 /**
  * CPU used by the server process, all PostgreSQL processes and this load generator between start
@@ -138,6 +147,7 @@ export function cpuSampler(serverPid: number | null): () => CpuShare {
   const s0 = serverPid === null ? 0 : cpuTicks(serverPid);
   const pg0 = new Map(postgresPids().map((p) => [p, cpuTicks(p)]));
   const l0 = process.cpuUsage();
+  const m0 = monotonicUs();
   return () => {
     const secs = (performance.now() - started) / 1000;
     const server = serverPid === null ? 0 : cpuTicks(serverPid) - s0;
@@ -149,8 +159,18 @@ export function cpuSampler(serverPid: number | null): () => CpuShare {
       serverPct: pct(server),
       postgresPct: pct(pg),
       loadgenPct: Math.round(((l.user + l.system) / 1e6 / secs) * 100),
+      serverCpuMs: (server * 1000) / hz,
+      monotonicUs: [m0, monotonicUs()],
     };
   };
+}
+
+/**
+ * The server's CPU time per unit of work (µs of user + system time per applied mutation, say):
+ * a cost that depends little on what else the machine runs, unlike throughput.
+ */
+export function cpuMicrosPer(cpu: CpuShare, units: number): number | null {
+  return units > 0 ? Math.round((cpu.serverCpuMs * 1000) / units) : null;
 }
 
 /** The 1-, 5- and 15-minute load averages of the machine (/proc/loadavg). */

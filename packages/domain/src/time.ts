@@ -14,14 +14,36 @@ export function addMinutes(iso: string, minutes: number): string {
   return new Date(Date.parse(iso) + minutes * 60_000).toISOString();
 }
 
-/** The store-local calendar date (`YYYY-MM-DD`) of an instant, in an IANA time zone. */
-export function businessDate(iso: string, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
+const FORMATS = {
+  date: { year: 'numeric', month: '2-digit', day: '2-digit' },
+  wallClock: {
+    hourCycle: 'h23',
     year: 'numeric',
     month: '2-digit',
     day: '2-digit',
-  }).formatToParts(new Date(Date.parse(iso)));
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+  },
+} as const satisfies Record<string, Intl.DateTimeFormatOptions>;
+
+// Making an Intl.DateTimeFormat costs ~100 times what formatting with it does, and a push
+// computes a business date in nearly every mutation: one formatter per format and zone, kept.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(format: keyof typeof FORMATS, timeZone: string): Intl.DateTimeFormat {
+  const key = `${format}|${timeZone}`;
+  let f = formatters.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', { timeZone, ...FORMATS[format] });
+    formatters.set(key, f);
+  }
+  return f;
+}
+
+/** The store-local calendar date (`YYYY-MM-DD`) of an instant, in an IANA time zone. */
+export function businessDate(iso: string, timeZone: string): string {
+  const parts = formatter('date', timeZone).formatToParts(new Date(Date.parse(iso)));
   const part = (type: Intl.DateTimeFormatPartTypes) =>
     parts.find((p) => p.type === type)?.value ?? '';
   return `${part('year')}-${part('month')}-${part('day')}`;
@@ -47,29 +69,9 @@ export function isValidTimeZone(timeZone: string): boolean {
   }
 }
 
-const wallClockFormatters = new Map<string, Intl.DateTimeFormat>();
-
-function wallClockFormatter(timeZone: string): Intl.DateTimeFormat {
-  let f = wallClockFormatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    wallClockFormatters.set(timeZone, f);
-  }
-  return f;
-}
-
 /** The zone's offset from UTC at an instant, in ms (New York in winter: −5 h). */
 function zoneOffsetMs(ms: number, timeZone: string): number {
-  const parts = wallClockFormatter(timeZone).formatToParts(new Date(ms));
+  const parts = formatter('wallClock', timeZone).formatToParts(new Date(ms));
   const get = (type: Intl.DateTimeFormatPartTypes) =>
     Number(parts.find((p) => p.type === type)?.value ?? 0);
   const wall = Date.UTC(

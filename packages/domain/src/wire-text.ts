@@ -64,35 +64,59 @@ function childPath(parent: string, key: string | number): string {
   return parent === '' ? safeKey : `${parent}.${safeKey}`;
 }
 
+/** A value being checked; its path is built from `parent` and `key` only when it is reported. */
+interface Walked {
+  value: unknown;
+  depth: number;
+  parent: Walked | null;
+  key: string | number | null;
+}
+
+function pathOf(rootPath: string, at: Walked): string {
+  const keys: (string | number)[] = [];
+  for (let w: Walked | null = at; w !== null && w.key !== null; w = w.parent) keys.push(w.key);
+  let path = rootPath;
+  for (let i = keys.length - 1; i >= 0; i--) path = childPath(path, keys[i]!);
+  return path || '(value)';
+}
+
 /**
  * The first place in a parsed JSON value that breaks the rule, or null. Walks iteratively, so a
- * hostile nesting depth cannot overflow the stack before it is refused.
+ * hostile nesting depth cannot overflow the stack before it is refused. Every push runs it over
+ * each mutation's arguments: paths are built only for the place reported.
  */
 export function findUnsafeWireValue(value: unknown, rootPath = ''): UnsafeWireValue | null {
-  const stack: { value: unknown; path: string; depth: number }[] = [
-    { value, path: rootPath, depth: 0 },
-  ];
+  const stack: Walked[] = [{ value, depth: 0, parent: null, key: null }];
   while (stack.length > 0) {
     const item = stack.pop()!;
-    if (typeof item.value === 'string') {
-      const problem = problemOf(item.value);
-      if (problem) return { path: item.path || '(value)', problem };
+    const v = item.value;
+    if (typeof v === 'string') {
+      const problem = problemOf(v);
+      if (problem) return { path: pathOf(rootPath, item), problem };
       continue;
     }
-    if (item.value === null || typeof item.value !== 'object') continue;
-    if (item.depth >= MAX_WIRE_DEPTH) return { path: item.path || '(value)', problem: 'too_deep' };
-    const entries: [string | number, unknown][] = Array.isArray(item.value)
-      ? item.value.map((v, i) => [i, v])
-      : Object.entries(item.value);
+    if (v === null || typeof v !== 'object') continue;
+    if (item.depth >= MAX_WIRE_DEPTH) return { path: pathOf(rootPath, item), problem: 'too_deep' };
+    const depth = item.depth + 1;
     // Reversed, so the first problem in reading order is the one reported.
-    for (let i = entries.length - 1; i >= 0; i--) {
-      const [key, child] = entries[i]!;
-      const path = childPath(item.path, key);
-      if (typeof key === 'string') {
-        const problem = RESERVED_KEYS.has(key) ? 'reserved_key' : problemOf(key);
-        if (problem) return { path, problem };
+    if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) {
+        stack.push({ value: v[i], depth, parent: item, key: i });
       }
-      stack.push({ value: child, path, depth: item.depth + 1 });
+      continue;
+    }
+    const keys = Object.keys(v);
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const key = keys[i]!;
+      const child: Walked = {
+        value: (v as Record<string, unknown>)[key],
+        depth,
+        parent: item,
+        key,
+      };
+      const problem = RESERVED_KEYS.has(key) ? 'reserved_key' : problemOf(key);
+      if (problem) return { path: pathOf(rootPath, child), problem };
+      stack.push(child);
     }
   }
   return null;

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { newStats, ttlOf, type Cache } from './cache';
+import { redisScript } from './redis-script';
 
 /** Generations outlive every entry (≤ 15 min) so a generation never restarts under a live one. */
 const GENERATION_TTL_SEC = 86_400;
@@ -13,6 +14,8 @@ end
 local entryKey = ARGV[1] .. ':' .. table.concat(gens, '.')
 return { entryKey, redis.call('GET', entryKey) }
 `;
+
+const readScript = redisScript(READ_LUA);
 
 /**
  * The cache shared by all instances. Keys carry the store in a hash tag (`{storeId}`), so one
@@ -33,8 +36,8 @@ export function createRedisCache(redis: Redis, opts: { prefix?: string } = {}): 
     ) {
       let entryKey: string | undefined;
       try {
-        const [filedUnder, json] = (await redis.eval(
-          READ_LUA,
+        const [filedUnder, json] = (await readScript(
+          redis,
           kinds.length,
           ...kinds.map((k) => genKey(storeId, k)),
           `${prefix}:{${storeId}}:v:${key}`,

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { redisScript } from '../cache/redis-script';
 import { WRITE_POSITION_TTL_MS, type WritePositions } from './replica';
 
 // Keep the highest position: two instances noting writes of one store may finish out of order.
@@ -12,6 +13,8 @@ end
 return 1
 `;
 
+const raiseScript = redisScript(RAISE_LUA);
+
 /** The stores' last write positions shared by all instances, so read-your-writes holds on any. */
 export function createRedisWritePositions(redis: Redis): WritePositions {
   const keyOf = (storeId: string) => `mango:wal:{${storeId}}`;
@@ -21,7 +24,7 @@ export function createRedisWritePositions(redis: Redis): WritePositions {
       return value === null ? undefined : Number(value);
     },
     async raise(storeId, position) {
-      await redis.eval(RAISE_LUA, 1, keyOf(storeId), position, WRITE_POSITION_TTL_MS);
+      await raiseScript(redis, 1, keyOf(storeId), position, WRITE_POSITION_TTL_MS);
     },
   };
 }

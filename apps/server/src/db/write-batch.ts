@@ -18,10 +18,32 @@ interface Write {
   rows?: number;
 }
 
+/**
+ * The statements a push batches are a few fixed texts (an insert and an update per table, the audit, the
+ * version, the device), several KiB each: their check and their shifted placeholders are
+ * remembered instead of run through a regular expression on every push. Bounded: beyond this
+ * many entries the memory starts again.
+ */
+const MAX_REMEMBERED = 2000;
+const checked = new Set<string>();
+// By text, then offset: the texts are the same string objects push after push, whose hash V8
+// keeps, so a lookup does not read them through.
+const shifted = new Map<string, Map<number, string>>();
+
 /** `$n` placeholders of a statement, shifted by `offset` (our SQL has no `$` elsewhere). */
 function shiftPlaceholders(text: string, offset: number): string {
   if (offset === 0) return text;
-  return text.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
+  let byOffset = shifted.get(text);
+  if (byOffset === undefined) {
+    if (shifted.size >= MAX_REMEMBERED) shifted.clear();
+    shifted.set(text, (byOffset = new Map()));
+  }
+  let out = byOffset.get(offset);
+  if (out === undefined) {
+    out = text.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`);
+    byOffset.set(offset, out);
+  }
+  return out;
 }
 
 export class WriteBatch {
@@ -34,10 +56,14 @@ export class WriteBatch {
    * fewer rows than the caller knows exist is an error, never a write silently skipped.
    */
   add(text: string, params: readonly unknown[], rows?: number): void {
-    if (/\$\$|^\s*with\b/i.test(text)) {
-      throw new Error(
-        'WriteBatch.add: a statement with its own WITH or a $$ string cannot be batched',
-      );
+    if (!checked.has(text)) {
+      if (/\$\$|^\s*with\b/i.test(text)) {
+        throw new Error(
+          'WriteBatch.add: a statement with its own WITH or a $$ string cannot be batched',
+        );
+      }
+      if (checked.size >= MAX_REMEMBERED) checked.clear();
+      checked.add(text);
     }
     if (rows !== undefined && !(Number.isSafeInteger(rows) && rows >= 0)) {
       throw new TypeError(`WriteBatch.add: rows must be a count, got ${rows}`);

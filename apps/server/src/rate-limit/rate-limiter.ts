@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { redisScript } from '../cache/redis-script';
 
 export interface RateLimitDecision {
   allowed: boolean;
@@ -76,14 +77,16 @@ if oldest[2] then oldestScore = tonumber(oldest[2]) end
 return { allowed, count, oldestScore }
 `;
 
+const slidingWindow = redisScript(SLIDING_WINDOW_LUA);
+
 export function createRedisRateLimiter(redis: Redis, now: () => number = Date.now): RateLimiter {
   let seq = 0;
   return {
     async hit(key, limit, windowMs) {
       const t = now();
       const member = `${t}-${process.pid}-${seq++}`;
-      const [allowed, count, oldest] = (await redis.eval(
-        SLIDING_WINDOW_LUA,
+      const [allowed, count, oldest] = (await slidingWindow(
+        redis,
         1,
         `mango:rl:${key}`,
         t,

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { redisScript } from '../cache/redis-script';
 import type { DeviceHead, HeadsStats, StoreHead, SyncHeads } from './heads';
 
 // A store's heads are one hash: `s` = "version|epoch", `d:<deviceId>` = "lastMutationId|0 or 1"
@@ -65,6 +66,9 @@ if existed == 0 then redis.call('EXPIRE', KEYS[1], ARGV[5]) end
 return 1
 `;
 
+const fillScript = redisScript(FILL_LUA);
+const advanceScript = redisScript(ADVANCE_LUA);
+
 function parseStore(s: string | null): StoreHead | null {
   if (!s) return null;
   const sep = s.indexOf('|');
@@ -115,8 +119,8 @@ export function createRedisHeads(
     },
     fill: (storeId, deviceId, store, device) =>
       quietly(() =>
-        redis.eval(
-          FILL_LUA,
+        fillScript(
+          redis,
           1,
           key(storeId),
           String(opts.ttlSec),
@@ -129,8 +133,8 @@ export function createRedisHeads(
       ),
     advance: (storeId, storeVersion, deviceId, device) =>
       quietly(() =>
-        redis.eval(
-          ADVANCE_LUA,
+        advanceScript(
+          redis,
           1,
           key(storeId),
           storeVersion === null ? '' : String(storeVersion),

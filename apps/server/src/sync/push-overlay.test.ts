@@ -1,7 +1,7 @@
 import { createMemoryStore, type ClientRow, type MutatorTx } from '@mango/domain';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PushOverlay } from './push-overlay';
+import { copy, PushOverlay } from './push-overlay';
 
 const ids = ['00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000002'];
 ids.push('00000000-0000-4000-8000-000000000003', '00000000-0000-4000-8000-000000000004');
@@ -105,6 +105,21 @@ describe('PushOverlay', () => {
     ).toEqual(['A', 'A']);
   });
 
+  it('keeps each entity’s rows apart: a list sees its entity only, unwritten too', async () => {
+    const overlay = new PushOverlay(await seeded());
+    await overlay.tx.put('client', client(ids[2]!, '555'));
+    await overlay.tx.put('staff', { id: ids[3]!, phone: '555' } as never);
+    overlay.accept(7);
+    await overlay.tx.put('staff', { id: ids[2]!, phone: '555' } as never);
+    expect((await overlay.tx.list('client', { where: { phone: '555' } })).map((r) => r.id)).toEqual(
+      [ids[0], ids[2]],
+    );
+    expect(overlay.unwritten('client').map((u) => u.row?.id)).toEqual([ids[2]]);
+    expect(overlay.unwritten('staff').map((u) => u.row?.id)).toEqual([ids[3], ids[2]]);
+    overlay.discard();
+    expect(overlay.unwritten('staff').map((u) => u.row?.id)).toEqual([ids[3]]);
+  });
+
   it('records each row before and after the mutation, and what the database holds', async () => {
     const overlay = new PushOverlay(await seeded());
     await overlay.tx.put('client', client(ids[0]!, '777'));
@@ -123,6 +138,30 @@ describe('PushOverlay', () => {
     expect(overlay.pending()).toEqual([
       { entity: 'client', id: ids[0], row: null, version: 6, stored: client(ids[0]!, '555') },
     ]);
+  });
+});
+
+describe('copy', () => {
+  it('is a deep copy equal to structuredClone’s for JSON rows, sharing nothing', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.option(fc.constant(undefined)), (value, missing) => {
+        const row = { value, missing, nested: [{ value }] };
+        const copied = copy(row);
+        expect(copied).toStrictEqual(structuredClone(row));
+        if (typeof value === 'object' && value !== null) expect(copied.value).not.toBe(value);
+        expect(copied.nested[0]).not.toBe(row.nested[0]);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('keeps an own "__proto__" key a key, never the copy’s prototype', () => {
+    const row = JSON.parse('{"id":"x","__proto__":{"polluted":true}}') as Record<string, unknown>;
+    const copied = copy(row);
+    expect(Object.getPrototypeOf(copied)).toBe(Object.prototype);
+    expect((copied as { polluted?: unknown }).polluted).toBeUndefined();
+    expect(Object.keys(copied)).toEqual(['id', '__proto__']);
+    expect(Object.getOwnPropertyDescriptor(copied, '__proto__')?.value).toEqual({ polluted: true });
   });
 });
 
