@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   addDaysToYmd,
@@ -55,6 +56,47 @@ describe('store-local wall times', () => {
         expect(businessDate(new Date(zonedWallTimeMs(day, minutes, ny)).toISOString(), ny)).toBe(
           day,
         );
+  });
+
+  it('a wall time maps to an instant showing that wall time, in zones of odd offsets and DST steps (offsets are remembered by quarter hour)', () => {
+    const zones = [
+      'America/New_York',
+      'Europe/London',
+      'Australia/Lord_Howe', // a 30-minute DST step
+      'Asia/Kathmandu', // +5:45
+      'America/St_Johns', // −3:30 with DST
+      'Pacific/Chatham', // +12:45 with DST
+      'UTC',
+    ];
+    const wallClock = (ms: number, timeZone: string) => {
+      const parts = new Intl.DateTimeFormat('en-US', {
+        timeZone,
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+        hour: '2-digit',
+        minute: '2-digit',
+      }).formatToParts(new Date(ms));
+      const get = (t: string) => parts.find((p) => p.type === t)?.value ?? '';
+      return `${get('year')}-${get('month')}-${get('day')} ${get('hour')}:${get('minute')}`;
+    };
+    fc.assert(
+      fc.property(
+        // An instant on a 5-minute grid from 1980 to 2100 (the wall time asked for is its own).
+        fc.integer({ min: 3_650 * 288, max: 47_480 * 288 }),
+        fc.constantFrom(...zones),
+        (fiveMinutes, zone) => {
+          const instant = fiveMinutes * 300_000;
+          const [ymd, hm] = wallClock(instant, zone).split(' ') as [string, string];
+          const [h, m] = hm.split(':').map(Number) as [number, number];
+          const found = zonedWallTimeMs(ymd, h * 60 + m, zone);
+          // In a fall-back hour the wall time is shown twice: either instant is right.
+          expect(wallClock(found, zone)).toBe(`${ymd} ${hm}`);
+        },
+      ),
+      { numRuns: 3000 },
+    );
   });
 
   it('adds days across months and years', () => {

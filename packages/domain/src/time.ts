@@ -69,8 +69,29 @@ export function isValidTimeZone(timeZone: string): boolean {
   }
 }
 
+/**
+ * Offsets already looked up, by zone and quarter hour. Every zone's offset is a whole number of
+ * quarter hours and changes at a local wall time on a quarter hour, so the change falls on a
+ * quarter hour in UTC too: one lookup answers for the whole quarter. (Only local mean times
+ * before the 1970s broke this.) A page of free times asks for the same few quarters hundreds of
+ * times; `formatToParts` was most of its cost. Bounded: cleared when full.
+ */
+const offsets = new Map<string, number>();
+const MAX_OFFSETS = 50_000;
+const QUARTER_HOUR_MS = 15 * 60_000;
+
 /** The zone's offset from UTC at an instant, in ms (New York in winter: −5 h). */
 function zoneOffsetMs(ms: number, timeZone: string): number {
+  const key = `${timeZone}|${Math.floor(ms / QUARTER_HOUR_MS)}`;
+  const known = offsets.get(key);
+  if (known !== undefined) return known;
+  const offset = lookUpZoneOffsetMs(ms, timeZone);
+  if (offsets.size >= MAX_OFFSETS) offsets.clear();
+  offsets.set(key, offset);
+  return offset;
+}
+
+function lookUpZoneOffsetMs(ms: number, timeZone: string): number {
   const parts = formatter('wallClock', timeZone).formatToParts(new Date(ms));
   const get = (type: Intl.DateTimeFormatPartTypes) =>
     Number(parts.find((p) => p.type === type)?.value ?? 0);
