@@ -4,6 +4,7 @@ import type { MutationResult } from '@mango/protocol';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Db } from '../db/db';
 import { httpErrors } from '../http/errors';
+import { acknowledgeRejections } from '../sync/pull';
 import { checkPushedMutation, pushMutations } from '../sync/push';
 import { afterPushCommit, announcePush, type PushAnnounceDeps } from '../sync/push-announce';
 
@@ -50,18 +51,45 @@ export function createOnlineDevices(db: Db) {
   };
 }
 
-/** A busy store's page: each try lost a race for the next mutation id to another booking. */
+/** Bookings of one store on this instance, one after another (see pushAsOnline). */
+const storeTurns = new Map<string, Promise<unknown>>();
+
+function inStoreTurn<T>(storeId: string, fn: () => Promise<T>): Promise<T> {
+  const before = storeTurns.get(storeId) ?? Promise.resolve();
+  const mine = before.then(fn, fn);
+  const settled = mine.catch(() => undefined);
+  storeTurns.set(storeId, settled);
+  // The last one out leaves no entry behind.
+  void settled.then(() => {
+    if (storeTurns.get(storeId) === settled) storeTurns.delete(storeId);
+  });
+  return mine;
+}
+
+/** A busy store's page: each try lost a race for the next mutation id to another instance. */
 const MAX_ID_RACES = 200;
 
 /**
  * Runs one mutation as the store's booking page, through the one push path (exactly once,
- * audit, change log, heads, pokes). The page's device numbers its mutations like any device;
- * bookings of the same store at once race for the next id, and a loser (its id answered
- * "duplicate": another booking took it) tries again with the next one. Every mutation sent here
+ * audit, change log, heads, pokes). The page's device numbers its mutations like any device.
+ * On one instance a store's bookings take turns (20 phones at once made ~n² pushes racing for
+ * the next id); across instances they may still race, and a loser (its id answered "duplicate":
+ * another booking took it) tries again with the next one. A rejection (SLOT_TAKEN, …) is
+ * acknowledged at once: nobody reads this device's rejections but the caller. Every mutation sent here
  * names its rows by ids made from the booking's Idempotency-Key, so running it again after a
  * lost answer changes nothing.
  */
-export async function pushAsOnline<N extends MutatorName>(
+export function pushAsOnline<N extends MutatorName>(
+  deps: OnlinePushDeps,
+  onlineDeviceOf: (store: StoreRef) => Promise<string>,
+  store: StoreRef,
+  mutation: { name: N; args: MutatorArgs<N>; clientTime: string },
+  log: FastifyBaseLogger,
+): Promise<Exclude<MutationResult, { status: 'duplicate' }>> {
+  return inStoreTurn(store.storeId, () => pushInTurn(deps, onlineDeviceOf, store, mutation, log));
+}
+
+async function pushInTurn<N extends MutatorName>(
   deps: OnlinePushDeps,
   onlineDeviceOf: (store: StoreRef) => Promise<string>,
   store: StoreRef,
@@ -100,6 +128,9 @@ export async function pushAsOnline<N extends MutatorName>(
     });
     await announcePush(deps, store.storeId, deviceId, outcome, log);
     const result = outcome.results[0];
+    if (result?.status === 'rejected') {
+      await acknowledgeRejections(deps.db, { ...store, deviceId, ids: [pushed.id] });
+    }
     if (result && result.status !== 'duplicate') return result;
   }
   throw httpErrors.unavailable('The store is taking many bookings right now: try again.');
