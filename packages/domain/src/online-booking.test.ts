@@ -225,10 +225,16 @@ describe('settings and rules', () => {
   it('offers only active listed staff who do the service', () => {
     const cleo: StaffRow = { ...ana, id: ids.cleo, serviceIds: [ids.pedicure] };
     const gone: StaffRow = { ...ana, id: uid(77), active: false };
-    const all = [ben, cleo, ana, gone];
+    const desk: StaffRow = { ...ana, id: uid(78), role: 'front_desk' };
+    const all = [ben, cleo, ana, gone, desk];
+    // None ticked: everyone who takes clients (not the front desk, as on the desk's book).
     expect(offeredStaff(valid, all, ids.manicure).map((s) => s.id)).toEqual([ids.ana, ids.ben]);
     expect(offeredStaff({ ...valid, staffIds: [ids.cleo] }, all).map((s) => s.id)).toEqual([
       ids.cleo,
+    ]);
+    // Ticked by the owner: offered, whatever the role.
+    expect(offeredStaff({ ...valid, staffIds: [desk.id] }, all).map((s) => s.id)).toEqual([
+      desk.id,
     ]);
   });
 

@@ -76,7 +76,18 @@ export function offeredServices(
   );
 }
 
-/** The active staff the page offers who may perform `serviceId` (all of them without one). */
+/**
+ * Whether a staff member takes clients (the book's columns, the page's technicians): active and
+ * not front desk only. The desk's provider list and the booking page use this one rule.
+ */
+export function takesClients(s: Pick<StaffRow, 'active' | 'role'>): boolean {
+  return s.active && s.role !== 'front_desk';
+}
+
+/**
+ * The staff the page offers who may perform `serviceId` (all of them without one): those ticked
+ * in the settings, or, with none ticked, everyone who takes clients.
+ */
 export function offeredStaff(
   settings: OnlineBookingSettings,
   staff: readonly StaffRow[],
@@ -86,7 +97,9 @@ export function offeredStaff(
     .filter(
       (s) =>
         s.active &&
-        (settings.staffIds.length === 0 || settings.staffIds.includes(s.id.toLowerCase())) &&
+        (settings.staffIds.length === 0
+          ? takesClients(s)
+          : settings.staffIds.includes(s.id.toLowerCase())) &&
         (serviceId === undefined ||
           !s.serviceIds ||
           s.serviceIds.length === 0 ||

@@ -1,5 +1,6 @@
 import type { ServiceRow, StaffRow } from '@mango/domain/entities';
 import { useMemo } from 'react';
+import { takesClients } from '@mango/domain/online-booking';
 import { useLive } from './useLive';
 import { useStaff } from './useStoreRow';
 
@@ -16,5 +17,5 @@ export function useServices(): ServiceRow[] {
 /** Staff who take clients (everyone active but the front desk). */
 export function useProviders(): StaffRow[] {
   const { staff } = useStaff();
-  return staff.filter((s) => s.active && s.role !== 'front_desk');
+  return staff.filter(takesClients);
 }
