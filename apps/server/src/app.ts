@@ -250,6 +250,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ipPerMinute: config.publicBookingIpPerMin,
     storePerMinute: config.publicBookingStorePerMin,
     windowMs: config.rateLimitWindowSec * 1000,
+    publicUrl: config.publicUrl,
   });
   const served = await registerWebApp(app, deps.config.webDistDir);
   if (!served) app.log.warn(`No web build at ${deps.config.webDistDir}: serving the API only.`);

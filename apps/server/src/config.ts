@@ -24,6 +24,15 @@ const redisUrl = z.string().refine((v) => {
   }
 }, 'must be a redis:// or rediss:// URL');
 
+const smtpUrl = z.string().refine((v) => {
+  try {
+    const u = new URL(v);
+    return u.protocol === 'smtp:' || u.protocol === 'smtps:';
+  } catch {
+    return false;
+  }
+}, 'must be an smtp:// or smtps:// URL');
+
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
@@ -338,6 +347,45 @@ export const CONFIG_OPTIONS = {
     default: '60',
     description:
       'With API_RATE_LIMITS: the sliding window the per-minute limits count over. Only tests shorten it (the same count in a shorter window).',
+  }),
+  smtpUrl: option({
+    env: 'SMTP_URL',
+    schema: smtpUrl.optional(),
+    description:
+      'SMTP server the booking e-mails are sent through (smtp://user:pass@host:587, or smtps:// for TLS from the start). Unset: no e-mail is sent, messages stay queued in email_outbox.',
+  }),
+  publicUrl: option({
+    env: 'PUBLIC_URL',
+    schema: z.string().url(),
+    default: 'http://localhost:3000',
+    description:
+      'Address clients reach this server at: the links in the booking e-mails start with it.',
+  }),
+  mailFrom: option({
+    env: 'MAIL_FROM',
+    schema: z.string().min(3),
+    default: 'Mango POS <no-reply@localhost>',
+    description: 'From address of the booking e-mails.',
+  }),
+  mailSendIntervalMs: option({
+    env: 'MAIL_SEND_INTERVAL_MS',
+    schema: int(100, 3_600_000),
+    default: '5000',
+    description: 'How often the sender looks for due e-mails (with SMTP_URL).',
+  }),
+  mailMaxAttempts: option({
+    env: 'MAIL_MAX_ATTEMPTS',
+    schema: int(1, 100),
+    default: '8',
+    description:
+      'Attempts of one e-mail before it is given up (status failed, logged, counted); the wait doubles from 30 s after each failure, capped at 1 h.',
+  }),
+  mailReminderIntervalSec: option({
+    env: 'MAIL_REMINDER_INTERVAL_SEC',
+    schema: int(0, 3600),
+    default: '300',
+    description:
+      'How often the reminders of online bookings starting in 24–25 h are queued (0 = off). Queued even without SMTP_URL.',
   }),
 } as const;
 

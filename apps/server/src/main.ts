@@ -18,6 +18,9 @@ import { openConfiguredReads } from './db/replica-configured';
 import { openShardedDb } from './shards/open-sharded';
 import type { ReadinessProbe } from './routes/health';
 import { DEMO_LOGIN, seedDemo } from './demo/demo-seed';
+import { enqueueDueReminders } from './booking/booking-messages';
+import { createMailSender } from './messages/sender';
+import { createSmtpTransport } from './messages/smtp-transport';
 
 async function main(): Promise<void> {
   let config: Config;
@@ -89,7 +92,34 @@ async function main(): Promise<void> {
       async () => void (await purgeSyncChanges(db, { keepDays: config.syncChangesKeepDays })),
       app.log,
     ),
+    intervalJob(
+      'booking-reminders',
+      config.mailReminderIntervalSec * 1000,
+      async () => void (await enqueueDueReminders(db, systemClock)),
+      app.log,
+    ),
   ];
+  // Without SMTP_URL nothing is sent: the messages stay queued until a server with it runs.
+  const transport = config.smtpUrl ? createSmtpTransport(config.smtpUrl) : undefined;
+  if (transport) {
+    const sender = createMailSender({
+      db,
+      transport,
+      clock: systemClock,
+      from: config.mailFrom,
+      maxAttempts: config.mailMaxAttempts,
+      log: app.log,
+    });
+    metrics.counterFrom(
+      'mango_email_messages_total',
+      'Booking e-mails by outcome: sent, retried (an attempt failed), failed (given up), skipped (a stale reminder).',
+      () => ({ ...sender.counts }),
+      'outcome',
+    );
+    jobs.push(
+      intervalJob('send-email', config.mailSendIntervalMs, () => sender.sendDue(), app.log),
+    );
+  }
   for (const job of jobs) job.run();
 
   let stopping = false;
@@ -100,6 +130,7 @@ async function main(): Promise<void> {
     // close() stops accepting, lets in-flight requests (pushes) finish, then runs onClose hooks.
     await app.close();
     await Promise.all(jobs.map((j) => j.stop()));
+    transport?.close();
     await bus.close();
     redis?.disconnect();
     await replica.close();

@@ -29,6 +29,8 @@ import type { Cache } from '../cache/cache';
 import type { Clock } from '../clock';
 import type { Sql } from '../db/db';
 import { createSqlMutatorTx } from '../db/entity-store';
+import type { MessageKind } from '../messages/outbox';
+import { enqueueBookingMessage, type VisitFacts } from './booking-messages';
 import { HttpError } from '../http/errors';
 import {
   createOnlineDevices,
@@ -40,6 +42,8 @@ import {
 export interface OnlineBookingDeps extends OnlinePushDeps {
   cache: Cache;
   clock: Clock;
+  /** Where clients reach the server: the e-mails' links start with it (PUBLIC_URL). */
+  publicUrl: string;
 }
 
 /** A refusal of the public API: status, code, message, and for SLOT_TAKEN the fresh times. */
@@ -79,6 +83,22 @@ export function derivedId(...parts: string[]): string {
   const variant = ((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16);
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
+
+/** What a booking's record and confirmation need of its appointment. */
+interface BookedAppointment {
+  id: string;
+  clientId: string;
+  serviceId: string;
+  staffId: string;
+  start: string;
+}
+
+function newToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+const managePath = (page: { settings: OnlineBookingSettings }, token: string) =>
+  `/book/${page.settings.slug}/manage/${token}`;
 
 function tokenHash(token: string): Buffer {
   return createHash('sha256').update(token).digest();
@@ -310,37 +330,89 @@ export function createOnlineBookingService(deps: OnlineBookingDeps, log: Fastify
     };
   }
 
-  /** Records the booking (once per key) and gives the client a new link to it. */
-  async function issueToken(
+  /**
+   * Records the booking (once per key), a new link to it, and its confirmation e-mail (once per
+   * booking; none without an address), in the caller's transaction: the push's when the
+   * booking is made (so all of it commits with the appointment or not at all), its own for a
+   * replayed request.
+   */
+  async function recordBooking(
+    sql: Sql,
     ref: StoreRef,
     key: string,
-    appointment: { id: string; clientId: string },
+    token: string,
+    page: Page,
+    appointment: BookedAppointment,
     contact: BookingRequest['client'],
-  ): Promise<{ token: string; bookingId: string }> {
-    const token = randomBytes(32).toString('base64url');
+  ): Promise<void> {
     const bookingId = derivedId(ref.storeId, key, 'booking');
-    await deps.db.transaction(ref, async (sql) => {
-      await sql.query(
-        `insert into online_bookings (store_id, id, idempotency_key, appointment_id, client_id,
-                                      contact_name, contact_phone, contact_email)
-         values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (store_id, idempotency_key) do nothing`,
-        [
-          ref.storeId,
-          bookingId,
-          key,
-          appointment.id,
-          appointment.clientId,
-          contact.name,
-          contact.phone,
-          contact.email ?? null,
-        ],
-      );
-      await sql.query(
-        'insert into online_booking_tokens (token_hash, store_id, booking_id) values ($1, $2, $3)',
-        [tokenHash(token), ref.storeId, bookingId],
-      );
-    });
-    return { token, bookingId };
+    await sql.query(
+      `insert into online_bookings (store_id, id, idempotency_key, appointment_id, client_id,
+                                    contact_name, contact_phone, contact_email)
+       values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict (store_id, idempotency_key) do nothing`,
+      [
+        ref.storeId,
+        bookingId,
+        key,
+        appointment.id,
+        appointment.clientId,
+        contact.name,
+        contact.phone,
+        contact.email ?? null,
+      ],
+    );
+    await sql.query(
+      'insert into online_booking_tokens (token_hash, store_id, booking_id) values ($1, $2, $3)',
+      [tokenHash(token), ref.storeId, bookingId],
+    );
+    await enqueueBookingMessage(
+      sql,
+      'booking_confirmation',
+      contact.email,
+      visitFacts(ref, bookingId, page, contact.name, appointment),
+      `${deps.publicUrl.replace(/\/+$/, '')}${managePath(page, token)}`,
+    );
+  }
+
+  /** The booking's e-mail of a move or cancel, in the push's transaction (none without address). */
+  async function enqueueChange(
+    sql: Sql,
+    kind: MessageKind,
+    ref: StoreRef & { bookingId: string },
+    page: Page,
+    appointment: { serviceId: string; staffId: string; start: string },
+  ): Promise<void> {
+    const res = await sql.query<{ contact_name: string; contact_email: string | null }>(
+      'select contact_name, contact_email from online_bookings where store_id = $1 and id = $2',
+      [ref.storeId, ref.bookingId],
+    );
+    const contact = res.rows[0];
+    if (!contact?.contact_email) return;
+    await enqueueBookingMessage(
+      sql,
+      kind,
+      contact.contact_email,
+      visitFacts(ref, ref.bookingId, page, contact.contact_name, appointment),
+    );
+  }
+
+  function visitFacts(
+    ref: StoreRef,
+    bookingId: string,
+    page: Page,
+    clientName: string,
+    appointment: { serviceId: string; staffId: string; start: string },
+  ): VisitFacts {
+    return {
+      storeId: ref.storeId,
+      bookingId,
+      storeName: page.store.name,
+      timeZone: page.store.timeZone,
+      clientName,
+      serviceName: page.services.find((x) => x.id === appointment.serviceId)?.name ?? '',
+      staffName: page.staff.find((x) => x.id === appointment.staffId)?.displayName ?? '',
+      start: appointment.start,
+    };
   }
 
   /** The client on file with this phone number, or a new one made by the domain's mutator. */
@@ -440,21 +512,24 @@ export function createOnlineBookingService(deps: OnlineBookingDeps, log: Fastify
         }
         return made;
       };
-      const answer = async (appointment: AppointmentRow) => {
-        const issued = await issueToken(
-          ref,
-          key,
-          { id: appointment.id, clientId: appointment.clientId ?? '' },
-          body.client,
+      const bookingId = derivedId(ref.storeId, key, 'booking');
+      const answer = async (token: string) => {
+        const view = await bookingView(ref, bookingId, token);
+        return { booking: view.booking, manageUrl: managePath(page, token) };
+      };
+      // A replay gets a new link (only hashes are kept); its booking row and confirmation were
+      // recorded with the appointment, so these inserts change nothing but the link.
+      const record = (sql: Sql, token: string, made: BookedAppointment) =>
+        recordBooking(sql, ref, key, token, page, made, body.client);
+      const answerReplay = async (appointment: AppointmentRow) => {
+        const token = newToken();
+        await deps.db.transaction(ref, (sql) =>
+          record(sql, token, { ...appointment, clientId: appointment.clientId ?? '' }),
         );
-        const view = await bookingView(ref, issued.bookingId, issued.token);
-        return {
-          booking: view.booking,
-          manageUrl: `/book/${page.settings.slug}/manage/${issued.token}`,
-        };
+        return answer(token);
       };
       const earlier = await replay();
-      if (earlier) return answer(earlier);
+      if (earlier) return answerReplay(earlier);
 
       const q = { serviceId: service.id, staffId: body.staffId, date };
       const { times, appointments } = await freshTimes(ref, page, q);
@@ -463,6 +538,7 @@ export function createOnlineBookingService(deps: OnlineBookingDeps, log: Fastify
       const staffId = pickStaff(slot.staffIds, appointments);
       if (!staffId) throw slotTaken(times);
       const clientId = await clientFor(ref, key, body.client);
+      const token = newToken();
       const result = await pushAsOnline(
         deps,
         onlineDeviceOf,
@@ -480,20 +556,26 @@ export function createOnlineBookingService(deps: OnlineBookingDeps, log: Fastify
           clientTime: now(),
         },
         log,
+        (sql) =>
+          record(sql, token, {
+            id: appointmentId,
+            clientId,
+            serviceId: service.id,
+            staffId,
+            start,
+          }),
       );
       if (result.status === 'rejected') {
         // The same key at once from a double submit: the other request booked it.
         const other = await replay();
-        if (other) return answer(other);
+        if (other) return answerReplay(other);
         // Another rule of the store (a plan quota, the person just deactivated): said as it is.
         if (result.error.code !== 'SLOT_TAKEN') {
           throw new BookingRefusal(409, result.error.code, result.error.message);
         }
         throw slotTaken((await freshTimes(ref, page, q)).times);
       }
-      const booked = await replay();
-      if (!booked) throw new Error('an applied booking was not found');
-      return answer(booked);
+      return answer(token);
     },
 
     async view(token: string) {
@@ -536,6 +618,12 @@ export function createOnlineBookingService(deps: OnlineBookingDeps, log: Fastify
           clientTime: now(),
         },
         log,
+        (sql) =>
+          enqueueChange(sql, 'booking_changed', ref, page, {
+            serviceId: current.appointment.serviceId,
+            staffId,
+            start,
+          }),
       );
       if (result.status === 'rejected') {
         if (result.error.code === 'SLOT_TAKEN') {
@@ -554,6 +642,7 @@ export function createOnlineBookingService(deps: OnlineBookingDeps, log: Fastify
         return { booking: current.booking, store: current.store };
       }
       if (!current.booking.canChange) throw tooLate();
+      const page = await loadPage(ref);
       const result = await pushAsOnline(
         deps,
         onlineDeviceOf,
@@ -564,17 +653,18 @@ export function createOnlineBookingService(deps: OnlineBookingDeps, log: Fastify
           clientTime: now(),
         },
         log,
+        async (sql) => {
+          await sql.query(
+            `update online_bookings set status = 'cancelled', updated_at = now()
+              where store_id = $1 and id = $2`,
+            [ref.storeId, ref.bookingId],
+          );
+          await enqueueChange(sql, 'booking_cancelled', ref, page, current.appointment);
+        },
       );
       if (result.status === 'rejected') {
         throw new BookingRefusal(409, result.error.code, result.error.message);
       }
-      await deps.db.transaction(ref, (sql) =>
-        sql.query(
-          `update online_bookings set status = 'cancelled', updated_at = now()
-            where store_id = $1 and id = $2`,
-          [ref.storeId, ref.bookingId],
-        ),
-      );
       const { booking, store } = await bookingView(ref, ref.bookingId, token);
       return { booking, store };
     },

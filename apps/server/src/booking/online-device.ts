@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Actor, MutatorArgs, MutatorName } from '@mango/domain';
 import type { MutationResult } from '@mango/protocol';
 import type { FastifyBaseLogger } from 'fastify';
-import type { Db } from '../db/db';
+import type { Db, Sql } from '../db/db';
 import { httpErrors } from '../http/errors';
 import { acknowledgeRejections } from '../sync/pull';
 import { checkPushedMutation, pushMutations } from '../sync/push';
@@ -77,7 +77,8 @@ const MAX_ID_RACES = 200;
  * another booking took it) tries again with the next one. A rejection (SLOT_TAKEN, …) is
  * acknowledged at once: nobody reads this device's rejections but the caller. Every mutation sent here
  * names its rows by ids made from the booking's Idempotency-Key, so running it again after a
- * lost answer changes nothing.
+ * lost answer changes nothing. `onApplied` runs in the push's transaction when the mutation
+ * applied: what must commit with it or not at all (the booking's record, its e-mail).
  */
 export function pushAsOnline<N extends MutatorName>(
   deps: OnlinePushDeps,
@@ -85,8 +86,11 @@ export function pushAsOnline<N extends MutatorName>(
   store: StoreRef,
   mutation: { name: N; args: MutatorArgs<N>; clientTime: string },
   log: FastifyBaseLogger,
+  onApplied?: (sql: Sql) => Promise<void>,
 ): Promise<Exclude<MutationResult, { status: 'duplicate' }>> {
-  return inStoreTurn(store.storeId, () => pushInTurn(deps, onlineDeviceOf, store, mutation, log));
+  return inStoreTurn(store.storeId, () =>
+    pushInTurn(deps, onlineDeviceOf, store, mutation, log, onApplied),
+  );
 }
 
 async function pushInTurn<N extends MutatorName>(
@@ -95,6 +99,7 @@ async function pushInTurn<N extends MutatorName>(
   store: StoreRef,
   mutation: { name: N; args: MutatorArgs<N>; clientTime: string },
   log: FastifyBaseLogger,
+  onApplied?: (sql: Sql) => Promise<void>,
 ): Promise<Exclude<MutationResult, { status: 'duplicate' }>> {
   const deviceId = await onlineDeviceOf(store);
   const actor: Actor = {
@@ -125,6 +130,14 @@ async function pushInTurn<N extends MutatorName>(
       mutations: [pushed],
       enforceQuotas: deps.enforceQuotas,
       afterCommit: afterPushCommit(deps, store.storeId, log),
+      // What the booking records beside the mutation (its row, its e-mail) commits with it.
+      ...(onApplied
+        ? {
+            afterApply: async (sql: Sql, results: readonly MutationResult[]) => {
+              if (results[0]?.status === 'applied') await onApplied(sql);
+            },
+          }
+        : {}),
     });
     await announcePush(deps, store.storeId, deviceId, outcome, log);
     const result = outcome.results[0];

@@ -107,6 +107,13 @@ export interface PushCommand {
    */
   afterCommit?: (entities: string[]) => Promise<void>;
   /**
+   * Run inside each chunk's transaction after its writes, with the chunk's results: what must
+   * commit with the mutations or not at all (a message telling of them) goes here. A throw
+   * rolls the chunk back; it is run again one mutation at a time, and if it throws again the push
+   * fails: the mutations never commit without what this writes.
+   */
+  afterApply?: (sql: Sql, results: readonly MutationResult[]) => Promise<void>;
+  /**
    * Told of a mutation that failed in a way that is neither a domain rule nor an outage (a
    * defect of ours): it is rejected as MUTATION_FAILED with `reference`, and reported here.
    */
@@ -537,6 +544,7 @@ async function applyChunk(
   ]);
   recordRejections(batch, cmd, rejections);
   await batch.flush(sql);
+  await cmd.afterApply?.(sql, results);
   const advanced = version !== baseVersion;
   const changes = advanced ? storage.changes?.() : undefined;
   return {

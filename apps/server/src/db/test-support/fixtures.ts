@@ -108,6 +108,12 @@ export async function createTenant(
       [booking, t.storeId, booking],
     );
     await sql.query(
+      `insert into email_outbox (store_id, id, kind, booking_id, appointment_start, recipient,
+                                 subject, body_text)
+       values ($1, $2, 'booking_confirmation', $3, now(), 'kim@example.com', 'Booked', 'Hello')`,
+      [t.storeId, randomUUID(), booking],
+    );
+    await sql.query(
       `insert into client_errors (id, store_id, user_id, device_id, kind, message)
        values ($1, $2, $3, $4, 'boundary', 'boom')`,
       [randomUUID(), t.storeId, t.userId, t.deviceId],
