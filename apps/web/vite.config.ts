@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
+import { precompressDir } from './scripts/precompress';
 
 const RELEASE = `web-${new Date()
   .toISOString()
@@ -58,8 +59,30 @@ function bookingPagesPlugin(): Plugin {
   };
 }
 
+/**
+ * Writes brotli and gzip copies next to every built file once the build is on disk (public/
+ * files and sw.js included), for the server to send as they are.
+ */
+function precompressPlugin(): Plugin {
+  let outDir = '';
+  return {
+    name: 'mango-precompress',
+    apply: 'build',
+    configResolved(config) {
+      outDir = path.resolve(config.root, config.build.outDir);
+    },
+    closeBundle() {
+      const files = precompressDir(outDir);
+      const sum = (k: 'raw' | 'br' | 'gzip') => files.reduce((s, f) => s + f[k], 0);
+      this.info(
+        `precompressed ${files.length} files: ${sum('raw')} B raw, ${sum('br')} B br, ${sum('gzip')} B gzip`,
+      );
+    },
+  };
+}
+
 export default defineConfig({
-  plugins: [react(), precachePlugin(), bookingPagesPlugin()],
+  plugins: [react(), precachePlugin(), bookingPagesPlugin(), precompressPlugin()],
   define: { __APP_RELEASE__: JSON.stringify(RELEASE) },
   worker: { format: 'es' },
   build: {

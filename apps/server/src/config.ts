@@ -160,6 +160,13 @@ export const CONFIG_OPTIONS = {
     default: 'info',
     description: 'Log level.',
   }),
+  logFormat: option({
+    env: 'LOG_FORMAT',
+    schema: z.enum(['auto', 'json', 'pretty']),
+    default: 'auto',
+    description:
+      'Log lines: `json` (one object a line, for collectors), `pretty` (for people), `auto`: pretty when stdout is a terminal, else JSON.',
+  }),
   jwtSecret: option({
     env: 'JWT_SECRET',
     schema: z.string().min(32).optional(),

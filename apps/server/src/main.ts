@@ -10,6 +10,7 @@ import { intervalJob } from './jobs/interval-job';
 import { Redis } from 'ioredis';
 import { Registry } from 'prom-client';
 import { createMetrics } from './observability/metrics';
+import { logDestination } from './observability/logging';
 import { createTokenSigner, resolveJwtSecret } from './auth/tokens';
 import { createMemoryRateLimiter, createRedisRateLimiter } from './rate-limit/rate-limiter';
 import { createRedisCache } from './cache/redis-cache';
@@ -54,9 +55,11 @@ async function main(): Promise<void> {
     processMetrics: true,
     release: config.release,
   });
+  const prettyLog = logDestination(config.logFormat, process.stdout.isTTY === true);
   const app = await buildApp({
     metrics,
     config,
+    ...(prettyLog ? { logDestination: prettyLog } : {}),
     db,
     bus,
     clock: systemClock,

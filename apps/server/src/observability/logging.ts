@@ -1,5 +1,7 @@
+import type { Writable } from 'node:stream';
 import type { FastifyInstance, FastifyRequest, preHandlerHookHandler } from 'fastify';
 import type { DestinationStream, LoggerOptions } from 'pino';
+import { PinoPretty } from 'pino-pretty';
 
 /**
  * Paths pino censors wherever they appear in a log object: credentials, and card data in case a
@@ -33,6 +35,27 @@ export function loggerOptions(
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     ...(destination ? { stream: destination } : {}),
   };
+}
+
+/**
+ * Where log lines go: JSON on stdout (undefined: pino's default) for collectors, or pino-pretty's
+ * coloured lines when a person reads them (`auto`: stdout is a terminal, as with `npm start`).
+ * Pretty-printing runs in this process (no transport thread), after pino's redaction, and
+ * synchronously so lines and the start banner keep their order.
+ */
+export function logDestination(
+  format: 'auto' | 'json' | 'pretty',
+  stdoutIsTty: boolean,
+  out?: Writable,
+): DestinationStream | undefined {
+  if (format === 'json' || (format === 'auto' && !stdoutIsTty)) return undefined;
+  return PinoPretty({
+    colorize: stdoutIsTty,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname',
+    sync: true,
+    ...(out ? { destination: out } : {}),
+  });
 }
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

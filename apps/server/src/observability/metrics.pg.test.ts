@@ -1,4 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -8,6 +10,7 @@ import { createMetrics } from './metrics';
 import { buildObservedApp } from './test-support/observed-app';
 
 const METRICS_TOKEN = 'scrape-token-0123456789';
+const promtool = ['/usr/bin/promtool', '/usr/local/bin/promtool'].find((p) => existsSync(p));
 
 describeEachEngine('GET /metrics', (getDb) => {
   let app: FastifyInstance;
@@ -113,6 +116,22 @@ describeEachEngine('GET /metrics', (getDb) => {
     // No tenant ever becomes a label.
     expect(body).not.toContain(store.storeId);
     expect(body).not.toContain(store.deviceId);
+  });
+
+  // Prometheus's own checker (Debian package `prometheus`; .ci/run installs it): names, HELP
+  // texts, units and counter suffixes as the ecosystem expects them, on a scrape with traffic.
+  it.skipIf(!promtool && !process.env.CI)('passes `promtool check metrics`', async () => {
+    const body = await scrape();
+    expect(body).toContain('mango_sync_pushes_total'); // the traffic above is in it
+    const check = spawnSync(promtool ?? 'promtool', ['check', 'metrics'], {
+      input: body,
+      encoding: 'utf8',
+    });
+    expect(check.error).toBeUndefined();
+    expect({ status: check.status, output: check.stdout + check.stderr }).toEqual({
+      status: 0,
+      output: '',
+    });
   });
 
   it('counts open event streams', async () => {

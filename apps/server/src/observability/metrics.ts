@@ -52,7 +52,14 @@ const LAG_BUCKETS = [0.5, 1, 5, 15, 60, 300, 900, 3600, 4 * 3600, 24 * 3600, 7 *
 
 export function createMetrics(opts: MetricsOptions): Metrics {
   const registry = opts.registry;
-  if (opts.processMetrics) collectDefaultMetrics({ register: registry, prefix: 'mango_' });
+  if (opts.processMetrics) {
+    collectDefaultMetrics({ register: registry, prefix: 'mango_' });
+    // prom-client names three gauges `…_total`, which Prometheus reserves for counters (`promtool
+    // check metrics` rejects them). Their per-type siblings (`mango_nodejs_active_handles{type}`
+    // …) carry the same numbers: sum() them.
+    for (const kind of ['handles', 'requests', 'resources'])
+      registry.removeSingleMetric(`mango_nodejs_active_${kind}_total`);
+  }
   if (opts.release !== undefined) {
     new Gauge({
       name: 'mango_build_info',

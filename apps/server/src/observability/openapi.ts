@@ -339,6 +339,7 @@ export const OPERATIONS: Operation[] = [
     tag: 'sync',
     summary: 'The catalog of mutators (name and argument schema) the server applies.',
     success: { status: 200, body: anyObject },
+    errors: [429],
   },
   {
     method: 'POST',
@@ -406,11 +407,12 @@ function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
 const openApiPath = (path: string) => path.replace(/:(\w+)/g, '{$1}');
 
 function parameters(op: Operation): JsonSchema[] {
+  // Ids are uuids; the public booking routes' slug and manage-link token are not.
   const params: JsonSchema[] = [...op.path.matchAll(/:(\w+)/g)].map((m) => ({
     name: m[1],
     in: 'path',
     required: true,
-    schema: { type: 'string', format: 'uuid' },
+    schema: m[1]!.endsWith('Id') ? { type: 'string', format: 'uuid' } : { type: 'string' },
   }));
   if (op.query) {
     const query = jsonSchema(op.query, 'input');
@@ -464,8 +466,13 @@ export function buildOpenApiDocument(release = '0.1.0'): JsonSchema {
       operationId: `${op.method.toLowerCase()}${op.path.replace(/[/:](\w)/g, (_m, c: string) => c.toUpperCase()).replace(/[^\w]/g, '')}`,
       summary: op.summary,
       tags: [op.tag],
-      ...(op.auth === 'bearer' ? { security: [{ bearer: [] }] } : {}),
-      ...(op.auth === 'metrics-token' ? { security: [{ metricsToken: [] }] } : {}),
+      // `security: []` says "public" explicitly, so a forgotten `auth` reads as a decision.
+      security:
+        op.auth === 'bearer'
+          ? [{ bearer: [] }]
+          : op.auth === 'metrics-token'
+            ? [{ metricsToken: [] }]
+            : [],
       ...(parameters(op).length > 0 ? { parameters: parameters(op) } : {}),
       ...(op.body
         ? {
@@ -483,6 +490,8 @@ export function buildOpenApiDocument(release = '0.1.0'): JsonSchema {
     info: {
       title: 'Mango POS API',
       version: release,
+      // Not open source (the root package.json is private): an SPDX LicenseRef names that.
+      license: { name: 'Proprietary', identifier: 'LicenseRef-Proprietary' },
       description:
         'Local-first salon point of sale. Devices sync through push/pull (docs/SYNC.md); every error answers `{ error: { code, message, details? } }`.',
     },

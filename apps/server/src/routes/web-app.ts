@@ -4,10 +4,10 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 
 /**
- * Serves the built PWA from one origin with the API. Unknown non-API paths fall back to
- * index.html so client-side routes survive a reload, except the public booking pages (/book,
- * /book/…), which get their own small entry, book.html, without the desk. Returns false when
- * there is no build.
+ * Serves the built PWA from one origin with the API, in the brotli or gzip copy the build wrote
+ * when the client accepts it. Unknown non-API paths fall back to index.html so client-side routes
+ * survive a reload, except the public booking pages (/book, /book/…), which get their own small
+ * entry, book.html, without the desk. Returns false when there is no build.
  */
 export async function registerWebApp(app: FastifyInstance, distDir: string): Promise<boolean> {
   const root = path.resolve(distDir);
@@ -15,7 +15,15 @@ export async function registerWebApp(app: FastifyInstance, distDir: string): Pro
   await app.register(fastifyStatic, {
     root,
     wildcard: false,
+    // The build writes `.br` and `.gz` copies (apps/web/scripts/precompress.ts): sent as they are
+    // to a client that accepts them, the file itself to one that does not.
+    preCompressed: true,
+    // Else `send` adds its own `cache-control: public, max-age=0`, which replaces the one set
+    // below (it is applied after setHeaders): no asset was ever cached for a year.
+    cacheControl: false,
     setHeaders(res, filePath) {
+      // The same URL answers in several encodings: caches must key on the request's.
+      res.setHeader('vary', 'Accept-Encoding');
       // Hashed assets never change; the shell and service worker must always be revalidated.
       if (filePath.includes(`${path.sep}assets${path.sep}`)) {
         res.setHeader('cache-control', 'public, max-age=31536000, immutable');
