@@ -9,7 +9,7 @@ export const MESSAGE_KINDS = [
 ] as const;
 export type MessageKind = (typeof MESSAGE_KINDS)[number];
 
-/** One e-mail to send, as it is queued (migration 0025). */
+/** One e-mail to send, as it is queued (migration 0026). */
 export interface QueuedMessage {
   storeId: string;
   kind: MessageKind;
