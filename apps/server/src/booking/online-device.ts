@@ -88,63 +88,52 @@ export function pushAsOnline<N extends MutatorName>(
   log: FastifyBaseLogger,
   onApplied?: (sql: Sql) => Promise<void>,
 ): Promise<Exclude<MutationResult, { status: 'duplicate' }>> {
-  return inStoreTurn(store.storeId, () =>
-    pushInTurn(deps, onlineDeviceOf, store, mutation, log, onApplied),
-  );
-}
-
-async function pushInTurn<N extends MutatorName>(
-  deps: OnlinePushDeps,
-  onlineDeviceOf: (store: StoreRef) => Promise<string>,
-  store: StoreRef,
-  mutation: { name: N; args: MutatorArgs<N>; clientTime: string },
-  log: FastifyBaseLogger,
-  onApplied?: (sql: Sql) => Promise<void>,
-): Promise<Exclude<MutationResult, { status: 'duplicate' }>> {
-  const deviceId = await onlineDeviceOf(store);
-  const actor: Actor = {
-    userId: null,
-    staffId: null,
-    role: 'front_desk',
-    deviceId,
-    online: true,
-  };
-  for (let attempt = 0; attempt < MAX_ID_RACES; attempt++) {
-    const last = await deps.db.transaction(store, async (sql) => {
-      const res = await sql.query<{ last_mutation_id: string | number }>(
-        'select last_mutation_id from devices where id = $1',
-        [deviceId],
-      );
-      return Number(res.rows[0]?.last_mutation_id ?? 0);
-    });
-    const pushed = checkPushedMutation({
-      id: last + 1,
-      name: mutation.name,
-      args: mutation.args as Record<string, unknown>,
-      clientTime: mutation.clientTime,
-    });
-    const outcome = await pushMutations(deps.db, {
-      ...store,
+  return inStoreTurn(store.storeId, async () => {
+    const deviceId = await onlineDeviceOf(store);
+    const actor: Actor = {
+      userId: null,
+      staffId: null,
+      role: 'front_desk',
       deviceId,
-      actor,
-      mutations: [pushed],
-      enforceQuotas: deps.enforceQuotas,
-      afterCommit: afterPushCommit(deps, store.storeId, log),
-      // What the booking records beside the mutation (its row, its e-mail) commits with it.
-      ...(onApplied
-        ? {
-            afterApply: async (sql: Sql, results: readonly MutationResult[]) => {
-              if (results[0]?.status === 'applied') await onApplied(sql);
-            },
-          }
-        : {}),
-    });
-    await announcePush(deps, store.storeId, deviceId, outcome, log);
-    const result = outcome.results[0];
-    if (result?.status === 'rejected') {
-      await acknowledgeRejections(deps.db, { ...store, deviceId, ids: [pushed.id] });
+      online: true,
+    };
+    for (let attempt = 0; attempt < MAX_ID_RACES; attempt++) {
+      const last = await deps.db.transaction(store, async (sql) => {
+        const res = await sql.query<{ last_mutation_id: string | number }>(
+          'select last_mutation_id from devices where id = $1',
+          [deviceId],
+        );
+        return Number(res.rows[0]?.last_mutation_id ?? 0);
+      });
+      const pushed = checkPushedMutation({
+        id: last + 1,
+        name: mutation.name,
+        args: mutation.args as Record<string, unknown>,
+        clientTime: mutation.clientTime,
+      });
+      const outcome = await pushMutations(deps.db, {
+        ...store,
+        deviceId,
+        actor,
+        mutations: [pushed],
+        enforceQuotas: deps.enforceQuotas,
+        afterCommit: afterPushCommit(deps, store.storeId, log),
+        // What the booking records beside the mutation (its row, its e-mail) commits with it.
+        ...(onApplied
+          ? {
+              afterApply: async (sql: Sql, results: readonly MutationResult[]) => {
+                if (results[0]?.status === 'applied') await onApplied(sql);
+              },
+            }
+          : {}),
+      });
+      await announcePush(deps, store.storeId, deviceId, outcome, log);
+      const result = outcome.results[0];
+      if (result?.status === 'rejected') {
+        await acknowledgeRejections(deps.db, { ...store, deviceId, ids: [pushed.id] });
+      }
+      if (result && result.status !== 'duplicate') return result;
     }
-    if (result && result.status !== 'duplicate') return result;
-  }
-  throw httpErrors.unavailable('The store is taking many bookings right now: try again.');
+    throw httpErrors.unavailable('The store is taking many bookings right now: try again.');
+  });
 }
