@@ -498,16 +498,32 @@ export function createOnlineBookingService(deps: OnlineBookingDeps, log: Fastify
       const appointmentId = derivedId(ref.storeId, key, 'appointment');
 
       // A retry of a booking that went through (its answer lost, or a double submit).
+      // The key names one request: a replay must say what the first one said (its chosen staff
+      // member, when it named one, and the contact as given), or it gets 422 and changes nothing.
       const replay = async () => {
-        const made = await deps.db.transaction(ref, (sql) =>
-          readOnly(sql, ref.storeId).get('appointment', appointmentId),
-        );
+        const { made, contact } = await deps.db.transaction(ref, async (sql) => ({
+          made: await readOnly(sql, ref.storeId).get('appointment', appointmentId),
+          contact: await sql.query<{ name: string; phone: string; email: string | null }>(
+            `select contact_name as name, contact_phone as phone, contact_email as email
+               from online_bookings where store_id = $1 and idempotency_key = $2`,
+            [ref.storeId, key],
+          ),
+        }));
         if (!made) return null;
-        if (made.serviceId !== service.id || made.start !== start) {
+        const given = contact.rows[0];
+        const same =
+          made.serviceId === service.id &&
+          made.start === start &&
+          (body.staffId === 'anyone' || made.staffId === body.staffId) &&
+          given !== undefined &&
+          given.name === body.client.name &&
+          given.phone === body.client.phone &&
+          given.email === (body.client.email ?? null);
+        if (!same) {
           throw new BookingRefusal(
-            409,
+            422,
             'IDEMPOTENCY_KEY_REUSED',
-            'This Idempotency-Key was used for another booking: make a new one for each booking.',
+            'This Idempotency-Key was used for a different booking request: make a new key for each booking.',
           );
         }
         return made;

@@ -275,9 +275,31 @@ describeEachEngine('online booking', (getDb) => {
       .map((r) => r.data as Record<string, unknown>)
       .filter((d) => d.start === slot && d.staffId === ben && d.status === 'booked');
     expect(atSlot).toHaveLength(1);
-    // The same key for another booking is refused.
-    const other = await book(slugA, bookingBody(addMinutes(slot, 60), { staffId: ben }), key);
-    expect(json<{ error: { code: string } }>(other).error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    // The same key with another request is refused (422) and changes nothing: another time,
+    // another technician, another contact.
+    const linkCount = async () =>
+      getDb().transaction({ storeId: a.storeId, organizationId: a.organizationId }, async (sql) =>
+        Number(
+          (await sql.query<{ n: string }>('select count(*) as n from online_booking_tokens'))
+            .rows[0]?.n,
+        ),
+      );
+    const linksBefore = await linkCount();
+    for (const different of [
+      bookingBody(addMinutes(slot, 60), { staffId: ben }),
+      bookingBody(slot, { staffId: ana }),
+      {
+        ...bookingBody(slot, { staffId: ben }),
+        client: { name: 'Someone Else', phone: '+15555550123' },
+      },
+    ]) {
+      const other = await book(slugA, different, key);
+      expect(other.statusCode, other.body).toBe(422);
+      expect(json<{ error: { code: string } }>(other).error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    }
+    expect(await linkCount()).toBe(linksBefore);
+    // "Anyone" with the key of a booking that named Ben is the same request's retry.
+    expect((await book(slugA, bookingBody(slot, { staffId: 'anyone' }), key)).statusCode).toBe(201);
   });
 
   it('an offline desk booking colliding with an online one: both kept, both flagged', async () => {

@@ -89,10 +89,10 @@ const PUBLIC_BOOKING: Operation[] = [
     path: '/api/v1/public/stores/:slug/bookings',
     tag: 'online booking',
     summary:
-      'Books a free time. Send an Idempotency-Key header (16–100 of A–Z a–z 0–9 _ -), the same on every retry: a retry books once and gets another link to the same booking. 409 SLOT_TAKEN carries `times`, the day’s free times now; 409 IDEMPOTENCY_KEY_REUSED; 400 IDEMPOTENCY_KEY_REQUIRED and the availability codes.',
+      'Books a free time. Send an Idempotency-Key header (16–100 of A–Z a–z 0–9 _ -), the same on every retry: a retry books once and gets another link to the same booking. 409 SLOT_TAKEN carries `times`, the day’s free times now; 422 IDEMPOTENCY_KEY_REUSED when a key is sent again with a different request; 400 IDEMPOTENCY_KEY_REQUIRED and the availability codes.',
     body: bookingRequestSchema,
     success: { status: 201, body: bookedSchema },
-    errors: [400, 404, 409, 429],
+    errors: [400, 404, 409, 422, 429],
   },
   {
     method: 'GET',
