@@ -69,7 +69,10 @@ export interface DeviceSideResult {
 
 const round = (n: number) => Math.round(n * 10) / 10;
 
-/** Rows of the device's local copy (Dexie table `server`, keyed [entity, id]). */
+/**
+ * Rows of the device's local copy (Dexie table `view` since schema v4, `server` before; keyed
+ * [entity, id]).
+ */
 async function localRows(page: Page, storeId: string) {
   return page.evaluate(async (name) => {
     const db = await new Promise<IDBDatabase | null>((resolve) => {
@@ -77,11 +80,12 @@ async function localRows(page: Page, storeId: string) {
       req.onsuccess = () => resolve(req.result);
       req.onerror = () => resolve(null);
     });
-    if (!db || !db.objectStoreNames.contains('server')) {
+    const table = db?.objectStoreNames.contains('server') ? 'server' : 'view';
+    if (!db || !db.objectStoreNames.contains(table)) {
       db?.close();
       return { clients: 0, tickets: 0, appointments: 0, all: 0 };
     }
-    const store = db.transaction('server', 'readonly').objectStore('server');
+    const store = db.transaction(table, 'readonly').objectStore(table);
     const count = (range?: IDBKeyRange) =>
       new Promise<number>((resolve, reject) => {
         const req = store.count(range);

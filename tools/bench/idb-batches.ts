@@ -18,14 +18,29 @@ const { values } = parseArgs({
   options: {
     rows: { type: 'string', default: '40000' },
     batches: { type: 'string', default: '1000,4000,16000' },
+    inflight: { type: 'string', default: '1' },
+    layouts: { type: 'string', default: 'indexed,copy,none,one-g,one-g-4ix,one-4ix' },
   },
 });
 const ROWS = Number(values.rows);
 const SIZES = (values.batches ?? '').split(',').map(Number);
+/**
+ * 'indexed': the v3 layout as the app wrote it (server + view with its multiEntry index);
+ * 'copy': the view's rows without index keys (what the second copy costs apart from its index);
+ * 'none': the server store alone; 'one…': the v4 layout, the view alone (its row carries v and g,
+ * no server copy) — 'one-g' with the index on g, '-4ix' / '-2ix' with the first four / two index
+ * keys of a row instead of six (the device's index without DEVICE_UNINDEXED_FIELDS: a ticket
+ * keeps four).
+ */
+const LAYOUT = /^(indexed|copy|none|one(-g)?(-([0-6])ix)?)$/;
+/** Batches written at once: 1 = each transaction awaited before the next is issued. */
+const INFLIGHT = Math.max(1, Number(values.inflight));
+const CHOSEN = (values.layouts ?? '').split(',').filter((l) => LAYOUT.test(l));
 
 interface Run {
   batchRows: number;
-  view: 'indexed' | 'copy' | 'none';
+  view: string;
+  inflight: number;
   rows: number;
   ms: number;
   rowsPerSecond: number;
@@ -47,12 +62,10 @@ async function main() {
     await context.addInitScript({ content: 'globalThis.__name = (fn) => fn;' });
     const page = await context.newPage();
     await page.goto(`http://127.0.0.1:${port}/`);
-    // 'indexed': as the app writes; 'copy': the view's rows without index keys (what the second
-    // copy costs apart from its index); 'none': the server store alone.
-    for (const view of ['indexed', 'copy', 'none'] as const) {
+    for (const view of CHOSEN) {
       for (const batchRows of SIZES) {
         const run = await page.evaluate(
-          async ({ rows, batchRows, view }) => {
+          async ({ rows, batchRows, view, inflight }) => {
             const name = `idb-bench-${batchRows}-${view}-${Date.now()}`;
             const db = await new Promise<IDBDatabase>((resolve, reject) => {
               const req = indexedDB.open(name, 1);
@@ -61,6 +74,7 @@ async function main() {
                 s.createIndex('g', 'g');
                 const v = req.result.createObjectStore('view', { keyPath: ['e', 'id'] });
                 v.createIndex('ix', 'ix', { multiEntry: true });
+                if (view.startsWith('one-g')) v.createIndex('g', 'g');
               };
               req.onsuccess = () => resolve(req.result);
               req.onerror = () => reject(req.error);
@@ -87,9 +101,9 @@ async function main() {
               const ix = [
                 ['ticket', 'status', d.status],
                 ['ticket', 'clientId', d.clientId],
-                ['ticket', 'appointmentId', []],
                 ['ticket', 'closedAt', d.closedAt],
                 ['ticket', 'businessDate', d.businessDate],
+                ['ticket', 'appointmentId', []],
                 ['ticket', 'number', d.number],
               ];
               return {
@@ -97,29 +111,41 @@ async function main() {
                 view: { e: 'ticket', id, d, ix },
               };
             };
+            const single = view.startsWith('one');
+            const ixKeys = Number(/-(\d)ix$/.exec(view)?.[1] ?? 6);
             const times: number[] = [];
+            const pending: Promise<void>[] = [];
             const started = performance.now();
             for (let from = 0; from < rows; from += batchRows) {
               const batch = Array.from({ length: Math.min(batchRows, rows - from) }, (_, k) =>
                 row(from + k),
               );
               const t0 = performance.now();
-              await new Promise<void>((resolve, reject) => {
+              const written = new Promise<void>((resolve, reject) => {
                 const tx = db.transaction(
-                  view === 'none' ? ['server'] : ['server', 'view'],
+                  view === 'none' ? ['server'] : single ? ['view'] : ['server', 'view'],
                   'readwrite',
                 );
-                const s = tx.objectStore('server');
+                const s = single ? null : tx.objectStore('server');
                 const v = view === 'none' ? null : tx.objectStore('view');
                 for (const r of batch) {
-                  s.put(r.server);
-                  v?.put(view === 'copy' ? { ...r.view, ix: [] } : r.view);
+                  s?.put(r.server);
+                  if (view === 'copy') v?.put({ ...r.view, ix: [] });
+                  else if (single)
+                    v?.put({ ...r.view, v: r.server.v, g: 1, ix: r.view.ix.slice(0, ixKeys) });
+                  else v?.put(r.view);
                 }
-                tx.oncomplete = () => resolve();
+                tx.oncomplete = () => {
+                  times.push(performance.now() - t0);
+                  resolve();
+                };
                 tx.onerror = () => reject(tx.error);
               });
-              times.push(performance.now() - t0);
+              // Up to `inflight` transactions issued before the oldest one commits.
+              pending.push(written);
+              if (pending.length >= inflight) await pending.shift();
             }
+            await Promise.all(pending);
             const ms = performance.now() - started;
             db.close();
             indexedDB.deleteDatabase(name);
@@ -127,13 +153,14 @@ async function main() {
             return {
               batchRows,
               view,
+              inflight,
               rows,
               ms: Math.round(ms),
               rowsPerSecond: Math.round((rows / ms) * 1000),
               batchMsP50: Math.round(times[Math.floor(times.length / 2)] ?? 0),
             };
           },
-          { rows: ROWS, batchRows, view },
+          { rows: ROWS, batchRows, view, inflight: INFLIGHT },
         );
         process.stderr.write(`${JSON.stringify(run)}\n`);
         runs.push(run);

@@ -109,3 +109,18 @@ export const INDEXED_FIELDS = {
   cashMovement: ['cashDrawerId'],
   waitlistEntry: ['status', 'clientId'],
 } as const satisfies { [E in EntityName]: readonly (keyof EntityRows[E] & string)[] };
+
+/**
+ * INDEXED_FIELDS the device leaves out of its IndexedDB index (`ix`): no query made on the device
+ * (its screens', its workers' and the mutators') narrows by them first — a query narrows by its
+ * range field, else by its first indexed equality — and each index key is one more IndexedDB
+ * write for every row of a first sync (docs/PERFORMANCE.md, session 9: clients are searched in
+ * the search worker's own index; tickets by number only within a business date). A query on one
+ * of them alone still answers right, from all of the entity's rows. Taking one back needs an
+ * IndexedDB schema upgrade that recomputes `ix`: rows written meanwhile lack its key.
+ */
+export const DEVICE_UNINDEXED_FIELDS = {
+  client: ['phone', 'email'],
+  ticket: ['appointmentId', 'number'],
+  payment: ['giftCardId'],
+} as const satisfies { [E in EntityName]?: readonly (typeof INDEXED_FIELDS)[E][number][] };

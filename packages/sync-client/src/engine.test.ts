@@ -172,16 +172,14 @@ describe('sync engine', () => {
     await engine.syncNow();
     // A row the server deleted long ago whose tombstone is gone: only a full hydration removes it.
     const ghost = { id: uid(49), firstName: 'Ghost', lastName: '' };
-    await engine.store.db.server.put({ e: 'client', id: uid(49), v: 1, g: 1, d: ghost });
-    await engine.store.db.view.put({ e: 'client', id: uid(49), d: ghost, ix: [] });
+    await engine.store.db.view.put({ e: 'client', id: uid(49), d: ghost, ix: [], v: 1, g: 1 });
     await srv.write(async (db) =>
       db.put('client', { id: uid(42), firstName: 'New', lastName: '' }),
     );
     await engine.mutate('client.upsert', { id: uid(43), firstName: 'Mine', lastName: '' });
     await waitFor(() => !engine.status().syncing); // the poke's pull is done
     srv.pruneBelow = srv.db.version; // tombstones older than now are gone
-    await engine.store.db.server.put({ e: 'client', id: uid(49), v: 1, g: 0, d: ghost });
-    await engine.store.db.view.put({ e: 'client', id: uid(49), d: ghost, ix: [] });
+    await engine.store.db.view.put({ e: 'client', id: uid(49), d: ghost, ix: [], v: 1, g: 0 });
     await engine.store.db.meta.put({ key: 'cursor', value: 1 });
     srv.failures.push(
       new TransportError({ kind: 'network', code: 'NETWORK_ERROR', message: 'offline' }),

@@ -1,17 +1,27 @@
-import { Dexie, type Table } from 'dexie';
-import { INDEXED_FIELDS } from '@mango/domain/tx';
+import { Dexie, type Table, type Transaction } from 'dexie';
+import { DEVICE_UNINDEXED_FIELDS, INDEXED_FIELDS } from '@mango/domain/tx';
 import type { Actor } from '@mango/domain/tx';
 import type { Approval } from '@mango/protocol';
 
 /**
  * The device's IndexedDB layout (one database per store, see `databaseName`).
  *
- * - `server`   the synced entities exactly as pulled (server state at `meta.cursor`). Live rows
- *              only: a pulled tombstone removes the row. `g` is the hydration generation that
- *              last wrote the row (a re-hydration sweeps rows of older generations).
- * - `view`     the local view the UI reads: server state + pending mutations re-applied. `ix`
- *              holds one `[entity, field, value]` key per INDEXED_FIELDS entry (multiEntry index),
- *              so `list` with where/range is index-driven.
+ * - `view`     the one full copy of the store, the one the UI reads: server state + pending
+ *              mutations re-applied. `ix` holds one `[entity, field, value]` key per
+ *              INDEXED_FIELDS entry but DEVICE_UNINDEXED_FIELDS (multiEntry index), so `list`
+ *              with where/range is index-driven. A row as pulled carries its store version `v`
+ *              and the hydration generation `g` that last wrote it (indexed: a re-hydration
+ *              sweeps rows of older generations); a row a pending mutation wrote has neither
+ *              (its server state is in `shadow`), nor has a row kept from v3 (meta
+ *              `unstampedRows`).
+ * - `shadow`   the server state of exactly the rows pending mutations touched (the row as pulled,
+ *              or `d: null`: absent on the server), saved when a local mutation first writes the
+ *              row. Pulled changes to such a row go here (the rebase then recomputes its view
+ *              row); every other pulled change goes straight to `view`. A rebase resets the
+ *              shadowed rows and re-runs the outbox, then drops the shadows no pending mutation
+ *              touches any more. So server state = `shadow` where there is one, else `view`, and
+ *              a first sync writes each row once (v3 kept a second full copy, `server`: every
+ *              row was written twice; docs/PERFORMANCE.md, session 9).
  * - `outbox`   pending mutations by id, with the keys each one wrote (`touched`) so a rebase
  *              resets only those rows.
  * - `meta`     key/value: mutation id counter, cursor, acknowledged ids, hydration state, …
@@ -26,6 +36,7 @@ export type RowKey = [entity: string, id: string];
 export type RowData = Record<string, unknown>;
 export type IndexKey = [entity: string, field: string, value: string | number | never[]];
 
+/** A row of the v1–v3 `server` table (read only by the v4 upgrade). */
 export interface ServerRecord {
   e: string;
   id: string;
@@ -41,6 +52,20 @@ export interface ViewRecord {
   id: string;
   d: RowData;
   ix: IndexKey[];
+  /** Store version of the row's last change: set on rows as pulled, absent on local writes. */
+  v?: number;
+  /** Hydration generation that last wrote it: as `v` (a local write is never swept). */
+  g?: number;
+}
+
+/** The server state of a row a pending mutation touched (see `shadow` above). */
+export interface ShadowRecord {
+  e: string;
+  id: string;
+  v: number;
+  g: number;
+  /** The row as pulled, or null: the row is absent on the server. */
+  d: RowData | null;
 }
 
 export interface OutboxRecord {
@@ -111,7 +136,15 @@ export const SCHEMA_V2 = {
 
 export const SCHEMA_V3 = { ...SCHEMA_V2, acked: 'id, ackedAt' } as const;
 
-export const CURRENT_SCHEMA_VERSION = 3;
+/** v4: one full copy (`view`, with `g`), the server state kept only as `shadow` rows. */
+export const SCHEMA_V4 = {
+  ...SCHEMA_V3,
+  server: null,
+  view: '[e+id], *ix, g',
+  shadow: '[e+id]',
+} as const;
+
+export const CURRENT_SCHEMA_VERSION = 4;
 
 export interface IndexedDbDeps {
   indexedDB?: IDBFactory;
@@ -123,8 +156,8 @@ export function databaseName(storeId: string): string {
 }
 
 export class LocalDb extends Dexie {
-  server!: Table<ServerRecord, RowKey>;
   view!: Table<ViewRecord, RowKey>;
+  shadow!: Table<ShadowRecord, RowKey>;
   outbox!: Table<OutboxRecord, number>;
   meta!: Table<MetaRecord, string>;
   attention!: Table<AttentionRecord, number>;
@@ -155,6 +188,58 @@ export class LocalDb extends Dexie {
       });
     // v3: handled mutations are kept for a while, to push again after a server restore.
     this.version(3).stores(SCHEMA_V3);
+    this.version(4).stores(SCHEMA_V4).upgrade(upgradeToOneCopy);
+  }
+}
+
+/** Meta key: the view holds rows without `g` (kept from v3) that a sweep must consider. */
+export const UNSTAMPED_ROWS_KEY = 'unstampedRows';
+
+/**
+ * v3 → v4 for devices in the field: they hold a full `server` table, the view and maybe pending
+ * mutations. Each row touched by a pending mutation keeps its server state as a shadow (absent
+ * on the server: `d: null`), then `server` is deleted: no pending mutation and no row is lost.
+ * The view rows are not rewritten (that would cost as much as a first sync): they stay without
+ * `g`, and meta `unstampedRows` makes the next re-hydration's sweep find them by key — unless a
+ * hydration is under way: then each row gets the `v` and `g` of its server row, so the rows it
+ * has written survive its sweep. A v1
+ * database (its outbox did not record touched rows, `fullRebaseNeeded`) gets a view rebuilt from
+ * `server`: the next pull's rebase re-runs its whole outbox on it.
+ */
+async function upgradeToOneCopy(tx: Transaction): Promise<void> {
+  const server = tx.table<ServerRecord, RowKey>('server');
+  const view = tx.table<ViewRecord, RowKey>('view');
+  const meta = tx.table<MetaRecord, string>('meta');
+  if ((await meta.get('fullRebaseNeeded'))?.value === true) {
+    await view.clear();
+    const all = await server.toArray();
+    await view.bulkPut(all.map((r) => toViewRecord(r.e, r.id, r.d, r)));
+    await meta.delete('fullRebaseNeeded');
+    return;
+  }
+  const touched = new Map<string, RowKey>();
+  await tx
+    .table<OutboxRecord, number>('outbox')
+    .each((m) => m.touched.forEach(([e, id]) => touched.set(keyString(e, id), [e, id])));
+  const keys = [...touched.values()];
+  const serverRows = await server.bulkGet(keys);
+  await tx.table<ShadowRecord, RowKey>('shadow').bulkPut(
+    keys.map(([e, id], i) => {
+      const r = serverRows[i];
+      return r ? { e, id, v: r.v, g: r.g, d: r.d } : { e, id, v: 0, g: 0, d: null };
+    }),
+  );
+  if ((await meta.get('hydrating'))?.value === true) {
+    // Rows the hydration under way has written must survive its sweep: their exact generation.
+    const stamps = new Map<string, { v: number; g: number }>();
+    await server.each((r) => stamps.set(keyString(r.e, r.id), { v: r.v, g: r.g }));
+    await view.toCollection().modify((r) => {
+      const key = keyString(r.e, r.id);
+      const stamp = stamps.get(key);
+      if (stamp && !touched.has(key)) Object.assign(r, stamp);
+    });
+  } else if ((await view.count()) > 0) {
+    await meta.put({ key: UNSTAMPED_ROWS_KEY, value: true });
   }
 }
 
@@ -178,8 +263,17 @@ export function openLocalDb(storeId: string, deps: IndexedDbDeps = {}): LocalDb 
 /** Stands for null/absent in an index key (an empty array sorts after every string and number). */
 const NULL_KEY: never[] = [];
 
+const DEVICE_INDEXED: Record<string, readonly string[] | undefined> = Object.fromEntries(
+  Object.entries(INDEXED_FIELDS).map(([entity, fields]) => {
+    const left: readonly string[] =
+      (DEVICE_UNINDEXED_FIELDS as Record<string, readonly string[] | undefined>)[entity] ?? [];
+    return [entity, fields.filter((f) => !left.includes(f))];
+  }),
+);
+
+/** The fields the device indexes for `entity`: INDEXED_FIELDS but DEVICE_UNINDEXED_FIELDS. */
 export function indexedFields(entity: string): readonly string[] {
-  return (INDEXED_FIELDS as Record<string, readonly string[] | undefined>)[entity] ?? [];
+  return DEVICE_INDEXED[entity] ?? [];
 }
 
 export function encodeIndexValue(value: unknown): string | number | never[] | undefined {
@@ -199,8 +293,19 @@ export function indexKeys(entity: string, data: RowData): IndexKey[] {
   return keys;
 }
 
-export function toViewRecord(entity: string, id: string, data: RowData): ViewRecord {
-  return { e: entity, id, d: data, ix: indexKeys(entity, data) };
+/** A view row; `stamp` (its server version and generation) only for a row as pulled. */
+export function toViewRecord(
+  entity: string,
+  id: string,
+  data: RowData,
+  stamp?: { v: number; g: number },
+): ViewRecord {
+  const rec: ViewRecord = { e: entity, id, d: data, ix: indexKeys(entity, data) };
+  if (stamp) {
+    rec.v = stamp.v;
+    rec.g = stamp.g;
+  }
+  return rec;
 }
 
 export function keyString(entity: string, id: string): string {

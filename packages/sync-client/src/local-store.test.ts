@@ -2,10 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { Dexie } from 'dexie';
 import { isDomainError } from '@mango/domain/errors';
 import { ACKED_RETENTION_MAX, LocalStore } from './local-store';
-import { CURRENT_SCHEMA_VERSION, databaseName, SCHEMA_V1 } from './local-db';
+import {
+  CURRENT_SCHEMA_VERSION,
+  databaseName,
+  SCHEMA_V1,
+  SCHEMA_V3,
+  toViewRecord,
+  UNSTAMPED_ROWS_KEY,
+} from './local-db';
 import { freshIdb, ownerActor, uid } from './test-support/fake-server';
 import { STORE_ID, storeRow, ana, manicure } from './test-support/fixtures';
 import { applyMutation } from '@mango/domain';
+import type { PullResponse } from '@mango/protocol';
 
 const DEVICE = uid(500);
 const actor = ownerActor(DEVICE);
@@ -137,7 +145,7 @@ describe('local store', () => {
     );
   });
 
-  it('answers list queries through the indexes (phone, boolean, range, null)', async () => {
+  it('answers list queries through the indexes (boolean, range) and without (phone, null)', async () => {
     const { store } = await openStore();
     await seedFromServer(store);
     await store.enqueue(client(41, '555-0101'));
@@ -184,11 +192,10 @@ describe('local store', () => {
     });
     expect(today.map((a) => a.id)).toEqual([uid(60), uid(61)]);
     // the query planner really uses the index: the multiEntry key exists
-    const viaIndex = await store.db.view
-      .where('ix')
-      .equals(['client', 'phone', '555-0101'])
-      .toArray();
-    expect(viaIndex.map((r) => r.id)).toEqual([uid(41)]);
+    const viaIndex = await store.db.view.where('ix').equals(['staff', 'active', 1]).toArray();
+    expect(viaIndex.map((r) => r.id)).toEqual([ana.id]);
+    // a field of DEVICE_UNINDEXED_FIELDS has no key; its queries above answered from the rows
+    expect(await store.db.view.where('ix').equals(['client', 'phone', '555-0101']).count()).toBe(0);
   });
 
   it('retention removes old synced tickets and appointments but keeps anything pending', async () => {
@@ -282,7 +289,7 @@ describe('local store', () => {
       appointments: 1,
     });
     expect(await store.get('ticket', uid(10))).toBeUndefined();
-    expect(await store.db.server.get(['ticket', uid(10)])).toBeUndefined();
+    expect(await store.db.view.get(['ticket', uid(10)])).toBeUndefined();
     expect(await store.get('payment', uid(15))).toBeUndefined();
     expect(await store.get('ticket', uid(12))).toBeDefined();
     expect(await store.get('ticket', uid(13))).toBeDefined();
@@ -369,7 +376,7 @@ describe('local store', () => {
     expect(await store.get('ticket', uid(1100))).toBeDefined(); // recent: not even a candidate
     expect(await store.get('ticketLine', uid(2000 + 11))).toBeDefined();
     expect(await store.get('ticket', uid(1000))).toBeUndefined();
-    expect(await store.db.server.get(['ticketLine', uid(2000)])).toBeUndefined();
+    expect(await store.db.view.get(['ticketLine', uid(2000)])).toBeUndefined();
     // Interrupted or not, a second run finds nothing more to remove (idempotent).
     await store.db.outbox.delete(99);
     const again = await store.runRetention(Date.parse(T), 90, { chunkSize: 5 });
@@ -545,5 +552,99 @@ describe('schema upgrade', () => {
     expect((await store.outbox()).map((m) => m.id)).toEqual([2, 3, 4]);
     expect((await store.list('client')).map((c) => c.id)).toEqual([uid(42), uid(43), uid(50)]);
     expect(await store.get('store', STORE_ID)).toMatchObject({ name: 'Mango Nails' });
+  });
+
+  /** A v3 database in the field: two pending mutations, and a hydration under way or done. */
+  async function v3Device(hydrating: boolean) {
+    const idb = freshIdb();
+    const v3 = new Dexie(databaseName(STORE_ID), idb);
+    v3.version(3).stores(SCHEMA_V3);
+    await v3.open();
+    const c41 = { id: uid(41), firstName: 'C41', lastName: 'X' };
+    const c42 = { id: uid(42), firstName: 'C42', lastName: 'X' };
+    const mine41 = { ...c41, firstName: 'Mine' };
+    const c50 = { id: uid(50), firstName: 'C50', lastName: 'X' };
+    // Generation 2: client 42 was written by generation 1 only.
+    await v3.table('server').bulkAdd([
+      { e: 'store', id: STORE_ID, v: 1, g: 2, d: storeRow },
+      { e: 'client', id: c41.id, v: 2, g: 2, d: c41 },
+      { e: 'client', id: c42.id, v: 3, g: 1, d: c42 },
+    ]);
+    await v3
+      .table('view')
+      .bulkAdd([
+        toViewRecord('store', STORE_ID, storeRow as unknown as Record<string, unknown>),
+        toViewRecord('client', c41.id, mine41),
+        toViewRecord('client', c42.id, c42),
+        toViewRecord('client', c50.id, c50),
+      ]);
+    const pending = [
+      { id: 1, name: 'client.upsert', args: mine41, touched: [['client', c41.id]] },
+      { id: 2, name: 'client.upsert', args: c50, touched: [['client', c50.id]] },
+    ];
+    await v3.table('outbox').bulkAdd(pending.map((m) => ({ ...m, clientTime: T, actor })));
+    await v3.table('meta').bulkPut([
+      { key: 'nextMutationId', value: 3 },
+      { key: 'cursor', value: hydrating ? 0 : 3 },
+      { key: 'generation', value: 2 },
+      { key: 'hydrating', value: hydrating },
+      { key: 'hydrated', value: true },
+    ]);
+    v3.close();
+    const { store } = await openStore(idb);
+    expect(store.db.verno).toBe(CURRENT_SCHEMA_VERSION);
+    expect([...store.db.backendDB().objectStoreNames]).not.toContain('server');
+    expect((await store.outbox()).map((m) => [m.id, m.name, m.args, m.touched])).toEqual(
+      pending.map((m) => [m.id, m.name, m.args, m.touched]),
+    );
+    expect(await store.db.shadow.toArray()).toEqual([
+      { e: 'client', id: c41.id, v: 2, g: 2, d: c41 },
+      { e: 'client', id: c50.id, v: 0, g: 0, d: null },
+    ]);
+    expect(await store.list('client')).toEqual([mine41, c42, c50]); // the view is unchanged
+    /** The hydration's last page: the server applied mutation 1; client 42 is gone. */
+    const endHydration = (changes: PullResponse['changes']) =>
+      store.applyPullPage(
+        {
+          cursor: 4,
+          hasMore: false,
+          lastMutationId: 1,
+          rejections: [],
+          changes: [
+            { entity: 'client', id: c41.id, version: 4, deleted: false, data: mine41 },
+            ...changes,
+          ],
+        },
+        T,
+      );
+    return { store, c41, c42, c50, mine41, endHydration };
+  }
+
+  it('v3 → v4 during a hydration: pending mutations and rows kept, shadows for the rows they touched, the sweep still exact', async () => {
+    const { store, c41, c42, c50, mine41, endHydration } = await v3Device(true);
+    // rows as pulled get their exact generation: what the hydration wrote survives its sweep
+    expect(await store.db.view.get(['client', c42.id])).toMatchObject({ v: 3, g: 1 });
+    expect(await store.db.view.get(['client', c41.id])).not.toHaveProperty('g');
+    expect(await store.db.meta.get(UNSTAMPED_ROWS_KEY)).toBeUndefined();
+    const result = await endHydration([]);
+    expect(result.rebase).toEqual({ dropped: 1, rerun: 1, reset: 2 });
+    expect((await store.outbox()).map((m) => m.id)).toEqual([2]);
+    expect(await store.list('client')).toEqual([mine41, c50]);
+    expect(await store.db.view.get(['client', c41.id])).toMatchObject({ v: 4, g: 2 });
+    expect((await store.db.shadow.toArray()).map((r) => r.id)).toEqual([c50.id]);
+    expect(await store.get('store', STORE_ID)).toMatchObject({ name: 'Mango Nails' });
+  });
+
+  it('v3 → v4 at rest: the view is not rewritten; the next re-hydration sweeps the old rows by key', async () => {
+    const { store, c42, c50, mine41, endHydration } = await v3Device(false);
+    expect(await store.db.view.get(['client', c42.id])).not.toHaveProperty('g');
+    expect(await store.db.meta.get(UNSTAMPED_ROWS_KEY)).toMatchObject({ value: true });
+    await store.beginHydration(); // e.g. RESYNC_REQUIRED: generation 3
+    await endHydration([
+      { entity: 'store', id: STORE_ID, version: 1, deleted: false, data: { ...storeRow } },
+    ]);
+    expect(await store.list('client')).toEqual([mine41, c50]); // 42 swept, the pending 50 kept
+    expect(await store.get('store', STORE_ID)).toMatchObject({ name: 'Mango Nails' });
+    expect(await store.db.meta.get(UNSTAMPED_ROWS_KEY)).toBeUndefined();
   });
 });

@@ -8,13 +8,15 @@ import {
   encodeIndexValue,
   keyString,
   openLocalDb,
-  parseKeyString,
   toViewRecord,
   type AttentionRecord,
   type IndexedDbDeps,
   type LocalDb,
   type OutboxRecord,
   type RowKey,
+  type ShadowRecord,
+  type ViewRecord,
+  UNSTAMPED_ROWS_KEY,
 } from './local-db';
 import { OverlayTx, queryView, type QuerySpec } from './view-tx';
 
@@ -27,7 +29,7 @@ export interface SyncMeta {
   nextMutationId: number;
   /** Highest id the server has handled (applied, rejected or duplicate), from push or pull. */
   ackedMutationId: number;
-  /** The store version fully applied to `server` (the pull cursor). */
+  /** The store version fully applied to the local copy (the pull cursor). */
   cursor: number;
   /** Hydration generation (a re-hydration sweeps rows older generations wrote). */
   generation: number;
@@ -136,7 +138,6 @@ export interface LocalReader {
 }
 
 const DAY_MS = 86_400_000;
-const FULL_REBASE_KEY = 'fullRebaseNeeded';
 /**
  * How long handled mutations are kept to push again after a server restore: longer than it takes
  * to notice a bad deploy and restore to before it, bounded in count so a busy device's
@@ -223,14 +224,14 @@ export class LocalStore implements LocalReader {
    */
   async enqueue(input: EnqueueInput): Promise<number> {
     const { db } = this;
-    return db.transaction('rw', [db.view, db.outbox, db.meta], async () => {
+    return db.transaction('rw', [db.view, db.shadow, db.outbox, db.meta], async () => {
       const last = await db.outbox.orderBy('id').last();
       const id = Math.max(
         await this.#meta('nextMutationId'),
         (await this.#meta('ackedMutationId')) + 1,
         (last?.id ?? 0) + 1,
       );
-      const tx = new OverlayTx(db.view);
+      const tx = new OverlayTx(db.view, db.shadow);
       await this.#applyMutation(
         { tx, storeId: this.storeId, actor: input.actor, now: input.clientTime },
         input.name,
@@ -365,15 +366,16 @@ export class LocalStore implements LocalReader {
   }
 
   /**
-   * Applies one pull page in one transaction. Rows no pending mutation touched are copied to the
-   * view at once; the others wait for the rebase. On the last page (`hasMore: false`) it drops
-   * the pending mutations the server has handled and re-runs the rest on top of the server state.
+   * Applies one pull page in one transaction. Rows no pending mutation touched go to the view at
+   * once; the others to their shadows, and reach the view with the rebase. On the last page
+   * (`hasMore: false`) it drops the pending mutations the server has handled and re-runs the
+   * rest on top of the server state.
    */
   async applyPullPage(page: PullResponse, at: string): Promise<PageResult> {
     const { db } = this;
     return db.transaction(
       'rw',
-      [db.server, db.view, db.outbox, db.meta, db.attention, db.acked],
+      [db.view, db.shadow, db.outbox, db.meta, db.attention, db.acked],
       async () => {
         if (page.lastMutationId < (await this.#meta('ackedMutationId'))) {
           // The page comes from a history that lacks mutations the server acknowledged: do
@@ -381,9 +383,8 @@ export class LocalStore implements LocalReader {
           return { changes: 0, requeued: await this.#requeueLostAcks(page.lastMutationId) };
         }
         const generation = await this.#meta('generation');
-        const outbox = await db.outbox.orderBy('id').toArray();
-        const protectedKeys = touchedKeys(outbox);
-        await this.#writeServerRows(page.changes, generation, protectedKeys);
+        const shadowed = await this.#shadowedKeys();
+        await this.#writeServerRows(page.changes, generation, shadowed);
         for (const r of page.rejections) await this.#markRejected(r.id, r.code, r.message, at);
         await this.#setMeta('cursor', page.cursor);
         if (page.epoch !== undefined) await this.#setMeta('epoch', page.epoch);
@@ -391,24 +392,32 @@ export class LocalStore implements LocalReader {
         if (page.hasMore) return result;
 
         if (await this.#meta('hydrating')) {
-          await this.#sweepOlderGenerations(generation, protectedKeys);
+          await this.#sweepOlderGenerations(generation, shadowed);
           await this.#setMeta('hydrating', false);
           await this.#setMeta('hydrated', true);
         }
         const L = page.lastMutationId;
         if ((await this.#meta('ackedMutationId')) < L) await this.#setMeta('ackedMutationId', L);
         if ((await this.#meta('nextMutationId')) <= L) await this.#setMeta('nextMutationId', L + 1);
-        result.rebase = await this.#rebase(outbox, protectedKeys, L, Date.parse(at));
+        const outbox = await db.outbox.orderBy('id').toArray();
+        result.rebase = await this.#rebase(outbox, L, Date.parse(at));
         await this.#setMeta('lastSyncAt', at);
         return result;
       },
     );
   }
 
+  /** Keys of the rows pending mutations touched (they have a shadow). */
+  async #shadowedKeys(): Promise<Set<string>> {
+    const keys = await this.db.shadow.toCollection().primaryKeys();
+    return new Set(keys.map(([e, id]) => keyString(e, id)));
+  }
+
   /**
-   * Bulk writes of server rows (and of the view rows no pending mutation touched): a hydration
-   * page has thousands of rows, and one awaited write per row made a 50,000-client store take a
-   * minute to land. The last change of a row wins. Inside a transaction over server and view.
+   * Bulk writes of pulled rows: to the view, or to the shadow of a row a pending mutation
+   * touched. A hydration page has thousands of rows, and one awaited write per row made a
+   * 50,000-client store take a minute to land. The last change of a row wins. Inside a
+   * transaction over view and shadow.
    */
   async #writeServerRows(
     changes: readonly {
@@ -419,30 +428,28 @@ export class LocalStore implements LocalReader {
       data: Record<string, unknown> | null;
     }[],
     generation: number,
-    protectedKeys: Set<string>,
+    shadowed: Set<string>,
   ): Promise<void> {
     const { db } = this;
     const latest = new Map<string, (typeof changes)[number]>();
     for (const c of changes) latest.set(keyString(c.entity, c.id), c);
-    const serverPuts = [];
-    const viewPuts = [];
-    const serverDeletes: [string, string][] = [];
-    const viewDeletes: [string, string][] = [];
+    const shadowPuts: ShadowRecord[] = [];
+    const viewPuts: ViewRecord[] = [];
+    const viewDeletes: RowKey[] = [];
     for (const [key, c] of latest) {
-      const free = !protectedKeys.has(key);
-      if (c.deleted === true || c.data === null) {
-        serverDeletes.push([c.entity, c.id]);
-        if (free) viewDeletes.push([c.entity, c.id]);
+      const gone = c.deleted === true || c.data === null;
+      const data = gone ? null : { ...c.data, id: c.id };
+      if (shadowed.has(key)) {
+        shadowPuts.push({ e: c.entity, id: c.id, v: c.version, g: generation, d: data });
+      } else if (data === null) {
+        viewDeletes.push([c.entity, c.id]);
       } else {
-        const data = { ...c.data, id: c.id };
-        serverPuts.push({ e: c.entity, id: c.id, v: c.version, g: generation, d: data });
-        if (free) viewPuts.push(toViewRecord(c.entity, c.id, data));
+        viewPuts.push(toViewRecord(c.entity, c.id, data, { v: c.version, g: generation }));
       }
     }
-    await db.server.bulkDelete(serverDeletes);
-    await db.view.bulkDelete(viewDeletes);
-    await db.server.bulkPut(serverPuts);
-    await db.view.bulkPut(viewPuts);
+    if (shadowPuts.length > 0) await db.shadow.bulkPut(shadowPuts);
+    if (viewDeletes.length > 0) await db.view.bulkDelete(viewDeletes);
+    if (viewPuts.length > 0) await db.view.bulkPut(viewPuts);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -460,13 +467,13 @@ export class LocalStore implements LocalReader {
     lastMutationId: number,
   ): Promise<PageResult> {
     const { db } = this;
-    return db.transaction('rw', [db.server, db.view, db.outbox, db.meta, db.acked], async () => {
+    return db.transaction('rw', [db.view, db.shadow, db.outbox, db.meta, db.acked], async () => {
       if (lastMutationId < (await this.#meta('ackedMutationId'))) {
         await this.#setMeta('snapshot', null);
         return { changes: 0, requeued: await this.#requeueLostAcks(lastMutationId) };
       }
-      const outbox = await db.outbox.orderBy('id').toArray();
-      await this.#writeServerRows(rows, await this.#meta('generation'), touchedKeys(outbox));
+      const shadowed = await this.#shadowedKeys();
+      await this.#writeServerRows(rows, await this.#meta('generation'), shadowed);
       await this.#setMeta('snapshot', progress);
       return { changes: rows.length };
     });
@@ -494,54 +501,67 @@ export class LocalStore implements LocalReader {
     });
   }
 
-  async #sweepOlderGenerations(generation: number, protectedKeys: Set<string>): Promise<void> {
+  /**
+   * The end of a hydration from 0: rows it did not write are gone from the server. View rows as
+   * pulled by an older generation go; a shadow of an older generation becomes "absent" (the
+   * rebase that follows resets its view row). Rows pending mutations wrote carry no generation
+   * and have a shadow. Rows kept from schema v3 carry none either: the first sweep after the
+   * upgrade takes every row this hydration did not write (by key, without reading the rows).
+   */
+  async #sweepOlderGenerations(generation: number, shadowed: Set<string>): Promise<void> {
     const { db } = this;
-    const stale = await db.server.where('g').below(generation).primaryKeys();
-    await db.server.bulkDelete(stale);
-    const free = stale.filter(([e, id]) => !protectedKeys.has(keyString(e, id)));
-    await db.view.bulkDelete(free);
+    let stale: RowKey[];
+    if ((await db.meta.get(UNSTAMPED_ROWS_KEY))?.value === true) {
+      const fresh = await db.view.where('g').equals(generation).primaryKeys();
+      const keep = new Set(fresh.map(([e, id]) => keyString(e, id)));
+      stale = (await db.view.toCollection().primaryKeys()).filter(
+        ([e, id]) => !keep.has(keyString(e, id)),
+      );
+      await db.meta.delete(UNSTAMPED_ROWS_KEY);
+    } else {
+      stale = await db.view.where('g').below(generation).primaryKeys();
+    }
+    await db.view.bulkDelete(stale.filter(([e, id]) => !shadowed.has(keyString(e, id))));
+    await db.shadow
+      .filter((s) => s.d !== null && s.g < generation)
+      .modify((s) => {
+        s.d = null;
+      });
   }
 
   /**
-   * view := server ⊕ pending. Resets only the rows pending mutations wrote (their `touched`
-   * keys), drops mutations with id ≤ `lastMutationId`, re-runs the others in id order. A
-   * mutation the re-run refuses stays pending (the server decides); one the server rejected is
-   * skipped. Must run inside a transaction over server, view, outbox and meta.
+   * view := server ⊕ pending. Resets only the rows pending mutations wrote (from their shadows),
+   * drops mutations with id ≤ `lastMutationId`, re-runs the others in id order (their writes
+   * save new shadows), then drops the shadows no remaining mutation touched. A mutation the
+   * re-run refuses stays pending (the server decides); one the server rejected is skipped. Must
+   * run inside a transaction over view, shadow, outbox, meta and acked.
    */
   async #rebase(
     outbox: OutboxRecord[],
-    protectedKeys: Set<string>,
     lastMutationId: number,
     nowMs: number,
   ): Promise<{ dropped: number; rerun: number; reset: number }> {
     const { db } = this;
-    let reset = 0;
-    if ((await db.meta.get(FULL_REBASE_KEY))?.value === true) {
-      // Set by the v1 → v2 upgrade (v1 did not record touched rows): rebuild the whole view.
-      await db.view.clear();
-      const all = await db.server.toArray();
-      await db.view.bulkPut(all.map((r) => toViewRecord(r.e, r.id, r.d)));
-      reset = all.length;
-      await db.meta.delete(FULL_REBASE_KEY);
-    } else {
-      for (const key of protectedKeys) {
-        const [e, id] = parseKeyString(key);
-        const srv = await db.server.get([e, id]);
-        if (srv) await db.view.put(toViewRecord(e, id, srv.d));
-        else await db.view.delete([e, id]);
-        reset += 1;
-      }
+    const shadows = await db.shadow.toArray();
+    const restore: ViewRecord[] = [];
+    const absent: RowKey[] = [];
+    for (const s of shadows) {
+      if (s.d === null) absent.push([s.e, s.id]);
+      else restore.push(toViewRecord(s.e, s.id, s.d, s));
     }
+    await db.view.bulkDelete(absent);
+    await db.view.bulkPut(restore);
     const handled = outbox.filter((m) => m.id <= lastMutationId);
     await this.#keepAcked(handled, nowMs);
     await db.outbox.bulkDelete(handled.map((m) => m.id));
     let rerun = 0;
+    const stillTouched = new Set<string>();
     for (const m of outbox) {
       if (m.id <= lastMutationId) continue;
       const updated: OutboxRecord = { ...m, touched: [] };
       delete updated.localError;
       if (!m.serverRejected) {
-        const tx = new OverlayTx(db.view);
+        const tx = new OverlayTx(db.view, db.shadow);
         try {
           await this.#applyMutation(
             { tx, storeId: this.storeId, actor: m.actor, now: m.clientTime },
@@ -558,9 +578,16 @@ export class LocalStore implements LocalReader {
             : { code: 'LOCAL_APPLY_FAILED', message: e instanceof Error ? e.message : String(e) };
         }
       }
+      for (const [e, id] of updated.touched) stillTouched.add(keyString(e, id));
       await db.outbox.put(updated);
     }
-    return { dropped: handled.length, rerun, reset };
+    // Their view rows are the server's again (reset above, not written since).
+    await db.shadow.bulkDelete(
+      (await db.shadow.toCollection().primaryKeys()).filter(
+        ([e, id]) => !stillTouched.has(keyString(e, id)),
+      ),
+    );
+    return { dropped: handled.length, rerun, reset: shadows.length };
   }
 
   /**
@@ -625,8 +652,8 @@ export class LocalStore implements LocalReader {
 
   /**
    * Removes from the device closed/voided tickets (with their lines, payments and refunds) and
-   * appointments that ended before now − `windowDays`, but only rows that are synced (present
-   * in the server table, not written by a pending mutation) and that no pending mutation refers
+   * appointments that ended before now − `windowDays`, but only rows that are synced (no
+   * shadow: not written by a pending mutation) and that no pending mutation refers
    * to (by id anywhere in its args). Older history is read from the server on demand
    * (`transport.fetchHistoryPage`).
    *
@@ -676,7 +703,7 @@ export class LocalStore implements LocalReader {
       chunks.push({ kind: 'appointment', keys: appointmentKeys.slice(i, i + chunkSize) });
     for (const [n, chunk] of chunks.entries()) {
       if (n > 0) await pause();
-      await db.transaction('rw', [db.server, db.view, db.outbox], () =>
+      await db.transaction('rw', [db.view, db.shadow, db.outbox], () =>
         chunk.kind === 'ticket'
           ? this.#retainTickets(chunk.keys, cutoff, result)
           : this.#retainAppointments(chunk.keys, cutoff, result),
@@ -698,10 +725,10 @@ export class LocalStore implements LocalReader {
   async #retainTickets(keys: RowKey[], cutoff: string, result: RetentionResult): Promise<void> {
     const { db } = this;
     const guarded = await this.#pendingGuard();
-    const [views, servers] = await Promise.all([db.view.bulkGet(keys), db.server.bulkGet(keys)]);
+    const [views, shadows] = await Promise.all([db.view.bulkGet(keys), db.shadow.bulkGet(keys)]);
     const old = new Set<string>();
     views.forEach((t, i) => {
-      if (!t || !servers[i] || (t.d['status'] !== 'closed' && t.d['status'] !== 'voided')) return;
+      if (!t || shadows[i] || (t.d['status'] !== 'closed' && t.d['status'] !== 'voided')) return;
       const endedAt = t.d['closedAt'] ?? t.d['voidedAt'] ?? t.d['openedAt'];
       if (typeof endedAt !== 'string' || endedAt >= cutoff || guarded('ticket', t.id)) return;
       old.add(t.id);
@@ -733,7 +760,6 @@ export class LocalStore implements LocalReader {
         else result.refunds += 1;
       }
     }
-    await db.server.bulkDelete(doomed);
     await db.view.bulkDelete(doomed);
   }
 
@@ -745,10 +771,10 @@ export class LocalStore implements LocalReader {
   ): Promise<void> {
     const { db } = this;
     const guarded = await this.#pendingGuard();
-    const [views, servers] = await Promise.all([db.view.bulkGet(keys), db.server.bulkGet(keys)]);
+    const [views, shadows] = await Promise.all([db.view.bulkGet(keys), db.shadow.bulkGet(keys)]);
     const doomed: RowKey[] = [];
     views.forEach((a, i) => {
-      if (!a || !servers[i]) return;
+      if (!a || shadows[i]) return;
       const { start, end } = a.d;
       if (typeof start !== 'string' || start >= cutoff) return;
       if (typeof end === 'string' && end >= cutoff) return;
@@ -756,7 +782,6 @@ export class LocalStore implements LocalReader {
       doomed.push(['appointment', a.id]);
     });
     result.appointments += doomed.length;
-    await db.server.bulkDelete(doomed);
     await db.view.bulkDelete(doomed);
   }
 

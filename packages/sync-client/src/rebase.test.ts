@@ -6,6 +6,7 @@ import type { ClientRow } from '@mango/domain/entities';
 import type { MutatorContext } from '@mango/domain/tx';
 import { LocalStore, type ApplyMutation } from './local-store';
 import { FakeSyncServer, freshIdb, ownerActor, uid } from './test-support/fake-server';
+import { heldServerState, shadowsAndTouched } from './test-support/held-state';
 
 const STORE = uid(9100);
 const DEVICE = uid(501);
@@ -78,43 +79,54 @@ async function pullAll(server: FakeSyncServer, device: LocalStore, limit: number
   }
 }
 
+/** A server and a device about to hydrate from it. */
+async function freshPair() {
+  const server = new FakeSyncServer(STORE, testApply);
+  const device = new LocalStore(STORE, testApply, freshIdb());
+  await device.open();
+  await device.beginHydration();
+  return { server, device };
+}
+
+/** A server-side write by someone else: a new row, a deletion or an edit of an existing row. */
+async function serverOp(server: FakeSyncServer, o: { op: string; id: string; s: string }) {
+  await server.write(async (db) => {
+    const row = await db.get('client', o.id);
+    if (o.op === 'put') await db.put('client', { id: o.id, firstName: o.s, lastName: 'srv' });
+    else if (o.op === 'delete') await db.delete('client', o.id);
+    else if (row) await db.put('client', { ...row, lastName: row.lastName + o.s });
+  });
+}
+
+/** A local mutation; one the domain refuses is not queued (as on a device). */
+async function mutateLocally(device: LocalStore, m: { name: string; id: string; s: string }) {
+  await device
+    .enqueue({
+      name: m.name,
+      args: { id: m.id, s: m.s },
+      actor: ownerActor(DEVICE),
+      clientTime: T,
+    })
+    .catch((e: unknown) => {
+      if (!(e instanceof DomainError)) throw e;
+    });
+}
+
 describe('rebase', () => {
   it('view = server state with the pending mutations re-applied, after any pull', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(roundArb, { minLength: 1, maxLength: 3 }), async (rounds) => {
-        const server = new FakeSyncServer(STORE, testApply);
-        const device = new LocalStore(STORE, testApply, freshIdb());
-        await device.open();
-        await device.beginHydration();
-        const serverOp = async (o: { op: string; id: string; s: string }) =>
-          server.write(async (db) => {
-            const row = await db.get('client', o.id);
-            if (o.op === 'put')
-              await db.put('client', { id: o.id, firstName: o.s, lastName: 'srv' });
-            else if (o.op === 'delete') await db.delete('client', o.id);
-            else if (row) await db.put('client', { ...row, lastName: row.lastName + o.s });
-          });
+        const { server, device } = await freshPair();
         for (const round of rounds) {
-          for (const o of round.serverBefore) await serverOp(o);
-          for (const m of round.mutations) {
-            await device
-              .enqueue({
-                name: m.name,
-                args: { id: m.id, s: m.s },
-                actor: ownerActor(DEVICE),
-                clientTime: T,
-              })
-              .catch((e: unknown) => {
-                if (!(e instanceof DomainError)) throw e;
-              });
-          }
+          for (const o of round.serverBefore) await serverOp(server, o);
+          for (const m of round.mutations) await mutateLocally(device, m);
           const acked = (await device.readMeta()).ackedMutationId;
           const unsent = (await device.outbox()).filter((m) => m.id > acked);
           const toPush = unsent
             .slice(0, round.handled)
             .map(({ id, name, args, clientTime }) => ({ id, name, args, clientTime }));
           if (toPush.length > 0) await device.recordPush(await server.push(DEVICE, toPush), T);
-          for (const o of round.serverAfter) await serverOp(o);
+          for (const o of round.serverAfter) await serverOp(server, o);
           await pullAll(server, device, round.pageLimit);
 
           // The model: the server's rows, then every pending mutation in id order, each all-or-nothing.
@@ -136,13 +148,10 @@ describe('rebase', () => {
           }
           const view: ClientRow[] = await device.list('client');
           expect(view).toEqual(model.rows('client'));
-          // the server table is exactly the server's state
-          const serverRows = (await device.db.server.toArray())
-            .filter((r) => r.e === 'client')
-            .map((r) => r.d);
-          expect(serverRows.sort((a, b) => String(a['id']).localeCompare(String(b['id'])))).toEqual(
-            server.db.rows('client'),
-          );
+          // the server state it holds (shadows, else view rows) is exactly the server's state
+          expect(await heldServerState(device.db, 'client')).toEqual(server.db.rows('client'));
+          const { shadows, touched } = await shadowsAndTouched(device.db);
+          expect(shadows).toEqual(touched);
         }
         device.close();
       }),
@@ -150,11 +159,146 @@ describe('rebase', () => {
     );
   });
 
-  it('keeps a pending mutation that the rebase now refuses (the server decides)', async () => {
-    const server = new FakeSyncServer(STORE, testApply);
-    const device = new LocalStore(STORE, testApply, freshIdb());
-    await device.open();
+  it('any interleaving of local mutations, pulls, acks and re-hydrations: view = held server state ⊕ pending, shadows = rows pending mutations touched', async () => {
+    const stepArb = fc.oneof(
+      { arbitrary: mutationArb.map((m) => ({ kind: 'mutate' as const, ...m })), weight: 3 },
+      { arbitrary: serverOpArb.map((o) => ({ kind: 'server' as const, ...o })), weight: 3 },
+      { arbitrary: fc.nat({ max: 4 }).map((n) => ({ kind: 'push' as const, n })), weight: 2 },
+      {
+        arbitrary: fc
+          .integer({ min: 1, max: 4 })
+          .map((limit) => ({ kind: 'pullPage' as const, limit })),
+        weight: 3,
+      },
+      { arbitrary: fc.constant({ kind: 'rehydrate' as const }), weight: 1 },
+      { arbitrary: fc.constant({ kind: 'snapshot' as const }), weight: 1 },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(stepArb, { minLength: 1, maxLength: 25 }), async (steps) => {
+        const { server, device } = await freshPair();
+        /** A pull has begun and its last page is not in: the view waits for the rebase. */
+        let midPull = false;
+        for (const step of [...steps, { kind: 'pullPage' as const, limit: 1000 }]) {
+          switch (step.kind) {
+            case 'mutate':
+              await mutateLocally(device, step);
+              break;
+            case 'server':
+              await serverOp(server, step);
+              break;
+            case 'push': {
+              const acked = (await device.readMeta()).ackedMutationId;
+              const toPush = (await device.outbox())
+                .filter((m) => m.id > acked)
+                .slice(0, step.n)
+                .map(({ id, name, args, clientTime }) => ({ id, name, args, clientTime }));
+              if (toPush.length > 0) await device.recordPush(await server.push(DEVICE, toPush), T);
+              break;
+            }
+            case 'pullPage': {
+              const meta = await device.readMeta();
+              const page = await server.pull(DEVICE, meta.cursor, step.limit);
+              // From 0 the server sends live rows only (its tombstones may be pruned): rows the
+              // device holds that the hydration does not write go with its sweep.
+              if (meta.cursor === 0) page.changes = page.changes.filter((c) => !c.deleted);
+              await device.applyPullPage(page, T);
+              midPull = page.hasMore;
+              if (!page.hasMore) {
+                // the last page: the device holds the server's state as of now
+                expect(await heldServerState(device.db, 'client')).toEqual(
+                  server.db.rows('client'),
+                );
+              }
+              break;
+            }
+            case 'rehydrate':
+              await device.beginHydration();
+              midPull = true;
+              break;
+            case 'snapshot': {
+              // a snapshot of the current state in one batch, then pulls finish the hydration
+              await device.beginHydration();
+              const rows = server
+                .changesAfter(0)
+                .filter((c) => c.data !== null)
+                .map((c) => ({ entity: c.entity, id: c.id, version: c.version, data: c.data! }));
+              const cursor = server.db.version;
+              const lastMutationId = server.lastMutationIds.get(DEVICE) ?? 0;
+              const progress = {
+                resume: null,
+                cursor,
+                epoch: server.epoch,
+                rows: rows.length,
+                total: rows.length,
+                essentials: true,
+              };
+              const r = await device.applySnapshotBatch(rows, progress, lastMutationId);
+              if (r.requeued === undefined) await device.finishSnapshot(cursor, server.epoch);
+              midPull = true;
+              break;
+            }
+          }
+          const { shadows, touched } = await shadowsAndTouched(device.db);
+          expect(shadows).toEqual(touched);
+          if (midPull) continue;
+          // view = the server state the device holds, with every pending mutation re-applied
+          const model = createMemoryStore();
+          for (const row of await heldServerState(device.db, 'client'))
+            await model.put('client', row as unknown as ClientRow);
+          for (const m of await device.outbox()) {
+            if (m.touched.length === 0) continue; // refused or rejected: it wrote nothing
+            await model.transaction((tx) =>
+              testApply(
+                { tx, storeId: STORE, actor: ownerActor(DEVICE), now: m.clientTime },
+                m.name,
+                m.args,
+              ),
+            );
+          }
+          expect(await device.list('client')).toEqual(model.rows('client'));
+        }
+        expect(await device.outboxCount()).toBe(
+          (await device.outbox()).filter((m) => m.id > (server.lastMutationIds.get(DEVICE) ?? 0))
+            .length,
+        );
+        device.close();
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('a re-hydration sweeps the rows it did not write; a pending row whose server row is gone is re-run on its absence', async () => {
+    const { server, device } = await freshPair();
+    const [a, b] = IDS as [string, string];
+    await server.write(async (db) => {
+      await db.put('client', { id: a, firstName: 'a', lastName: '' });
+      await db.put('client', { id: b, firstName: 'b', lastName: '' });
+    });
+    await pullAll(server, device, 10);
+    await device.enqueue({
+      name: 'c.set',
+      args: { id: b, s: '555' },
+      actor: ownerActor(DEVICE),
+      clientTime: T,
+    });
+    expect(await device.db.shadow.get(['client', b])).toMatchObject({ d: { firstName: 'b' } });
+    // Both rows go on the server; a hydration from 0 that never sees their tombstones.
+    await server.write(async (db) => {
+      await db.delete('client', a);
+      await db.delete('client', b);
+    });
     await device.beginHydration();
+    const page = await server.pull(DEVICE, 0, 10);
+    page.changes = page.changes.filter((c) => !c.deleted);
+    await device.applyPullPage(page, T);
+    expect(await device.get('client', a)).toBeUndefined();
+    // the pending c.set re-ran on "absent": it creates the row again
+    expect(await device.get('client', b)).toMatchObject({ firstName: 'n', phone: '555' });
+    expect(await device.db.shadow.get(['client', b])).toMatchObject({ d: null });
+  });
+
+  it('keeps a pending mutation that the rebase now refuses (the server decides)', async () => {
+    const { server, device } = await freshPair();
     await server.write(async (db) =>
       db.put('client', { id: IDS[0] as string, firstName: 'a', lastName: '' }),
     );

@@ -8,6 +8,7 @@ import {
   toViewRecord,
   type RowData,
   type RowKey,
+  type ShadowRecord,
   type ViewRecord,
 } from './local-db';
 
@@ -85,14 +86,18 @@ interface Write {
  * A MutatorTx over the view table with a write overlay: a mutator's writes are buffered and reach
  * the table only on `flush()`, so a mutator that throws half-way leaves nothing behind (the
  * rebase relies on this to skip one refused mutation without rolling back the others). Reads see
- * the overlay first. Must be used inside a Dexie transaction that includes the view table.
+ * the overlay first. `flush()` first saves the server state of each written row that has no
+ * shadow yet (local-db.ts: a row without a shadow is in the view as pulled). Must be used inside
+ * a Dexie transaction that includes the view and shadow tables.
  */
 export class OverlayTx implements MutatorTx {
   readonly #view: Table<ViewRecord, RowKey>;
+  readonly #shadow: Table<ShadowRecord, RowKey>;
   readonly #writes = new Map<string, Write>();
 
-  constructor(view: Table<ViewRecord, RowKey>) {
+  constructor(view: Table<ViewRecord, RowKey>, shadow: Table<ShadowRecord, RowKey>) {
     this.#view = view;
+    this.#shadow = shadow;
   }
 
   async get<E extends EntityName>(entity: E, id: string): Promise<EntityRows[E] | undefined> {
@@ -133,6 +138,7 @@ export class OverlayTx implements MutatorTx {
   }
 
   async flush(): Promise<void> {
+    await saveShadows(this.#view, this.#shadow, this.touched());
     const puts: ViewRecord[] = [];
     const dels: RowKey[] = [];
     for (const w of this.#writes.values()) {
@@ -143,4 +149,26 @@ export class OverlayTx implements MutatorTx {
     if (dels.length > 0) await this.#view.bulkDelete(dels);
     this.#writes.clear();
   }
+}
+
+/**
+ * Keeps the server state of `keys` before a local write: each row without a shadow gets one from
+ * its view row (as pulled), or `d: null` when the view has none (absent on the server).
+ */
+async function saveShadows(
+  view: Table<ViewRecord, RowKey>,
+  shadow: Table<ShadowRecord, RowKey>,
+  keys: RowKey[],
+): Promise<void> {
+  if (keys.length === 0) return;
+  const existing = await shadow.bulkGet(keys);
+  const missing = keys.filter((_, i) => existing[i] === undefined);
+  if (missing.length === 0) return;
+  const rows = await view.bulkGet(missing);
+  await shadow.bulkPut(
+    missing.map(([e, id], i) => {
+      const r = rows[i];
+      return r ? { e, id, v: r.v ?? 0, g: r.g ?? 0, d: r.d } : { e, id, v: 0, g: 0, d: null };
+    }),
+  );
 }
