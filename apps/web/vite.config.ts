@@ -11,7 +11,8 @@ const RELEASE = `web-${new Date()
 
 /**
  * Emits `sw.js` from sw-template.js with the list of every built file to precache (hashed
- * assets, index.html, manifest) and a release id, so each build installs a fresh shell.
+ * assets but Sentry's SDK, index.html, manifest) and a release id, so each build installs a
+ * fresh shell.
  */
 function precachePlugin(): Plugin {
   return {
@@ -20,6 +21,9 @@ function precachePlugin(): Plugin {
     generateBundle(_opts, bundle) {
       const files = Object.keys(bundle)
         .filter((f) => !f.endsWith('.map') && f !== 'sw.js' && !f.startsWith('.vite/'))
+        // Sentry's SDK is fetched only when the server has a DSN (src/lib/sentry.ts); then the
+        // worker caches it on first use like any asset. Precached, every POS would download it.
+        .filter((f) => !/^assets\/sentry-sdk-/.test(f))
         .map((f) => `/${f}`);
       const precache = [
         '/',

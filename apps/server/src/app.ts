@@ -12,10 +12,12 @@ import { loggerOptions, registerLogContext } from './observability/logging';
 import { createMetrics, type Metrics } from './observability/metrics';
 import { registerRequestMetrics } from './observability/request-metrics';
 import { registerScaleMetrics } from './observability/scale-metrics';
-import { parseSentryDsn, type HttpPost } from './observability/sentry';
+import { browserSentryConfig, createSentryReporter, sentryOrigin } from './observability/sentry';
+import { registerClientConfigRoute } from './routes/client-config';
 import { registerMetricsRoute } from './routes/metrics';
 import { registerDocsRoutes } from './routes/docs';
 import { buildOpenApiDocument } from './observability/openapi';
+import { registerCompression } from './http/compression';
 import { registerSecurityHeaders } from './http/security-headers';
 import { registerTextRule } from './http/text-rule';
 import { MAX_PUSH_BYTES } from '@mango/protocol';
@@ -80,8 +82,6 @@ export interface AppDeps {
   metrics?: Metrics;
   /** Where log lines go. Default: stdout. */
   logDestination?: DestinationStream;
-  /** How error reports reach Sentry (when SENTRY_DSN is set). Default: global fetch. */
-  httpPost?: HttpPost;
 }
 
 /** Builds the HTTP app without listening (tests call `app.inject`). */
@@ -122,26 +122,27 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.decorate('routeTable', routeTable);
   const metrics = deps.metrics ?? createMetrics({ registry: new Registry() });
-  const sentryTarget = deps.config.sentryDsn ? parseSentryDsn(deps.config.sentryDsn) : null;
-  if (deps.config.sentryDsn && !sentryTarget)
-    app.log.warn(
-      'SENTRY_DSN is not a Sentry DSN (https://<key>@<host>/<project>): not forwarding errors.',
-    );
+  const { sentryDsn } = deps.config;
+  const sentry = sentryDsn ? await createSentryReporter({ ...deps.config, sentryDsn }) : undefined;
   const errorTracker = createErrorTracker({
     db: deps.db,
     release: deps.config.release,
     log: app.log,
     now: () => deps.clock.now(),
-    sentry: sentryTarget ? { target: sentryTarget, post: deps.httpPost ?? fetch } : undefined,
+    sentry,
     counted: (source) => metrics.observeErrorReport(source),
   });
   app.decorate('errorTracker', errorTracker);
   // Reports still being stored when the server stops must land before the pool closes.
-  app.addHook('onClose', () => errorTracker.flush());
+  app.addHook('onClose', async () => {
+    await errorTracker.flush();
+    await sentry?.close();
+  });
   registerLogContext(app);
   registerRequestMetrics(app, metrics);
   registerErrorHandler(app, errorTracker);
-  registerSecurityHeaders(app);
+  registerSecurityHeaders(app, sentryOrigin(sentryDsn));
+  await registerCompression(app);
   registerTextRule(app);
   registerHealthRoutes(app, deps.db, deps.probes ?? []);
   registerMetricsRoute(app, { metrics, token: deps.config.metricsToken });
@@ -216,6 +217,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerUsageRoutes(app, { db, clock, gate });
   registerUserRoutes(app, { db, gate });
   registerClientErrorRoutes(app, { db, signer, clock, gate, limiter, errorTracker });
+  registerClientConfigRoute(app, { sentry: browserSentryConfig(config) });
   const streams = new EventStreams();
   metrics.gaugeFrom('mango_sse_connections', 'Open event streams on this instance.', () =>
     streams.count(),

@@ -35,4 +35,22 @@ describe('loadConfig', () => {
       expect(String(e)).toMatch(/LOG_LEVEL/);
     }
   });
+
+  it('takes a Sentry DSN the SDKs accept, and refuses one they would silently drop', () => {
+    const config = loadConfig({ SENTRY_DSN: 'https://0123abcd@o1.ingest.sentry.io/4507' });
+    expect(config).toMatchObject({
+      sentryDsn: 'https://0123abcd@o1.ingest.sentry.io/4507',
+      sentryEnvironment: 'production',
+      sentrySampleRate: 1,
+    });
+    for (const bad of [
+      'https://o1.ingest.sentry.io/4507', // no key
+      'https://public-key@o1.ingest.sentry.io/4507', // not a word: the SDKs drop every event
+      'https://k@o1.ingest.sentry.io/', // no project
+      'ftp://k@o1.ingest.sentry.io/1',
+      'not a url',
+    ])
+      expect(() => loadConfig({ SENTRY_DSN: bad })).toThrow(/SENTRY_DSN/);
+    expect(() => loadConfig({ SENTRY_SAMPLE_RATE: '1.5' })).toThrow(/SENTRY_SAMPLE_RATE/);
+  });
 });

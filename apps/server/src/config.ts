@@ -33,6 +33,22 @@ const smtpUrl = z.string().refine((v) => {
   }
 }, 'must be an smtp:// or smtps:// URL');
 
+/** `http(s)://<key>@<host>[/<path>]/<project id>`: what the Sentry SDKs accept. */
+const sentryDsn = z.string().refine((v) => {
+  try {
+    const u = new URL(v);
+    const project = u.pathname.split('/').filter(Boolean).at(-1) ?? '';
+    // The SDKs refuse a key that is not a word (Sentry's keys are hex) and drop every event.
+    return (
+      (u.protocol === 'https:' || u.protocol === 'http:') &&
+      /^\w+$/.test(u.username) &&
+      /^\d+$/.test(project)
+    );
+  } catch {
+    return false;
+  }
+}, 'must be a Sentry DSN: https://<key>@<host>/<project id>');
+
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
@@ -295,9 +311,22 @@ export const CONFIG_OPTIONS = {
   }),
   sentryDsn: option({
     env: 'SENTRY_DSN',
-    schema: z.url().optional(),
+    schema: sentryDsn.optional(),
     description:
-      'Sentry DSN: server 5xx and browser error reports are also forwarded there. Unset: stored locally only.',
+      'Sentry DSN (https://key@host/project-id): the server (@sentry/node) sends its 5xx there; the web app, told by GET /api/v1/client-config, loads @sentry/react and sends its errors there too. Unset: errors are stored locally only and the web app never loads Sentry.',
+  }),
+  sentryEnvironment: option({
+    env: 'SENTRY_ENVIRONMENT',
+    schema: z.string().min(1).max(64),
+    default: 'production',
+    description: 'Environment the server and the web app report to Sentry with.',
+  }),
+  sentrySampleRate: option({
+    env: 'SENTRY_SAMPLE_RATE',
+    schema: z.coerce.number().min(0).max(1),
+    default: '1',
+    description:
+      'Share of errors (0–1) the server and the web app send to Sentry; the local error store keeps every one.',
   }),
   apiRateLimits: option({
     env: 'API_RATE_LIMITS',

@@ -1,7 +1,8 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
-import { flushErrorQueue, installGlobalErrorHandlers } from './lib/report-errors';
+import { flushErrorQueue, installGlobalErrorHandlers, RELEASE } from './lib/report-errors';
+import { startSentry } from './lib/sentry';
 import './styles.css';
 
 installGlobalErrorHandlers();
@@ -21,3 +22,7 @@ createRoot(root).render(
     <App />
   </StrictMode>,
 );
+
+// After the first render, so the first screen never waits for it: Sentry's SDK is fetched only
+// when the server has a DSN.
+void startSentry(RELEASE);

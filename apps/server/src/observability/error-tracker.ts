@@ -2,18 +2,20 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import type { Db } from '../db/db';
 import { requestContext } from './logging';
-import { sendToSentry, type ErrorEvent, type HttpPost, type SentryTarget } from './sentry';
+import type { SentryReporter } from './sentry';
 
 /**
  * Error tracking that works without any outside service: the server's 5xx go into the same table
  * as the browser's reports (kind 'server'), where a store's owners read them, and, when a Sentry
- * DSN is configured, to Sentry as well. Reporting never delays or fails the response.
+ * DSN is configured, to Sentry as well (sentry.ts). The browser sends its own errors to Sentry
+ * (@sentry/react): the server only stores and counts them. Reporting never delays or fails the
+ * response.
  */
 export interface ErrorTracker {
   /** A 5xx answered by this server. */
   serverError(err: Error, request: FastifyRequest, status: number): void;
-  /** A browser report the server has stored: counted, and forwarded to Sentry when configured. */
-  browserReport(event: ErrorEvent): void;
+  /** A browser report the server has stored: counted for the error-rate alert. */
+  browserReport(): void;
   /** Resolves when every report started so far is stored and sent (tests, shutdown). */
   flush(): Promise<void>;
 }
@@ -23,9 +25,9 @@ export interface ErrorTrackerDeps {
   release: string;
   log: FastifyBaseLogger;
   now: () => Date;
-  sentry?: { target: SentryTarget; post: HttpPost } | undefined;
+  sentry?: SentryReporter | undefined;
   /** Counts each report for the error-rate alert. */
-  counted?: (source: ErrorEvent['source']) => void;
+  counted?: (source: 'server' | 'browser') => void;
 }
 
 const MAX_STACK = 20_000;
@@ -37,29 +39,16 @@ export function createErrorTracker(deps: ErrorTrackerDeps): ErrorTracker {
     pending.add(p);
     void p.finally(() => pending.delete(p));
   };
-  const forward = (event: ErrorEvent) => {
-    deps.counted?.(event.source);
-    if (deps.sentry) track(sendToSentry(deps.sentry.post, deps.sentry.target, event));
-  };
 
   return {
     serverError(err, request, status) {
       const bound = requestContext(request);
       const storeId = bound?.storeId ?? null;
-      const event: ErrorEvent = {
-        type: err.name,
-        message: `${status} ${err.message}`.slice(0, 2000),
-        stack: err.stack?.slice(0, MAX_STACK),
-        release: deps.release,
-        source: 'server',
-        storeId,
-        deviceId: bound?.deviceId ?? null,
-        userId: bound?.userId ?? null,
-        requestId: request.id,
-        url: request.url.split('?')[0]!,
-        method: request.method,
-        timestamp: deps.now(),
-      };
+      const deviceId = bound?.deviceId ?? null;
+      const userId = bound?.userId ?? null;
+      const message = `${status} ${err.message}`.slice(0, 2000);
+      const stack = err.stack?.slice(0, MAX_STACK) ?? null;
+      const url = request.url.split('?')[0]!;
       track(
         deps.db.transaction(
           storeId && bound
@@ -72,23 +61,30 @@ export function createErrorTracker(deps: ErrorTrackerDeps): ErrorTracker {
               [
                 randomUUID(),
                 storeId,
-                event.userId,
-                storeId ? event.deviceId : null,
-                `${event.message} [request ${request.id}]`,
-                event.stack ?? null,
+                userId,
+                storeId ? deviceId : null,
+                `${message} [request ${request.id}]`,
+                stack,
                 deps.release,
-                `${request.method} ${event.url}`,
+                `${request.method} ${url}`,
                 String(request.headers['user-agent'] ?? '').slice(0, 500),
               ],
             );
           },
         ),
       );
-      forward(event);
+      deps.counted?.('server');
+      const tags: Record<string, string> = { source: 'server', request_id: request.id };
+      if (storeId) tags.store_id = storeId;
+      if (deviceId) tags.device_id = deviceId;
+      deps.sentry?.capture(err, { tags, userId, request: { method: request.method, url } });
     },
-    browserReport: forward,
+    browserReport() {
+      deps.counted?.('browser');
+    },
     async flush() {
       while (pending.size > 0) await Promise.all([...pending]);
+      await deps.sentry?.flush();
     },
   };
 }

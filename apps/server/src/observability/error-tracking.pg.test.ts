@@ -1,7 +1,6 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startSentryReceiver, type SentryReceiver } from '../../../../test-support/sentry-receiver';
 import { createAccessGate, requireAuth } from '../auth/authenticate';
 import { createTokenSigner } from '../auth/tokens';
 import { createPassThroughCache } from '../cache/cache';
@@ -10,28 +9,6 @@ import { describeEachEngine } from '../db/test-support/engines';
 import { json, signupStore, TEST_JWT_SECRET, type TestStore } from '../test-support/test-app';
 import { buildObservedApp } from './test-support/observed-app';
 
-interface Received {
-  url: string;
-  headers: IncomingMessage['headers'];
-  body: string;
-}
-
-/** A real HTTP server standing in for Sentry's ingest endpoint. */
-async function fakeSentryIngest(): Promise<{ server: Server; port: number; received: Received[] }> {
-  const received: Received[] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (c: string) => (body += c));
-    req.on('end', () => {
-      received.push({ url: req.url ?? '', headers: req.headers, body });
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{"id":"x"}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, port: (server.address() as AddressInfo).port, received };
-}
-
 function explodeInCheckout(): never {
   throw new TypeError('cannot read properties of undefined (reading "total")');
 }
@@ -39,12 +16,13 @@ function explodeInCheckout(): never {
 describeEachEngine('server error tracking', (getDb) => {
   let app: FastifyInstance;
   let store: TestStore;
-  let sentry: Awaited<ReturnType<typeof fakeSentryIngest>>;
+  let sentry: SentryReceiver;
   beforeAll(async () => {
-    sentry = await fakeSentryIngest();
+    sentry = await startSentryReceiver();
     app = await buildObservedApp(getDb(), {
       RELEASE: 'r-2026.11',
-      SENTRY_DSN: `http://public-key-1@127.0.0.1:${sentry.port}/42`,
+      SENTRY_DSN: sentry.dsn,
+      SENTRY_ENVIRONMENT: 'test',
     });
     const auth = requireAuth(
       createAccessGate({
@@ -65,7 +43,7 @@ describeEachEngine('server error tracking', (getDb) => {
   });
   afterAll(async () => {
     await app.close();
-    await new Promise((resolve) => sentry.server.close(resolve));
+    await sentry.close();
   });
 
   it('stores a 5xx with its stack, release, store and device, readable by the store’s owner', async () => {
@@ -100,43 +78,34 @@ describeEachEngine('server error tracking', (getDb) => {
     );
   });
 
-  it('forwards the 5xx to Sentry as an envelope over HTTP', async () => {
-    const envelope = sentry.received.find((r) => r.body.includes('explodeInCheckout'));
-    expect(envelope?.url).toBe('/api/42/envelope/');
-    expect(envelope?.headers['content-type']).toBe('application/x-sentry-envelope');
-    expect(envelope?.headers['x-sentry-auth']).toMatch(
-      /sentry_version=7, sentry_key=public-key-1,/,
+  it('sends the 5xx to Sentry through the SDK, with its stack trace, release and store', async () => {
+    const envelope = sentry.received.find((r) =>
+      r.items.some((i) => JSON.stringify(i.payload).includes('explodeInCheckout')),
     );
-    const [header, item, payload, rest] = envelope!.body.split('\n');
-    expect(rest).toBe('');
-    expect(JSON.parse(header!)).toMatchObject({
-      event_id: expect.stringMatching(/^[0-9a-f]{32}$/),
-    });
-    expect(JSON.parse(item!)).toEqual({
-      type: 'event',
-      content_type: 'application/json',
-      length: Buffer.byteLength(payload!),
-    });
-    const event = JSON.parse(payload!) as {
-      event_id: string;
-      release: string;
-      platform: string;
-      tags: Record<string, string>;
-      exception: { values: { type: string; stacktrace: { frames: { function?: string }[] } }[] };
-    };
-    expect(event.event_id).toBe(JSON.parse(header!).event_id);
+    expect(envelope?.url).toMatch(/^\/api\/42\/envelope\/\?.*sentry_key=0123abcdpublickey/);
+    expect(envelope?.headers['user-agent']).toMatch(/^sentry\.javascript\.node\//);
+    const event = sentry.events().find((e) => e.tags?.request_id === 'explode-0001');
     expect(event).toMatchObject({
       release: 'r-2026.11',
+      environment: 'test',
       platform: 'node',
-      tags: { store_id: store.storeId, device_id: store.deviceId, request_id: 'explode-0001' },
+      user: { id: store.session.user.id },
+      request: { method: 'POST', url: `/test/stores/${store.storeId}/explode` },
+      tags: { source: 'server', store_id: store.storeId, device_id: store.deviceId },
     });
-    const frames = event.exception.values[0]!.stacktrace.frames;
-    expect(event.exception.values[0]!.type).toBe('TypeError');
+    const exception = event!.exception!.values[0]!;
+    expect(exception).toMatchObject({
+      type: 'TypeError',
+      value: 'cannot read properties of undefined (reading "total")',
+    });
     // Sentry lists the innermost call last.
-    expect(frames.at(-1)?.function).toBe('explodeInCheckout');
+    const innermost = exception.stacktrace!.frames.at(-1);
+    expect(innermost?.function).toBe('explodeInCheckout');
+    expect(innermost?.filename).toMatch(/error-tracking\.pg\.test\.ts$/);
   });
 
-  it('forwards a browser report that it stored', async () => {
+  it('stores and counts a browser report but leaves Sentry to the browser’s SDK', async () => {
+    const before = sentry.received.length;
     const res = await app.inject({
       method: 'POST',
       url: '/api/v1/client-errors',
@@ -153,13 +122,7 @@ describeEachEngine('server error tracking', (getDb) => {
     });
     expect(res.statusCode).toBe(202);
     await app.errorTracker.flush();
-    const forwarded = sentry.received.find((r) => r.body.includes('Checkout crashed'));
-    const event = JSON.parse(forwarded!.body.split('\n')[2]!) as Record<string, unknown>;
-    expect(event).toMatchObject({
-      platform: 'javascript',
-      release: 'web-1',
-      tags: { source: 'browser' },
-    });
+    expect(sentry.received.length).toBe(before);
   });
 
   it('does not track a 4xx', async () => {

@@ -10,6 +10,7 @@ import {
   snapshotQuerySchema,
   availabilityQuerySchema,
   bookingRequestSchema,
+  clientConfigSchema,
   moveBookingRequestSchema,
   registerDeviceRequestSchema,
   registerDeviceResponseSchema,
@@ -322,6 +323,15 @@ export const OPERATIONS: Operation[] = [
     body: clientErrorReport,
     success: { status: 202, body: idOnly },
     errors: [400, 429],
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/client-config',
+    tag: 'errors',
+    summary:
+      'What the web app needs from its server at start (no token): the Sentry DSN, release, environment and sample rate for @sentry/react, or null when SENTRY_DSN is unset.',
+    success: { status: 200, body: clientConfigSchema },
+    errors: [429], // the per-IP limit of API_RATE_LIMITS
   },
   {
     method: 'GET',

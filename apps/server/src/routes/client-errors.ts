@@ -88,19 +88,8 @@ export function registerClientErrorRoutes(
       { clientError: { id, kind: body.kind, storeId, message: body.message } },
       'client error reported',
     );
-    deps.errorTracker?.browserReport({
-      type: body.kind,
-      message: body.message,
-      stack: body.stack,
-      release: body.release ?? 'unknown',
-      source: 'browser',
-      storeId,
-      deviceId: storeId ? (body.deviceId ?? null) : null,
-      userId: claims?.userId ?? null,
-      requestId: request.id,
-      url: body.url ?? null,
-      timestamp: deps.clock.now(),
-    });
+    // Counted only: the web app sends its errors to Sentry itself (@sentry/react, lib/sentry.ts).
+    deps.errorTracker?.browserReport();
     return reply.code(202).send({ id });
   });
 

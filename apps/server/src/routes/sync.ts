@@ -30,6 +30,7 @@ import { checkPushedMutation, pushMutations } from '../sync/push';
 import { afterPushCommit, announcePush } from '../sync/push-announce';
 import { decodeResumeToken, streamSnapshot } from '../sync/snapshot';
 import { replySnapshotSink } from '../sync/snapshot-http';
+import { LARGE_ANSWER } from '../http/compression';
 
 export interface SyncRouteDeps {
   db: Db;
@@ -133,7 +134,8 @@ export function registerSyncRoutes(app: FastifyInstance, deps: SyncRouteDeps): v
 
   app.get<{ Params: { storeId: string } }>(
     '/api/v1/stores/:storeId/sync/pull',
-    { preHandler: auth },
+    // A page of changes is compressed; a quiet pull stays under the threshold and is not.
+    { preHandler: auth, compress: LARGE_ANSWER },
     async (request) => {
       const access = storeAccess(request, request.params.storeId);
       const query = parseOrThrow(pullQuerySchema, request.query, 'query');

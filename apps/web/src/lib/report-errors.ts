@@ -1,6 +1,9 @@
+import { captureInSentry } from './sentry';
+
 /**
  * Sends front-end errors to the server (`POST /api/v1/client-errors`); while offline they wait
- * in a small local queue (localStorage, newest 50) and go out when the network returns.
+ * in a small local queue (localStorage, newest 50) and go out when the network returns. When the
+ * server has a Sentry DSN they go to Sentry as well (lib/sentry.ts).
  */
 export interface ClientErrorReport {
   kind: 'boundary' | 'unhandled' | 'rejection';
@@ -74,6 +77,13 @@ export async function reportError(
   if (componentStack) report.componentStack = componentStack.slice(0, 16_000);
   if (context.storeId) report.storeId = context.storeId;
   if (context.deviceId) report.deviceId = context.deviceId;
+  captureInSentry({
+    error: err,
+    kind,
+    componentStack,
+    storeId: context.storeId,
+    deviceId: context.deviceId,
+  });
   if (!(await send(report))) writeQueue([...readQueue(), report]);
 }
 

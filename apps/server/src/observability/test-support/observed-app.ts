@@ -28,7 +28,7 @@ export class CapturedLog implements DestinationStream {
 export function buildObservedApp(
   db: Db,
   env: Record<string, string> = {},
-  extra: Partial<Pick<AppDeps, 'metrics' | 'logDestination' | 'httpPost' | 'loginLimits'>> = {},
+  extra: Partial<Pick<AppDeps, 'metrics' | 'logDestination' | 'loginLimits'>> = {},
 ): Promise<FastifyInstance> {
   return buildApp({
     config: loadConfig({ LOG_LEVEL: 'silent', WEB_DIST_DIR: '/nonexistent', ...env }),
