@@ -24,7 +24,7 @@ const reading = (over: Partial<DbWorkReading> = {}): DbWorkReading => ({
     walBytes: 0,
   },
   dealloc: 0,
-  tables: { seqScans: 0, indexScans: 0, rowsInserted: 0, rowsUpdated: 0 },
+  tables: { seqScans: 0, indexScans: 0, rowsInserted: 0, rowsUpdated: 0, rowsHotUpdated: 0 },
   clusterWal: { walRecords: 0, walFpi: 0, walBytes: 0 },
   ...over,
 });
@@ -43,7 +43,7 @@ describe('workPerUnit', () => {
         walFpi: 2,
         walBytes: 4000,
       },
-      tables: { seqScans: 7, indexScans: 70, rowsInserted: 9, rowsUpdated: 4 },
+      tables: { seqScans: 7, indexScans: 70, rowsInserted: 9, rowsUpdated: 4, rowsHotUpdated: 1 },
       clusterWal: { walRecords: 500, walFpi: 20, walBytes: 90_000 },
     });
     const after = reading({
@@ -58,7 +58,13 @@ describe('workPerUnit', () => {
         walFpi: 2 + 1,
         walBytes: 4000 + 66_005,
       },
-      tables: { seqScans: 7 + 20, indexScans: 70 + 150, rowsInserted: 9 + 32, rowsUpdated: 4 + 20 },
+      tables: {
+        seqScans: 7 + 20,
+        indexScans: 70 + 150,
+        rowsInserted: 9 + 32,
+        rowsUpdated: 4 + 20,
+        rowsHotUpdated: 1 + 15,
+      },
       clusterWal: { walRecords: 500 + 300, walFpi: 20, walBytes: 90_000 + 70_000 },
     });
     const work = workPerUnit(before, after, 10);
@@ -79,6 +85,7 @@ describe('workPerUnit', () => {
       seqScans: 2,
       rowsInserted: 3.2,
       rowsUpdated: 2,
+      rowsHotUpdated: 1.5,
       clusterWalRecords: 30,
       clusterWalFpi: 0,
       clusterWalBytes: 7000,
@@ -90,7 +97,7 @@ describe('workPerUnit', () => {
     const after = reading({
       statements: null,
       dealloc: null,
-      tables: { seqScans: 0, indexScans: 4, rowsInserted: 2, rowsUpdated: 2 },
+      tables: { seqScans: 0, indexScans: 4, rowsInserted: 2, rowsUpdated: 2, rowsHotUpdated: 0 },
     });
     const work = workPerUnit(before, after, 2);
     expect(work.warnings).toHaveLength(1);

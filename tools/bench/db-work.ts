@@ -28,6 +28,8 @@ export interface TableCounters {
   indexScans: number;
   rowsInserted: number;
   rowsUpdated: number;
+  /** Updates that were HOT (no new index entry: n_tup_hot_upd). */
+  rowsHotUpdated: number;
 }
 
 /** pg_stat_wal: the whole cluster, every database and background process. */
@@ -66,6 +68,7 @@ export interface WorkPerUnit {
   seqScans: number;
   rowsInserted: number;
   rowsUpdated: number;
+  rowsHotUpdated: number;
   clusterWalRecords: number | null;
   clusterWalFpi: number | null;
   clusterWalBytes: number | null;
@@ -138,6 +141,7 @@ export function workPerUnit(
       seqScans: per(t('seqScans')),
       rowsInserted: per(t('rowsInserted')),
       rowsUpdated: per(t('rowsUpdated')),
+      rowsHotUpdated: per(t('rowsHotUpdated')),
       clusterWalRecords: perOrNull(w?.walRecords),
       clusterWalFpi: perOrNull(w?.walFpi),
       clusterWalBytes: bytes(w?.walBytes),
@@ -161,6 +165,7 @@ export const WORK_ROWS: readonly { key: keyof WorkPerUnit; label: string }[] = [
   { key: 'seqScans', label: 'sequential scans' },
   { key: 'rowsInserted', label: 'rows inserted' },
   { key: 'rowsUpdated', label: 'rows updated' },
+  { key: 'rowsHotUpdated', label: 'rows updated HOT (no index entry)' },
   { key: 'clusterWalRecords', label: 'WAL records, cluster-wide (pg_stat_wal)' },
   { key: 'clusterWalBytes', label: 'WAL bytes, cluster-wide (pg_stat_wal)' },
 ];

@@ -483,7 +483,8 @@ export async function readDbWork(
        'dealloc', ${statements ? `(select dealloc from ${STATS_SCHEMA}.pg_stat_statements_info)` : 'null'},
        'tables', (select json_build_object(
                    'seqScans', coalesce(sum(seq_scan), 0), 'indexScans', coalesce(sum(idx_scan), 0),
-                   'rowsInserted', coalesce(sum(n_tup_ins), 0), 'rowsUpdated', coalesce(sum(n_tup_upd), 0))
+                   'rowsInserted', coalesce(sum(n_tup_ins), 0), 'rowsUpdated', coalesce(sum(n_tup_upd), 0),
+                   'rowsHotUpdated', coalesce(sum(n_tup_hot_upd), 0))
                    from pg_stat_user_tables),
        'lsn', pg_current_wal_lsn()::text,
        'clusterWal', (select json_build_object(

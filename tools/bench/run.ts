@@ -87,6 +87,11 @@ const { values } = parseArgs({
     reuse: { type: 'boolean', default: false },
     /** Seconds per push shape in section 1 (longer: less JIT warm-up and noise in CPU per mutation). */
     'push-seconds': { type: 'string' },
+    /**
+     * Port of the PostgreSQL on 127.0.0.1 to run on (default 5432): a private instance started
+     * with pg_stat_statements preloaded, when the shared one was not.
+     */
+    'pg-port': { type: 'string' },
   },
 });
 
@@ -147,7 +152,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const execFileP = promisify(execFile);
 const machineCores = machineInfo().nproc;
-const pg = DEFAULT_PG;
+const pg = values['pg-port'] ? { ...DEFAULT_PG, port: Number(values['pg-port']) } : DEFAULT_PG;
 
 interface SectionResult {
   name: string;

@@ -227,7 +227,7 @@ export const CONFIG_OPTIONS = {
     schema: int(1, 365),
     default: '14',
     description:
-      'How long the record of which tables each push changed (sync_changes) is kept. A device pulling from an older cursor reads every table, as a pull did before the record existed: slower, never wrong.',
+      'How long the record of which rows each push changed (sync_changes, what pulls read) is kept. A device whose cursor is older is answered RESYNC_REQUIRED: it pushes its pending changes, then syncs again from a snapshot.',
   }),
   lastSeenFlushMs: option({
     env: 'LAST_SEEN_FLUSH_MS',

@@ -104,4 +104,29 @@ describe('PRNG and scenario', () => {
       });
     }
   });
+
+  it('plans a refund only on a ticket whose close is sent before it, however visits overlap', async () => {
+    // Visits run side by side, each step after its own delay: replay them in the order their
+    // steps fall due (as the simulator sends them), not in the order they were planned.
+    const rng = new Rng('overlap');
+    const catalog = makeCatalog(rng.fork('catalog'), { clients: 30, taxRatePpm: 82_500 });
+    const planner = new DevicePlanner(rng.fork('planner'), catalog, catalog.clients, []);
+    const at = Date.parse('2026-03-02T15:00:00Z');
+    const due: { at: number; order: number; name: string; args: Record<string, unknown> }[] = [];
+    for (let i = 0; i < 400; i++) {
+      let stepAt = at + i * 60_000; // a visit a minute, each lasting half an hour or more
+      for (const step of planner.visit({ at: new Date(stepAt), timeScale: 1 })) {
+        stepAt += step.delayMs;
+        for (const m of step.mutations) due.push({ at: stepAt, order: due.length, ...m });
+      }
+    }
+    due.sort((a, b) => a.at - b.at || a.order - b.order);
+    const refunds = due.filter((m) => m.name === 'ticket.refund');
+    expect(refunds.length).toBeGreaterThan(2);
+    const closedAt = new Map<unknown, number>();
+    for (const m of due) {
+      if (m.name === 'ticket.close') closedAt.set(m.args.ticketId, m.at);
+      if (m.name === 'ticket.refund') expect(closedAt.get(m.args.ticketId)).toBeLessThan(m.at);
+    }
+  });
 });

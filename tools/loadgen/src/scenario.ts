@@ -260,7 +260,17 @@ interface Tender {
 interface ClosedTicket {
   ticketId: string;
   refundableCents: number;
+  /** When its visit's close step is due (ms since the epoch, the plan's clock). */
+  closesAt: number;
 }
+
+/**
+ * A refund is planned only on a ticket whose close is due this long (in scenario minutes) before
+ * the refund: visits run side by side, each step after its own sleep, so a refund planned by a
+ * short visit could otherwise be sent before a longer earlier visit had even opened its ticket
+ * (the server rightly rejected it: 4 TICKET_NOT_FOUND in every Phase 4 peak run).
+ */
+const REFUND_AFTER_CLOSE_MIN = 5;
 
 export interface VisitOptions {
   /** The visit's time (checkout time for a live day; the historic day for seeding). */
@@ -503,17 +513,22 @@ export class DevicePlanner {
       },
     });
     const refundable = paid - change;
-    if (refundable > 0) this.closed.push({ ticketId, refundableCents: refundable });
     steps.push({
       delayMs: opts.history ? 0 : service.durationMin * min,
       mutations: [...first, ...ticketMutations],
     });
+    // Each step waits for the one before it: the ticket step is due after all their delays.
+    const closesAt = opts.at.getTime() + steps.reduce((n, s) => n + s.delayMs, 0);
 
     if (!opts.history) {
       const later: PlannedMutation[] = [];
-      // A refund on one of this device's earlier tickets (2 % of visits).
-      if (rng.chance(0.02) && this.closed.length > 1) {
-        const target = rng.pick(this.closed.slice(0, -1));
+      // A refund on one of this device's earlier tickets (2 % of visits), closed by then.
+      const refundAt = closesAt + 2 * min;
+      const closed = this.closed.filter(
+        (c) => c.closesAt + REFUND_AFTER_CLOSE_MIN * min <= refundAt,
+      );
+      if (rng.chance(0.02) && closed.length > 0) {
+        const target = rng.pick(closed);
         if (target.refundableCents > 0) {
           const amountCents = rng.chance(0.5)
             ? target.refundableCents
@@ -544,6 +559,7 @@ export class DevicePlanner {
       }
       if (later.length > 0) steps.push({ delayMs: 2 * min, mutations: later });
     }
+    if (refundable > 0) this.closed.push({ ticketId, refundableCents: refundable, closesAt });
     return steps;
   }
 }

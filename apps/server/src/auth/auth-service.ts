@@ -112,6 +112,13 @@ export async function signup(deps: AuthDeps, req: SignupRequest): Promise<Sessio
           req.timeZone ?? 'America/New_York',
         ],
       );
+      // The store row is the store's version 1, logged as a push logs its versions: a device's
+      // first pull from cursor 0 then reads by the log's keys too (migration 0027).
+      await sql.query(
+        `insert into sync_changes (store_id, to_version, from_version, entities, ids, id_counts)
+         values ($1, 1, 1, '{store}', array[$1::uuid], '{1}')`,
+        [storeId],
+      );
       await sql.query(
         'insert into users (id, organization_id, email, password_hash) values ($1, $2, $3, $4)',
         [userId, organizationId, email, passwordHash],

@@ -219,6 +219,7 @@ async function seedClients(
       const next = Number(locked.rows[0]?.version ?? 0) + 1;
       const params: unknown[] = [];
       const tuples: string[] = [];
+      const ids: string[] = [];
       for (let i = start; i < start + n; i++) {
         const row: ClientRow = {
           id: randomUUID(),
@@ -226,6 +227,7 @@ async function seedClients(
           lastName: `${SEED_LAST[Math.floor(i / SEED_FIRST.length) % SEED_LAST.length]} Seed${i}`,
           phone: `+1 555 ${2_000_000 + i}`,
         };
+        ids.push(row.id);
         const values = [
           storeId,
           row.id,
@@ -249,6 +251,12 @@ async function seedClients(
         params,
       );
       await sql.query('update stores set version = $2 where id = $1', [storeId, next]);
+      // Logged like a push's version, so that pulls read these rows by key (migration 0027).
+      await sql.query(
+        `insert into sync_changes (store_id, to_version, from_version, entities, ids, id_counts)
+         values ($1, $2, $2, '{client}', $3::uuid[], array[$4::int])`,
+        [storeId, next, ids, ids.length],
+      );
       return next;
     });
   }

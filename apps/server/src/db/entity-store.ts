@@ -5,7 +5,13 @@
  */
 import type { EntityName, EntityRows, StoreRow } from '../../../../packages/domain/src/entities';
 import type { ListQuery, MutatorTx } from '../../../../packages/domain/src/tx';
-import { CHANGE_LOG_ENTRIES, entitiesChangedSince, type ChangeLogEntry } from './change-log';
+import {
+  CHANGE_LOG_ENTRIES,
+  entitiesChangedSince,
+  keyedPage,
+  type ChangeLogEntry,
+  type KeyedPage,
+} from './change-log';
 import { isUuid, type Sql } from './db';
 import {
   columnForField,
@@ -267,11 +273,13 @@ export class ResyncRequiredError extends Error {
 }
 
 /**
- * The synced tables named (all of them by default) plus the store row, each branch keyed on
- * (store_id, version), merged by version. `$1` store, `$2` the lower bound, `$3` limit, and with
- * `upTo` `$4` the highest version to read. Each branch is an index scan on (store_id, version)
- * (for hash-partitioned tables in the one partition of the store); the ORDER BY version LIMIT
- * lets the planner merge them and stop early.
+ * The synced tables named (all of them by default) plus the store row, merged by version. `$1`
+ * store, `$2` the lower bound, `$3` limit, and with `upTo` `$4` the highest version to read.
+ * There is no index on version (migration 0027: it kept updates from being HOT): each branch
+ * reads the store's rows of its table (its primary key's prefix, in the one partition of the
+ * store). Only pulls the change log cannot serve come here: cursor 0 of a store whose log does
+ * not reach back to its first version (devices hydrate from the snapshot instead), versions
+ * written by something else than a push, entries from before 0027.
  */
 function changesQuery(
   op: '>' | '=',
@@ -304,6 +312,51 @@ function partialChangesQuery(entities: readonly EntityName[]): string {
     partialQueries.set(key, text);
   }
   return text;
+}
+
+/**
+ * The rows a keyed page names, by primary key: per entity `id = any($n)`, the store row by its
+ * id, each only if its version is in (`$2`, `$3`] — a row written again after the page's last
+ * version comes in the page that covers that write. Texts kept per set of entities.
+ */
+const keyedQueries = new Map<string, string>();
+function keyedChangesQuery(entities: readonly EntityName[]): string {
+  const key = entities.join(',');
+  let text = keyedQueries.get(key);
+  if (!text) {
+    let param = 3;
+    text = entities
+      .map((entity) =>
+        entity === 'store'
+          ? `select 'store'::text as entity, s.id, s.settings_version as version, false as deleted, ` +
+            `${STORE_JSON} as data from stores s where s.id = $1 ` +
+            'and s.settings_version > $2::bigint and s.settings_version <= $3::bigint'
+          : `select '${entity}'::text as entity, id, version, deleted, ` +
+            `case when deleted then null else data end as data ` +
+            `from ${ENTITY_TABLES[entity].table} where store_id = $1 and id = any($${++param}::uuid[]) ` +
+            'and version > $2::bigint and version <= $3::bigint',
+      )
+      .join('\nunion all\n');
+    keyedQueries.set(key, text);
+  }
+  return text;
+}
+
+async function readKeyedPage(
+  sql: Sql,
+  storeId: string,
+  cursor: number,
+  page: KeyedPage,
+): Promise<Change[]> {
+  const entities = [...page.keys.keys()];
+  const ids = entities.filter((e) => e !== 'store').map((e) => page.keys.get(e) ?? []);
+  const res = await sql.query<ChangeRow>(keyedChangesQuery(entities), [
+    storeId,
+    String(cursor),
+    String(page.upTo),
+    ...ids,
+  ]);
+  return sorted(res.rows);
 }
 
 type ChangeRow = Change;
@@ -351,10 +404,11 @@ export async function readChangesSince(
     log: ChangeLogEntry[] | null;
   }>(
     `select s.min_kept_version, s.version, s.sync_epoch,
-            case when $2::bigint > 0 then (
+            case when $2::bigint < s.version then (
               select coalesce(json_agg(json_build_object('from', c.from_version, 'to', c.to_version,
-                                                         'entities', c.entities)), '[]')
-                from (select from_version, to_version, entities from sync_changes
+                                                         'entities', c.entities, 'ids', c.ids,
+                                                         'counts', c.id_counts)), '[]')
+                from (select from_version, to_version, entities, ids, id_counts from sync_changes
                        where store_id = s.id and to_version > $2::bigint
                        order by to_version limit ${CHANGE_LOG_ENTRIES}) c
             ) end as log
@@ -374,6 +428,13 @@ export async function readChangesSince(
     // Nothing committed after the cursor (most pulls: a poll of a quiet store): skip the scan of
     // every synced table. Rows are written in the transaction that raises stores.version.
     if (cursor >= storeVersion) return { changes: [], hasMore: false, cursor, epoch, storeVersion };
+  }
+  // The rows the log names after the cursor, by primary key: the usual pull.
+  const keyed = store?.log ? keyedPage(store.log, cursor, storeVersion, limit) : null;
+  if (keyed) {
+    const changes = await readKeyedPage(sql, storeId, cursor, keyed);
+    const last = keyed.hasMore ? keyed.upTo : Math.max(keyed.upTo, storeVersion);
+    return { changes, hasMore: keyed.hasMore, cursor: last, epoch, storeVersion };
   }
   const changed =
     cursor > 0 && store?.log ? entitiesChangedSince(store.log, cursor, storeVersion) : null;
@@ -409,5 +470,11 @@ export async function readChangesSince(
   return { changes: sorted(all.rows), hasMore, cursor: boundary, epoch, storeVersion };
 }
 
-/** The SQL of a pull page (for EXPLAIN in tests and diagnostics). */
+/** The SQL of a pull page from the tables (for EXPLAIN in tests and diagnostics). */
 export const PULL_QUERY_SQL = AFTER_QUERY;
+
+/**
+ * The SQL of a pull page by key over every table (for EXPLAIN): `$1` store, `$2` cursor, `$3`
+ * last version, then the ids of each synced table in `TABLE_ENTITY_NAMES` order.
+ */
+export const KEYED_PULL_QUERY_SQL = keyedChangesQuery(['store', ...TABLE_ENTITY_NAMES]);

@@ -86,8 +86,9 @@ export async function purgeTombstones(
 }
 
 /**
- * Deletes the record of which tables each push changed (`sync_changes`, migration 0022) older
- * than `keepDays`: pulls from cursors that old read every table. Returns the rows deleted.
+ * Deletes the record of which rows each push changed (`sync_changes`, migrations 0022 and 0027)
+ * older than `keepDays`, and raises each store's min_kept_version past it: pulls from cursors
+ * that old get RESYNC_REQUIRED (the pulls read rows by the log's keys). Returns the rows deleted.
  */
 export async function purgeSyncChanges(db: Db, opts: { keepDays: number }): Promise<number> {
   if (!Number.isInteger(opts.keepDays) || opts.keepDays < 1) {

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { beforeAll, expect, it } from 'vitest';
 import { clientSearchQuery, findClientsByPhoneDigits, searchClients } from './client-search';
 import type { Sql } from './db';
-import { PULL_QUERY_SQL } from './entity-store';
+import { KEYED_PULL_QUERY_SQL, PULL_QUERY_SQL } from './entity-store';
+import { TABLE_ENTITY_NAMES } from './entity-tables';
 import { dropOldAuditPartitions, ensureMonthlyPartitions } from './jobs';
 import { describeEachEngine } from './test-support/engines';
 import { contextOf, createTenant, seedAllEntities, type Tenant } from './test-support/fixtures';
@@ -49,14 +50,31 @@ describeEachEngine('partitions and indexes', (getDb) => {
     expect(plan).toMatch(/Limit/);
   });
 
-  it('a pull is index-driven: keyset on (store_id, version) in every table', async () => {
+  it('a pull by the change log reads each row by its primary key, one partition each', async () => {
+    const ids = TABLE_ENTITY_NAMES.map(() => [randomUUID(), randomUUID()]);
     const plan = await getDb().transaction(contextOf(t), async (sql) => {
       // Tiny test tables: the planner would rather scan them whole; forbid that to see the paths.
       await sql.query('set local enable_seqscan = off', []);
-      return explain(sql, PULL_QUERY_SQL, [t.storeId, '0', '1001']);
+      return explain(sql, KEYED_PULL_QUERY_SQL, [t.storeId, '0', '1000', ...ids]);
     });
     expect(plan).not.toMatch(/Seq Scan/);
-    expect(plan).toMatch(/_pull|store_id_version/);
+    expect(plan).toMatch(/_pkey/);
+    expect(plan).not.toMatch(/_pull\b/); // migration 0027 dropped the (store_id, version) indexes
+    for (const table of ['tickets', 'ticket_lines', 'payments', 'appointments']) {
+      expect({ table, partitions: scanned(plan, table).length }).toEqual({ table, partitions: 1 });
+    }
+  });
+
+  it('the tombstone purge finds its rows through the partial index of tombstones', async () => {
+    const plan = await getDb().ownerTransaction(async (sql) => {
+      await sql.query('set local enable_seqscan = off', []);
+      return explain(
+        sql,
+        'select id from clients where store_id = $1 and deleted and version <= $2',
+        [t.storeId, '1000'],
+      );
+    });
+    expect(plan).toMatch(/clients_tombstones/);
   });
 
   it('a ticket lookup by store touches one partition', async () => {

@@ -48,7 +48,7 @@ export function resyncHttpError(e: ResyncRequiredError): HttpError {
     409,
     'RESYNC_REQUIRED',
     e.reason === 'TOMBSTONES_PURGED'
-      ? 'This device has been away longer than the server keeps deletions: push pending changes, then sync again from the start.'
+      ? 'This device has been away longer than the server keeps its record of changes and deletions: push pending changes, then sync again from the start.'
       : "The store's data was restored from a backup since this device last synced: push pending changes, then sync again from the start.",
     { reason: e.reason, minKeptVersion: e.minKeptVersion },
   );

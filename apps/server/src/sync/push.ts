@@ -166,25 +166,50 @@ class BatchAborted extends Error {
   }
 }
 
-/** Counts what a mutation wrote, so a mutation that changed nothing does not consume a version. */
-function countingTx(inner: MutatorTx): MutatorTx & { writes: number; entities: Set<string> } {
+/** The rows a mutation wrote, by entity: ids (for the change log the pulls read). */
+type WrittenKeys = Map<string, Set<string>>;
+
+function addKey(keys: WrittenKeys, entity: string, id: string): void {
+  const ids = keys.get(entity) ?? new Set<string>();
+  ids.add(id);
+  keys.set(entity, ids);
+}
+
+/**
+ * Counts what a mutation wrote, so a mutation that changed nothing does not consume a version,
+ * and keeps which rows (the pulls read them by key from `sync_changes`).
+ */
+function countingTx(inner: MutatorTx): MutatorTx & { writes: number; keys: WrittenKeys } {
   const tx = {
     writes: 0,
-    entities: new Set<string>(),
+    keys: new Map<string, Set<string>>(),
     get: inner.get.bind(inner),
     list: inner.list.bind(inner),
     async put(...args: Parameters<MutatorTx['put']>) {
       tx.writes++;
-      tx.entities.add(args[0]);
+      addKey(tx.keys, args[0], args[1].id);
       return inner.put(...args);
     },
     async delete(...args: Parameters<MutatorTx['delete']>) {
       tx.writes++;
-      tx.entities.add(args[0]);
+      addKey(tx.keys, args[0], args[1]);
       return inner.delete(...args);
     },
   };
-  return tx as MutatorTx & { writes: number; entities: Set<string> };
+  return tx as MutatorTx & { writes: number; keys: WrittenKeys };
+}
+
+/** A change log entry's entities (sorted), their ids grouped in that order, and the counts. */
+function changeLogKeys(keys: WrittenKeys): { entities: string[]; ids: string[]; counts: number[] } {
+  const entities = [...keys.keys()].sort();
+  const ids: string[] = [];
+  const counts: number[] = [];
+  for (const entity of entities) {
+    const of = [...(keys.get(entity) ?? [])];
+    ids.push(...of);
+    counts.push(of.length);
+  }
+  return { entities, ids, counts };
 }
 
 /**
@@ -438,11 +463,11 @@ async function applyChunk(
   const deviceCode = row.short_code ?? null;
   const baseVersion = row.version;
   const results: MutationResult[] = [];
-  const entities = new Set<string>();
+  const written: WrittenKeys = new Map();
   let last = row.last_mutation_id;
   if (!chunk.some((m) => m.id > last)) {
     for (const m of chunk) results.push({ id: m.id, status: 'duplicate' });
-    return { results, last, version: null, gap: false, entities, delta: null };
+    return { results, last, version: null, gap: false, entities: new Set(), delta: null };
   }
   const storage =
     mode === 'batched'
@@ -506,8 +531,8 @@ async function applyChunk(
       });
       if (tx.writes > 0) version += 1;
       const changes = await storage.accept(version);
-      if (tx.entities.has('staff')) staffCache.forget();
-      for (const entity of tx.entities) entities.add(entity);
+      if (tx.keys.has('staff')) staffCache.forget();
+      for (const [entity, ids] of tx.keys) for (const id of ids) addKey(written, entity, id);
       audit.push({
         id: m.id,
         name: m.name,
@@ -531,11 +556,12 @@ async function applyChunk(
   await storage.finish(batch, audit);
   if (version !== baseVersion) {
     batch.add('update stores set version = $2 where id = $1', [cmd.storeId, version]);
-    // What these versions changed, so that pulls read only those tables (migration 0022).
+    // Which rows these versions wrote: the pulls read them by key (migrations 0022, 0027).
+    const logged = changeLogKeys(written);
     batch.add(
-      `insert into sync_changes (store_id, to_version, from_version, entities)
-       values ($1, $2, $3, $4::text[])`,
-      [cmd.storeId, version, baseVersion + 1, [...entities].sort()],
+      `insert into sync_changes (store_id, to_version, from_version, entities, ids, id_counts)
+       values ($1, $2, $3, $4::text[], $5::uuid[], $6::int[])`,
+      [cmd.storeId, version, baseVersion + 1, logged.entities, logged.ids, logged.counts],
     );
   }
   batch.add('update devices set last_mutation_id = $2, last_seen_at = now() where id = $1', [
@@ -552,7 +578,7 @@ async function applyChunk(
     last,
     version: advanced ? version : null,
     gap,
-    entities,
+    entities: new Set(written.keys()),
     delta: changes ? { from: baseVersion + 1, to: version, epoch: row.sync_epoch, changes } : null,
   };
 }
