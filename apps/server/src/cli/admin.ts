@@ -10,6 +10,7 @@ import { createRedisCache } from '../cache/redis-cache';
 import { systemClock } from '../clock';
 import { ConfigError, loadConfig } from '../config';
 import { isUuid } from '../db/db';
+import { HttpError } from '../http/errors';
 import { openConfiguredDb } from '../db/open-configured';
 import { ENTITY_TABLES } from '../db/entity-tables';
 import { migrate } from '../db/migrate';
@@ -269,6 +270,11 @@ main().then(
     if (err instanceof UsageError || err instanceof ConfigError) {
       console.error(`${err.message}\n\n${USAGE}`);
       process.exit(2);
+    }
+    if (err instanceof HttpError) {
+      // A coded error (e.g. a shard move refused): its code and message, no stack.
+      console.error(`${err.code}: ${err.message}`);
+      process.exit(err.statusCode < 500 ? 2 : 1);
     }
     console.error(err);
     process.exit(1);

@@ -1,12 +1,13 @@
 import { parseArgs } from 'node:util';
 import type { Config } from '../config';
 import { createShardDirectory } from './directory';
-import { moveOrganization } from './move';
+import { cancelMove, moveOrganization } from './move';
 
 export const SHARD_USAGE = `
   npm run admin -- shard-add --id eu-1 --region eu --url postgres://mango_app:…@eu-1/mango --owner-url postgres://…@eu-1/mango [--capacity 10000] [--closed]
   npm run admin -- shard-list
-  npm run admin -- shard-move --org <organizationId> --to <shardId>
+  npm run admin -- shard-move --org <organizationId> --to <shardId>   (starts a move, or resumes the organization's unfinished one)
+  npm run admin -- shard-move --org <organizationId> --cancel   (undoes a move that has not switched yet)
   (shard commands use SHARD_DIRECTORY_URL and SHARD_ROUTE_CACHE_MS)`;
 
 /** The admin CLI's shard commands; returns the exit code. */
@@ -28,6 +29,7 @@ export async function runShardCommand(
       closed: { type: 'boolean' },
       org: { type: 'string' },
       to: { type: 'string' },
+      cancel: { type: 'boolean' },
     },
   });
   const need = (name: keyof typeof values): string => {
@@ -58,6 +60,10 @@ export async function runShardCommand(
           `${s.id}\t${s.region}\t${load[s.id] ?? 0}/${s.capacity} organizations\t${s.accepting ? 'open' : 'closed'}`,
         );
       }
+      return 0;
+    }
+    if (command === 'shard-move' && values.cancel) {
+      await cancelMove({ directory, organizationId: need('org'), log: print });
       return 0;
     }
     if (command === 'shard-move') {

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { moveErrors, type MoveKeys, type MoveStep } from './move-plan';
 
 /**
  * The shard directory (seed plan 4.1, 4.2): which PostgreSQL cluster ("shard": a primary, its
@@ -29,6 +30,23 @@ export interface TenantRoute {
   epoch: number;
 }
 
+/** A tenant move as the directory keeps it, so a mover that dies can resume it (move.ts). */
+export interface MoveRecord {
+  id: string;
+  organizationId: string;
+  sourceShardId: string;
+  targetShardId: string;
+  /** The last step done. */
+  step: MoveStep;
+  /** The organization's stores and users when the publication was made (its row filters). */
+  keys: MoveKeys;
+  /** Source LSN taken after the pause; the subscription must have applied past it. */
+  pauseLsn: string | null;
+  /** Tables the check found different: the move stops there until a person clears it. */
+  checkFailed: string[] | null;
+  startedAt: string;
+}
+
 export interface ShardDirectory {
   ensureSchema(): Promise<void>;
   upsertShard(shard: ShardInfo): Promise<void>;
@@ -43,8 +61,27 @@ export interface ShardDirectory {
   place(organizationId: string, storeIds: string[], region: string): Promise<TenantRoute>;
   addStores(organizationId: string, storeIds: string[]): Promise<void>;
   setPaused(organizationId: string, paused: boolean): Promise<void>;
-  /** Ends a move: the organization is on `shardId`, writes resume, the epoch advances. */
+  /**
+   * Ends a move's pause: the organization is on `shardId`, writes resume, the epoch advances,
+   * and its move record (if any) is at step `switched` — all in one transaction.
+   */
   completeMove(organizationId: string, shardId: string): Promise<TenantRoute>;
+  /** Records a new move; MOVE_IN_PROGRESS if the organization already has an unfinished one. */
+  beginMove(move: Omit<MoveRecord, 'startedAt' | 'checkFailed'>): Promise<MoveRecord>;
+  /** The organization's unfinished move. */
+  currentMove(organizationId: string): Promise<MoveRecord | undefined>;
+  /** Saves a step done (and what it learnt). */
+  saveMove(
+    moveId: string,
+    patch: { step: MoveStep; keys?: MoveKeys; pauseLsn?: string | null; checkFailed?: string[] },
+  ): Promise<void>;
+  /**
+   * Claims the organization for one mover (a session lock on the directory, released by the
+   * returned function or by the mover's death); undefined when another mover holds it.
+   */
+  claimMove(organizationId: string): Promise<(() => Promise<void>) | undefined>;
+  /** Closes a move: `done` or `cancelled` (kept as history). */
+  finishMove(moveId: string, outcome: 'done' | 'cancelled'): Promise<void>;
   /** Organizations per shard. */
   load(): Promise<Record<string, number>>;
   close(): Promise<void>;
@@ -73,6 +110,23 @@ create table if not exists mango_tenant_stores (
   store_id uuid primary key,
   organization_id uuid not null references mango_tenants (organization_id)
 );
+create table if not exists mango_moves (
+  id uuid primary key,
+  organization_id uuid not null references mango_tenants (organization_id),
+  source_shard_id text not null references mango_shards (id),
+  target_shard_id text not null references mango_shards (id),
+  step text not null,
+  keys jsonb not null,
+  pause_lsn pg_lsn,
+  -- Tables whose check failed: the move waits for a person (docs/OPERATIONS.md).
+  check_failed text[],
+  outcome text check (outcome in ('done', 'cancelled')),
+  started_at timestamptz not null default now(),
+  updated_at timestamptz not null default now()
+);
+-- One unfinished move per organization.
+create unique index if not exists mango_moves_one_open on mango_moves (organization_id)
+  where outcome is null;
 `;
 
 interface RouteRow {
@@ -89,13 +143,37 @@ const toRoute = (r: RouteRow): TenantRoute => ({
   epoch: r.epoch,
 });
 
+interface MoveRow {
+  id: string;
+  organization_id: string;
+  source_shard_id: string;
+  target_shard_id: string;
+  step: MoveStep;
+  keys: MoveKeys;
+  pause_lsn: string | null;
+  check_failed: string[] | null;
+  started_at: Date;
+}
+
+const toMove = (r: MoveRow): MoveRecord => ({
+  id: r.id,
+  organizationId: r.organization_id,
+  sourceShardId: r.source_shard_id,
+  targetShardId: r.target_shard_id,
+  step: r.step,
+  keys: r.keys,
+  pauseLsn: r.pause_lsn,
+  checkFailed: r.check_failed,
+  startedAt: new Date(r.started_at).toISOString(),
+});
+
 export function createShardDirectory(url: string): ShardDirectory {
   const pool = new pg.Pool({ connectionString: url, max: 5, idleTimeoutMillis: 10_000 });
   pool.on('error', () => undefined);
   const one = async <R extends pg.QueryResultRow>(text: string, params: unknown[] = []) =>
     (await pool.query<R>(text, params)).rows[0];
 
-  return {
+  const directory: ShardDirectory = {
     async ensureSchema() {
       // Several instances may start at once: serialize the DDL.
       const client = await pool.connect();
@@ -213,13 +291,97 @@ export function createShardDirectory(url: string): ShardDirectory {
       ]);
     },
     async completeMove(organizationId, shardId) {
+      // One statement: the route switches exactly when the move record says so.
       const row = await one<RouteRow>(
-        `update mango_tenants set shard_id = $2, paused = false, epoch = epoch + 1, moved_at = now()
+        `with moved as (
+           update mango_moves set step = 'switched', updated_at = now()
+            where organization_id = $1 and outcome is null and target_shard_id = $2
+         )
+         update mango_tenants set shard_id = $2, paused = false, epoch = epoch + 1, moved_at = now()
           where organization_id = $1 returning organization_id, shard_id, paused, epoch`,
         [organizationId, shardId],
       );
-      if (!row) throw new Error(`Organization ${organizationId} is not in the directory.`);
+      if (!row) throw moveErrors.organizationNotFound(organizationId);
       return toRoute(row);
+    },
+    async beginMove(move) {
+      try {
+        const row = await one<MoveRow>(
+          `insert into mango_moves (id, organization_id, source_shard_id, target_shard_id, step, keys, pause_lsn)
+           values ($1, $2, $3, $4, $5, $6::jsonb, $7) returning *`,
+          [
+            move.id,
+            move.organizationId,
+            move.sourceShardId,
+            move.targetShardId,
+            move.step,
+            JSON.stringify(move.keys),
+            move.pauseLsn,
+          ],
+        );
+        return toMove(row!);
+      } catch (e) {
+        if ((e as { code?: string }).code !== '23505') throw e;
+        const open = await directory.currentMove(move.organizationId);
+        throw moveErrors.inProgress(
+          move.organizationId,
+          open?.targetShardId ?? '?',
+          open?.step ?? '?',
+        );
+      }
+    },
+    async currentMove(organizationId) {
+      const row = await one<MoveRow>(
+        'select * from mango_moves where organization_id = $1 and outcome is null',
+        [organizationId],
+      );
+      return row && toMove(row);
+    },
+    async saveMove(moveId, patch) {
+      await pool.query(
+        `update mango_moves set step = $2, keys = coalesce($3::jsonb, keys),
+                pause_lsn = case when $4 then $5::pg_lsn else pause_lsn end,
+                check_failed = coalesce($6::text[], check_failed), updated_at = now()
+          where id = $1`,
+        [
+          moveId,
+          patch.step,
+          patch.keys ? JSON.stringify(patch.keys) : null,
+          patch.pauseLsn !== undefined,
+          patch.pauseLsn ?? null,
+          patch.checkFailed ?? null,
+        ],
+      );
+    },
+    async claimMove(organizationId) {
+      const client = await pool.connect();
+      try {
+        const res = await client.query<{ ok: boolean }>(
+          'select pg_try_advisory_lock(727005, hashtext($1)) as ok',
+          [organizationId],
+        );
+        if (!res.rows[0]?.ok) {
+          client.release();
+          return undefined;
+        }
+      } catch (e) {
+        client.release();
+        throw e;
+      }
+      return async () => {
+        try {
+          await client.query('select pg_advisory_unlock(727005, hashtext($1))', [organizationId]);
+        } finally {
+          client.release();
+        }
+      };
+    },
+    async finishMove(moveId, outcome) {
+      await pool.query(
+        `update mango_moves set outcome = $2, step = case when $2 = 'done' then 'done' else step end,
+                updated_at = now() where id = $1`,
+        [moveId, outcome],
+      );
     },
     async load() {
       const res = await pool.query<{ id: string; n: number }>(
@@ -232,4 +394,5 @@ export function createShardDirectory(url: string): ShardDirectory {
       await pool.end();
     },
   };
+  return directory;
 }
