@@ -31,7 +31,12 @@ export default defineConfig({
         test: {
           name: 'tools',
           root: 'tools',
-          include: ['**/src/**/*.test.ts', 'scripts/**/*.test.ts', 'bench/**/*.test.ts'],
+          include: [
+            '**/src/**/*.test.ts',
+            'scripts/**/*.test.ts',
+            'bench/**/*.test.ts',
+            'drill/**/*.test.ts',
+          ],
           // The ledger check migrates a real database (PGlite, PostgreSQL) in its hooks.
           testTimeout: 60_000,
           hookTimeout: 120_000,
