@@ -49,7 +49,7 @@ import {
 } from './db-work';
 import { cacheCounters, offerAvailability, openBookingPages } from './availability';
 import { measureDeviceSide } from './device-side';
-import { measureSnapshot, type SnapshotMeasure } from './snapshot';
+import { measureSnapshot, snapshotCpu, type SnapshotCpu, type SnapshotMeasure } from './snapshot';
 import { measureIdleStreams, streamsOk, streamsTable } from './sse-streams';
 import {
   type BenchServer,
@@ -57,7 +57,9 @@ import {
   cpuMicrosPer,
   cpuSampler,
   type LoadSummary,
+  loadAverage,
   loadSampler,
+  processCpuMs,
   redisPing,
   sampleMemory,
   startBenchServer,
@@ -394,24 +396,45 @@ async function main(): Promise<number> {
   let srv: BenchServer = await startBenchServer(env);
   log(`server at ${srv.server.url} (pid ${srv.pid ?? 'unknown'}) on database ${values.db}`);
   /**
-   * The snapshot (issue 20) on a fresh server: its VmHWM is start-up + these two snapshots only.
-   * NDJSON as is, then gzip (level 1), each line parsed as a device would.
+   * The snapshot (issue 20) on a fresh server: its VmHWM is start-up + these snapshots only.
+   * NDJSON as is, then gzip (level 1), then brotli (quality 1), each line parsed as a device would.
    */
   const measureSnapshots = async (storeId: string, deviceId: string, token: () => string) => {
     await srv.server.stop();
     saveServerLog(srv);
     srv = await startBenchServer(env, srv.server.port);
     const stopSampling = sampleMemory(srv.pid);
-    const runs: SnapshotMeasure[] = [];
-    for (const gzip of [false, true]) {
+    // The application role's backends on the bench database: the snapshot's connection among
+    // them, other helpers' work on the shared PostgreSQL not.
+    const backends = async () =>
+      (
+        await psql(
+          pg,
+          values.db,
+          `select pid from pg_stat_activity where datname = current_database() and usename = 'mango_app'`,
+        )
+      )
+        .split('\n')
+        .filter(Boolean)
+        .map(Number);
+    const runs: (SnapshotMeasure & { cpu: SnapshotCpu })[] = [];
+    for (const encoding of ['identity', 'gzip', 'br'] as const) {
       const measure = () =>
-        measureSnapshot({ baseUrl: srv.server.url, storeId, deviceId, token: token(), gzip });
+        measureSnapshot({ baseUrl: srv.server.url, storeId, deviceId, token: token(), encoding });
+      const attempt = async () => {
+        const serverCpu = await processCpuMs(() => (srv.pid === null ? [] : [srv.pid]));
+        const postgresCpu = await processCpuMs(backends);
+        const load1 = loadAverage()?.[0] ?? null;
+        const r = await measure();
+        const cpu = snapshotCpu(r.rows, await serverCpu(), await postgresCpu(), load1);
+        return { ...r, cpu };
+      };
       // A server just started may still be connecting to Redis (a 5xx): try again.
-      runs.push(await measure().catch(() => sleep(2000).then(measure)));
+      runs.push(await attempt().catch(() => sleep(2000).then(attempt)));
     }
     const serverMemory = stopSampling();
     log(
-      `snapshot: ${runs.map((r) => `${r.encoding} ${r.rows} rows in ${r.seconds} s = ${r.rowsPerSecond} rows/s, ${(r.wireBytes / 1048576).toFixed(1)} MiB`).join('; ')}; server peak RSS ${serverMemory.peakRssMiB} MiB (VmHWM ${serverMemory.hwmMiB})`,
+      `snapshot: ${runs.map((r) => `${r.encoding} ${r.rows} rows in ${r.seconds} s = ${r.rowsPerSecond} rows/s, ${(r.wireBytes / 1048576).toFixed(1)} MiB, CPU per 1,000 rows: server ${r.cpu.serverMsPer1000Rows} ms, PostgreSQL ${r.cpu.postgresMsPer1000Rows} ms (load ${r.cpu.load1})`).join('; ')}; server peak RSS ${serverMemory.peakRssMiB} MiB (VmHWM ${serverMemory.hwmMiB})`,
     );
     return {
       runs,
@@ -424,7 +447,7 @@ async function main(): Promise<number> {
     };
   };
   const snapshotLine = (snapshot: Awaited<ReturnType<typeof measureSnapshots>>) =>
-    `The same new device reading the snapshot instead (\`GET …/sync/snapshot\`, one stream, every line parsed): ${snapshot.runs.map((r) => `${r.encoding === 'gzip' ? 'gzip' : 'NDJSON'} **${r.rowsPerSecond.toLocaleString('en-US')} rows/s** (${r.rows.toLocaleString('en-US')} rows in ${r.seconds} s, ${(r.wireBytes / 1048576).toFixed(1)} MiB on the wire, essentials after ${r.essentialsMs ?? 'n/a'} ms)`).join('; ')}. Server peak RSS during both: **${snapshot.serverMemory.peakRssMiB ?? 'n/a'} MiB** (VmHWM ${snapshot.serverMemory.hwmMiB ?? 'n/a'} MiB, restarted just before). Target ≥ 100,000 rows/s under 400 MiB: **${snapshot.meetsTarget ? 'met' : 'not met'}**.`;
+    `The same new device reading the snapshot instead (\`GET …/sync/snapshot\`, one stream, every line parsed): ${snapshot.runs.map((r) => `${r.encoding === 'identity' ? 'NDJSON' : r.encoding} **${r.rowsPerSecond.toLocaleString('en-US')} rows/s** (${r.rows.toLocaleString('en-US')} rows in ${r.seconds} s, ${(r.wireBytes / 1048576).toFixed(1)} MiB on the wire, essentials after ${r.essentialsMs ?? 'n/a'} ms; CPU per 1,000 rows: server **${r.cpu.serverMsPer1000Rows ?? 'n/a'} ms**, PostgreSQL **${r.cpu.postgresMsPer1000Rows ?? 'n/a'} ms**; load ${r.cpu.load1 ?? 'n/a'})`).join('; ')}. Server peak RSS during all: **${snapshot.serverMemory.peakRssMiB ?? 'n/a'} MiB** (VmHWM ${snapshot.serverMemory.hwmMiB ?? 'n/a'} MiB, restarted just before). Target ≥ 100,000 rows/s under 400 MiB: **${snapshot.meetsTarget ? 'met' : 'not met'}**.`;
   ensureServer = async () => {
     if (srv.server.alive()) return;
     log(

@@ -173,6 +173,24 @@ export function cpuMicrosPer(cpu: CpuShare, units: number): number | null {
   return units > 0 ? Math.round((cpu.serverCpuMs * 1000) / units) : null;
 }
 
+/**
+ * CPU time (user + system, ms at 10 ms ticks) of a set of processes between start and stop:
+ * `pids` is read at both ends, so a process that started meanwhile counts from zero (a
+ * PostgreSQL backend the pool opened for the work being measured) and one that exited is lost.
+ * Unlike `cpuSampler`, it counts only the named processes: other work on the shared
+ * PostgreSQL stays out.
+ */
+export async function processCpuMs(
+  pids: () => Promise<number[]> | number[],
+): Promise<() => Promise<number>> {
+  const t0 = new Map((await pids()).map((p) => [p, cpuTicks(p)]));
+  return async () => {
+    let ticks = 0;
+    for (const p of await pids()) ticks += cpuTicks(p) - (t0.get(p) ?? 0);
+    return ticks * 10;
+  };
+}
+
 /** The 1-, 5- and 15-minute load averages of the machine (/proc/loadavg). */
 export function loadAverage(): [number, number, number] | null {
   try {

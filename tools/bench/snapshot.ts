@@ -1,14 +1,16 @@
 /**
  * Bench, "3. Hydration": a new device reading the store's snapshot (GET …/sync/snapshot,
- * docs/SYNC.md "Snapshot") over plain HTTP, as NDJSON or gzip, every line parsed as a device
+ * docs/SYNC.md "Snapshot") over plain HTTP, as NDJSON, gzip or brotli, every line parsed as a device
  * would. Rows per second over the whole stream, bytes on the wire.
  */
 import http from 'node:http';
-import { createGunzip } from 'node:zlib';
+import { createBrotliDecompress, createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 
+export type SnapshotEncoding = 'identity' | 'gzip' | 'br';
+
 export interface SnapshotMeasure {
-  encoding: 'gzip' | 'identity';
+  encoding: SnapshotEncoding;
   seconds: number;
   rows: number;
   rowsPerSecond: number;
@@ -19,12 +21,40 @@ export interface SnapshotMeasure {
   complete: boolean;
 }
 
+/** What one snapshot cost in CPU: wall-clock rows/s on a shared machine is noisy, this is less. */
+export interface SnapshotCpu {
+  /** The server process (user + system), in ms at 10 ms ticks. */
+  serverCpuMs: number;
+  /** The application role's PostgreSQL backends on the bench database (the snapshot's among them). */
+  postgresCpuMs: number;
+  serverMsPer1000Rows: number | null;
+  postgresMsPer1000Rows: number | null;
+  /** The machine's 1-minute load average as the run started. */
+  load1: number | null;
+}
+
+export function snapshotCpu(
+  rows: number,
+  serverCpuMs: number,
+  postgresCpuMs: number,
+  load1: number | null,
+): SnapshotCpu {
+  const per1000 = (ms: number) => (rows > 0 ? Math.round((ms * 1000 * 100) / rows) / 100 : null);
+  return {
+    serverCpuMs,
+    postgresCpuMs,
+    serverMsPer1000Rows: per1000(serverCpuMs),
+    postgresMsPer1000Rows: per1000(postgresCpuMs),
+    load1,
+  };
+}
+
 export function measureSnapshot(opts: {
   baseUrl: string;
   storeId: string;
   deviceId: string;
   token: string;
-  gzip: boolean;
+  encoding: SnapshotEncoding;
 }): Promise<SnapshotMeasure> {
   const url = new URL(
     `/api/v1/stores/${opts.storeId}/sync/snapshot?deviceId=${opts.deviceId}`,
@@ -37,7 +67,7 @@ export function measureSnapshot(opts: {
       {
         headers: {
           authorization: `Bearer ${opts.token}`,
-          'accept-encoding': opts.gzip ? 'gzip' : 'identity',
+          'accept-encoding': opts.encoding,
         },
       },
       (res) => {
@@ -49,10 +79,13 @@ export function measureSnapshot(opts: {
         }
         let wireBytes = 0;
         res.on('data', (d: Buffer) => (wireBytes += d.length));
+        const coding = res.headers['content-encoding'];
         const body: Readable =
-          res.headers['content-encoding'] === 'gzip'
+          coding === 'gzip'
             ? res.pipe(createGunzip({ chunkSize: 256 * 1024 }))
-            : res;
+            : coding === 'br'
+              ? res.pipe(createBrotliDecompress({ chunkSize: 256 * 1024 }))
+              : res;
         body.setEncoding('utf8');
         let rows = 0;
         let lines = 0;
@@ -83,7 +116,7 @@ export function measureSnapshot(opts: {
         body.on('end', () => {
           const seconds = (performance.now() - started) / 1000;
           resolve({
-            encoding: opts.gzip ? 'gzip' : 'identity',
+            encoding: opts.encoding,
             seconds: Math.round(seconds * 100) / 100,
             rows,
             rowsPerSecond: Math.round(rows / seconds),

@@ -1,6 +1,7 @@
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import {
   APP_ROLE,
+  checkBatchRows,
   normalizeParams,
   setConfigQuery,
   tenantSettings,
@@ -59,6 +60,20 @@ function sqlOver(tx: Transaction): Sql {
       }
       const res = await tx.query<R>(text, normalizeParams(params));
       return { rows: res.rows, rowCount: resultRowCount(res, res.rows.length) };
+    },
+    async streamText(select, batchRows, onBatch) {
+      checkBatchRows(batchRows);
+      // PGlite has no streamed COPY to the caller: a cursor, fetched batch by batch.
+      await tx.exec(`declare stream_text no scroll cursor for ${select}`);
+      for (;;) {
+        const res = await tx.query<Record<string, unknown>>(
+          `fetch forward ${batchRows} from stream_text`,
+        );
+        const values = res.rows.map((r) => Buffer.from(String(Object.values(r)[0])));
+        if (values.length > 0 && (await onBatch(values)) === false) break;
+        if (values.length < batchRows) break;
+      }
+      await tx.exec('close stream_text');
     },
   };
 }

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { copyOutText } from './copy-out';
 import {
   normalizeParams,
   tenantSettings,
@@ -34,6 +35,9 @@ function sqlOver(client: pg.PoolClient): Sql {
       const last = Array.isArray(res) ? res[res.length - 1] : res;
       const rows = (last?.rows ?? []) as R[];
       return { rows, rowCount: last?.rowCount ?? rows.length };
+    },
+    streamText(select, batchRows, onBatch) {
+      return copyOutText(client, select, batchRows, onBatch);
     },
   };
 }

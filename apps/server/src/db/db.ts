@@ -19,6 +19,18 @@ export interface Sql {
     text: string,
     params?: readonly unknown[],
   ): Promise<SqlResult<R>>;
+  /**
+   * Streams the rows of `select` — ONE text column, never NULL, no `$n` parameters (read values
+   * from transaction-local settings: on PostgreSQL this is a COPY, which binds none) — as their
+   * UTF-8 bytes, in batches of `batchRows` (the last one shorter). The next batch is not read
+   * until `onBatch` resolves, so memory stays at about one batch whatever the result's size;
+   * `onBatch` resolving `false` stops the stream (the rest is read and dropped on PostgreSQL).
+   */
+  streamText(
+    select: string,
+    batchRows: number,
+    onBatch: (values: Buffer[]) => Promise<boolean | void>,
+  ): Promise<void>;
 }
 
 export interface TenantContext {
@@ -73,6 +85,12 @@ export type DbOptions =
       statementTimeoutMs: number;
       idleTimeoutMs: number;
     };
+
+/** `Sql.streamText`'s batch size: a positive integer (it is written into the SQL). */
+export function checkBatchRows(batchRows: number): void {
+  if (!Number.isSafeInteger(batchRows) || batchRows < 1)
+    throw new TypeError(`streamText: bad batchRows ${batchRows}`);
+}
 
 /** The application role the server connects as (created by the first migration). */
 export const APP_ROLE = 'mango_app';

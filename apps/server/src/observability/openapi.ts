@@ -377,7 +377,7 @@ export const OPERATIONS: Operation[] = [
     path: '/api/v1/stores/:storeId/sync/snapshot',
     tag: 'sync',
     summary:
-      'The store’s current rows for a device’s first sync, streamed as NDJSON (gzip when accepted): a `head` line (cursor, epoch, lastMutationId, row estimates), `rows` chunks with a `resume` token each, an `essentials` marker, an `end` line. The schema is that of one line. With `resume` and `cursor` (and `epoch`) it continues after that chunk; the device then pulls from the oldest head cursor (docs/SYNC.md, "Snapshot").',
+      'The store’s current rows for a device’s first sync, streamed as NDJSON (brotli or gzip when accepted): a `head` line (cursor, epoch, lastMutationId, row estimates), `rows` chunks with a `resume` token each, an `essentials` marker, an `end` line. The schema is that of one line. With `resume` and `cursor` (and `epoch`) it continues after that chunk; the device then pulls from the oldest head cursor (docs/SYNC.md, "Snapshot").',
     auth: 'bearer',
     query: snapshotQuerySchema,
     success: { status: 200, body: snapshotLineSchema, contentType: 'application/x-ndjson' },

@@ -1,10 +1,11 @@
 /**
- * The HTTP side of a snapshot (snapshot.ts): NDJSON on the raw response, gzip (level 1) when
- * the client accepts it, each write awaited until the socket (or the compressor) drains.
+ * The HTTP side of a snapshot (snapshot.ts): NDJSON on the raw response, brotli (quality 1) or
+ * gzip (level 1) when the client accepts it, each write awaited until the socket (or the
+ * compressor) drains.
  */
 import { once } from 'node:events';
-import type { Writable } from 'node:stream';
-import { constants, createGzip } from 'node:zlib';
+import type { Transform, Writable } from 'node:stream';
+import { constants, createBrotliCompress, createGzip } from 'node:zlib';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SECURITY_HEADERS } from '../http/security-headers';
 import type { SnapshotSink } from './snapshot';
@@ -18,15 +19,39 @@ export interface ReplySnapshotSink extends SnapshotSink {
   abort(): void;
 }
 
-/** Whether the request accepts gzip (a `q=0` refuses it). */
-export function acceptsGzip(header: string | string[] | undefined): boolean {
+/** Whether the request accepts `wanted` (named or `*`; a `q=0` refuses it). */
+function accepts(header: string | string[] | undefined, wanted: 'br' | 'gzip'): boolean {
   const value = Array.isArray(header) ? header.join(',') : (header ?? '');
   return value.split(',').some((part) => {
     const [coding, ...params] = part.trim().toLowerCase().split(';');
-    if (coding !== 'gzip' && coding !== '*') return false;
+    if (coding !== wanted && coding !== '*') return false;
     const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
     return q === undefined || Number(q.slice(2)) > 0;
   });
+}
+
+/**
+ * The snapshot's content coding: brotli first — at quality 1 it costs the server about half of
+ * gzip level 1's CPU for a slightly smaller stream (docs/PERFORMANCE.md, session 9) — then gzip.
+ */
+export function snapshotCoding(header: string | string[] | undefined): 'br' | 'gzip' | null {
+  if (accepts(header, 'br')) return 'br';
+  return accepts(header, 'gzip') ? 'gzip' : null;
+}
+
+/** The compressor of a coding; on two cores it must not become the bottleneck. */
+function compressor(coding: 'br' | 'gzip'): Transform {
+  if (coding === 'br')
+    return createBrotliCompress({
+      chunkSize: 256 * 1024,
+      params: {
+        [constants.BROTLI_PARAM_QUALITY]: 1,
+        [constants.BROTLI_PARAM_SIZE_HINT]: 0,
+        [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
+      },
+    });
+  // Level 1: NDJSON of rows still shrinks about 6× (measured in the bench, "3. Hydration").
+  return createGzip({ level: 1, flush: constants.Z_NO_FLUSH, chunkSize: 256 * 1024 });
 }
 
 /** Resolves on the first of the events, then removes its listeners (no leak per chunk). */
@@ -43,7 +68,7 @@ async function firstOf(events: [NodeJS.EventEmitter, string][]): Promise<void> {
 
 export function replySnapshotSink(request: FastifyRequest, reply: FastifyReply): ReplySnapshotSink {
   const res = reply.raw;
-  const gzip = acceptsGzip(request.headers['accept-encoding']);
+  const coding = snapshotCoding(request.headers['accept-encoding']);
   let out: Writable = res;
   let started = false;
   let closed = false;
@@ -66,16 +91,10 @@ export function replySnapshotSink(request: FastifyRequest, reply: FastifyReply):
         'content-type': 'application/x-ndjson; charset=utf-8',
         'cache-control': 'no-store',
         'x-accel-buffering': 'no',
-        ...(gzip ? { 'content-encoding': 'gzip', vary: 'accept-encoding' } : {}),
+        ...(coding ? { 'content-encoding': coding, vary: 'accept-encoding' } : {}),
       });
-      if (gzip) {
-        // Level 1: on two cores the compressor must not become the bottleneck (measured in
-        // the bench, "3. Hydration"); NDJSON of rows still shrinks about 6×.
-        const z = createGzip({
-          level: 1,
-          flush: constants.Z_NO_FLUSH,
-          chunkSize: 256 * 1024,
-        });
+      if (coding) {
+        const z = compressor(coding);
         z.on('error', () => res.destroy());
         z.pipe(res);
         out = z;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { gunzipSync } from 'node:zlib';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { snapshotLineSchema, type SnapshotLine } from '@mango/protocol';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -50,7 +50,7 @@ function collectingSink(opts: { closeAfterChunks?: number } = {}) {
       maxInFlight = Math.max(maxInFlight, inFlight);
       await new Promise((r) => setTimeout(r, 0)); // a socket that drains later
       inFlight--;
-      const parsed = snapshotLineSchema.parse(JSON.parse(line));
+      const parsed = snapshotLineSchema.parse(JSON.parse(String(line)));
       lines.push(parsed);
       if (parsed.type === 'rows' && ++chunks === opts.closeAfterChunks) closed = true;
     },
@@ -76,6 +76,8 @@ describeEachEngine('sync snapshot', (getDb: () => Db) => {
   let other: TestStore;
   let log: MutationLog;
   let technician: { authorization: string };
+  /** Every other way in: a manager's and a front desk's sign-in, a technician switched in by PIN. */
+  const others: Record<string, { authorization: string } & Record<string, string>> = {};
   let openTicketId: string;
   let bookedClientId: string; // the open ticket's client
 
@@ -114,6 +116,10 @@ describeEachEngine('sync snapshot', (getDb: () => Db) => {
     other = await signupStore(app, 'Elsewhere');
     log = new MutationLog(store.deviceId);
     const staffId = randomUUID();
+    others['technician switched in by PIN on the owner’s desk'] = {
+      ...store.auth,
+      'x-mango-acting-staff': staffId,
+    };
     const serviceId = randomUUID();
     openTicketId = randomUUID();
     bookedClientId = randomUUID();
@@ -155,26 +161,41 @@ describeEachEngine('sync snapshot', (getDb: () => Db) => {
         ),
       );
     }
-    const email = `tech-${randomUUID().slice(0, 8)}@example.com`;
-    const created = await app.inject({
-      method: 'POST',
-      url: `/api/v1/stores/${store.storeId}/users`,
-      headers: store.auth,
-      payload: { email, password: 'correct horse battery', role: 'technician' },
-    });
-    expect(created.statusCode, created.body).toBe(201);
-    const login = await app.inject({
-      method: 'POST',
-      url: '/api/v1/auth/login',
-      payload: { email, password: 'correct horse battery' },
-    });
-    technician = { authorization: `Bearer ${json<{ accessToken: string }>(login).accessToken}` };
+    const signIn = async (role: 'technician' | 'manager' | 'front_desk') => {
+      const email = `${role}-${randomUUID().slice(0, 8)}@example.com`;
+      const created = await app.inject({
+        method: 'POST',
+        url: `/api/v1/stores/${store.storeId}/users`,
+        headers: store.auth,
+        payload: { email, password: 'correct horse battery', role },
+      });
+      expect(created.statusCode, created.body).toBe(201);
+      const login = await app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        payload: { email, password: 'correct horse battery' },
+      });
+      return { authorization: `Bearer ${json<{ accessToken: string }>(login).accessToken}` };
+    };
+    technician = await signIn('technician');
+    others.manager = await signIn('manager');
+    others['front desk'] = await signIn('front_desk');
   });
   afterAll(async () => {
     await app.close();
   });
 
   describe('the stream', () => {
+    it('gives every role, and staff switched in by PIN, the same rows as the owner', async () => {
+      const owner = replicaOf(parseLines((await snapshot(`deviceId=${store.deviceId}`)).body));
+      expect(owner.size).toBeGreaterThan(CLIENTS);
+      for (const [who, auth] of Object.entries(others)) {
+        const res = await snapshot(`deviceId=${store.deviceId}`, auth);
+        expect(res.statusCode, `${who}: ${res.body}`).toBe(200);
+        expect(replicaOf(parseLines(res.body)), who).toEqual(owner);
+      }
+    });
+
     it('is NDJSON: head, the store first, essentials before the history, an end line; the same rows as a paged pull', async () => {
       const res = await snapshot(`deviceId=${store.deviceId}`, technician);
       expect(res.statusCode, res.body).toBe(200);
@@ -215,16 +236,21 @@ describeEachEngine('sync snapshot', (getDb: () => Db) => {
       expect(replicaOf(lines)).toEqual(paged.replica);
     });
 
-    it('is gzip when the client accepts it', async () => {
+    it.each([
+      ['gzip, deflate', 'gzip', gunzipSync],
+      ['gzip, deflate, br', 'br', brotliDecompressSync],
+      ['br;q=0, gzip', 'gzip', gunzipSync],
+      ['br;q=0, gzip;q=0', undefined, (b: Buffer) => b],
+    ] as const)('with Accept-Encoding %s is %s', async (accept, coding, decode) => {
       const res = await snapshot(`deviceId=${store.deviceId}`, store.auth, store.storeId, {
-        'accept-encoding': 'gzip, deflate',
+        'accept-encoding': accept,
       });
       expect(res.statusCode).toBe(200);
-      expect(res.headers['content-encoding']).toBe('gzip');
-      const lines = parseLines(gunzipSync(res.rawPayload).toString('utf8'));
+      expect(res.headers['content-encoding']).toBe(coding);
+      const lines = parseLines(decode(res.rawPayload).toString('utf8'));
       expect(lines.at(-1)?.type).toBe('end');
-      expect(replicaOf(lines).size).toBe(
-        replicaOf(parseLines((await snapshot(`deviceId=${store.deviceId}`)).body)).size,
+      expect(replicaOf(lines)).toEqual(
+        replicaOf(parseLines((await snapshot(`deviceId=${store.deviceId}`)).body)),
       );
     });
 

@@ -1,9 +1,10 @@
 /**
  * The first sync of a device as one streamed snapshot (docs/SYNC.md, "Snapshot"): the store's
  * current rows, table by table, essentials first, read in ONE read-only REPEATABLE READ
- * transaction so that the rows and the cursor agree. Chunks of `chunkRows` rows are read in id
- * order by a cursor (resumed by keyset on (store_id, id)) and written through a sink that waits for the socket to drain, so the
- * server's memory stays flat whatever the store's size. Each chunk carries a resume token; a
+ * transaction so that the rows and the cursor agree. Each part is one query in id order (resumed
+ * by keyset on (store_id, id)) streamed by `Sql.streamText` as the rows' JSON bytes, never
+ * decoded here; chunks of `chunkRows` rows go through a sink that waits for the socket to drain,
+ * so the server's memory stays flat whatever the store's size. Each chunk carries a resume token; a
  * request with it continues after that chunk (in a newer snapshot: the device then pulls from the
  * OLDEST cursor of its parts).
  */
@@ -30,7 +31,7 @@ export interface SnapshotPart {
   entity: TableEntityName;
   essential: boolean;
   /**
-   * SQL condition on the table's own columns (`:since`, `:openTickets`), or null for
+   * SQL condition on the table's own columns (`:store`, `:since`, `:openTickets`), or null for
    * every row. A part's condition must depend on the row alone, or be complemented by a later
    * part that takes every row (ticket lines): a row whose part changes between two parts of a
    * resumed snapshot then changed itself, and the pull from the oldest cursor brings it.
@@ -38,8 +39,8 @@ export interface SnapshotPart {
   where: string | null;
 }
 
-const upcoming = 'start_at >= :since::timestamptz';
-const today = 'business_date >= (:since::timestamptz)::date';
+const upcoming = 'start_at >= :since';
+const today = 'business_date >= (:since)::date';
 const notOf = (cond: string) => `not coalesce(${cond}, false)`;
 /**
  * The clients of the coming appointments and of the open tickets: with the desk's essentials.
@@ -47,8 +48,8 @@ const notOf = (cond: string) => `not coalesce(${cond}, false)`;
  * until every client was in (8.6 s of a quick store's 11.6 s, measured in Chromium).
  */
 const booked =
-  'id in (select client_id from appointments where store_id = $1 and start_at >= :since::timestamptz ' +
-  "and client_id is not null and not deleted) or id in (select client_id from tickets where store_id = $1 and status = 'open' " +
+  'id in (select client_id from appointments where store_id = :store and start_at >= :since ' +
+  "and client_id is not null and not deleted) or id in (select client_id from tickets where store_id = :store and status = 'open' " +
   'and client_id is not null and not deleted)';
 
 /**
@@ -69,13 +70,13 @@ export const SNAPSHOT_PARTS: readonly SnapshotPart[] = [
     name: 'ticketLine:open',
     entity: 'ticketLine',
     essential: true,
-    where: 'ticket_id = any(:openTickets::uuid[])',
+    where: 'ticket_id = any(:openTickets)',
   },
   {
     name: 'payment:open',
     entity: 'payment',
     essential: true,
-    where: 'ticket_id = any(:openTickets::uuid[])',
+    where: 'ticket_id = any(:openTickets)',
   },
   { name: 'client:booked', entity: 'client', essential: true, where: booked },
   // The rest of the clients right after the marker: the desk is open, search fills in.
@@ -144,7 +145,7 @@ export function decodeResumeToken(token: string): SnapshotResumePoint {
 export interface SnapshotSink {
   /** Called once, before any line: the checks passed (errors before it are plain HTTP errors). */
   open(): void;
-  write(line: string): Promise<void>;
+  write(line: string | Buffer): Promise<void>;
   /** True once the client went away: the snapshot stops reading. */
   readonly closed: boolean;
 }
@@ -223,43 +224,51 @@ async function readHead(
 }
 
 /**
- * A part's rows after `after` in id order, as a cursor declared in the snapshot's transaction:
- * the plan runs once and each FETCH continues it (keyset pages would plan, and with stale
- * statistics sort, the whole table again for every chunk). The part's values are bound only if
- * its condition uses them.
+ * The values a part's query reads, as transaction-local settings: PostgreSQL streams the rows by
+ * COPY (`Sql.streamText`), which binds no parameters. `statement_timeout`: the COPY of a part
+ * runs at the client's pace (backpressure), a slow tablet's large part longer than a request's
+ * statement; a client that stops reading is cut after this (the device resumes).
  */
-function partQuery(
-  part: SnapshotPart,
-  storeId: string,
-  ctx: PartContext,
-  after: string,
-): { text: string; params: unknown[] } {
-  const params: unknown[] = [storeId, after || '00000000-0000-0000-0000-000000000000'];
-  const bind = (value: unknown) => {
-    params.push(value);
-    return `$${params.length}`;
-  };
-  let cond = '';
-  if (part.where) {
-    const named: Record<string, unknown> = { since: ctx.since, openTickets: ctx.openTickets };
-    const slots = new Map<string, string>();
-    cond = ` and (${part.where.replace(/:(since|openTickets)\b/g, (_, name: string) => {
-      const slot = slots.get(name) ?? bind(named[name]);
-      slots.set(name, slot);
-      return slot;
-    })})`;
-  }
-  return {
-    text:
-      `declare snapshot_part no scroll cursor for ` +
-      `select id, version, data::text as data from ${ENTITY_TABLES[part.entity].table} ` +
-      `where store_id = $1 and not deleted and id > $2::uuid${cond} order by id`,
-    params,
-  };
+const PART_SETTINGS = `select set_config('mango.snapshot_store', $1, true),
+  set_config('mango.snapshot_after', $2, true), set_config('mango.snapshot_since', $3, true),
+  set_config('mango.snapshot_open', $4, true), set_config('statement_timeout', '600s', true)`;
+const SETTING: Record<string, string> = {
+  store: `current_setting('mango.snapshot_store')::uuid`,
+  since: `current_setting('mango.snapshot_since')::timestamptz`,
+  openTickets: `current_setting('mango.snapshot_open')::uuid[]`,
+};
+
+/**
+ * A part's rows after `mango.snapshot_after` in id order, each as its JSON text built by
+ * PostgreSQL (`{"id":…,"version":…,"data":…}`, a pull row's shape): the server passes the
+ * bytes on without decoding them (decoding and re-encoding was most of its CPU per row). The plan runs once for the part (keyset
+ * pages would plan, and with stale statistics sort, the whole part again for every chunk).
+ */
+function partSelect(part: SnapshotPart): string {
+  const cond = part.where
+    ? ` and (${part.where.replace(/:(store|since|openTickets)\b/g, (_, name: string) => SETTING[name]!)})`
+    : '';
+  return (
+    `select '{"id":"' || id || '","version":' || version || ',"data":' || data::text || '}' ` +
+    `from ${ENTITY_TABLES[part.entity].table} where store_id = ${SETTING.store} and not deleted ` +
+    `and id > current_setting('mango.snapshot_after')::uuid${cond} order by id`
+  );
 }
 
-function rowsLine(entity: EntityName, rows: string[], resume: string): string {
-  return `{"type":"rows","entity":"${entity}","rows":[${rows.join(',')}],"resume":"${resume}"}\n`;
+/** Where a row's id is in its JSON: after `{"id":"`, 36 ASCII characters. */
+const ID_FROM = 7;
+const ID_TO = ID_FROM + 36;
+const COMMA = Buffer.from(',');
+
+/** One `rows` line around rows already in JSON, as bytes (one copy). */
+function rowsLine(entity: EntityName, rows: readonly Buffer[], resume: string): Buffer {
+  const parts: Buffer[] = [Buffer.from(`{"type":"rows","entity":"${entity}","rows":[`)];
+  for (let i = 0; i < rows.length; i++) {
+    if (i > 0) parts.push(COMMA);
+    parts.push(rows[i]!);
+  }
+  parts.push(Buffer.from(`],"resume":"${resume}"}\n`));
+  return Buffer.concat(parts);
 }
 
 /**
@@ -298,8 +307,8 @@ export async function streamSnapshot(
              from stores s where s.id = $1`,
           [cmd.storeId],
         );
-        const rows = store.rows.map(
-          (r) => `{"id":"${r.id}","version":${Number(r.version)},"data":${r.data}}`,
+        const rows = store.rows.map((r) =>
+          Buffer.from(`{"id":"${r.id}","version":${Number(r.version)},"data":${r.data}}`),
         );
         await sink.write(rowsLine('store', rows, token(SNAPSHOT_PARTS[0]!.name, '')));
         outcome.rows += rows.length;
@@ -314,42 +323,28 @@ export async function streamSnapshot(
           await sink.write('{"type":"essentials"}\n');
           essentialsSent = true;
         }
-        const q = partQuery(part, cmd.storeId, ctx, after);
-        await sql.query(q.text, q.params);
-        type Chunk = { rows: { id: string; version: number; data: string }[] };
-        const fetchChunk = (): Promise<Chunk> =>
-          sql.query(`fetch forward ${limit} from snapshot_part`);
-        // The next chunk is read while this one drains to the client (two in memory at most).
-        let pending: Promise<Chunk> | null = fetchChunk();
-        try {
-          while (pending) {
-            const res: Chunk = await pending;
-            pending = null;
-            const last = res.rows.at(-1);
-            const done = res.rows.length < limit;
-            if (!last) break;
-            if (!done) pending = fetchChunk();
-            after = last.id;
-            const next = SNAPSHOT_PARTS[partIndex + 1];
-            // After the part's last chunk the token points at the next part's start.
-            const resume = !done
-              ? token(part.name, last.id)
+        await sql.query(PART_SETTINGS, [
+          cmd.storeId,
+          after || '00000000-0000-0000-0000-000000000000',
+          ctx.since,
+          `{${ctx.openTickets.join(',')}}`,
+        ]);
+        const next = SNAPSHOT_PARTS[partIndex + 1];
+        await sql.streamText(partSelect(part), limit, async (rows) => {
+          const last = rows.at(-1)!.toString('latin1', ID_FROM, ID_TO);
+          // After the part's last chunk the token points at the next part's start.
+          const resume =
+            rows.length === limit
+              ? token(part.name, last)
               : next
                 ? token(next.name, '')
-                : token(part.name, last.id);
-            const rows = res.rows.map(
-              (r) => `{"id":"${r.id}","version":${Number(r.version)},"data":${r.data}}`,
-            );
-            await sink.write(rowsLine(part.entity, rows, resume));
-            outcome.rows += rows.length;
-            outcome.chunks++;
-            if (sink.closed) return outcome;
-          }
-        } finally {
-          // Never leave a statement running when the transaction ends (a client gone, an error).
-          await (pending as Promise<Chunk> | null)?.catch(() => undefined);
-        }
-        await sql.query('close snapshot_part');
+                : token(part.name, last);
+          await sink.write(rowsLine(part.entity, rows, resume));
+          outcome.rows += rows.length;
+          outcome.chunks++;
+          return !sink.closed;
+        });
+        if (sink.closed) return outcome;
         after = '';
       }
       if (!essentialsSent) await sink.write('{"type":"essentials"}\n');
