@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { createInProcessBus, type EventBus } from './bus/event-bus';
 import { createRedisBus } from './bus/redis-bus';
 import { buildApp } from './app';
@@ -45,6 +46,9 @@ async function main(): Promise<void> {
     ? new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false })
     : undefined;
   redis?.on('error', () => {}); // reconnects by itself; readiness reports it meanwhile
+  // Commands fail at once while it connects (no offline queue): requests that came in before the
+  // first connection got 500s. Listen once it is up, or after 10 s with readiness reporting it.
+  if (redis) await connectedOrTimeout(redis, 10_000);
   const probes: ReadinessProbe[] = redis
     ? [{ name: 'redis', check: async () => void (await redis.ping()) }]
     : [];
@@ -170,3 +174,15 @@ main().catch((err: unknown) => {
   console.error(err);
   process.exit(1);
 });
+
+async function connectedOrTimeout(redis: Redis, ms: number): Promise<void> {
+  if (redis.status === 'ready') return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    once(redis, 'ready'),
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]);
+  clearTimeout(timer);
+}
