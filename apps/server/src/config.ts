@@ -123,9 +123,9 @@ export const CONFIG_OPTIONS = {
   shardRouteCacheMs: option({
     env: 'SHARD_ROUTE_CACHE_MS',
     schema: int(0, 60_000),
-    default: '1000',
+    default: '500',
     description:
-      'How long an instance trusts a directory route; a shard move waits this long after pausing writes. Same value on every instance and the admin CLI.',
+      'How long an instance trusts a directory route; a shard move waits this long after pausing writes (500 keeps the pause under 1 s). Same value on every instance and the admin CLI.',
   }),
   shardPauseWaitMs: option({
     env: 'SHARD_PAUSE_WAIT_MS',
