@@ -4,6 +4,7 @@
  * an acknowledged payment lost, a payment written twice, a refund counted twice — and the check
  * must fail, naming the fault. Without this, a check that silently passes would prove nothing.
  */
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Db } from '../../../apps/server/src/db/db';
@@ -92,18 +93,30 @@ describeEachEngine('loadgen ledger check on the real server', (getDb) => {
       `payment ${lostPayment.id} (${lostPayment.amount_cents}¢`,
     );
 
-    // Twice: the same payment again under a new id, as a double apply would write it.
-    await inStore(getDb(), storeId, (sql) =>
-      sql.query(
+    // Twice: the same payment again under a new id, as a double apply would write it — with a
+    // new store version and its change-log entry, as every push writes (pulls read by key).
+    const twin = randomUUID();
+    await inStore(getDb(), storeId, async (sql) => {
+      const { rows: bumped } = await sql.query<{ version: string }>(
+        'update stores set version = version + 1 where id = $1 returning version',
+        [storeId],
+      );
+      const version = Number(bumped[0]!.version);
+      await sql.query(
         `insert into payments
          select (jsonb_populate_record(null::payments,
-                   to_jsonb(p) || jsonb_build_object('id', n.id,
-                                                     'data', p.data || jsonb_build_object('id', n.id)))).*
-           from payments p, (select gen_random_uuid() as id) n
+                   to_jsonb(p) || jsonb_build_object('id', $3::uuid, 'version', $4::bigint,
+                                                     'data', p.data || jsonb_build_object('id', $3::uuid)))).*
+           from payments p
           where p.store_id = $1 and p.id = $2`,
-        [storeId, doubledPayment.id],
-      ),
-    );
+        [storeId, doubledPayment.id, twin, version],
+      );
+      await sql.query(
+        `insert into sync_changes (store_id, to_version, from_version, entities, ids, id_counts)
+         values ($1, $2, $2, array['payment'], array[$3::uuid], array[1])`,
+        [storeId, version, twin],
+      );
+    });
     const twice = await sim.verify();
     expect(twice.report.ok).toBe(false);
     expect(twice.report.lost).toBe(1);
