@@ -26,6 +26,23 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ DATABASE_URL: 'not-a-url' })).toThrow(/DATABASE_URL/);
   });
 
+  it('takes several database hosts for failover, and says what is wrong with a bad list', () => {
+    const url = 'postgres://u@h1:5432,h2:5433/db?target_session_attrs=read-write';
+    expect(loadConfig({ DATABASE_URL: url, DATABASE_OWNER_URL: url }).databaseUrl).toBe(url);
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://u@h1,h2/db' })).toThrow(
+      /DATABASE_URL.*target_session_attrs=read-write/,
+    );
+    expect(() =>
+      loadConfig({
+        DATABASE_OWNER_URL: 'postgres://u@h1:99999,h2/db?target_session_attrs=read-write',
+      }),
+    ).toThrow(/DATABASE_OWNER_URL.*host 1 \(h1:99999\) has a port outside/);
+    // The replica URL is one host: several are refused.
+    expect(() =>
+      loadConfig({ DATABASE_REPLICA_URL: 'postgres://u@h1,h2/db?target_session_attrs=read-write' }),
+    ).toThrow(/DATABASE_REPLICA_URL/);
+  });
+
   it('names every bad option at once', () => {
     try {
       loadConfig({ PORT: 'abc', LOG_LEVEL: 'loud' });

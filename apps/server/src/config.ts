@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parsePostgresHosts } from './db/multi-host-url';
 
 /**
  * The server's one configuration module. Every option: its environment variable, type, default and
@@ -9,11 +10,24 @@ import { z } from 'zod';
 const postgresUrl = z.string().refine((v) => {
   try {
     const u = new URL(v);
-    return u.protocol === 'postgres:' || u.protocol === 'postgresql:';
+    // A comma is libpq's host list, which only DATABASE_URL and DATABASE_OWNER_URL take.
+    return (u.protocol === 'postgres:' || u.protocol === 'postgresql:') && !u.host.includes(',');
   } catch {
     return false;
   }
-}, 'must be a postgres:// or postgresql:// URL');
+}, 'must be a postgres:// or postgresql:// URL of one host');
+
+/** DATABASE_URL and DATABASE_OWNER_URL: one host, or several (libpq syntax) for failover. */
+const postgresHostsUrl = z.string().superRefine((v, ctx) => {
+  try {
+    const { urls } = parsePostgresHosts(v);
+    if (urls.length === 1 && !postgresUrl.safeParse(v).success) throw new Error();
+  } catch (e) {
+    const detail =
+      e instanceof Error && e.message ? e.message : 'must be a postgres:// or postgresql:// URL';
+    ctx.addIssue({ code: 'custom', message: detail });
+  }
+});
 
 const redisUrl = z.string().refine((v) => {
   try {
@@ -78,15 +92,15 @@ export const CONFIG_OPTIONS = {
   }),
   databaseUrl: option({
     env: 'DATABASE_URL',
-    schema: postgresUrl.optional(),
+    schema: postgresHostsUrl.optional(),
     description:
-      'PostgreSQL URL of the application role (not the tables\u2019 owner). Unset: embedded PGlite under DATA_DIR.',
+      'PostgreSQL URL of the application role (not the tables\u2019 owner). Several hosts for failover in libpq\u2019s syntax (postgres://u@h1:5432,h2:5432/db?target_session_attrs=read-write): the pool uses the one that is the primary and searches again when it is lost. Unset: embedded PGlite under DATA_DIR.',
   }),
   databaseOwnerUrl: option({
     env: 'DATABASE_OWNER_URL',
-    schema: postgresUrl.optional(),
+    schema: postgresHostsUrl.optional(),
     description:
-      'PostgreSQL URL of the tables\u2019 owner, for migrations and maintenance jobs. Defaults to DATABASE_URL.',
+      'PostgreSQL URL of the tables\u2019 owner, for migrations and maintenance jobs (several hosts as in DATABASE_URL). Defaults to DATABASE_URL.',
   }),
   databaseReplicaUrl: option({
     env: 'DATABASE_REPLICA_URL',

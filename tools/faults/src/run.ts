@@ -11,6 +11,8 @@
  * checks: no lost or duplicated acknowledged mutation, no device failed or left with an outbox,
  * every device of a store at the same cursor, no 500 (an outage answers 503), and the server
  * ready again without any help.
+ * The primary-failover scenario runs on a pg_auto_failover formation of its own (a monitor and two
+ * nodes, tools/faults/src/auto-failover.ts) with a second server given both hosts.
  * Writes bench/results/faults.json; exits 1 when any scenario fails.
  */
 import { spawnSync } from 'node:child_process';
@@ -23,6 +25,7 @@ import { freePort, startServer, type ServerProcess } from '../../../test-support
 import { sleep } from '../../loadgen/src/http';
 import { machineInfo, RESULTS_DIR } from '../../loadgen/src/results';
 import { DEFAULT_SIM, Simulation } from '../../loadgen/src/simulator';
+import { startAutoFailover } from './auto-failover';
 import { FaultProxy } from './fault-proxy';
 
 const ADMIN_URL = process.env.FAULTS_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -312,6 +315,85 @@ function redisServer(port: number, dir: string) {
   };
 }
 
+function report(r: ScenarioResult, t0: number): void {
+  process.stdout.write(
+    `${r.ok ? 'PASS' : 'FAIL'} ${r.name}: acknowledged ${r.acknowledged}, applied ${r.applied} ` +
+      `(rejected ${r.rejected}, answer lost then resolved ${r.unknownThenResolved}), lost ${r.lost}, ` +
+      `duplicated ${r.duplicated}, mismatched ${r.mismatched}; ready ${r.recoverSeconds} s after the fault ` +
+      `was lifted (${r.faultToReadySeconds} s after it began), ` +
+      `outboxes drained ${r.drainSeconds} s after arrivals ended; converged ${r.converged}; ` +
+      `${Math.round((performance.now() - t0) / 1000)} s\n` +
+      (r.ok ? '' : `  ${r.problems.join('\n  ')}\n`),
+  );
+}
+
+const FAILOVER: Scenario = {
+  name: 'primary-failover',
+  what: 'kill -9 of the primary postmaster of a pg_auto_failover pair; the monitor promotes the secondary',
+  inject: () => Promise.resolve(),
+};
+
+/**
+ * The primary-failover scenario on its own pg_auto_failover formation, with a server of its own
+ * given both hosts (DATABASE_URL with target_session_attrs=read-write): the server must follow
+ * the promotion without a restart, and synchronous replication must keep every acknowledged push.
+ */
+async function runFailover(
+  baseEnv: Record<string, string>,
+  dbProxy: FaultProxy,
+  index: number,
+): Promise<ScenarioResult> {
+  const formation = await startAutoFailover();
+  let server: ServerProcess | undefined;
+  let devices: FaultProxy | undefined;
+  try {
+    const env = {
+      ...baseEnv,
+      DATABASE_URL: formation.url('mango_app', 'postgres'),
+      DATABASE_OWNER_URL: formation.url('postgres', 'postgres'),
+    };
+    const port = await freePort();
+    server = await startServer(env, { port, timeoutMs: 120_000 });
+    devices = new FaultProxy({ host: '127.0.0.1', port });
+    const devicePort = await devices.start();
+    let promotedSeconds = -1;
+    const scenario: Scenario = {
+      ...FAILOVER,
+      async inject() {
+        const t = performance.now();
+        const old = await formation.killPrimary();
+        await formation.waitPromoted(old);
+        promotedSeconds = Math.round((performance.now() - t) / 100) / 10;
+      },
+    };
+    const harness: Harness = {
+      devices,
+      db: dbProxy,
+      deviceUrl: `http://127.0.0.1:${devicePort}`,
+      server: () => server!,
+      killServer: () => Promise.resolve(),
+      restartServer: () => Promise.resolve(),
+      redisStop: () => undefined,
+      redisStart: () => undefined,
+    };
+    const r = await runScenario(harness, scenario, index);
+    // Failover time: kill -9 → the server answering ready on the promoted node (its pool found it).
+    r.what += `; secondary promoted ${promotedSeconds} s after the kill`;
+    process.stdout.write(
+      `failover: kill -9 of the primary → secondary promoted ${promotedSeconds} s → server ready on it ${r.faultToReadySeconds} s after the kill\n`,
+    );
+    if (!r.ok)
+      r.problems.push(
+        `server output (tail):\n  ${server.output().split('\n').slice(-30).join('\n  ')}`,
+      );
+    return r;
+  } finally {
+    await devices?.stop();
+    await server?.stop().catch(() => {});
+    formation.stop();
+  }
+}
+
 async function main(): Promise<number> {
   const startedAt = performance.now();
   const only = process.argv
@@ -337,7 +419,7 @@ async function main(): Promise<number> {
     const serverPort = await freePort();
     const owner = new URL(ADMIN_URL);
     const dbUrl = (user: string) => `postgres://${user}@127.0.0.1:${dbPort}/${DATABASE}`;
-    const env = {
+    const env: Record<string, string> = {
       DATABASE_URL: dbUrl('mango_app'),
       DATABASE_OWNER_URL: dbUrl(owner.username || 'postgres'),
       REDIS_URL: `redis://127.0.0.1:${redisPort}`,
@@ -366,6 +448,17 @@ async function main(): Promise<number> {
       redisStop: () => redis.stop(),
       redisStart: () => redis.start(),
     };
+    if (!only || only.includes(FAILOVER.name)) {
+      const t0 = performance.now();
+      let r: ScenarioResult;
+      try {
+        r = await runFailover(env, db, scenarios.length);
+      } catch (e) {
+        r = failedResult(FAILOVER, e);
+      }
+      results.push(r);
+      report(r, t0);
+    }
     for (const [i, s] of scenarios.entries()) {
       const t0 = performance.now();
       let r: ScenarioResult;
@@ -388,15 +481,7 @@ async function main(): Promise<number> {
         }
       }
       results.push(r);
-      process.stdout.write(
-        `${r.ok ? 'PASS' : 'FAIL'} ${r.name}: acknowledged ${r.acknowledged}, applied ${r.applied} ` +
-          `(rejected ${r.rejected}, answer lost then resolved ${r.unknownThenResolved}), lost ${r.lost}, ` +
-          `duplicated ${r.duplicated}, mismatched ${r.mismatched}; ready ${r.recoverSeconds} s after the fault ` +
-          `was lifted (${r.faultToReadySeconds} s after it began), ` +
-          `outboxes drained ${r.drainSeconds} s after arrivals ended; converged ${r.converged}; ` +
-          `${Math.round((performance.now() - t0) / 1000)} s\n` +
-          (r.ok ? '' : `  ${r.problems.join('\n  ')}\n`),
-      );
+      report(r, t0);
     }
   } finally {
     await devices?.stop();
@@ -419,7 +504,8 @@ async function main(): Promise<number> {
   process.stdout.write(
     `${results.length - failed.length}/${results.length} fault scenarios passed in ${totalSeconds} s; written ${file}\n`,
   );
-  return failed.length === 0 && results.length === scenarios.length ? 0 : 1;
+  const expected = scenarios.length + (!only || only.includes(FAILOVER.name) ? 1 : 0);
+  return failed.length === 0 && results.length === expected ? 0 : 1;
 }
 
 main().then(

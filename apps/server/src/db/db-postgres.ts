@@ -11,6 +11,8 @@ import {
   type TenantContext,
   type TransactionOptions,
 } from './db';
+import { parsePostgresHosts } from './multi-host-url';
+import { primaryPool, singlePool, type ClientSource, type PoolConfig } from './primary-pool';
 
 type PostgresOptions = Extract<DbOptions, { kind: 'postgres' }>;
 
@@ -55,14 +57,21 @@ export function beginWith(
   return `${begin}; select ${calls.join(', ')}`;
 }
 
+// The WARNING PostgreSQL sends when a COMMIT stops waiting for the synchronous standby because
+// the backend was cancelled (pg_cancel_backend; the statement timeout is off during the commit):
+// the transaction is committed on this host only and a failover may lose it. The COMMIT itself
+// reports success, so we must not: see inTransaction.
+const SYNC_WAIT_CANCELLED = /canceling (the )?wait for synchronous replication/i;
+
 async function inTransaction<T>(
-  pool: pg.Pool,
+  source: ClientSource,
   settings: [string, string][],
   fn: (sql: Sql) => Promise<T>,
   opts: TransactionOptions = {},
 ): Promise<T> {
-  const client = await pool.connect();
+  const client = await source.connect();
   let broken: Error | undefined;
+  let unreplicated: string | undefined;
   // The pool listens for errors of idle clients only. A connection cut while this transaction
   // holds the client (between two queries) emits 'error' on it, which would crash the process
   // (found by the db-network fault scenario); the failed query rejects on its own, and the
@@ -70,7 +79,11 @@ async function inTransaction<T>(
   const onError = (err: Error) => {
     broken ??= err;
   };
+  const onNotice = (msg: { message?: string | undefined }) => {
+    if (msg.message && SYNC_WAIT_CANCELLED.test(msg.message)) unreplicated = msg.message;
+  };
   client.on('error', onError);
+  client.on('notice', onNotice);
   try {
     // BEGIN and the transaction's settings in one round trip: a multi-statement query must be
     // the simple protocol (no parameters), so the values go in as escaped literals (they are
@@ -78,19 +91,39 @@ async function inTransaction<T>(
     await client.query(beginWith(settings, opts));
     const result = await fn(sqlOver(client));
     await client.query('COMMIT');
+    if (unreplicated !== undefined) {
+      // Committed here but not on the standby: its fate depends on whether this host stays the
+      // primary. Acknowledging it could lose an acknowledged sale in a failover, so the caller
+      // gets an outcome-unknown error (08007, answered 503); a retry finds it applied, or applies
+      // it on the new primary: exactly once either way.
+      broken = new Error(unreplicated);
+      throw Object.assign(
+        new Error(`commit not confirmed by the synchronous standby: ${unreplicated}`),
+        { code: '08007' },
+      );
+    }
     return result;
   } catch (err) {
-    try {
-      await client.query('ROLLBACK');
-    } catch (rollbackErr) {
-      // The connection is unusable (e.g. it was cut): destroy it rather than pool it.
-      broken = rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr));
+    if (unreplicated === undefined) {
+      try {
+        await client.query('ROLLBACK');
+      } catch (rollbackErr) {
+        // The connection is unusable (e.g. it was cut): destroy it rather than pool it.
+        broken = rollbackErr instanceof Error ? rollbackErr : new Error(String(rollbackErr));
+      }
     }
-    throw err;
+    throw source.failed(err, client, opts.readOnlySnapshot === true);
   } finally {
     client.off('error', onError);
+    client.off('notice', onNotice);
     client.release(broken);
   }
+}
+
+/** A plain pool for a one-host URL; for several hosts, a pool that follows the primary. */
+function clientSource(url: string, config: PoolConfig): ClientSource {
+  const { urls, primaryOnly } = parsePostgresHosts(url);
+  return primaryOnly ? primaryPool(urls, config) : singlePool(url, config);
 }
 
 export function openPostgresDb(opts: PostgresOptions): Db {
@@ -99,12 +132,8 @@ export function openPostgresDb(opts: PostgresOptions): Db {
     idleTimeoutMillis: opts.idleTimeoutMs,
     types,
   };
-  const appPool = new pg.Pool({ ...common, connectionString: opts.url, max: opts.poolMax });
-  const ownerPool = new pg.Pool({ ...common, connectionString: opts.ownerUrl, max: 2 });
-  // An idle client's error (server restart, network cut) must not crash the process; the pool
-  // drops that client and the next transaction gets a fresh one.
-  appPool.on('error', () => undefined);
-  ownerPool.on('error', () => undefined);
+  const appPool = clientSource(opts.url, { ...common, max: opts.poolMax });
+  const ownerPool = clientSource(opts.ownerUrl, { ...common, max: 2 });
   const timeout = String(opts.statementTimeoutMs);
 
   return {
@@ -122,7 +151,7 @@ export function openPostgresDb(opts: PostgresOptions): Db {
       return inTransaction(ownerPool, [], fn);
     },
     poolStats() {
-      return { total: appPool.totalCount, idle: appPool.idleCount, waiting: appPool.waitingCount };
+      return appPool.stats();
     },
     async close() {
       await Promise.all([appPool.end(), ownerPool.end()]);
