@@ -4,6 +4,7 @@ import { launchChromium } from '../../../test-support/browser';
 import { baseUrl } from '../../../test-support/e2e-context';
 import { startNetworkSwitch, type NetworkSwitch } from '../../../test-support/e2e-network-switch';
 import {
+  goOffline,
   newTabletPage,
   pinLock,
   pullEverything,
@@ -52,9 +53,7 @@ describe('device store upgrade v3 → v4 in Chromium', () => {
     await waitForServiceWorker(page);
 
     // Offline: a sale the server has not heard of.
-    line.cut();
-    await context.setOffline(true);
-    await statusBar().getByLabel('Offline', { exact: true }).waitFor();
+    await goOffline(page, context, line);
     await page.getByRole('button', { name: 'New ticket' }).click();
     await checkout().getByRole('button', { name: 'Add Gel Manicure' }).click();
     await expect.poll(() => textOf(page, 'Ticket total')).not.toBe(usd(0));

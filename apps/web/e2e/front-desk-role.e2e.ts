@@ -5,6 +5,7 @@ import { launchChromium } from '../../../test-support/browser';
 import { baseUrl } from '../../../test-support/e2e-context';
 import { startNetworkSwitch, type NetworkSwitch } from '../../../test-support/e2e-network-switch';
 import {
+  goOffline,
   http,
   newTabletPage,
   pinLock,
@@ -338,9 +339,7 @@ describe('the desk as a front-desk staff member', () => {
 
   it('approves a void offline; back online, the server keeps it', async () => {
     const ticketId = await sellGelManicure({ close: false });
-    line.cut();
-    await context.setOffline(true);
-    await statusBar().getByLabel('Offline', { exact: true }).waitFor();
+    await goOffline(page, context, line);
 
     await checkout().getByRole('button', { name: 'Void ticket' }).click();
     const voidDialog = page.getByRole('dialog', { name: 'Void ticket' });

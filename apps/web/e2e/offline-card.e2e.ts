@@ -5,6 +5,7 @@ import { launchChromium } from '../../../test-support/browser';
 import { baseUrl } from '../../../test-support/e2e-context';
 import { startNetworkSwitch, type NetworkSwitch } from '../../../test-support/e2e-network-switch';
 import {
+  goOffline as takeOffline,
   newTabletPage,
   pullEverything,
   pushAsNewDevice,
@@ -34,11 +35,7 @@ describe('offline card payments', () => {
   const paymentRows = () =>
     checkout().getByRole('list', { name: 'Payments' }).getByRole('listitem');
 
-  async function goOffline() {
-    line.cut();
-    await context.setOffline(true);
-    await statusBar().getByLabel('Offline', { exact: true }).waitFor();
-  }
+  const goOffline = () => takeOffline(page, context, line);
 
   async function goOnline() {
     line.restore();

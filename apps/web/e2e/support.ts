@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { baseUrl } from '../../../test-support/e2e-context';
+import type { NetworkSwitch } from '../../../test-support/e2e-network-switch';
 
 /** Tablet size: every screenshot of the suite is taken at this viewport. */
 export const TABLET = { width: 1024, height: 768 } as const;
@@ -304,4 +305,18 @@ export async function pullEverything(
     cursor = page.cursor;
     if (!page.hasMore) return rows;
   }
+}
+
+/**
+ * Takes the device offline for real: the line to the server is cut (a worker started while
+ * offline is not covered by Chromium's emulation alone) and the browser is offline; resolves once
+ * the status bar says so.
+ */
+export async function goOffline(page: Page, context: BrowserContext, line: NetworkSwitch) {
+  line.cut();
+  await context.setOffline(true);
+  await page
+    .getByRole('region', { name: 'Sync status' })
+    .getByLabel('Offline', { exact: true })
+    .waitFor();
 }
