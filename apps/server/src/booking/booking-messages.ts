@@ -28,6 +28,32 @@ function firstName(name: string): string {
   return name.trim().split(/\s+/)[0] ?? name;
 }
 
+/** A booking as the queries of the reminder job and the desk's changes read it. */
+export interface BookingVisitRow {
+  store_id: string;
+  booking_id: string;
+  contact_name: string;
+  contact_email: string | null;
+  start_at: Date | string;
+  store_name: string;
+  time_zone: string;
+  service_name: string | null;
+  staff_name: string | null;
+}
+
+export function visitFactsOf(r: BookingVisitRow): VisitFacts {
+  return {
+    storeId: r.store_id,
+    bookingId: r.booking_id,
+    storeName: r.store_name,
+    timeZone: r.time_zone,
+    clientName: r.contact_name,
+    serviceName: r.service_name ?? '',
+    staffName: r.staff_name ?? '',
+    start: new Date(r.start_at).toISOString(),
+  };
+}
+
 /** Subject and text of one booking e-mail. `manageUrl` exists only at booking time. */
 export function bookingMessageText(
   kind: MessageKind,
@@ -103,17 +129,7 @@ export async function enqueueDueReminders(db: Db, clock: Clock): Promise<number>
   let queued = 0;
   // With shards, this runs on each shard's database in turn.
   await db.ownerTransaction(async (sql) => {
-    const due = await sql.query<{
-      store_id: string;
-      booking_id: string;
-      contact_name: string;
-      contact_email: string;
-      start_at: Date | string;
-      store_name: string;
-      time_zone: string;
-      service_name: string | null;
-      staff_name: string | null;
-    }>(
+    const due = await sql.query<BookingVisitRow>(
       `select b.store_id, b.id as booking_id, b.contact_name, b.contact_email, a.start_at,
               s.name as store_name, s.time_zone, svc.name as service_name,
               st.display_name as staff_name
@@ -136,16 +152,12 @@ export async function enqueueDueReminders(db: Db, clock: Clock): Promise<number>
       [from, to],
     );
     for (const r of due.rows) {
-      const added = await enqueueBookingMessage(sql, 'booking_reminder', r.contact_email, {
-        storeId: r.store_id,
-        bookingId: r.booking_id,
-        storeName: r.store_name,
-        timeZone: r.time_zone,
-        clientName: r.contact_name,
-        serviceName: r.service_name ?? '',
-        staffName: r.staff_name ?? '',
-        start: new Date(r.start_at).toISOString(),
-      });
+      const added = await enqueueBookingMessage(
+        sql,
+        'booking_reminder',
+        r.contact_email,
+        visitFactsOf(r),
+      );
       if (added) queued++;
     }
   });

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { addDaysToYmd, businessDate } from '@mango/domain';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -17,7 +16,7 @@ import {
 } from '../test-support/test-app';
 import { backoffMs, createMailSender } from './sender';
 import { createSmtpTransport, type MailTransport } from './smtp-transport';
-import { bookingPageMutations } from './test-support/booking-page';
+import { bookingPageMutations, hourlyFreeStarts } from './test-support/booking-page';
 import { startReceiver } from './test-support/smtp-receiver';
 
 interface Booked {
@@ -107,24 +106,9 @@ describeEachEngine('booking e-mails', (getDb) => {
       bookingPageMutations(aLog, { slug, staffId: ana, serviceId: manicure }),
     );
     expect(res.statusCode, res.body).toBe(200);
-    const page = json<{ store: { timeZone: string } }>(
-      await app.inject({ method: 'GET', url: `/api/v1/public/stores/${slug}` }),
-    );
     // Starts an hour apart at least, over three days: no two bookings of this suite overlap, and
     // a reminder window (an hour wide, centred on one start) holds one of them.
-    freeStarts = [];
-    for (const ahead of [3, 4, 5]) {
-      const day = addDaysToYmd(businessDate(new Date().toISOString(), page.store.timeZone), ahead);
-      const times = await app.inject({
-        method: 'GET',
-        url: `/api/v1/public/stores/${slug}/availability?serviceId=${manicure}&staffId=anyone&date=${day}`,
-      });
-      expect(times.statusCode, times.body).toBe(200);
-      for (const t of json<{ times: { start: string }[] }>(times).times) {
-        const last = freeStarts.at(-1);
-        if (!last || Date.parse(t.start) - Date.parse(last) >= 3600_000) freeStarts.push(t.start);
-      }
-    }
+    freeStarts = await hourlyFreeStarts(app, { slug, serviceId: manicure, daysAhead: [3, 4, 5] });
     expect(freeStarts.length).toBeGreaterThan(15);
   });
   afterAll(async () => {

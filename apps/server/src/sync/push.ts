@@ -110,9 +110,14 @@ export interface PushCommand {
    * Run inside each chunk's transaction after its writes, with the chunk's results: what must
    * commit with the mutations or not at all (a message telling of them) goes here. A throw
    * rolls the chunk back; it is run again one mutation at a time, and if it throws again the push
-   * fails: the mutations never commit without what this writes.
+   * fails: the mutations never commit without what this writes. `changes`: each row the chunk's
+   * applied mutations wrote, before and after each of them, in order.
    */
-  afterApply?: (sql: Sql, results: readonly MutationResult[]) => Promise<void>;
+  afterApply?: (
+    sql: Sql,
+    results: readonly MutationResult[],
+    changes: readonly RowChange[],
+  ) => Promise<void>;
   /**
    * Told of a mutation that failed in a way that is neither a domain rule nor an outage (a
    * defect of ours): it is rejected as MUTATION_FAILED with `reference`, and reported here.
@@ -570,7 +575,13 @@ async function applyChunk(
   ]);
   recordRejections(batch, cmd, rejections);
   await batch.flush(sql);
-  await cmd.afterApply?.(sql, results);
+  if (cmd.afterApply) {
+    await cmd.afterApply(
+      sql,
+      results,
+      audit.flatMap((a) => a.changes),
+    );
+  }
   const advanced = version !== baseVersion;
   const changes = advanced ? storage.changes?.() : undefined;
   return {
