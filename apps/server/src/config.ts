@@ -430,13 +430,6 @@ export const CONFIG_OPTIONS = {
     description:
       'Attempts of one e-mail before it is given up (status failed, logged, counted); the wait doubles from 30 s after each failure, capped at 1 h.',
   }),
-  mailReminderIntervalSec: option({
-    env: 'MAIL_REMINDER_INTERVAL_SEC',
-    schema: int(0, 3600),
-    default: '300',
-    description:
-      'How often the reminders of online bookings starting in 24–25 h are queued (0 = off). Queued even without SMTP_URL.',
-  }),
 } as const;
 
 type Options = typeof CONFIG_OPTIONS;

@@ -71,7 +71,8 @@ describeEachEngine('desk changes to an online booking', (getDb) => {
   const tech = randomUUID();
   const manager = randomUUID();
 
-  const outbox = () =>
+  /** The store's queued e-mails; the reminders (queued with each booking) only if asked. */
+  const outbox = ({ reminders = false } = {}) =>
     getDb().ownerTransaction(async (sql) => {
       const res = await sql.query<{
         kind: string;
@@ -80,7 +81,11 @@ describeEachEngine('desk changes to an online booking', (getDb) => {
         recipient: string;
         subject: string;
         body_text: string;
-      }>('select * from email_outbox where store_id = $1 order by created_at, id', [a.storeId]);
+      }>(
+        `select * from email_outbox where store_id = $1 and ($2 or kind <> 'booking_reminder')
+          order by created_at, id`,
+        [a.storeId, reminders],
+      );
       return res.rows;
     });
   const bookingOf = async (idempotencyKey: string) => {
@@ -164,6 +169,14 @@ describeEachEngine('desk changes to an online booking', (getDb) => {
     expect(added[0]!.recipient).toBe('kim@example.com');
     expect(added[0]!.subject).toContain('Desk A Store');
     expect(added[0]!.body_text).toContain('Gel Manicure with Ana');
+    // The visit's reminder is queued again for its new time (the old one is skipped when due).
+    const reminders = (await outbox({ reminders: true })).filter(
+      (r) => r.kind === 'booking_reminder' && r.booking_id === booked.row.id,
+    );
+    expect(reminders.map((r) => new Date(r.appointment_start).toISOString())).toEqual([
+      booked.booking.start,
+      later,
+    ]);
 
     // The device sends the same push again (its answer was lost): a duplicate, no e-mail.
     expect(codes(await pushAs(a, [move]))).toEqual(['duplicate']);

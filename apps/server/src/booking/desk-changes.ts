@@ -1,7 +1,12 @@
 import { bookingNoticeOf, type AppointmentRow, type BookingNotice } from '@mango/domain';
 import type { Sql } from '../db/db';
 import type { RowChange } from '../sync/push-overlay';
-import { enqueueBookingMessage, visitFactsOf, type BookingVisitRow } from './booking-messages';
+import {
+  enqueueBookingMessage,
+  scheduleReminder,
+  visitFactsOf,
+  type BookingVisitRow,
+} from './booking-messages';
 
 type Appointment = Pick<
   AppointmentRow,
@@ -70,6 +75,8 @@ export async function tellClientsOfDeskChanges(
         [storeId, r.booking_id],
       );
     }
-    await enqueueBookingMessage(sql, notice, r.contact_email, visitFactsOf(r));
+    const facts = visitFactsOf(r);
+    await enqueueBookingMessage(sql, notice, r.contact_email, facts);
+    if (notice === 'booking_changed') await scheduleReminder(sql, r.contact_email, facts, nowIso);
   }
 }
