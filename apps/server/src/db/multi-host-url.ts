@@ -4,7 +4,8 @@
  *
  * The server writes only on the primary, so several hosts require
  * `target_session_attrs=read-write` (or `primary`): the pool then connects to the first host that
- * answers `pg_is_in_recovery() = false` (see primary-pool.ts). One host is a plain URL.
+ * answers `pg_is_in_recovery() = false` and takes writes (see primary-pool.ts). One host is a
+ * plain URL.
  */
 
 interface PostgresHost {

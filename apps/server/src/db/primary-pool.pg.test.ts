@@ -81,6 +81,31 @@ describe.skipIf(!postgresBinariesPresent())('a pool on several hosts', () => {
     expect(isDatabaseUnavailable(err)).toBe(true);
   });
 
+  it('passes over a promoted node that is still read-only, as pg_auto_failover keeps it for a while', async () => {
+    // Out of recovery but default_transaction_read_only = on: what pg_auto_failover's new primary
+    // answers until the monitor lets it write. Reads there would work (and /readyz with them);
+    // every push would fail.
+    const fenced = await createPgCluster({
+      prefix: 'mango-pp-fenced-',
+      settings: { default_transaction_read_only: 'on' },
+    });
+    try {
+      fenced.start();
+      expect(await portOf(await open([fenced.port, primary.port]))).toBe(primary.port);
+      const err: unknown = await portOf(await open([fenced.port, standby.port])).catch(
+        (e: unknown) => e,
+      );
+      expect(err).toMatchObject({ code: '08001' });
+      expect(String(err)).toMatch(
+        new RegExp(
+          `127\\.0\\.0\\.1:${fenced.port} is read-only.*127\\.0\\.0\\.1:${standby.port} is a standby`,
+        ),
+      );
+    } finally {
+      fenced.destroy();
+    }
+  });
+
   it('follows a failover without being reopened: primary killed, standby promoted', async () => {
     const db = await open([primary.port, standby.port]);
     expect(await portOf(db)).toBe(primary.port);

@@ -21,6 +21,7 @@ import {
 } from '../scale/test-support/scale-db';
 import { runShardCommand } from './admin-commands';
 import { createShardDirectory, type ShardDirectory } from './directory';
+import { connectShard } from './move-shards';
 import { openShardedDb } from './open-sharded';
 import type { ShardedDb } from './sharded-db';
 
@@ -141,6 +142,14 @@ describe.skipIf(!postgresBinariesPresent())('a shard on a failover pair', () => 
     // The standby is first in the URL: the pair's pool found the primary.
     expect(await whereIs(sharded, orgEu)).toEqual({ port: primary.port, db: 'postgres' });
     expect((await whereIs(sharded, orgUs)).db).toBe(single.name);
+    // A tenant move's own sessions (shard-move) reach the pair's primary too.
+    const moveSession = await connectShard(pairUrl);
+    try {
+      const [row] = await moveSession.query<{ port: number }>('select inet_server_port() as port');
+      expect(row?.port).toBe(primary.port);
+    } finally {
+      await moveSession.end();
+    }
 
     primary.stop('immediate');
     const during: unknown = await whereIs(sharded, orgEu).catch((e: unknown) => e);
