@@ -74,6 +74,19 @@ export async function startAutoFailover(): Promise<AutoFailover> {
   };
   const [monPort, aPort, bPort] = [await freePort(), await freePort(), await freePort()];
   const common = ['--hostname', '127.0.0.1', '--auth', 'trust', '--no-ssl', '--run'];
+  /** Resolves with the other node's port once it is in one of `states`. */
+  const waitOther = async (oldPort: number, what: string, states: NodeState[]) => {
+    const other = oldPort === aPort ? bPort : aPort;
+    await waitUntil(
+      what,
+      async () => {
+        const state = await nodeState(other);
+        if (!states.includes(state)) throw new Error(`still ${state}`);
+      },
+      120_000,
+    );
+    return other;
+  };
   const formation = {
     url: (user: string, database: string) =>
       `postgres://${user}@127.0.0.1:${aPort},127.0.0.1:${bPort}/${database}?target_session_attrs=read-write`,
@@ -86,29 +99,10 @@ export async function startAutoFailover(): Promise<AutoFailover> {
       process.kill(pid, 'SIGKILL');
       return port;
     },
-    async waitPromoted(oldPort: number) {
-      const other = oldPort === aPort ? bPort : aPort;
-      await waitUntil(
-        'the promotion of the secondary',
-        async () => {
-          if (!['read-only', 'primary'].includes(await nodeState(other)))
-            throw new Error('still a standby');
-        },
-        120_000,
-      );
-      return other;
-    },
-    async waitWritable(oldPort: number) {
-      const other = oldPort === aPort ? bPort : aPort;
-      await waitUntil(
-        'the promoted node taking writes',
-        async () => {
-          if (!(await isPrimary(other))) throw new Error('not writable yet');
-        },
-        120_000,
-      );
-      return other;
-    },
+    waitPromoted: (oldPort: number) =>
+      waitOther(oldPort, 'the promotion of the secondary', ['read-only', 'primary']),
+    waitWritable: (oldPort: number) =>
+      waitOther(oldPort, 'the promoted node taking writes', ['primary']),
     stop() {
       for (const node of ['a', 'b', 'mon']) {
         try {

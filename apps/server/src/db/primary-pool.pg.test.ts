@@ -1,8 +1,7 @@
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  asPostgres,
   createPgCluster,
+  createStandbyPair,
   pgTool,
   postgresBinariesPresent,
   type PgCluster,
@@ -46,16 +45,7 @@ describe.skipIf(!postgresBinariesPresent())('a pool on several hosts', () => {
     });
 
   beforeAll(async () => {
-    // One after the other: each takes a free port, which is only taken once its cluster runs.
-    primary = await createPgCluster({ prefix: 'mango-pp-primary-' });
-    primary.start();
-    // A standby needs max_connections at least what its control file says (initdb's 100).
-    standby = await createPgCluster({
-      prefix: 'mango-pp-standby-',
-      settings: { max_connections: '100' },
-    });
-    asPostgres(`touch '${path.join(standby.dataDir, 'standby.signal')}'`);
-    standby.start();
+    ({ primary, standby } = await createStandbyPair('mango-pp-'));
     deadPort = await freePort();
   });
   afterAll(async () => {

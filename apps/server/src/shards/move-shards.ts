@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { connectToPrimary } from '../db/primary-pool';
 import type { MoveRecord } from './directory';
 import {

@@ -1,9 +1,7 @@
-import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  asPostgres,
-  createPgCluster,
+  createStandbyPair,
   pgTool,
   postgresBinariesPresent,
   type PgCluster,
@@ -74,15 +72,7 @@ describe.skipIf(!postgresBinariesPresent())('a shard on a failover pair', () => 
     });
 
   beforeAll(async () => {
-    primary = await createPgCluster({ prefix: 'mango-shard-primary-' });
-    primary.start();
-    // A standby needs max_connections at least what its control file says (initdb's 100).
-    standby = await createPgCluster({
-      prefix: 'mango-shard-standby-',
-      settings: { max_connections: '100' },
-    });
-    asPostgres(`touch '${path.join(standby.dataDir, 'standby.signal')}'`);
-    standby.start();
+    ({ primary, standby } = await createStandbyPair('mango-shard-'));
     single = await createScaleDatabase(admin, 'mango_scale_shard');
     directoryName = `mango_scale_dir_${randomUUID().replace(/-/g, '').slice(0, 10)}`;
     await adminQuery(admin, `create database "${directoryName}"`);
