@@ -15,7 +15,7 @@ import { isDatabaseUnavailable } from './unavailable';
  * The pool on a list of hosts (DATABASE_URL with target_session_attrs=read-write) on throwaway
  * clusters of our own: `primary` and `standby` (a cluster in recovery with no upstream, which
  * answers pg_is_in_recovery() = true until promoted). The whole pg_auto_failover failover under
- * load is the `primary-failover` fault scenario (tools/faults).
+ * load is the `shard-primary-failover` fault scenario (tools/faults), on a shard.
  */
 describe.skipIf(!postgresBinariesPresent())('a pool on several hosts', () => {
   let primary: PgCluster;
