@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parsePostgresHosts } from './db/multi-host-url';
+import { postgresUrlProblem } from './db/multi-host-url';
 
 /**
  * The server's one configuration module. Every option: its environment variable, type, default and
@@ -19,14 +19,8 @@ const postgresUrl = z.string().refine((v) => {
 
 /** DATABASE_URL and DATABASE_OWNER_URL: one host, or several (libpq syntax) for failover. */
 const postgresHostsUrl = z.string().superRefine((v, ctx) => {
-  try {
-    const { urls } = parsePostgresHosts(v);
-    if (urls.length === 1 && !postgresUrl.safeParse(v).success) throw new Error();
-  } catch (e) {
-    const detail =
-      e instanceof Error && e.message ? e.message : 'must be a postgres:// or postgresql:// URL';
-    ctx.addIssue({ code: 'custom', message: detail });
-  }
+  const problem = postgresUrlProblem(v);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
 const redisUrl = z.string().refine((v) => {
