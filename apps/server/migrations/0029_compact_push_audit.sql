@@ -13,41 +13,73 @@
 -- after it, and `mutation_audit` (the reader: docs/OPERATIONS.md) shows the images as before
 -- through mango_audit_mutations. Rows written before this migration have both images in every
 -- change and come back unchanged.
+-- The changes are walked row by row (sorted by entity and id, then in the record's order), so
+-- each chain needs only its last after image; each image goes to its change's place in the
+-- record, and each mutation then takes its slice. (A map of every row's last image, rebuilt for
+-- each change, cost 0.3 ms a mutation to read; an aggregate to put the images back, 0.1 ms.)
 CREATE FUNCTION mango_audit_mutations(p_mutations jsonb) RETURNS jsonb
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
 DECLARE
-  -- 'entity:id' → the row's after image so far in this record.
-  last_after jsonb := '{}';
-  result jsonb := '[]';
+  c record;
   m jsonb;
-  ch jsonb;
-  changes jsonb;
   row_key text;
+  last_after jsonb;
   before_image jsonb;
   after_image jsonb;
+  images jsonb[] := '{}';
+  result jsonb[] := '{}';
+  done integer := 0;
+  n integer;
 BEGIN
-  FOR m IN SELECT value FROM jsonb_array_elements(p_mutations) LOOP
-    IF jsonb_typeof(m -> 'changes') IS DISTINCT FROM 'array' THEN
-      result := result || jsonb_build_array(m);
+  -- A record written before 0029 (both images in every change) is already what it shows.
+  IF NOT jsonb_path_exists(p_mutations,
+       '$[*].changes[*] ? (!(exists(@.before)) || !(exists(@.after)))') THEN
+    RETURN p_mutations;
+  END IF;
+  FOR c IN
+    SELECT row_number() OVER (ORDER BY m.ord, ch.ord) AS pos, ch.value AS change,
+           (ch.value ->> 'entity') || ':' || (ch.value ->> 'id') AS k
+      FROM jsonb_array_elements(p_mutations) WITH ORDINALITY AS m(value, ord)
+     CROSS JOIN LATERAL jsonb_array_elements(
+             CASE WHEN jsonb_typeof(m.value -> 'changes') = 'array' THEN m.value -> 'changes'
+                  ELSE '[]' END) WITH ORDINALITY AS ch(value, ord)
+     ORDER BY 3, 1
+  LOOP
+    IF c.k IS DISTINCT FROM row_key THEN
+      row_key := c.k;
+      last_after := 'null';
+    END IF;
+    IF c.change ? 'before' AND c.change ? 'after' THEN
+      -- Stored whole (an insert, a delete, a row's first change in the record).
+      last_after := c.change -> 'after';
+      images[c.pos] := c.change;
       CONTINUE;
     END IF;
-    changes := '[]';
-    FOR ch IN SELECT value FROM jsonb_array_elements(m -> 'changes') LOOP
-      row_key := (ch ->> 'entity') || ':' || (ch ->> 'id');
-      before_image := CASE WHEN ch ? 'before' THEN ch -> 'before' ELSE last_after -> row_key END;
-      IF ch ? 'after' THEN
-        after_image := ch -> 'after';
-      ELSE
-        after_image := (before_image || coalesce(ch -> 'set', '{}'))
-                       - coalesce(ARRAY(SELECT jsonb_array_elements_text(ch -> 'unset')), '{}');
+    before_image := CASE WHEN c.change ? 'before' THEN c.change -> 'before' ELSE last_after END;
+    IF c.change ? 'after' THEN
+      after_image := c.change -> 'after';
+    ELSE
+      after_image := before_image;
+      IF c.change ? 'set' THEN
+        after_image := after_image || (c.change -> 'set');
       END IF;
-      last_after := last_after || jsonb_build_object(row_key, after_image);
-      changes := changes || jsonb_build_array(jsonb_build_object(
-        'entity', ch -> 'entity', 'id', ch -> 'id', 'before', before_image, 'after', after_image));
-    END LOOP;
-    result := result || jsonb_build_array(m || jsonb_build_object('changes', changes));
+      IF c.change ? 'unset' THEN
+        after_image := after_image - ARRAY(SELECT jsonb_array_elements_text(c.change -> 'unset'));
+      END IF;
+    END IF;
+    last_after := after_image;
+    images[c.pos] := jsonb_build_object('entity', c.change -> 'entity', 'id', c.change -> 'id',
+                                        'before', before_image, 'after', after_image);
   END LOOP;
-  RETURN result;
+  FOR m IN SELECT value FROM jsonb_array_elements(p_mutations) LOOP
+    IF jsonb_typeof(m -> 'changes') = 'array' THEN
+      n := jsonb_array_length(m -> 'changes');
+      m := m || jsonb_build_object('changes', to_jsonb(images[done + 1:done + n]));
+      done := done + n;
+    END IF;
+    result := result || m;
+  END LOOP;
+  RETURN to_jsonb(result);
 END
 $$;
 
