@@ -35,6 +35,7 @@ import {
   savepointNonces,
   type ApprovalNonces,
 } from './acting';
+import { compactAudit } from './audit-record';
 import { prefetch } from './prefetch';
 import { PushOverlay, type PendingRow, type RowChange } from './push-overlay';
 
@@ -291,7 +292,7 @@ function recordRejections(
   );
 }
 
-/** One applied mutation as the audit keeps it (push_audit, migration 0019). */
+/** One applied mutation as the audit keeps it (push_audit, migration 0019; stored compacted: 0029). */
 interface MutationAudit {
   id: number;
   name: string;
@@ -372,7 +373,7 @@ function batchedStorage(
           cmd.deviceId,
           audit[0]!.id,
           audit.at(-1)!.id,
-          JSON.stringify(audit),
+          JSON.stringify(compactAudit(audit)),
         ],
       );
     },
