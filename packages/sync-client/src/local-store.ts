@@ -871,7 +871,10 @@ export class LocalStore implements LocalReader {
     }
     if (old.size > 0) {
       for (const key of ticketPacks) {
-        const dropped = await dropIn(key, (r, guarded) => old.has(r.id) && !guarded('ticket', r.id));
+        const dropped = await dropIn(
+          key,
+          (r, guarded) => old.has(r.id) && !guarded('ticket', r.id),
+        );
         result.tickets += dropped.length;
       }
     }

@@ -86,7 +86,10 @@ const testApply: ApplyMutation = async (ctx: MutatorContext, name, raw) => {
 /** Every query the device's screens and mutators make on these entities, and more. */
 const QUERIES: [string, QuerySpec][] = [
   ...ENTITIES.map((e): [string, QuerySpec] => [e, {}]),
-  ...['open', 'closed', 'voided'].map((s): [string, QuerySpec] => ['ticket', { where: { status: s } }]),
+  ...['open', 'closed', 'voided'].map((s): [string, QuerySpec] => [
+    'ticket',
+    { where: { status: s } },
+  ]),
   ...[...CLIENTS, null].map((c): [string, QuerySpec] => ['ticket', { where: { clientId: c } }]),
   ['ticket', { where: { status: 'closed', clientId: CLIENTS[0] } }],
   ['ticket', { range: { field: 'closedAt', gte: '2026-03-01', lt: '2026-12-01' } }],

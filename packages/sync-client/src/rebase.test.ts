@@ -173,7 +173,10 @@ describe('rebase', () => {
       },
       { arbitrary: fc.constant({ kind: 'rehydrate' as const }), weight: 1 },
       // A snapshot whose rows the server marked packed, or not (docs/SYNC.md "Packed history").
-      { arbitrary: fc.boolean().map((packed) => ({ kind: 'snapshot' as const, packed })), weight: 1 },
+      {
+        arbitrary: fc.boolean().map((packed) => ({ kind: 'snapshot' as const, packed })),
+        weight: 1,
+      },
     );
     await fc.assert(
       fc.asyncProperty(fc.array(stepArb, { minLength: 1, maxLength: 25 }), async (steps) => {
