@@ -206,6 +206,26 @@ type TraceEvent =
   | { kind: 'batch'; at: number; rows: number; entities: Record<string, number>; writeMs: number };
 
 /** The sync worker's snapshot trace (apps/web/src/workers/sync.worker.ts) and the long tasks. */
+/** Rows and batches the sync worker has written so far (its trace). */
+async function traceProgress(page: Page): Promise<{ batches: number; rows: number; ms: number }> {
+  for (const worker of page.workers()) {
+    const got = await worker
+      .evaluate(() => {
+        const t = (self as unknown as { __mangoSnapshotTrace?: TraceEvent[] }).__mangoSnapshotTrace;
+        if (!t) return null;
+        const batches = t.filter((e) => e.kind === 'batch') as { rows: number; writeMs: number }[];
+        return {
+          batches: batches.length,
+          rows: batches.reduce((n, b) => n + b.rows, 0),
+          ms: Math.round(batches.reduce((n, b) => n + b.writeMs, 0)),
+        };
+      })
+      .catch(() => null);
+    if (got) return got;
+  }
+  return { batches: 0, rows: 0, ms: 0 };
+}
+
 async function readTimeline(
   page: Page,
   signInAt: number,
@@ -302,6 +322,9 @@ export async function measureDeviceSide(opts: DeviceSideOptions): Promise<Device
     });
     const page = await context.newPage();
     page.on('pageerror', (e) => log(`[page error] ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error') log(`[console error] ${m.text()}`);
+    });
     await page.goto(opts.baseUrl);
     await page.getByLabel('Email').fill(opts.credentials.email);
     await page.getByLabel('Password').fill(opts.credentials.password);
@@ -359,6 +382,19 @@ export async function measureDeviceSide(opts: DeviceSideOptions): Promise<Device
     }
     let hydrationMs = round(performance.now() - started);
     if (!packing) log(`device-side: hydrated ${JSON.stringify(rows)} in ${hydrationMs} ms`);
+    while (packing && (await progress.isVisible())) {
+      // The rows written so far, from the worker's trace (packed rows are not counted by records).
+      if (performance.now() - started > opts.hydrationTimeoutMs) break;
+      if (performance.now() - lastLog > 10_000) {
+        const bar = await page
+          .getByRole('region', { name: 'Sync status' })
+          .textContent()
+          .catch(() => null);
+        log(`device-side: copying… ${JSON.stringify(await traceProgress(page))} ${bar ?? ''}`);
+        lastLog = performance.now();
+      }
+      await page.waitForTimeout(500);
+    }
     await progress.waitFor({ state: 'detached', timeout: opts.hydrationTimeoutMs });
     const progressGoneMs = round(performance.now() - started);
     // Every row now (lines, payments and the rest come after the clients and tickets).

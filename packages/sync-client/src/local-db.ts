@@ -1,4 +1,4 @@
-import { Dexie, type Table, type Transaction } from 'dexie';
+import { Dexie, RangeSet, type DBCore, type Middleware, type Table, type Transaction } from 'dexie';
 import { DEVICE_UNINDEXED_FIELDS, INDEXED_FIELDS } from '@mango/domain/tx';
 import type { Actor } from '@mango/domain/tx';
 import type { Approval } from '@mango/protocol';
@@ -229,8 +229,60 @@ export class LocalDb extends Dexie {
     this.version(4).stores(SCHEMA_V4).upgrade(upgradeToOneCopy);
     // v5: a new, empty table; the view, shadows and outbox stay as they are.
     this.version(5).stores(SCHEMA_V5);
+    this.use(packWritesTouchTheirEntities);
   }
 }
+
+/**
+ * Dexie tells the live queries of every tab and worker which keys a write touched; for a write of
+ * fewer than 50 records, every index key of every record. A pack carries hundreds of index keys,
+ * so each batch of a first sync sent thousands of keys to the page, and merging them held the
+ * main thread for seconds at a time (docs/PERFORMANCE.md, session 10). A write to `pack` is
+ * announced instead as touching every key of the entities it wrote (the primary keys and `ix`
+ * keys start with the entity), the `g` index whole: the live queries that read those entities'
+ * packs re-run, the others do not.
+ */
+const packWritesTouchTheirEntities: Middleware<DBCore> = {
+  stack: 'dbcore',
+  name: 'packWritesTouchTheirEntities',
+  create(down) {
+    return {
+      ...down,
+      table(name) {
+        const table = down.table(name);
+        if (name !== 'pack') return table;
+        const prefix = `idb://${down.schema.name}/${name}/`;
+        const others = table.schema.indexes
+          .map((i) => i.name)
+          .filter((n): n is string => n !== null && n !== 'ix');
+        return {
+          ...table,
+          mutate(req) {
+            const mutated = (req.mutatedParts ??= {});
+            const part = (p: string) => (mutated[prefix + p] ??= new RangeSet()) as RangeSet;
+            const entities = new Set<string>();
+            if (req.type === 'put' || req.type === 'add') {
+              for (const v of req.values as PackRecord[]) entities.add(v.e);
+            } else if (req.type === 'delete') {
+              for (const k of req.keys as PackKey[]) entities.add(k[0]);
+            }
+            const whole = { from: down.MIN_KEY, to: down.MAX_KEY };
+            for (const p of others) part(p).add(whole);
+            for (const e of entities) {
+              // Arrays sort after strings: [e] … [e, []] holds every key that starts with e.
+              const range = { from: [e], to: [e, []] };
+              for (const p of ['', ':dels', 'ix']) part(p).add(range);
+            }
+            if (req.type === 'deleteRange') {
+              for (const p of ['', ':dels', 'ix']) part(p).add(whole);
+            }
+            return table.mutate(req);
+          },
+        };
+      },
+    };
+  },
+};
 
 /** Meta key: the view holds rows without `g` (kept from v3) that a sweep must consider. */
 export const UNSTAMPED_ROWS_KEY = 'unstampedRows';

@@ -275,7 +275,8 @@ describe('packed history', () => {
   it('packs the history a snapshot marks, and a local change to a packed row unpacks it', async () => {
     const t = await twin(2);
     await t.server.write(async (db) => {
-      for (const [i, id] of TICKETS.entries()) await db.put('ticket', makeRow('ticket', id, i));
+      for (const [i, id] of TICKETS.entries())
+        await db.put('ticket', makeRow('ticket', id, i) as never);
     });
     await run(t, { kind: 'snapshot', batch: 10, again: 0 });
     await run(t, { kind: 'pull', limit: 100 });
