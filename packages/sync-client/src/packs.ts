@@ -109,7 +109,7 @@ function packRecord(entity: string, rows: PackedRow[], lo: string, hi: string): 
 const packKeyString = ([e, lo, hi]: PackKey) => `${e}\u0000${lo}\u0000${hi}`;
 
 /** The keys of an entity's packs, in id order (keys only: no pack is read). */
-function packKeysOf(pack: Table<PackRecord, PackKey>, entity: string): Promise<PackKey[]> {
+export function packKeysOf(pack: Table<PackRecord, PackKey>, entity: string): Promise<PackKey[]> {
   return pack
     .where('[e+lo+hi]')
     .between([entity, Dexie.minKey, Dexie.minKey], [entity, Dexie.maxKey, Dexie.maxKey])
@@ -368,6 +368,3 @@ export async function dropPackedRows(
   if (puts.length > 0) await pack.bulkPut(puts);
   return dropped;
 }
-
-/** The keys of the packs of `entity` (for a pass over all of them, e.g. retention). */
-export { packKeysOf };
