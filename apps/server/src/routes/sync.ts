@@ -101,7 +101,7 @@ export function registerSyncRoutes(app: FastifyInstance, deps: SyncRouteDeps): v
           actor,
           mutations,
           enforceQuotas: deps.enforceQuotas ?? false,
-          afterCommit: afterPushCommit(deps, access.storeId, request.log),
+          afterCommit: afterPushCommit(deps, access.storeId, body.deviceId, request.log),
           onDefect: (err, mutation, reference) => {
             request.log.error({ err, mutation, reference }, 'mutation failed: rejected');
             // Tracked like a 5xx (it is a defect of ours), though the device was answered 200.
@@ -127,7 +127,7 @@ export function registerSyncRoutes(app: FastifyInstance, deps: SyncRouteDeps): v
         new Map(mutations.map((m) => [m.id, 'clientTime' in m ? m.clientTime : ''])),
         deps.clock.now(),
       );
-      await announcePush(deps, access.storeId, body.deviceId, outcome, request.log);
+      announcePush(deps, access.storeId, outcome, request.log);
       return { lastMutationId: outcome.lastMutationId, results: outcome.results };
     },
   );
