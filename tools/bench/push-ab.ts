@@ -1,13 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_SIM, Simulation } from '../loadgen/src/simulator';
 import { freePort } from '../../test-support/server-process';
-import { DEFAULT_PG, dropDatabase, pgUrl, recreateDatabase } from './pg';
-import { cpuSampler, findServerPid } from './server';
+import { DEFAULT_PG, dropDatabase, recreateDatabase } from './pg';
+import { benchServerEnv, cpuSampler, findServerPid } from './server';
 
 /**
  * The push's server CPU per mutation of two checkouts, A and B, measured in interleaved slices
@@ -62,15 +61,7 @@ async function startSide(name: 'A' | 'B', root: string): Promise<Side> {
     env: {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? '',
-      DATABASE_URL: pgUrl(DEFAULT_PG, 'mango_app', db),
-      DATABASE_OWNER_URL: pgUrl(DEFAULT_PG, DEFAULT_PG.superuser, db),
-      REDIS_URL: values.redis,
-      JWT_SECRET: randomBytes(36).toString('base64url'),
-      METRICS_TOKEN: randomBytes(24).toString('base64url'),
-      ACCESS_TOKEN_TTL_SEC: '86400',
-      DEMO_SEED: 'false',
-      LOG_LEVEL: 'warn',
-      DB_POOL_MAX: '20',
+      ...benchServerEnv(DEFAULT_PG, db, values.redis),
       PORT: String(port),
       HOST: '127.0.0.1',
       DATA_DIR: dataDir,
