@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -19,7 +19,9 @@ import { benchServerEnv, cpuSampler, findServerPid } from './server';
  *     --slices 6 --slice-seconds 8 --db-prefix pc_ab
  *
  * Each checkout needs its own `npm ci`. Prints, per side, the server's CPU (user + system,
- * /proc ticks) over the applied mutations of its slices, and each slice's figure.
+ * /proc ticks) over the applied mutations of its slices, each slice's figure, and the server's
+ * write system calls per push (/proc/<pid>/io: PostgreSQL, Redis and HTTP writes; exact
+ * whatever the load, apart from the rare log line).
  */
 const { values } = parseArgs({
   options: {
@@ -47,6 +49,8 @@ interface Side {
   cpuMs: number;
   applied: number;
   slices: number[];
+  pushes: number;
+  writes: number;
   db: string;
   dataDir: string;
 }
@@ -93,10 +97,31 @@ async function startSide(name: 'A' | 'B', root: string): Promise<Side> {
   });
   await sim.setup(log);
   const pid = findServerPid(port) ?? child.pid ?? -1;
-  return { name, root, child, url, pid, sim, cpuMs: 0, applied: 0, slices: [], db, dataDir };
+  return {
+    name,
+    root,
+    child,
+    url,
+    pid,
+    sim,
+    cpuMs: 0,
+    applied: 0,
+    slices: [],
+    pushes: 0,
+    writes: 0,
+    db,
+    dataDir,
+  };
+}
+
+/** Write system calls the process made (`syscw` of /proc/<pid>/io: sockets and files alike). */
+function writeCalls(pid: number): number {
+  const io = readFileSync(`/proc/${pid}/io`, 'utf8');
+  return Number(/^syscw: (\d+)$/m.exec(io)?.[1] ?? NaN);
 }
 
 async function slice(side: Side, i: number): Promise<void> {
+  const writes0 = writeCalls(side.pid);
   const cpu = cpuSampler(side.pid);
   const r = await side.sim.saturate({
     label: `${side.name}-${i}`,
@@ -104,12 +129,15 @@ async function slice(side: Side, i: number): Promise<void> {
     visitsPerPush: Number(values.visits),
   });
   const share = cpu();
+  const writes = writeCalls(side.pid) - writes0;
   side.cpuMs += share.serverCpuMs;
   side.applied += r.applied;
+  side.pushes += r.pushes;
+  side.writes += writes;
   const us = r.applied > 0 ? Math.round((share.serverCpuMs * 1000) / r.applied) : NaN;
   side.slices.push(us);
   log(
-    `${side.name} slice ${i}: ${r.applied} mutations, server ${share.serverCpuMs} ms = ${us} µs/mutation (server ${share.serverPct} %, load ${os.loadavg()[0]!.toFixed(1)})`,
+    `${side.name} slice ${i}: ${r.applied} mutations in ${r.pushes} pushes, ${(writes / Math.max(1, r.pushes)).toFixed(2)} write calls per push, server ${share.serverCpuMs} ms = ${us} µs/mutation (server ${share.serverPct} %, load ${os.loadavg()[0]!.toFixed(1)})`,
   );
 }
 
@@ -122,6 +150,8 @@ try {
     s.cpuMs = 0;
     s.applied = 0;
     s.slices = [];
+    s.pushes = 0;
+    s.writes = 0;
   }
   for (let i = 1; i <= Number(values.slices); i++) {
     // Alternate which side goes first, so neither always follows the other's drain.
@@ -134,6 +164,8 @@ try {
     mutations: s.applied,
     serverCpuMs: s.cpuMs,
     serverCpuUsPerMutation: Math.round((s.cpuMs * 1000) / Math.max(1, s.applied)),
+    pushes: s.pushes,
+    writeCallsPerPush: Math.round((s.writes / Math.max(1, s.pushes)) * 100) / 100,
     slices: s.slices,
   }));
   process.stdout.write(`${JSON.stringify({ loadAverage: os.loadavg(), summary }, null, 2)}\n`);

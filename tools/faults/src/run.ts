@@ -29,7 +29,10 @@ import { startAutoFailover } from './auto-failover';
 import { FaultProxy } from './fault-proxy';
 
 const ADMIN_URL = process.env.FAULTS_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const DATABASE = 'mango_faults';
+// FAULTS_DB: another name, when another run may use the shared PostgreSQL at the same time.
+const DATABASE = process.env.FAULTS_DB ?? 'mango_faults';
+if (!/^[a-z_][a-z0-9_]*$/.test(DATABASE))
+  throw new Error(`FAULTS_DB: not a plain name: ${DATABASE}`);
 const RUN_SECONDS = Number(process.env.FAULTS_RUN_SECONDS ?? 20);
 const FAULT_AT_MS = 5_000;
 
