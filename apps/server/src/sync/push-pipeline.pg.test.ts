@@ -8,7 +8,14 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachEngine } from '../db/test-support/engines';
-import { json, makeTestApp, MutationLog, push, signupStore } from '../test-support/test-app';
+import {
+  json,
+  makeTestApp,
+  MutationLog,
+  push,
+  signupStore,
+  technicianAndService,
+} from '../test-support/test-app';
 
 interface PushBody {
   lastMutationId: number;
@@ -27,21 +34,10 @@ describeEachEngine('push: read-ahead behind the lock', (getDb) => {
   it('reads what a transaction holding the lock committed before the push got it', async () => {
     const store = await signupStore(app, 'Ahead');
     const log = new MutationLog(store.deviceId);
-    const [staffId, serviceId, ticketId] = [randomUUID(), randomUUID(), randomUUID()];
+    const { staffId, serviceId, mutations } = technicianAndService(log);
+    const ticketId = randomUUID();
     const setup = await push(app, store, store.deviceId, [
-      log.make('staff.upsert', {
-        id: staffId,
-        displayName: 'Linh',
-        role: 'technician',
-        active: true,
-      }),
-      log.make('service.upsert', {
-        id: serviceId,
-        name: 'Gel',
-        durationMin: 30,
-        priceCents: 4000,
-        taxable: false,
-      }),
+      ...mutations,
       log.make('ticket.open', { id: ticketId }),
     ]);
     expect(json<PushBody>(setup).results.map((r) => r.status)).toEqual(Array(3).fill('applied'));
