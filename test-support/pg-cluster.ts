@@ -193,3 +193,23 @@ export function clusterAt(baseDir: string, dataDir: string, port: number): PgClu
   };
   return cluster;
 }
+
+/**
+ * Two clusters standing in for a failover pair, both started: `primary`, and `standby` in recovery
+ * with no upstream (pg_is_in_recovery() = true until `pg_ctl promote`). Made one after the other:
+ * each takes a free port, which is only taken once its cluster runs.
+ */
+export async function createStandbyPair(
+  prefix: string,
+): Promise<{ primary: PgCluster; standby: PgCluster }> {
+  const primary = await createPgCluster({ prefix: `${prefix}primary-` });
+  primary.start();
+  // A standby needs max_connections at least what its control file says (initdb's 100).
+  const standby = await createPgCluster({
+    prefix: `${prefix}standby-`,
+    settings: { max_connections: '100' },
+  });
+  asPostgres(`touch '${path.join(standby.dataDir, 'standby.signal')}'`);
+  standby.start();
+  return { primary, standby };
+}

@@ -33,6 +33,12 @@ export interface HydrationTimeline {
   essentialsWrittenMs: number | null;
   endMs: number | null;
   rowsAtEssentials: number;
+  /**
+   * The batch after which every client and ticket had been written (rows per entity summed over
+   * the batches): how `hydrationMs` is measured when the device packs its history (schema v5),
+   * whose packed rows a count of IndexedDB records would not see without reading them all.
+   */
+  clientsAndTicketsMs: number | null;
   batches: number;
   /** Sum of the IndexedDB transactions' times (the worker writes one batch at a time). */
   writeMs: number;
@@ -71,38 +77,54 @@ const round = (n: number) => Math.round(n * 10) / 10;
 
 /**
  * Rows of the device's local copy (Dexie table `view` since schema v4, `server` before; keyed
- * [entity, id]).
+ * [entity, id]), and with `withPacks` those in its packs (schema v5: reads every pack).
  */
-async function localRows(page: Page, storeId: string) {
-  return page.evaluate(async (name) => {
-    const db = await new Promise<IDBDatabase | null>((resolve) => {
-      const req = indexedDB.open(name);
-      req.onsuccess = () => resolve(req.result);
-      req.onerror = () => resolve(null);
-    });
-    const table = db?.objectStoreNames.contains('server') ? 'server' : 'view';
-    if (!db || !db.objectStoreNames.contains(table)) {
-      db?.close();
-      return { clients: 0, tickets: 0, appointments: 0, all: 0 };
-    }
-    const store = db.transaction(table, 'readonly').objectStore(table);
-    const count = (range?: IDBKeyRange) =>
-      new Promise<number>((resolve, reject) => {
-        const req = store.count(range);
+async function localRows(page: Page, storeId: string, withPacks = true) {
+  return page.evaluate(
+    async ({ name, withPacks }) => {
+      const db = await new Promise<IDBDatabase | null>((resolve) => {
+        const req = indexedDB.open(name);
         req.onsuccess = () => resolve(req.result);
-        req.onerror = () => reject(req.error);
+        req.onerror = () => resolve(null);
       });
-    // Arrays sort after strings, so [entity, []] bounds every [entity, id].
-    const of = (e: string) => count(IDBKeyRange.bound([e], [e, []]));
-    const [clients, tickets, appointments, all] = await Promise.all([
-      of('client'),
-      of('ticket'),
-      of('appointment'),
-      count(),
-    ]);
-    db.close();
-    return { clients, tickets, appointments, all };
-  }, `mango-pos-${storeId}`);
+      const table = db?.objectStoreNames.contains('server') ? 'server' : 'view';
+      if (!db || !db.objectStoreNames.contains(table)) {
+        db?.close();
+        return { clients: 0, tickets: 0, appointments: 0, all: 0 };
+      }
+      const packs = withPacks && db.objectStoreNames.contains('pack');
+      const tx = db.transaction(packs ? [table, 'pack'] : [table], 'readonly');
+      const store = tx.objectStore(table);
+      const count = (range?: IDBKeyRange) =>
+        new Promise<number>((resolve, reject) => {
+          const req = store.count(range);
+          req.onsuccess = () => resolve(req.result);
+          req.onerror = () => reject(req.error);
+        });
+      // Rows in packs (schema v5): read every pack (only once the store is in: it is heavy).
+      const packed = (range?: IDBKeyRange) =>
+        new Promise<number>((resolve, reject) => {
+          if (!packs) return resolve(0);
+          const req = tx.objectStore('pack').getAll(range);
+          req.onsuccess = () =>
+            resolve((req.result as { rows: unknown[] }[]).reduce((n, p) => n + p.rows.length, 0));
+          req.onerror = () => reject(req.error);
+        });
+      // Arrays sort after strings, so [entity, []] bounds every [entity, id] (and [entity, lo, hi]).
+      const of = async (e: string) =>
+        (await count(IDBKeyRange.bound([e], [e, []]))) +
+        (await packed(IDBKeyRange.bound([e], [e, []])));
+      const [clients, tickets, appointments, all] = await Promise.all([
+        of('client'),
+        of('ticket'),
+        of('appointment'),
+        (async () => (await count()) + (await packed()))(),
+      ]);
+      db.close();
+      return { clients, tickets, appointments, all };
+    },
+    { name: `mango-pos-${storeId}`, withPacks },
+  );
 }
 
 async function storeIdOfPage(page: Page): Promise<string> {
@@ -184,10 +206,31 @@ type TraceEvent =
   | { kind: 'batch'; at: number; rows: number; entities: Record<string, number>; writeMs: number };
 
 /** The sync worker's snapshot trace (apps/web/src/workers/sync.worker.ts) and the long tasks. */
+/** Rows and batches the sync worker has written so far (its trace). */
+async function traceProgress(page: Page): Promise<{ batches: number; rows: number; ms: number }> {
+  for (const worker of page.workers()) {
+    const got = await worker
+      .evaluate(() => {
+        const t = (self as unknown as { __mangoSnapshotTrace?: TraceEvent[] }).__mangoSnapshotTrace;
+        if (!t) return null;
+        const batches = t.filter((e) => e.kind === 'batch') as { rows: number; writeMs: number }[];
+        return {
+          batches: batches.length,
+          rows: batches.reduce((n, b) => n + b.rows, 0),
+          ms: Math.round(batches.reduce((n, b) => n + b.writeMs, 0)),
+        };
+      })
+      .catch(() => null);
+    if (got) return got;
+  }
+  return { batches: 0, rows: 0, ms: 0 };
+}
+
 async function readTimeline(
   page: Page,
   signInAt: number,
   deskMs: number,
+  expected: { clients: number; tickets: number },
 ): Promise<HydrationTimeline | null> {
   let events: TraceEvent[] | null = null;
   for (const worker of page.workers()) {
@@ -215,6 +258,16 @@ async function readTimeline(
       e.ms += (b.writeMs * n) / b.rows;
     }
   }
+  let clientsAndTicketsAt: number | undefined;
+  const sums = { client: 0, ticket: 0 };
+  for (const b of batches) {
+    sums.client += b.entities['client'] ?? 0;
+    sums.ticket += b.entities['ticket'] ?? 0;
+    if (sums.client >= expected.clients && sums.ticket >= expected.tickets) {
+      clientsAndTicketsAt = b.at;
+      break;
+    }
+  }
   const sorted = batches.map((b) => b.writeMs).sort((a, b) => a - b);
   const during = long.filter(([at]) => at >= signInAt && at <= endAt);
   return {
@@ -225,6 +278,7 @@ async function readTimeline(
     rowsAtEssentials: batches
       .filter((b) => essentialsAt !== undefined && b.at <= essentialsAt)
       .reduce((n, b) => n + b.rows, 0),
+    clientsAndTicketsMs: rel(clientsAndTicketsAt),
     batches: batches.length,
     writeMs: round(batches.reduce((n, b) => n + b.writeMs, 0)),
     perEntity: Object.fromEntries(
@@ -268,6 +322,9 @@ export async function measureDeviceSide(opts: DeviceSideOptions): Promise<Device
     });
     const page = await context.newPage();
     page.on('pageerror', (e) => log(`[page error] ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error') log(`[console error] ${m.text()}`);
+    });
     await page.goto(opts.baseUrl);
     await page.getByLabel('Email').fill(opts.credentials.email);
     await page.getByLabel('Password').fill(opts.credentials.password);
@@ -279,7 +336,17 @@ export async function measureDeviceSide(opts: DeviceSideOptions): Promise<Device
       .waitFor({ timeout: opts.hydrationTimeoutMs });
     const signInToFrontDeskMs = round(performance.now() - started);
     const storeId = await storeIdOfPage(page);
-    let rows = await localRows(page, storeId);
+    let rows = await localRows(page, storeId, false);
+    // Schema v5 packs the history: its rows are counted from the worker's trace, not by polling.
+    const packing = await page.evaluate(async (name) => {
+      const req = indexedDB.open(name);
+      const db = await new Promise<IDBDatabase>(
+        (resolve) => (req.onsuccess = () => resolve(req.result)),
+      );
+      const has = db.objectStoreNames.contains('pack');
+      db.close();
+      return has;
+    }, `mango-pos-${storeId}`);
     // The front desk may open before the whole store is in (essentials first, a progress bar
     // for the rest): a walk-in then, while rows are still landing.
     const progress = page.getByRole('progressbar', { name: 'Copying this store' });
@@ -298,7 +365,10 @@ export async function measureDeviceSide(opts: DeviceSideOptions): Promise<Device
       log(`device-side: walk-in during the hydration ${walkInDuringHydrationMs} ms`);
     }
     let lastLog = 0;
-    while (rows.clients < opts.expectedClients || rows.tickets < opts.expectedTickets) {
+    while (
+      !packing &&
+      (rows.clients < opts.expectedClients || rows.tickets < opts.expectedTickets)
+    ) {
       if (performance.now() - started > opts.hydrationTimeoutMs)
         throw new Error(
           `hydration not done after ${opts.hydrationTimeoutMs} ms: ${JSON.stringify(rows)} of ${opts.expectedClients} clients / ${opts.expectedTickets} tickets`,
@@ -308,20 +378,40 @@ export async function measureDeviceSide(opts: DeviceSideOptions): Promise<Device
         lastLog = performance.now();
       }
       await page.waitForTimeout(200);
-      rows = await localRows(page, storeId);
+      rows = await localRows(page, storeId, false);
     }
-    const hydrationMs = round(performance.now() - started);
-    log(`device-side: hydrated ${JSON.stringify(rows)} in ${hydrationMs} ms`);
+    let hydrationMs = round(performance.now() - started);
+    if (!packing) log(`device-side: hydrated ${JSON.stringify(rows)} in ${hydrationMs} ms`);
+    while (packing && (await progress.isVisible())) {
+      // The rows written so far, from the worker's trace (packed rows are not counted by records).
+      if (performance.now() - started > opts.hydrationTimeoutMs) break;
+      if (performance.now() - lastLog > 10_000) {
+        const bar = await page
+          .getByRole('region', { name: 'Sync status' })
+          .textContent()
+          .catch(() => null);
+        log(`device-side: copying… ${JSON.stringify(await traceProgress(page))} ${bar ?? ''}`);
+        lastLog = performance.now();
+      }
+      await page.waitForTimeout(500);
+    }
     await progress.waitFor({ state: 'detached', timeout: opts.hydrationTimeoutMs });
     const progressGoneMs = round(performance.now() - started);
     // Every row now (lines, payments and the rest come after the clients and tickets).
     rows = await localRows(page, storeId);
     log(`device-side: progress bar gone after ${progressGoneMs} ms ${JSON.stringify(rows)}`);
-    const timeline = await readTimeline(page, signInAt, signInToFrontDeskMs).catch((e: unknown) => {
-      log(`device-side: no hydration trace (${String(e)})`);
-      return null;
-    });
+    const expected = { clients: opts.expectedClients, tickets: opts.expectedTickets };
+    const timeline = await readTimeline(page, signInAt, signInToFrontDeskMs, expected).catch(
+      (e: unknown) => {
+        log(`device-side: no hydration trace (${String(e)})`);
+        return null;
+      },
+    );
     if (timeline) log(`device-side: timeline ${JSON.stringify(timeline)}`);
+    if (packing) {
+      hydrationMs = timeline?.clientsAndTicketsMs ?? hydrationMs;
+      log(`device-side: every client and ticket written ${hydrationMs} ms after sign-in`);
+    }
 
     // Walk-ins right after the hydration (issue 20's stall: the first retention pass used to
     // start about then and hold IndexedDB in one transaction for minutes).

@@ -32,7 +32,7 @@ const SIZES = (values.batches ?? '').split(',').map(Number);
  * keys of a row instead of six (the device's index without DEVICE_UNINDEXED_FIELDS: a ticket
  * keeps four).
  */
-const LAYOUT = /^(indexed|copy|none|one(-g)?(-([0-6])ix)?)$/;
+const LAYOUT = /^(indexed|copy|none|one(-g)?(-([0-6])ix)?|pack-\d+(-noix)?)$/;
 /** Batches written at once: 1 = each transaction awaited before the next is issued. */
 const INFLIGHT = Math.max(1, Number(values.inflight));
 const CHOSEN = (values.layouts ?? '').split(',').filter((l) => LAYOUT.test(l));
@@ -75,6 +75,9 @@ async function main() {
                 const v = req.result.createObjectStore('view', { keyPath: ['e', 'id'] });
                 v.createIndex('ix', 'ix', { multiEntry: true });
                 if (view.startsWith('one-g')) v.createIndex('g', 'g');
+                const p = req.result.createObjectStore('pack', { keyPath: ['e', 'p'] });
+                p.createIndex('ix', 'ix', { multiEntry: true });
+                p.createIndex('g', 'g');
               };
               req.onsuccess = () => resolve(req.result);
               req.onerror = () => reject(req.error);
@@ -112,6 +115,7 @@ async function main() {
               };
             };
             const single = view.startsWith('one');
+            const packRows = view.startsWith('pack') ? Number(view.split('-')[1]) : 0;
             const ixKeys = Number(/-(\d)ix$/.exec(view)?.[1] ?? 6);
             const times: number[] = [];
             const pending: Promise<void>[] = [];
@@ -123,9 +127,41 @@ async function main() {
               const t0 = performance.now();
               const written = new Promise<void>((resolve, reject) => {
                 const tx = db.transaction(
-                  view === 'none' ? ['server'] : single ? ['view'] : ['server', 'view'],
+                  packRows > 0
+                    ? ['pack']
+                    : view === 'none'
+                      ? ['server']
+                      : single
+                        ? ['view']
+                        : ['server', 'view'],
                   'readwrite',
                 );
+                if (packRows > 0) {
+                  // Many rows a record: their index keys (4 a row, and the id) on the record.
+                  const p = tx.objectStore('pack');
+                  for (let k = 0; k < batch.length; k += packRows) {
+                    const part = batch.slice(k, k + packRows);
+                    const ix = view.endsWith('noix')
+                      ? []
+                      : part.flatMap((r) => [
+                          ['ticket', '', r.server.id],
+                          ...r.view.ix.slice(0, 4),
+                        ]);
+                    p.put({
+                      e: 'ticket',
+                      p: part[0]!.server.id,
+                      g: 1,
+                      ix,
+                      rows: part.map((r) => ({ id: r.server.id, v: r.server.v, d: r.server.d })),
+                    });
+                  }
+                  tx.oncomplete = () => {
+                    times.push(performance.now() - t0);
+                    resolve();
+                  };
+                  tx.onerror = () => reject(tx.error);
+                  return;
+                }
                 const s = single ? null : tx.objectStore('server');
                 const v = view === 'none' ? null : tx.objectStore('view');
                 for (const r of batch) {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parsePostgresHosts } from './db/multi-host-url';
+import { postgresUrlProblem } from './db/multi-host-url';
 
 /**
  * The server's one configuration module. Every option: its environment variable, type, default and
@@ -19,14 +19,8 @@ const postgresUrl = z.string().refine((v) => {
 
 /** DATABASE_URL and DATABASE_OWNER_URL: one host, or several (libpq syntax) for failover. */
 const postgresHostsUrl = z.string().superRefine((v, ctx) => {
-  try {
-    const { urls } = parsePostgresHosts(v);
-    if (urls.length === 1 && !postgresUrl.safeParse(v).success) throw new Error();
-  } catch (e) {
-    const detail =
-      e instanceof Error && e.message ? e.message : 'must be a postgres:// or postgresql:// URL';
-    ctx.addIssue({ code: 'custom', message: detail });
-  }
+  const problem = postgresUrlProblem(v);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
 const redisUrl = z.string().refine((v) => {
@@ -429,13 +423,6 @@ export const CONFIG_OPTIONS = {
     default: '8',
     description:
       'Attempts of one e-mail before it is given up (status failed, logged, counted); the wait doubles from 30 s after each failure, capped at 1 h.',
-  }),
-  mailReminderIntervalSec: option({
-    env: 'MAIL_REMINDER_INTERVAL_SEC',
-    schema: int(0, 3600),
-    default: '300',
-    description:
-      'How often the reminders of online bookings starting in 24–25 h are queued (0 = off). Queued even without SMTP_URL.',
   }),
 } as const;
 

@@ -20,7 +20,6 @@ import { openConfiguredReads } from './db/replica-configured';
 import { openShardedDb } from './shards/open-sharded';
 import type { ReadinessProbe } from './routes/health';
 import { DEMO_LOGIN, seedDemo } from './demo/demo-seed';
-import { enqueueDueReminders } from './booking/booking-messages';
 import { createMailSender } from './messages/sender';
 import { createSmtpTransport } from './messages/smtp-transport';
 
@@ -97,12 +96,6 @@ async function main(): Promise<void> {
       'purge-sync-changes',
       6 * 3600 * 1000,
       async () => void (await purgeSyncChanges(db, { keepDays: config.syncChangesKeepDays })),
-      app.log,
-    ),
-    intervalJob(
-      'booking-reminders',
-      config.mailReminderIntervalSec * 1000,
-      async () => void (await enqueueDueReminders(db, systemClock)),
       app.log,
     ),
   ];

@@ -20,11 +20,12 @@ import {
 /**
  * A tablet in the field holds the store in the IndexedDB layout of schema v3 (a full `server`
  * copy beside the `view`) with changes made offline that never reached the server. The new app
- * upgrades it to v4 (one copy, shadows for pending rows: packages/sync-client/src/local-db.ts) on
- * its first start; the offline sale must survive, reach the server exactly once, and the store
- * must still be on screen. fake-indexeddb tests the upgrade's logic; this runs it in Chromium.
+ * upgrades it to v5 on its first start (v4: one copy, shadows for pending rows; v5: a table for
+ * packed history, empty after the upgrade: packages/sync-client/src/local-db.ts); the offline
+ * sale must survive, reach the server exactly once, and the store must still be on screen.
+ * fake-indexeddb tests the upgrades' logic; this runs them in Chromium.
  */
-describe('device store upgrade v3 → v4 in Chromium', () => {
+describe('device store upgrade v3 → v5 in Chromium', () => {
   let browser: Browser;
   let store: SeededStore;
   let line: NetworkSwitch;
@@ -69,11 +70,13 @@ describe('device store upgrade v3 → v4 in Chromium', () => {
     const plain = await context.newPage();
     await plain.goto(`${line.url}/healthz`);
     const before = await plain.evaluate(rewriteAsSchemaV3, `mango-pos-${store.storeId}`);
-    expect(before.version).toBe(40);
+    expect(before.version).toBe(50);
+    // (This seeded store has no history after the snapshot's essentials: nothing was packed.)
+    expect(before.packedRows).toBe(0);
     expect(before.pending).toBeGreaterThanOrEqual(2); // ticket.open, ticket.addLine
     expect(before.serverRows).toBeGreaterThan(0);
 
-    // The new app opens it: Dexie upgrades 30 → 40, the sale is pushed.
+    // The new app opens it: Dexie upgrades 30 → 50, the sale is pushed.
     page = plain;
     await page.goto(line.url);
     await pinLock(page).waitFor();
@@ -81,7 +84,7 @@ describe('device store upgrade v3 → v4 in Chromium', () => {
     await statusBar().getByText('All changes synced').waitFor({ timeout: 30_000 });
 
     const after = await page.evaluate(describeDatabase, `mango-pos-${store.storeId}`);
-    expect(after).toMatchObject({ version: 40, hasServerTable: false, pending: 0, shadows: 0 });
+    expect(after).toMatchObject({ version: 50, hasServerTable: false, pending: 0, shadows: 0 });
     expect(after.viewRows).toBeGreaterThanOrEqual(before.viewRows);
 
     const onServer = [...(await pullEverything(store.ownerToken, store.storeId)).values()];
@@ -98,13 +101,18 @@ describe('device store upgrade v3 → v4 in Chromium', () => {
 });
 
 /**
- * Runs in the page: reads the v4 database and writes it back as schema v3 (IndexedDB version 30,
+ * Runs in the page: reads the v5 database and writes it back as schema v3 (IndexedDB version 30,
  * Dexie's version × 10): `server` = the server state (shadow where there is one, else the view
- * row as pulled), `view` = every view row, the rest as is. Returns what it wrote.
+ * row or the packed row as pulled), `view` = every view row and packed row (with its index keys:
+ * those of its pack's keys that its fields match), the rest as is. Returns what it wrote.
  */
-async function rewriteAsSchemaV3(
-  name: string,
-): Promise<{ version: number; pending: number; serverRows: number; viewRows: number }> {
+async function rewriteAsSchemaV3(name: string): Promise<{
+  version: number;
+  pending: number;
+  serverRows: number;
+  viewRows: number;
+  packedRows: number;
+}> {
   type Row = Record<string, unknown> & { e: string; id: string };
   const request = <T>(r: IDBRequest<T>) =>
     new Promise<T>((resolve, reject) => {
@@ -121,7 +129,7 @@ async function rewriteAsSchemaV3(
     });
   const v4 = await open();
   const version = v4.version;
-  const tables = ['view', 'shadow', 'outbox', 'meta', 'attention', 'acked', 'lease'];
+  const tables = ['view', 'shadow', 'pack', 'outbox', 'meta', 'attention', 'acked', 'lease'];
   const read = v4.transaction(tables, 'readonly');
   const all: Record<string, Row[]> = {};
   for (const t of tables) all[t] = (await request(read.objectStore(t).getAll())) as Row[];
@@ -138,6 +146,19 @@ async function rewriteAsSchemaV3(
     if (!shadows.has(key(row)) && typeof v === 'number') server.push({ ...rest, v, g: g ?? 0 });
   }
   for (const s of shadows.values()) if (s['d'] !== null) server.push(s);
+  // Index keys as local-db.ts encodes them: null/absent [], booleans 1/0.
+  const enc = (v: unknown) =>
+    v === null || v === undefined ? '[]' : JSON.stringify(typeof v === 'boolean' ? +v : v);
+  let packedRows = 0;
+  for (const p of all['pack'] ?? []) {
+    const ix = p['ix'] as [string, string, unknown][];
+    for (const r of p['rows'] as { id: string; v: number; g: number; d: Row }[]) {
+      const rowIx = ix.filter(([, f, v]) => enc(r.d[f]) === JSON.stringify(v));
+      view.push({ e: p.e, id: r.id, d: r.d, ix: rowIx });
+      server.push({ e: p.e, id: r.id, v: r.v, g: r.g, d: r.d });
+      packedRows++;
+    }
+  }
 
   const v3 = await open(30, (db) => {
     db.createObjectStore('server', { keyPath: ['e', 'id'] }).createIndex('g', 'g');
@@ -179,6 +200,7 @@ async function rewriteAsSchemaV3(
     pending: puts['outbox']!.length,
     serverRows: server.length,
     viewRows: view.length,
+    packedRows,
   };
 }
 

@@ -1,10 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { AppointmentRow, StaffRow } from './entities';
+import { APPOINTMENT_STATUSES, type AppointmentRow, type StaffRow } from './entities';
 import {
   availabilityWindow,
   availableTimes,
   bookingDayProblem,
+  bookingNoticeOf,
   canChangeOnline,
   onlineBookingSettingsSchema,
   offeredStaff,
@@ -318,3 +319,73 @@ const baseSettings = {
   serviceIds: [],
   staffIds: [],
 };
+
+describe('bookingNoticeOf (what a client who booked online hears of a desk change)', () => {
+  const now = '2026-12-07T12:00:00.000Z';
+  const ahead = '2026-12-09T15:00:00.000Z';
+  const online = {
+    start: ahead,
+    staffId: 'ana',
+    serviceId: 'gel',
+    status: 'booked' as const,
+    source: 'online' as const,
+  };
+
+  it('tells of a new time, person or service, and of a cancellation or deletion', () => {
+    expect(bookingNoticeOf(online, { ...online, start: '2026-12-09T16:00:00.000Z' }, now)).toBe(
+      'booking_changed',
+    );
+    expect(bookingNoticeOf(online, { ...online, staffId: 'bea' }, now)).toBe('booking_changed');
+    expect(bookingNoticeOf(online, { ...online, serviceId: 'pedi' }, now)).toBe('booking_changed');
+    expect(bookingNoticeOf(online, { ...online, status: 'cancelled' }, now)).toBe(
+      'booking_cancelled',
+    );
+    expect(bookingNoticeOf(online, null, now)).toBe('booking_cancelled');
+    expect(bookingNoticeOf({ ...online, status: 'cancelled' }, online, now)).toBe(
+      'booking_changed',
+    );
+  });
+
+  it('tells nothing of a check-in, a no-show, a note, a new booking, a past visit or a desk booking', () => {
+    expect(bookingNoticeOf(online, { ...online, status: 'checked_in' }, now)).toBeNull();
+    expect(bookingNoticeOf(online, { ...online, status: 'no_show' }, now)).toBeNull();
+    expect(bookingNoticeOf(online, { ...online }, now)).toBeNull();
+    expect(bookingNoticeOf(null, online, now)).toBeNull();
+    const past = { ...online, start: '2026-12-07T11:00:00.000Z' };
+    expect(bookingNoticeOf(past, { ...past, status: 'cancelled' }, now)).toBeNull();
+    expect(bookingNoticeOf(past, { ...past, staffId: 'bea' }, now)).toBeNull();
+    // Moved into the past (a correction after the visit): no news to the client either.
+    expect(bookingNoticeOf(online, past, now)).toBeNull();
+    const { source: _, ...desk } = online;
+    expect(bookingNoticeOf(desk, { ...desk, status: 'cancelled' }, now)).toBeNull();
+    expect(
+      bookingNoticeOf({ ...online, status: 'checked_in' }, { ...online, status: 'cancelled' }, now),
+    ).toBeNull();
+  });
+
+  it('never tells of a booking the client did not make, nor of one that is unchanged', () => {
+    const status = fc.constantFrom(...APPOINTMENT_STATUSES);
+    const row = fc.record({
+      start: fc.constantFrom(ahead, '2026-12-01T10:00:00.000Z', '2026-12-10T09:30:00.000Z'),
+      staffId: fc.constantFrom('ana', 'bea'),
+      serviceId: fc.constantFrom('gel', 'pedi'),
+      status,
+      source: fc.constantFrom('online' as const, undefined),
+    });
+    fc.assert(
+      fc.property(row, fc.option(row, { nil: null }), (before, after) => {
+        const notice = bookingNoticeOf(before, after, now);
+        if (before.source !== 'online') expect(notice).toBeNull();
+        if (after && JSON.stringify(after) === JSON.stringify(before)) expect(notice).toBeNull();
+        if (notice === 'booking_changed') {
+          expect(after?.status).toBe('booked');
+          expect(Date.parse(after!.start)).toBeGreaterThan(Date.parse(now));
+        }
+        if (notice === 'booking_cancelled') {
+          expect(before.status).toBe('booked');
+          expect(Date.parse(before.start)).toBeGreaterThan(Date.parse(now));
+        }
+      }),
+    );
+  });
+});

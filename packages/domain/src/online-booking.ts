@@ -239,3 +239,36 @@ export function availabilityWindow(
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/** What a client booked online is told when the salon changes the booking. */
+export type BookingNotice = 'booking_changed' | 'booking_cancelled';
+
+/**
+ * The e-mail a client who booked online gets when the desk changes their appointment, or null:
+ * a new time, person or service is a change; cancelling (or deleting) it is a cancellation; a
+ * cancelled booking given back is a change (they are booked again). Check-ins, completions,
+ * no-shows and notes tell them nothing, nor does anything about a visit already begun or past
+ * (`nowIso`): it is no news to the client. A booking the desk made is not the client's to hear of.
+ */
+export function bookingNoticeOf(
+  before: Pick<AppointmentRow, 'start' | 'staffId' | 'serviceId' | 'status' | 'source'> | null,
+  after: Pick<AppointmentRow, 'start' | 'staffId' | 'serviceId' | 'status' | 'source'> | null,
+  nowIso: string,
+): BookingNotice | null {
+  // A new row is the booking itself: its confirmation is the booking page's.
+  if (!before || before.source !== 'online') return null;
+  const now = Date.parse(nowIso);
+  if (!after || after.status === 'cancelled') {
+    // Only a booking still ahead: one checked in is at the desk, one cancelled already was.
+    return before.status === 'booked' && Date.parse(before.start) > now
+      ? 'booking_cancelled'
+      : null;
+  }
+  if (after.status !== 'booked' || Date.parse(after.start) <= now) return null;
+  const reinstated = before.status === 'cancelled' || before.status === 'no_show';
+  const moved =
+    after.start !== before.start ||
+    after.staffId !== before.staffId ||
+    after.serviceId !== before.serviceId;
+  return reinstated || moved ? 'booking_changed' : null;
+}

@@ -154,12 +154,17 @@ export const snapshotLineSchema = z.discriminatedUnion('type', [
     estimates: z.record(z.string(), z.number().int().nonnegative()),
     total: z.number().int().nonnegative(),
   }),
-  /** A chunk of one entity's current rows; `resume` continues after it. */
+  /**
+   * A chunk of one entity's current rows; `resume` continues after it. `packed` (extension, since
+   * session 10): the rows are history the device reads rarely and may store many to a record
+   * (docs/SYNC.md "Packed history"); a device that does not know the field ignores it.
+   */
   z.object({
     type: z.literal('rows'),
     entity: z.string(),
     rows: z.array(snapshotRowSchema),
     resume: z.string(),
+    packed: z.boolean().optional(),
   }),
   /** Everything the front desk needs is sent (the history follows). */
   z.object({ type: z.literal('essentials') }),

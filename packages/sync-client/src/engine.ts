@@ -946,8 +946,15 @@ class Engine implements SyncEngine {
                   // The token after the chunks already in the batch; a batch that ends inside
                   // this chunk keeps it (a resume sends the chunk again: its rows are put again).
                   const before = resume;
+                  const packed = line.packed === true;
                   for (const r of line.rows) {
-                    batch.push({ entity: line.entity, id: r.id, version: r.version, data: r.data });
+                    batch.push({
+                      entity: line.entity,
+                      id: r.id,
+                      version: r.version,
+                      data: r.data,
+                      packed,
+                    });
                   }
                   while (batch.length >= batchRows) {
                     await flush(batchRows, batch.length === batchRows ? line.resume : before);

@@ -1,4 +1,4 @@
-import { Dexie, type Table, type Transaction } from 'dexie';
+import { Dexie, RangeSet, type DBCore, type Middleware, type Table, type Transaction } from 'dexie';
 import { DEVICE_UNINDEXED_FIELDS, INDEXED_FIELDS } from '@mango/domain/tx';
 import type { Actor } from '@mango/domain/tx';
 import type { Approval } from '@mango/protocol';
@@ -22,6 +22,15 @@ import type { Approval } from '@mango/protocol';
  *              touches any more. So server state = `shadow` where there is one, else `view`, and
  *              a first sync writes each row once (v3 kept a second full copy, `server`: every
  *              row was written twice; docs/PERFORMANCE.md, session 9).
+ * - `pack`     rows as pulled, many to a record (schema v5): the snapshot's history parts (the
+ *              server marks them `packed`) land here instead of one view record each, because a
+ *              first sync's cost is IndexedDB records, not bytes (docs/PERFORMANCE.md, session
+ *              10). A pack holds the rows of one entity whose ids lie in [lo, hi], sorted by id;
+ *              the packs of an entity never overlap, so the one that may hold an id is found by
+ *              key. `ix` holds the distinct `[entity, field, value]` keys of its rows (the same
+ *              keys as the view's), so a where/range query reads only the packs that match. A
+ *              key is in the view OR in a pack, never both: a row a pull or a local mutation
+ *              writes is taken out of its pack first (packs.ts).
  * - `outbox`   pending mutations by id, with the keys each one wrote (`touched`) so a rebase
  *              resets only those rows.
  * - `meta`     key/value: mutation id counter, cursor, acknowledged ids, hydration state, …
@@ -56,6 +65,31 @@ export interface ViewRecord {
   v?: number;
   /** Hydration generation that last wrote it: as `v` (a local write is never swept). */
   g?: number;
+}
+
+/** Key of a pack: its entity and the id range it owns. */
+export type PackKey = [entity: string, lo: string, hi: string];
+
+/** A row inside a pack: as pulled, with its store version and generation. */
+export interface PackedRow {
+  id: string;
+  v: number;
+  g: number;
+  d: RowData;
+}
+
+/** Many rows of one entity in one record (see `pack` above). */
+export interface PackRecord {
+  e: string;
+  /** The id range this pack owns (its rows' ids lie in it; packs of an entity never overlap). */
+  lo: string;
+  hi: string;
+  /** The lowest generation among its rows (indexed: the sweep of a re-hydration). */
+  g: number;
+  /** The distinct index keys of its rows. */
+  ix: IndexKey[];
+  /** Sorted by id. */
+  rows: PackedRow[];
 }
 
 /** The server state of a row a pending mutation touched (see `shadow` above). */
@@ -144,7 +178,10 @@ export const SCHEMA_V4 = {
   shadow: '[e+id]',
 } as const;
 
-export const CURRENT_SCHEMA_VERSION = 4;
+/** v5: history rows packed many to a record (`pack`); nothing to move, the table starts empty. */
+export const SCHEMA_V5 = { ...SCHEMA_V4, pack: '[e+lo+hi], *ix, g' } as const;
+
+export const CURRENT_SCHEMA_VERSION = 5;
 
 export interface IndexedDbDeps {
   indexedDB?: IDBFactory;
@@ -158,6 +195,7 @@ export function databaseName(storeId: string): string {
 export class LocalDb extends Dexie {
   view!: Table<ViewRecord, RowKey>;
   shadow!: Table<ShadowRecord, RowKey>;
+  pack!: Table<PackRecord, PackKey>;
   outbox!: Table<OutboxRecord, number>;
   meta!: Table<MetaRecord, string>;
   attention!: Table<AttentionRecord, number>;
@@ -189,8 +227,62 @@ export class LocalDb extends Dexie {
     // v3: handled mutations are kept for a while, to push again after a server restore.
     this.version(3).stores(SCHEMA_V3);
     this.version(4).stores(SCHEMA_V4).upgrade(upgradeToOneCopy);
+    // v5: a new, empty table; the view, shadows and outbox stay as they are.
+    this.version(5).stores(SCHEMA_V5);
+    this.use(packWritesTouchTheirEntities);
   }
 }
+
+/**
+ * Dexie tells the live queries of every tab and worker which keys a write touched; for a write of
+ * fewer than 50 records, every index key of every record. A pack carries hundreds of index keys,
+ * so each batch of a first sync sent thousands of keys to the page, and merging them held the
+ * main thread for seconds at a time (docs/PERFORMANCE.md, session 10). A write to `pack` is
+ * announced instead as touching every key of the entities it wrote (the primary keys and `ix`
+ * keys start with the entity), the `g` index whole: the live queries that read those entities'
+ * packs re-run, the others do not.
+ */
+const packWritesTouchTheirEntities: Middleware<DBCore> = {
+  stack: 'dbcore',
+  name: 'packWritesTouchTheirEntities',
+  create(down) {
+    return {
+      ...down,
+      table(name) {
+        const table = down.table(name);
+        if (name !== 'pack') return table;
+        const prefix = `idb://${down.schema.name}/${name}/`;
+        const others = table.schema.indexes
+          .map((i) => i.name)
+          .filter((n): n is string => n !== null && n !== 'ix');
+        return {
+          ...table,
+          mutate(req) {
+            const mutated = (req.mutatedParts ??= {});
+            const part = (p: string) => (mutated[prefix + p] ??= new RangeSet()) as RangeSet;
+            const entities = new Set<string>();
+            if (req.type === 'put' || req.type === 'add') {
+              for (const v of req.values as PackRecord[]) entities.add(v.e);
+            } else if (req.type === 'delete') {
+              for (const k of req.keys as PackKey[]) entities.add(k[0]);
+            }
+            const whole = { from: down.MIN_KEY, to: down.MAX_KEY };
+            for (const p of others) part(p).add(whole);
+            for (const e of entities) {
+              // Arrays sort after strings: [e] … [e, []] holds every key that starts with e.
+              const range = { from: [e], to: [e, []] };
+              for (const p of ['', ':dels', 'ix']) part(p).add(range);
+            }
+            if (req.type === 'deleteRange') {
+              for (const p of ['', ':dels', 'ix']) part(p).add(whole);
+            }
+            return table.mutate(req);
+          },
+        };
+      },
+    };
+  },
+};
 
 /** Meta key: the view holds rows without `g` (kept from v3) that a sweep must consider. */
 export const UNSTAMPED_ROWS_KEY = 'unstampedRows';

@@ -7,6 +7,7 @@ import {
   databaseName,
   SCHEMA_V1,
   SCHEMA_V3,
+  SCHEMA_V4,
   toViewRecord,
   UNSTAMPED_ROWS_KEY,
 } from './local-db';
@@ -646,5 +647,73 @@ describe('schema upgrade', () => {
     expect(await store.list('client')).toEqual([mine41, c50]); // 42 swept, the pending 50 kept
     expect(await store.get('store', STORE_ID)).toMatchObject({ name: 'Mango Nails' });
     expect(await store.db.meta.get(UNSTAMPED_ROWS_KEY)).toBeUndefined();
+  });
+
+  it('v4 → v5 with pending mutations: view, shadows, outbox and meta kept; a packed re-hydration then keeps the pending work', async () => {
+    const idb = freshIdb();
+    const v4 = new Dexie(databaseName(STORE_ID), idb);
+    v4.version(4).stores(SCHEMA_V4);
+    await v4.open();
+    const c41 = { id: uid(41), firstName: 'C41', lastName: 'X' };
+    const mine41 = { ...c41, firstName: 'Mine' };
+    const c42 = { id: uid(42), firstName: 'C42', lastName: 'X' };
+    await v4.table('view').bulkAdd([
+      toViewRecord('store', STORE_ID, storeRow as unknown as Record<string, unknown>, {
+        v: 1,
+        g: 1,
+      }),
+      toViewRecord('client', c41.id, mine41),
+      toViewRecord('client', c42.id, c42, { v: 3, g: 1 }),
+    ]);
+    await v4.table('shadow').add({ e: 'client', id: c41.id, v: 2, g: 1, d: c41 });
+    const pending = { id: 1, name: 'client.upsert', args: mine41, touched: [['client', c41.id]] };
+    await v4.table('outbox').add({ ...pending, clientTime: T, actor });
+    await v4.table('meta').bulkPut([
+      { key: 'nextMutationId', value: 2 },
+      { key: 'cursor', value: 3 },
+      { key: 'generation', value: 1 },
+      { key: 'hydrated', value: true },
+    ]);
+    v4.close();
+
+    const { store } = await openStore(idb);
+    expect(store.db.verno).toBe(CURRENT_SCHEMA_VERSION);
+    expect(await store.db.pack.count()).toBe(0);
+    expect((await store.outbox()).map((m) => [m.id, m.name, m.args, m.touched])).toEqual([
+      [pending.id, pending.name, pending.args, pending.touched],
+    ]);
+    expect(await store.db.shadow.toArray()).toEqual([
+      { e: 'client', id: c41.id, v: 2, g: 1, d: c41 },
+    ]);
+    expect(await store.list('client')).toEqual([mine41, c42]);
+    expect((await store.readMeta()).cursor).toBe(3);
+    expect(await store.unsyncedCount()).toBe(1);
+
+    // A re-hydration whose clients come packed: the pending row stays in the view over its
+    // shadow, client 42 lands in a pack (its view row moves there), the sale is still pending.
+    await store.beginHydration();
+    const progress = { resume: null, cursor: 4, epoch: 'e', rows: 3, total: 3, essentials: true };
+    await store.applySnapshotBatch(
+      [
+        { entity: 'store', id: STORE_ID, version: 1, data: { ...storeRow } },
+        { entity: 'client', id: c41.id, version: 2, data: c41, packed: true },
+        { entity: 'client', id: c42.id, version: 3, data: c42, packed: true },
+      ],
+      progress,
+      0,
+    );
+    await store.finishSnapshot(4, 'e');
+    await store.applyPullPage(
+      { cursor: 4, hasMore: false, lastMutationId: 0, rejections: [], changes: [] },
+      T,
+    );
+    expect(await store.db.view.get(['client', c42.id])).toBeUndefined();
+    expect((await store.db.pack.toArray()).flatMap((p) => p.rows.map((r) => r.id))).toEqual([
+      c42.id,
+    ]);
+    expect(await store.list('client')).toEqual([mine41, c42]);
+    expect(await store.get('client', c42.id)).toEqual(c42);
+    expect((await store.outbox()).map((m) => m.id)).toEqual([1]);
+    expect(await store.db.shadow.get(['client', c41.id])).toMatchObject({ d: c41 });
   });
 });

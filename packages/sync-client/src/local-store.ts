@@ -13,12 +13,25 @@ import {
   type IndexedDbDeps,
   type LocalDb,
   type OutboxRecord,
+  type PackedRow,
+  type PackKey,
+  type PackRecord,
   type RowKey,
   type ShadowRecord,
   type ViewRecord,
   UNSTAMPED_ROWS_KEY,
 } from './local-db';
-import { OverlayTx, queryView, type QuerySpec } from './view-tx';
+import {
+  PACK_ROWS,
+  dropPackedRows,
+  packKeysOf,
+  packedWithAny,
+  putPacked,
+  sweepPacks,
+  unpackRows,
+  type StoredRow,
+} from './packs';
+import { getRow, OverlayTx, queryRows, type QuerySpec } from './view-tx';
 
 /** The shared domain's entry point (`applyMutation` of `@mango/domain`); injectable for tests. */
 export type ApplyMutation = (ctx: MutatorContext, name: string, rawArgs: unknown) => Promise<void>;
@@ -63,6 +76,8 @@ export interface SnapshotRow {
   id: string;
   version: number;
   data: Record<string, unknown>;
+  /** The server marked its part `packed`: it goes to a pack, not a view record of its own. */
+  packed?: boolean;
 }
 
 const META_DEFAULTS: SyncMeta = {
@@ -156,10 +171,18 @@ export class LocalStore implements LocalReader {
   readonly storeId: string;
   readonly #applyMutation: ApplyMutation;
 
-  constructor(storeId: string, applyMutation: ApplyMutation, deps: IndexedDbDeps = {}) {
+  readonly #packRows: number;
+
+  constructor(
+    storeId: string,
+    applyMutation: ApplyMutation,
+    deps: IndexedDbDeps = {},
+    opts: { packRows?: number } = {},
+  ) {
     this.storeId = storeId;
     this.db = openLocalDb(storeId, deps);
     this.#applyMutation = applyMutation;
+    this.#packRows = opts.packRows ?? PACK_ROWS;
   }
 
   async open(): Promise<void> {
@@ -173,18 +196,29 @@ export class LocalStore implements LocalReader {
   // ------------------------------------------------------------------------------------------
   // Reads
 
+  // A read covers the view and the packs in one transaction: a row moving from its pack to the
+  // view meanwhile is seen exactly once.
+
   async get<E extends EntityName>(entity: E, id: string): Promise<EntityRows[E] | undefined> {
-    const rec = await this.db.view.get([entity, id]);
-    return rec ? (rec.d as unknown as EntityRows[E]) : undefined;
+    const { db } = this;
+    const row = await db.transaction('r', [db.view, db.pack], () =>
+      getRow(db.view, db.pack, entity, id),
+    );
+    return row as EntityRows[E] | undefined;
   }
 
   async list<E extends EntityName>(entity: E, query?: ListQuery<E>): Promise<EntityRows[E][]> {
-    const rows = await queryView(this.db.view, entity, (query ?? {}) as QuerySpec);
+    const rows = await this.#query(entity, (query ?? {}) as QuerySpec);
     return rows.map((r) => r.d as unknown as EntityRows[E]);
   }
 
   async count<E extends EntityName>(entity: E, query?: ListQuery<E>): Promise<number> {
-    return (await queryView(this.db.view, entity, (query ?? {}) as QuerySpec)).length;
+    return (await this.#query(entity, (query ?? {}) as QuerySpec)).length;
+  }
+
+  #query(entity: string, q: QuerySpec): Promise<StoredRow[]> {
+    const { db } = this;
+    return db.transaction('r', [db.view, db.pack], () => queryRows(db.view, db.pack, entity, q));
   }
 
   /**
@@ -224,14 +258,14 @@ export class LocalStore implements LocalReader {
    */
   async enqueue(input: EnqueueInput): Promise<number> {
     const { db } = this;
-    return db.transaction('rw', [db.view, db.shadow, db.outbox, db.meta], async () => {
+    return db.transaction('rw', [db.view, db.shadow, db.pack, db.outbox, db.meta], async () => {
       const last = await db.outbox.orderBy('id').last();
       const id = Math.max(
         await this.#meta('nextMutationId'),
         (await this.#meta('ackedMutationId')) + 1,
         (last?.id ?? 0) + 1,
       );
-      const tx = new OverlayTx(db.view, db.shadow);
+      const tx = new OverlayTx(db.view, db.shadow, db.pack);
       await this.#applyMutation(
         { tx, storeId: this.storeId, actor: input.actor, now: input.clientTime },
         input.name,
@@ -375,7 +409,7 @@ export class LocalStore implements LocalReader {
     const { db } = this;
     return db.transaction(
       'rw',
-      [db.view, db.shadow, db.outbox, db.meta, db.attention, db.acked],
+      [db.view, db.shadow, db.pack, db.outbox, db.meta, db.attention, db.acked],
       async () => {
         if (page.lastMutationId < (await this.#meta('ackedMutationId'))) {
           // The page comes from a history that lacks mutations the server acknowledged: do
@@ -414,10 +448,11 @@ export class LocalStore implements LocalReader {
   }
 
   /**
-   * Bulk writes of pulled rows: to the view, or to the shadow of a row a pending mutation
-   * touched. A hydration page has thousands of rows, and one awaited write per row made a
-   * 50,000-client store take a minute to land. The last change of a row wins. Inside a
-   * transaction over view and shadow.
+   * Bulk writes of pulled rows: to the view, to packs (snapshot rows of a part the server marked
+   * `packed`), or to the shadow of a row a pending mutation touched. A hydration page has
+   * thousands of rows, and one awaited write per row made a 50,000-client store take a minute to
+   * land. The last change of a row wins. A row written to the view or deleted leaves its pack
+   * first (a key lives in one place). Inside a transaction over view, shadow and pack.
    */
   async #writeServerRows(
     changes: readonly {
@@ -426,6 +461,7 @@ export class LocalStore implements LocalReader {
       version: number;
       deleted?: boolean;
       data: Record<string, unknown> | null;
+      packed?: boolean;
     }[],
     generation: number,
     shadowed: Set<string>,
@@ -436,6 +472,7 @@ export class LocalStore implements LocalReader {
     const shadowPuts: ShadowRecord[] = [];
     const viewPuts: ViewRecord[] = [];
     const viewDeletes: RowKey[] = [];
+    const packPuts = new Map<string, PackedRow[]>();
     for (const [key, c] of latest) {
       const gone = c.deleted === true || c.data === null;
       const data = gone ? null : { ...c.data, id: c.id };
@@ -443,13 +480,20 @@ export class LocalStore implements LocalReader {
         shadowPuts.push({ e: c.entity, id: c.id, v: c.version, g: generation, d: data });
       } else if (data === null) {
         viewDeletes.push([c.entity, c.id]);
+      } else if (c.packed === true) {
+        const list = packPuts.get(c.entity) ?? [];
+        list.push({ id: c.id, v: c.version, g: generation, d: data });
+        packPuts.set(c.entity, list);
       } else {
         viewPuts.push(toViewRecord(c.entity, c.id, data, { v: c.version, g: generation }));
       }
     }
     if (shadowPuts.length > 0) await db.shadow.bulkPut(shadowPuts);
+    await unpackRows(db.pack, [...viewDeletes, ...viewPuts.map((r): RowKey => [r.e, r.id])]);
     if (viewDeletes.length > 0) await db.view.bulkDelete(viewDeletes);
     if (viewPuts.length > 0) await db.view.bulkPut(viewPuts);
+    for (const [entity, rows] of packPuts)
+      await putPacked(db.view, db.pack, entity, rows, this.#packRows);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -467,7 +511,8 @@ export class LocalStore implements LocalReader {
     lastMutationId: number,
   ): Promise<PageResult> {
     const { db } = this;
-    return db.transaction('rw', [db.view, db.shadow, db.outbox, db.meta, db.acked], async () => {
+    const tables = [db.view, db.shadow, db.pack, db.outbox, db.meta, db.acked];
+    return db.transaction('rw', tables, async () => {
       if (lastMutationId < (await this.#meta('ackedMutationId'))) {
         await this.#setMeta('snapshot', null);
         return { changes: 0, requeued: await this.#requeueLostAcks(lastMutationId) };
@@ -522,6 +567,7 @@ export class LocalStore implements LocalReader {
       stale = await db.view.where('g').below(generation).primaryKeys();
     }
     await db.view.bulkDelete(stale.filter(([e, id]) => !shadowed.has(keyString(e, id))));
+    await sweepPacks(db.pack, generation);
     await db.shadow
       .filter((s) => s.d !== null && s.g < generation)
       .modify((s) => {
@@ -561,7 +607,7 @@ export class LocalStore implements LocalReader {
       const updated: OutboxRecord = { ...m, touched: [] };
       delete updated.localError;
       if (!m.serverRejected) {
-        const tx = new OverlayTx(db.view, db.shadow);
+        const tx = new OverlayTx(db.view, db.shadow, db.pack);
         try {
           await this.#applyMutation(
             { tx, storeId: this.storeId, actor: m.actor, now: m.clientTime },
@@ -703,13 +749,148 @@ export class LocalStore implements LocalReader {
       chunks.push({ kind: 'appointment', keys: appointmentKeys.slice(i, i + chunkSize) });
     for (const [n, chunk] of chunks.entries()) {
       if (n > 0) await pause();
-      await db.transaction('rw', [db.view, db.shadow, db.outbox], () =>
+      await db.transaction('rw', [db.view, db.shadow, db.pack, db.outbox], () =>
         chunk.kind === 'ticket'
           ? this.#retainTickets(chunk.keys, cutoff, result)
           : this.#retainAppointments(chunk.keys, cutoff, result),
       );
     }
+    await this.#retainPacked(cutoff, result, pause);
     return result;
+  }
+
+  /**
+   * Retention of packed history (docs/SYNC.md "Packed history"): one short transaction per pack,
+   * each pack rewritten once. Deleting 20 tickets at a time would rewrite a ticket pack and the
+   * line and payment packs of each (their ids are random): a whole store's packs per chunk.
+   * So: the old tickets are found first (read-only, packs a few at a time), those with a child a
+   * pending mutation names are kept, then the children go, pack by pack, then the tickets. Each
+   * transaction re-reads the outbox: a row a mutation made meanwhile names stays (if it is a
+   * ticket named after its children went, the ticket stays without them; the next pull of it,
+   * or the server, has the whole ticket). An interrupted pass is finished by the next.
+   */
+  async #retainPacked(
+    cutoff: string,
+    result: RetentionResult,
+    pause: () => Promise<void>,
+  ): Promise<void> {
+    const { db } = this;
+    const inGroups = async (keys: PackKey[], fn: (recs: PackRecord[]) => void) => {
+      for (let i = 0; i < keys.length; i += 20) {
+        const recs = await db.pack.bulkGet(keys.slice(i, i + 20));
+        fn(recs.filter((r): r is PackRecord => r !== undefined));
+      }
+    };
+    const guard = await db.transaction('r', [db.outbox], () => this.#pendingGuard());
+    const ticketPacks = uniquePackKeys([
+      ...(await db.pack
+        .where('ix')
+        .between(['ticket', 'closedAt', ''], ['ticket', 'closedAt', cutoff], true, false)
+        .primaryKeys()),
+      ...(await db.pack
+        .where('ix')
+        .equals(['ticket', 'closedAt', encodeIndexValue(null) as never[]])
+        .primaryKeys()),
+    ]);
+    const old = new Set<string>();
+    await inGroups(ticketPacks, (recs) => {
+      for (const rec of recs)
+        for (const r of rec.rows)
+          if (ticketEnded(r.d, cutoff) && !guard('ticket', r.id)) old.add(r.id);
+    });
+    const childPacks: PackKey[] = [];
+    if (old.size > 0) {
+      for (const child of TICKET_CHILDREN) {
+        await inGroups(await packKeysOf(db.pack, child), (recs) => {
+          for (const rec of recs) {
+            let holds = false;
+            for (const r of rec.rows) {
+              const ticketId = r.d['ticketId'];
+              if (typeof ticketId !== 'string' || !old.has(ticketId)) continue;
+              holds = true;
+              if (guard(child, r.id)) old.delete(ticketId);
+            }
+            if (holds) childPacks.push([rec.e, rec.lo, rec.hi]);
+          }
+        });
+      }
+    }
+    // Children in the view of packed tickets (a line a pull or a mutation changed).
+    const viewChildren: RowKey[] = [];
+    for (let i = 0; i < old.size; i += 500) {
+      const ids = [...old].slice(i, i + 500);
+      const rows = await db.view
+        .where('ix')
+        .anyOf(TICKET_CHILDREN.flatMap((child) => ids.map((id) => [child, 'ticketId', id])))
+        .toArray();
+      for (const r of rows) {
+        const ticketId = r.d['ticketId'];
+        if (typeof ticketId !== 'string' || !old.has(ticketId)) continue;
+        if (guard(r.e, r.id)) old.delete(ticketId);
+        else viewChildren.push([r.e, r.id]);
+      }
+    }
+    for (let i = 0; i < viewChildren.length; i += RETENTION_CHUNK) {
+      await pause();
+      await db.transaction('rw', [db.view, db.shadow, db.outbox], async () => {
+        const guarded = await this.#pendingGuard();
+        const keys = viewChildren.slice(i, i + RETENTION_CHUNK);
+        const [rows, shadows] = await Promise.all([db.view.bulkGet(keys), db.shadow.bulkGet(keys)]);
+        const doomed: RowKey[] = [];
+        rows.forEach((r, k) => {
+          const ticketId = r?.d['ticketId'];
+          if (!r || shadows[k] || typeof ticketId !== 'string' || !old.has(ticketId)) return;
+          if (guarded(r.e, r.id) || guarded('ticket', ticketId)) return;
+          doomed.push([r.e, r.id]);
+          countChildren(r.e, 1, result);
+        });
+        await db.view.bulkDelete(doomed);
+      });
+    }
+    const dropIn = async (
+      key: PackKey,
+      drop: (row: PackedRow, guarded: (e: string, id: string) => boolean) => boolean,
+    ) => {
+      await pause();
+      return db.transaction('rw', [db.pack, db.outbox], async () => {
+        const guarded = await this.#pendingGuard();
+        return dropPackedRows(db.pack, [key], (r) => drop(r, guarded));
+      });
+    };
+    for (const key of childPacks) {
+      const dropped = await dropIn(key, (r, guarded) => {
+        const ticketId = r.d['ticketId'];
+        return (
+          typeof ticketId === 'string' &&
+          old.has(ticketId) &&
+          !guarded(key[0], r.id) &&
+          !guarded('ticket', ticketId)
+        );
+      });
+      countChildren(key[0], dropped.length, result);
+    }
+    if (old.size > 0) {
+      for (const key of ticketPacks) {
+        const dropped = await dropIn(
+          key,
+          (r, guarded) => old.has(r.id) && !guarded('ticket', r.id),
+        );
+        result.tickets += dropped.length;
+      }
+    }
+    const appointmentPacks = uniquePackKeys(
+      await db.pack
+        .where('ix')
+        .between(['appointment', 'start', -Infinity], ['appointment', 'start', cutoff], true, false)
+        .primaryKeys(),
+    );
+    for (const key of appointmentPacks) {
+      const dropped = await dropIn(
+        key,
+        (r, guarded) => appointmentEnded(r.d, cutoff) && !guarded('appointment', r.id),
+      );
+      result.appointments += dropped.length;
+    }
   }
 
   /** What pending mutations protect: rows they wrote and ids anywhere in their args. */
@@ -728,18 +909,24 @@ export class LocalStore implements LocalReader {
     const [views, shadows] = await Promise.all([db.view.bulkGet(keys), db.shadow.bulkGet(keys)]);
     const old = new Set<string>();
     views.forEach((t, i) => {
-      if (!t || shadows[i] || (t.d['status'] !== 'closed' && t.d['status'] !== 'voided')) return;
-      const endedAt = t.d['closedAt'] ?? t.d['voidedAt'] ?? t.d['openedAt'];
-      if (typeof endedAt !== 'string' || endedAt >= cutoff || guarded('ticket', t.id)) return;
+      if (!t || shadows[i] || !ticketEnded(t.d, cutoff) || guarded('ticket', t.id)) return;
       old.add(t.id);
     });
     if (old.size === 0) return;
     const children = new Map<string, RowKey[]>();
-    for (const child of ['ticketLine', 'payment', 'refund'] as const) {
-      const rows = await db.view
-        .where('ix')
-        .anyOf([...old].map((id) => [child, 'ticketId', id]))
-        .toArray();
+    // Their children may be packed (a ticket a pull or a mutation changed leaves its pack, its
+    // lines stay in theirs).
+    const packed = new Set<string>();
+    for (const child of TICKET_CHILDREN) {
+      const inPacks = await packedWithAny(db.pack, child, 'ticketId', [...old]);
+      for (const r of inPacks) packed.add(keyString(r.e, r.id));
+      const rows = [
+        ...(await db.view
+          .where('ix')
+          .anyOf([...old].map((id) => [child, 'ticketId', id]))
+          .toArray()),
+        ...inPacks,
+      ];
       for (const r of rows) {
         const ticketId = r.d['ticketId'];
         if (r.e !== child || typeof ticketId !== 'string' || !old.has(ticketId)) continue;
@@ -755,12 +942,14 @@ export class LocalStore implements LocalReader {
       doomed.push(['ticket', id], ...kids);
       result.tickets += 1;
       for (const [e] of kids) {
-        if (e === 'ticketLine') result.ticketLines += 1;
-        else if (e === 'payment') result.payments += 1;
-        else result.refunds += 1;
+        countChildren(e, 1, result);
       }
     }
-    await db.view.bulkDelete(doomed);
+    await db.view.bulkDelete(doomed.filter(([e, id]) => !packed.has(keyString(e, id))));
+    await unpackRows(
+      db.pack,
+      doomed.filter(([e, id]) => packed.has(keyString(e, id))),
+    );
   }
 
   /** One retention chunk of appointments (they start before the cutoff); inside a transaction. */
@@ -774,10 +963,7 @@ export class LocalStore implements LocalReader {
     const [views, shadows] = await Promise.all([db.view.bulkGet(keys), db.shadow.bulkGet(keys)]);
     const doomed: RowKey[] = [];
     views.forEach((a, i) => {
-      if (!a || shadows[i]) return;
-      const { start, end } = a.d;
-      if (typeof start !== 'string' || start >= cutoff) return;
-      if (typeof end === 'string' && end >= cutoff) return;
+      if (!a || shadows[i] || !appointmentEnded(a.d, cutoff)) return;
       if (guarded('appointment', a.id)) return;
       doomed.push(['appointment', a.id]);
     });
@@ -800,6 +986,34 @@ export class LocalStore implements LocalReader {
     }
     await this.db.delete();
   }
+}
+
+const TICKET_CHILDREN = ['ticketLine', 'payment', 'refund'] as const;
+
+/** A closed or voided ticket that ended (closedAt, else voidedAt, else openedAt) before `cutoff`. */
+function ticketEnded(d: Record<string, unknown>, cutoff: string): boolean {
+  if (d['status'] !== 'closed' && d['status'] !== 'voided') return false;
+  const endedAt = d['closedAt'] ?? d['voidedAt'] ?? d['openedAt'];
+  return typeof endedAt === 'string' && endedAt < cutoff;
+}
+
+/** An appointment that started and ended before `cutoff`. */
+function appointmentEnded(d: Record<string, unknown>, cutoff: string): boolean {
+  const { start, end } = d;
+  if (typeof start !== 'string' || start >= cutoff) return false;
+  return !(typeof end === 'string' && end >= cutoff);
+}
+
+function countChildren(entity: string, n: number, result: RetentionResult): void {
+  if (entity === 'ticketLine') result.ticketLines += n;
+  else if (entity === 'payment') result.payments += n;
+  else result.refunds += n;
+}
+
+function uniquePackKeys(keys: readonly PackKey[]): PackKey[] {
+  const seen = new Map<string, PackKey>();
+  for (const k of keys) seen.set(k.join('\u0000'), k);
+  return [...seen.values()];
 }
 
 function touchedKeys(outbox: OutboxRecord[]): Set<string> {

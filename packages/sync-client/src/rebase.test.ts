@@ -82,7 +82,8 @@ async function pullAll(server: FakeSyncServer, device: LocalStore, limit: number
 /** A server and a device about to hydrate from it. */
 async function freshPair() {
   const server = new FakeSyncServer(STORE, testApply);
-  const device = new LocalStore(STORE, testApply, freshIdb());
+  // Packs of two rows: packed rows are spread over several packs.
+  const device = new LocalStore(STORE, testApply, freshIdb(), { packRows: 2 });
   await device.open();
   await device.beginHydration();
   return { server, device };
@@ -171,7 +172,11 @@ describe('rebase', () => {
         weight: 3,
       },
       { arbitrary: fc.constant({ kind: 'rehydrate' as const }), weight: 1 },
-      { arbitrary: fc.constant({ kind: 'snapshot' as const }), weight: 1 },
+      // A snapshot whose rows the server marked packed, or not (docs/SYNC.md "Packed history").
+      {
+        arbitrary: fc.boolean().map((packed) => ({ kind: 'snapshot' as const, packed })),
+        weight: 1,
+      },
     );
     await fc.assert(
       fc.asyncProperty(fc.array(stepArb, { minLength: 1, maxLength: 25 }), async (steps) => {
@@ -221,7 +226,13 @@ describe('rebase', () => {
               const rows = server
                 .changesAfter(0)
                 .filter((c) => c.data !== null)
-                .map((c) => ({ entity: c.entity, id: c.id, version: c.version, data: c.data! }));
+                .map((c) => ({
+                  entity: c.entity,
+                  id: c.id,
+                  version: c.version,
+                  data: c.data!,
+                  packed: step.packed,
+                }));
               const cursor = server.db.version;
               const lastMutationId = server.lastMutationIds.get(DEVICE) ?? 0;
               const progress = {

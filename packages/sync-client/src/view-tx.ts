@@ -2,41 +2,27 @@ import { Dexie, type Table } from 'dexie';
 import type { EntityName, EntityRows } from '@mango/domain/entities';
 import type { ListQuery, MutatorTx } from '@mango/domain/tx';
 import {
-  encodeIndexValue,
-  indexedFields,
   keyString,
   toViewRecord,
+  type PackKey,
+  type PackRecord,
+  type PackedRow,
   type RowData,
   type RowKey,
   type ShadowRecord,
   type ViewRecord,
 } from './local-db';
+import {
+  getPacked,
+  indexPlan,
+  matchesQuery,
+  queryPacked,
+  unpackRows,
+  type QuerySpec,
+  type StoredRow,
+} from './packs';
 
-/** `ListQuery` without the entity typing, as the storage sees it. */
-export interface QuerySpec {
-  where?: Record<string, unknown>;
-  range?: { field: string; gte?: string | number; lt?: string | number };
-}
-
-/** The exact semantics of a query on one row (the index only narrows the candidates). */
-export function matchesQuery(data: RowData, q: QuerySpec): boolean {
-  if (q.where) {
-    for (const [field, expected] of Object.entries(q.where)) {
-      const actual = data[field];
-      if (expected === null) {
-        if (actual !== null && actual !== undefined) return false;
-      } else if (expected !== undefined && actual !== expected) return false;
-    }
-  }
-  if (q.range) {
-    const v = data[q.range.field];
-    if (typeof v !== 'string' && typeof v !== 'number') return false;
-    const { gte, lt } = q.range;
-    if (gte !== undefined && (typeof gte !== typeof v || v < gte)) return false;
-    if (lt !== undefined && (typeof lt !== typeof v || v >= lt)) return false;
-  }
-  return true;
-}
+export { matchesQuery, type QuerySpec } from './packs';
 
 function byId(a: { id: string }, b: { id: string }): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
@@ -51,22 +37,12 @@ export async function queryView(
   entity: string,
   q: QuerySpec = {},
 ): Promise<ViewRecord[]> {
-  const fields = indexedFields(entity);
+  const plan = indexPlan(entity, q);
   let candidates: ViewRecord[];
-  const range = q.range;
-  const eqField = Object.entries(q.where ?? {}).find(
-    ([f, v]) => fields.includes(f) && v !== undefined && encodeIndexValue(v) !== undefined,
-  );
-  if (range && fields.includes(range.field)) {
-    const lower = [entity, range.field, range.gte ?? -Infinity];
-    const upper = [entity, range.field, range.lt ?? []];
-    candidates = await table.where('ix').between(lower, upper, true, false).toArray();
-  } else if (eqField) {
-    const [field, value] = eqField;
-    candidates = await table
-      .where('ix')
-      .equals([entity, field, encodeIndexValue(value) as string | number | never[]])
-      .toArray();
+  if (plan.kind === 'range') {
+    candidates = await table.where('ix').between(plan.lower, plan.upper, true, false).toArray();
+  } else if (plan.kind === 'equals') {
+    candidates = await table.where('ix').equals(plan.key).toArray();
   } else {
     candidates = await table
       .where('[e+id]')
@@ -74,6 +50,36 @@ export async function queryView(
       .toArray();
   }
   return candidates.filter((r) => r.e === entity && matchesQuery(r.d, q)).sort(byId);
+}
+
+/**
+ * Rows of one entity matching the query, from the view and the packs (a key is in one of them,
+ * local-db.ts), ordered by id. Inside a transaction over both, or each read is its own.
+ */
+export async function queryRows(
+  view: Table<ViewRecord, RowKey>,
+  pack: Table<PackRecord, PackKey>,
+  entity: string,
+  q: QuerySpec = {},
+): Promise<StoredRow[]> {
+  const [fromView, fromPacks] = await Promise.all([
+    queryView(view, entity, q),
+    queryPacked(pack, entity, q),
+  ]);
+  if (fromPacks.length === 0) return fromView;
+  return [...fromView, ...fromPacks].sort(byId);
+}
+
+/** One row from the view, else from its pack. */
+export async function getRow(
+  view: Table<ViewRecord, RowKey>,
+  pack: Table<PackRecord, PackKey>,
+  entity: string,
+  id: string,
+): Promise<RowData | undefined> {
+  const rec = await view.get([entity, id]);
+  if (rec) return rec.d;
+  return (await getPacked(pack, entity, id))?.d;
 }
 
 interface Write {
@@ -93,23 +99,28 @@ interface Write {
 export class OverlayTx implements MutatorTx {
   readonly #view: Table<ViewRecord, RowKey>;
   readonly #shadow: Table<ShadowRecord, RowKey>;
+  readonly #pack: Table<PackRecord, PackKey>;
   readonly #writes = new Map<string, Write>();
 
-  constructor(view: Table<ViewRecord, RowKey>, shadow: Table<ShadowRecord, RowKey>) {
+  constructor(
+    view: Table<ViewRecord, RowKey>,
+    shadow: Table<ShadowRecord, RowKey>,
+    pack: Table<PackRecord, PackKey>,
+  ) {
     this.#view = view;
     this.#shadow = shadow;
+    this.#pack = pack;
   }
 
   async get<E extends EntityName>(entity: E, id: string): Promise<EntityRows[E] | undefined> {
     const w = this.#writes.get(keyString(entity, id));
     if (w) return w.d === null ? undefined : (structuredClone(w.d) as unknown as EntityRows[E]);
-    const rec = await this.#view.get([entity, id]);
-    return rec ? (rec.d as unknown as EntityRows[E]) : undefined;
+    return (await getRow(this.#view, this.#pack, entity, id)) as EntityRows[E] | undefined;
   }
 
   async list<E extends EntityName>(entity: E, query?: ListQuery<E>): Promise<EntityRows[E][]> {
     const q = (query ?? {}) as QuerySpec;
-    const stored = await queryView(this.#view, entity, q);
+    const stored = await queryRows(this.#view, this.#pack, entity, q);
     const out = new Map<string, RowData>();
     for (const r of stored) if (!this.#writes.has(keyString(entity, r.id))) out.set(r.id, r.d);
     for (const w of this.#writes.values()) {
@@ -138,7 +149,10 @@ export class OverlayTx implements MutatorTx {
   }
 
   async flush(): Promise<void> {
-    await saveShadows(this.#view, this.#shadow, this.touched());
+    const touched = this.touched();
+    // A packed row leaves its pack: from now on it lives in the view (local-db.ts).
+    const unpacked = await unpackRows(this.#pack, touched);
+    await saveShadows(this.#view, this.#shadow, touched, unpacked);
     const puts: ViewRecord[] = [];
     const dels: RowKey[] = [];
     for (const w of this.#writes.values()) {
@@ -153,12 +167,14 @@ export class OverlayTx implements MutatorTx {
 
 /**
  * Keeps the server state of `keys` before a local write: each row without a shadow gets one from
- * its view row (as pulled), or `d: null` when the view has none (absent on the server).
+ * its view row (as pulled) or the packed row just taken out (`unpacked`), or `d: null` when
+ * there is none (absent on the server).
  */
 async function saveShadows(
   view: Table<ViewRecord, RowKey>,
   shadow: Table<ShadowRecord, RowKey>,
   keys: RowKey[],
+  unpacked: Map<string, PackedRow>,
 ): Promise<void> {
   if (keys.length === 0) return;
   const existing = await shadow.bulkGet(keys);
@@ -167,7 +183,7 @@ async function saveShadows(
   const rows = await view.bulkGet(missing);
   await shadow.bulkPut(
     missing.map(([e, id], i) => {
-      const r = rows[i];
+      const r = rows[i] ?? unpacked.get(keyString(e, id));
       return r ? { e, id, v: r.v ?? 0, g: r.g ?? 0, d: r.d } : { e, id, v: 0, g: 0, d: null };
     }),
   );

@@ -23,24 +23,38 @@ export interface AutoFailover {
   killPrimary(): Promise<number>;
   /** Resolves when the other node answers pg_is_in_recovery() = false. */
   waitPromoted(oldPort: number): Promise<number>;
+  /** Resolves when the other node also takes writes (transaction_read_only = off). */
+  waitWritable(oldPort: number): Promise<number>;
   stop(): void;
 }
 
 export const PG_AUTOCTL = process.env.PG_AUTOCTL ?? '/usr/bin/pg_autoctl';
 
-async function isPrimary(port: number): Promise<boolean> {
+type NodeState = 'down' | 'standby' | 'read-only' | 'primary';
+
+/**
+ * A promoted node is out of recovery at once but stays read-only (default_transaction_read_only)
+ * until the monitor makes it the primary: both moments are timed.
+ */
+async function nodeState(port: number): Promise<NodeState> {
   const c = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres' });
   c.on('error', () => undefined);
   try {
     await c.connect();
-    const r = await c.query<{ standby: boolean }>('select pg_is_in_recovery() as standby');
-    return r.rows[0]?.standby === false;
+    const r = await c.query<{ standby: boolean; readOnly: boolean }>(
+      `select pg_is_in_recovery() as standby,
+              current_setting('transaction_read_only') = 'on' as "readOnly"`,
+    );
+    const row = r.rows[0];
+    return !row || row.standby ? 'standby' : row.readOnly ? 'read-only' : 'primary';
   } catch {
-    return false;
+    return 'down';
   } finally {
     c.end().catch(() => undefined);
   }
 }
+
+const isPrimary = async (port: number) => (await nodeState(port)) === 'primary';
 
 export async function startAutoFailover(): Promise<AutoFailover> {
   const dir = postgresTempDir('mango-autofailover-');
@@ -60,6 +74,19 @@ export async function startAutoFailover(): Promise<AutoFailover> {
   };
   const [monPort, aPort, bPort] = [await freePort(), await freePort(), await freePort()];
   const common = ['--hostname', '127.0.0.1', '--auth', 'trust', '--no-ssl', '--run'];
+  /** Resolves with the other node's port once it is in one of `states`. */
+  const waitOther = async (oldPort: number, what: string, states: NodeState[]) => {
+    const other = oldPort === aPort ? bPort : aPort;
+    await waitUntil(
+      what,
+      async () => {
+        const state = await nodeState(other);
+        if (!states.includes(state)) throw new Error(`still ${state}`);
+      },
+      120_000,
+    );
+    return other;
+  };
   const formation = {
     url: (user: string, database: string) =>
       `postgres://${user}@127.0.0.1:${aPort},127.0.0.1:${bPort}/${database}?target_session_attrs=read-write`,
@@ -72,17 +99,10 @@ export async function startAutoFailover(): Promise<AutoFailover> {
       process.kill(pid, 'SIGKILL');
       return port;
     },
-    async waitPromoted(oldPort: number) {
-      const other = oldPort === aPort ? bPort : aPort;
-      await waitUntil(
-        'the promotion of the secondary',
-        async () => {
-          if (!(await isPrimary(other))) throw new Error('still a standby');
-        },
-        120_000,
-      );
-      return other;
-    },
+    waitPromoted: (oldPort: number) =>
+      waitOther(oldPort, 'the promotion of the secondary', ['read-only', 'primary']),
+    waitWritable: (oldPort: number) =>
+      waitOther(oldPort, 'the promoted node taking writes', ['primary']),
     stop() {
       for (const node of ['a', 'b', 'mon']) {
         try {

@@ -11,8 +11,10 @@
  * checks: no lost or duplicated acknowledged mutation, no device failed or left with an outbox,
  * every device of a store at the same cursor, no 500 (an outage answers 503), and the server
  * ready again without any help.
- * The primary-failover scenario runs on a pg_auto_failover formation of its own (a monitor and two
- * nodes, tools/faults/src/auto-failover.ts) with a second server given both hosts.
+ * The shard-primary-failover scenario runs a second server in sharded mode: a shard directory
+ * (database `<DATABASE>_directory` on the shared PostgreSQL) whose one shard is a pg_auto_failover
+ * formation of its own (a monitor and two nodes, tools/faults/src/auto-failover.ts), registered by
+ * `npm run admin -- shard-add` with both hosts in one URL; the shard's primary is killed.
  * Writes bench/results/faults.json; exits 1 when any scenario fails.
  */
 import { spawnSync } from 'node:child_process';
@@ -29,10 +31,9 @@ import { startAutoFailover } from './auto-failover';
 import { FaultProxy } from './fault-proxy';
 
 const ADMIN_URL = process.env.FAULTS_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-// FAULTS_DB: another name, when another run may use the shared PostgreSQL at the same time.
-const DATABASE = process.env.FAULTS_DB ?? 'mango_faults';
-if (!/^[a-z_][a-z0-9_]*$/.test(DATABASE))
-  throw new Error(`FAULTS_DB: not a plain name: ${DATABASE}`);
+// FAULTS_DATABASE: another name, so that two runs on one PostgreSQL do not drop each other's.
+const DATABASE = process.env.FAULTS_DATABASE ?? 'mango_faults';
+const REPO_ROOT = path.resolve(import.meta.dirname, '../../..');
 const RUN_SECONDS = Number(process.env.FAULTS_RUN_SECONDS ?? 20);
 const FAULT_AT_MS = 5_000;
 
@@ -52,6 +53,8 @@ interface Scenario {
   what: string;
   /** Applies the fault and resolves when it has been lifted (the clock for recovery starts then). */
   inject(h: Harness): Promise<void>;
+  /** Sees the simulation before it runs (the failover times its acknowledgements). */
+  watch?(sim: Simulation): void;
 }
 
 const SCENARIOS: Scenario[] = [
@@ -142,8 +145,27 @@ interface ScenarioResult {
   drainSeconds: number;
   errors: Record<string, number>;
   rejections: Record<string, number>;
+  /** The failover scenario's clock, in seconds after the kill -9. */
+  failover?: FailoverTimes;
   ok: boolean;
   problems: string[];
+}
+
+interface FailoverTimes {
+  /** The secondary answers pg_is_in_recovery() = false. */
+  promotedSeconds: number;
+  /** It takes writes: pg_auto_failover keeps it read-only until the monitor makes it primary. */
+  writableSeconds: number;
+  /** The server's /readyz answers 200 again. */
+  readySeconds: number;
+  /**
+   * A device's mutation applied and acknowledged by a push sent after the kill: written on the
+   * promoted node (the killed one takes no connection and commits nothing unconfirmed).
+   */
+  firstAckSeconds: number;
+  /** Every device that pushed after the kill has had such an acknowledgement (its backoff included). */
+  everyDeviceAckSeconds: number;
+  devicesAcked: number;
 }
 
 async function waitReady(url: string, deadlineMs: number): Promise<boolean> {
@@ -178,6 +200,7 @@ async function runScenario(h: Harness, s: Scenario, index: number): Promise<Scen
   const problems: string[] = [];
   try {
     await sim.setup(() => {});
+    s.watch?.(sim);
     const running = sim.run({
       label: s.name,
       durationSec: RUN_SECONDS,
@@ -279,8 +302,8 @@ function failedResult(s: Scenario, e: unknown): ScenarioResult {
   };
 }
 
-async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
+async function admin<T>(fn: (c: pg.Client) => Promise<T>, url = ADMIN_URL): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     return await fn(client);
@@ -331,42 +354,94 @@ function report(r: ScenarioResult, t0: number): void {
 }
 
 const FAILOVER: Scenario = {
-  name: 'primary-failover',
-  what: 'kill -9 of the primary postmaster of a pg_auto_failover pair; the monitor promotes the secondary',
+  name: 'shard-primary-failover',
+  what: 'kill -9 of the primary postmaster of a shard (a pg_auto_failover pair behind the shard directory); the monitor promotes the secondary',
   inject: () => Promise.resolve(),
 };
 
+const SHARD_ID = 'faults-1';
+const seconds = (ms: number) => Math.round(ms / 100) / 10;
+
+/** `npm run admin -- <args>` as an operator runs it; its output, or a thrown error with it. */
+function adminCli(env: Record<string, string>, args: string[]): string {
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', 'apps/server/src/cli/admin.ts', ...args],
+    {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+      encoding: 'utf8',
+    },
+  );
+  if (r.status !== 0)
+    throw new Error(`admin ${args[0]} exited with ${r.status}: ${r.stderr || r.stdout}`);
+  return r.stdout;
+}
+
 /**
- * The primary-failover scenario on its own pg_auto_failover formation, with a server of its own
- * given both hosts (DATABASE_URL with target_session_attrs=read-write): the server must follow
- * the promotion without a restart, and synchronous replication must keep every acknowledged push.
+ * The failover scenario, in sharded mode: a shard directory of its own whose one shard is a
+ * pg_auto_failover formation, registered with `shard-add` and both hosts in one URL
+ * (target_session_attrs=read-write), and a server of its own on that directory. Every
+ * organization the run signs up is placed on that shard. kill -9 of the shard's primary: the
+ * shard's pool must follow the promotion without a restart, and synchronous replication must keep
+ * every acknowledged push. Timed from the kill: promoted, /readyz, and the first push a device
+ * sent after the kill that was acknowledged. The server's own DATABASE_URL on a failover pair is
+ * the same pool (db/primary-pool.ts), tested with a promotion in primary-pool.pg.test.ts.
  */
 async function runFailover(
   baseEnv: Record<string, string>,
   dbProxy: FaultProxy,
   index: number,
 ): Promise<ScenarioResult> {
+  const directoryDb = `${DATABASE}_directory`;
+  await admin(async (c) => {
+    await c.query(`drop database if exists ${directoryDb} with (force)`);
+    await c.query(`create database ${directoryDb}`);
+  });
+  const directoryUrl = Object.assign(new URL(ADMIN_URL), { pathname: `/${directoryDb}` }).href;
   const formation = await startAutoFailover();
   let server: ServerProcess | undefined;
   let devices: FaultProxy | undefined;
   try {
-    const env = {
-      ...baseEnv,
-      DATABASE_URL: formation.url('mango_app', 'postgres'),
-      DATABASE_OWNER_URL: formation.url('postgres', 'postgres'),
-    };
+    // DATABASE_URL is unused in sharded mode: left out, so nothing can reach another database.
+    const { DATABASE_URL: _app, DATABASE_OWNER_URL: _owner, ...rest } = baseEnv;
+    const env = { ...rest, SHARD_DIRECTORY_URL: directoryUrl };
+    adminCli(env, [
+      'shard-add',
+      '--id',
+      SHARD_ID,
+      '--region',
+      'default',
+      '--url',
+      formation.url('mango_app', 'postgres'),
+      '--owner-url',
+      formation.url('postgres', 'postgres'),
+    ]);
+    process.stdout.write(`shard-list:\n  ${adminCli(env, ['shard-list']).trim()}\n`);
     const port = await freePort();
     server = await startServer(env, { port, timeoutMs: 120_000 });
     devices = new FaultProxy({ host: '127.0.0.1', port });
     const devicePort = await devices.start();
-    let promotedSeconds = -1;
+    let killedAt = Number.POSITIVE_INFINITY;
+    let promotedAt = Number.NaN;
+    let writableAt = Number.NaN;
+    // Each device's first mutation applied by a push it sent after the kill.
+    const firstAcks = new Map<string, number>();
     const scenario: Scenario = {
       ...FAILOVER,
+      watch(sim) {
+        sim.ledger.onAck((ack) => {
+          if (ack.status === 'applied' && ack.sentAt >= killedAt && !firstAcks.has(ack.deviceId))
+            firstAcks.set(ack.deviceId, ack.at);
+        });
+      },
       async inject() {
-        const t = performance.now();
         const old = await formation.killPrimary();
+        killedAt = performance.now();
         await formation.waitPromoted(old);
-        promotedSeconds = Math.round((performance.now() - t) / 100) / 10;
+        promotedAt = performance.now();
+        await formation.waitWritable(old);
+        writableAt = performance.now();
       },
     };
     const harness: Harness = {
@@ -380,10 +455,35 @@ async function runFailover(
       redisStart: () => undefined,
     };
     const r = await runScenario(harness, scenario, index);
-    // Failover time: kill -9 → the server answering ready on the promoted node (its pool found it).
-    r.what += `; secondary promoted ${promotedSeconds} s after the kill`;
+    const acks = [...firstAcks.values()];
+    r.failover = {
+      promotedSeconds: seconds(promotedAt - killedAt),
+      writableSeconds: seconds(writableAt - killedAt),
+      readySeconds: r.faultToReadySeconds,
+      firstAckSeconds: seconds(Math.min(...acks) - killedAt),
+      everyDeviceAckSeconds: seconds(Math.max(...acks) - killedAt),
+      devicesAcked: acks.length,
+    };
+    if (acks.length === 0) r.problems.push('no push sent after the kill was acknowledged');
+    // Every organization of the run on the killed shard: otherwise the kill tested nothing.
+    const placed = await admin(
+      async (c) =>
+        (
+          await c.query<{ shard_id: string; n: number }>(
+            'select shard_id, count(*)::int as n from mango_tenants group by shard_id',
+          )
+        ).rows,
+      directoryUrl,
+    );
+    if (placed.length !== 1 || placed[0]?.shard_id !== SHARD_ID || placed[0].n < 1)
+      r.problems.push(`organizations not all on ${SHARD_ID}: ${JSON.stringify(placed)}`);
+    r.ok = r.problems.length === 0;
+    r.what += `; secondary promoted ${r.failover.promotedSeconds} s after the kill, writable ${r.failover.writableSeconds} s`;
     process.stdout.write(
-      `failover: kill -9 of the primary → secondary promoted ${promotedSeconds} s → server ready on it ${r.faultToReadySeconds} s after the kill\n`,
+      `failover: kill -9 of the shard's primary → secondary promoted ${r.failover.promotedSeconds} s, ` +
+        `taking writes ${r.failover.writableSeconds} s → ` +
+        `server ready ${r.failover.readySeconds} s → first push acknowledged ${r.failover.firstAckSeconds} s after the kill ` +
+        `(every one of ${r.failover.devicesAcked} devices ${r.failover.everyDeviceAckSeconds} s)\n`,
     );
     if (!r.ok)
       r.problems.push(
@@ -394,6 +494,9 @@ async function runFailover(
     await devices?.stop();
     await server?.stop().catch(() => {});
     formation.stop();
+    await admin((c) => c.query(`drop database if exists ${directoryDb} with (force)`)).catch(
+      (e: unknown) => process.stderr.write(`could not drop ${directoryDb}: ${String(e)}\n`),
+    );
   }
 }
 

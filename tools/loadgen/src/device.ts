@@ -204,6 +204,7 @@ export class Device {
         );
       }
       let res: HttpResponse;
+      const sentAt = performance.now();
       try {
         res = await client.request('POST', path, { body, token: this.session.accessToken });
       } catch (e) {
@@ -223,16 +224,16 @@ export class Device {
           const p = byId.get(r.id);
           if (r.status === 'applied') {
             metrics.applied++;
-            ledger.ack(this.storeId, this.id, r.id, 'applied');
+            ledger.ack(this.storeId, this.id, r.id, 'applied', sentAt);
           } else if (r.status === 'rejected') {
             metrics.rejected++;
             metrics.rejection(r.error.code);
-            ledger.ack(this.storeId, this.id, r.id, 'rejected');
+            ledger.ack(this.storeId, this.id, r.id, 'rejected', sentAt);
           } else {
             metrics.duplicates++;
             if (!p?.sentBefore) metrics.error('UNEXPECTED_DUPLICATE');
             metrics.unknown++;
-            ledger.ack(this.storeId, this.id, r.id, 'unknown');
+            ledger.ack(this.storeId, this.id, r.id, 'unknown', sentAt);
           }
         }
         const first = batch[0]?.id ?? 0;
@@ -269,7 +270,10 @@ export class Device {
         metrics.error(`HTTP_${res.status}`);
         metrics.retries++;
         for (const p of batch) p.sentBefore = true;
-        await this.backoff(attempt);
+        // As the app's sync engine does (retryDelay): the server's Retry-After (1 s on an outage's
+        // 503) wins over the backoff, so outages are timed as a salon's devices live them.
+        if (res.headers['retry-after'] === undefined) await this.backoff(attempt);
+        else await sleep(retryAfterMs(res, 0));
         continue;
       }
       metrics.error(errorCode(res));

@@ -14,6 +14,10 @@ export interface FakeServer {
   close(): Promise<void>;
   /** Every n-th push commits, then answers 503 as if the answer was lost. */
   failEvery: number;
+  /** Sent as Retry-After (seconds) with those 503s, as the real server does; unset: none. */
+  retryAfterSec?: number;
+  /** When each push arrived and its status, per device (performance.now()). */
+  pushLog: { deviceId: string; at: number; status: number }[];
   stores: Map<
     string,
     { db: MemoryStore; devices: Map<string, number>; rejected: Map<string, number[]> }
@@ -24,15 +28,15 @@ export async function startFakeServer(): Promise<FakeServer> {
   const tokens = new Map<string, string>(); // token → storeId
   const stores: FakeServer['stores'] = new Map();
   let pushes = 0;
-  const fake: FakeServer = { url: '', failEvery: 0, stores, close: async () => {} };
+  const fake: FakeServer = { url: '', failEvery: 0, stores, pushLog: [], close: async () => {} };
 
   const server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
       void (async () => {
-        const send = (status: number, data: unknown) => {
-          res.writeHead(status, { 'content-type': 'application/json' });
+        const send = (status: number, data: unknown, headers: Record<string, string> = {}) => {
+          res.writeHead(status, { 'content-type': 'application/json', ...headers });
           res.end(JSON.stringify(data));
         };
         const url = new URL(req.url ?? '/', 'http://x');
@@ -116,8 +120,18 @@ export async function startFakeServer(): Promise<FakeServer> {
           }
           store.devices.set(push.deviceId, last);
           pushes++;
-          if (fake.failEvery > 0 && pushes % fake.failEvery === 0)
-            return send(503, { error: { code: 'UNAVAILABLE', message: 'lost answer' } });
+          const lost = fake.failEvery > 0 && pushes % fake.failEvery === 0;
+          fake.pushLog.push({
+            deviceId: push.deviceId,
+            at: performance.now(),
+            status: lost ? 503 : 200,
+          });
+          if (lost)
+            return send(
+              503,
+              { error: { code: 'UNAVAILABLE', message: 'lost answer' } },
+              fake.retryAfterSec === undefined ? {} : { 'retry-after': String(fake.retryAfterSec) },
+            );
           return send(200, { lastMutationId: last, results });
         }
         const deviceId = url.searchParams.get('deviceId') ?? '';

@@ -56,9 +56,27 @@ export interface LedgerSnapshot {
   stores: StoreLedger[];
 }
 
+/** One acknowledgement as it arrives (times on the performance.now() clock). */
+export interface AckEvent {
+  storeId: string;
+  deviceId: string;
+  mutationId: number;
+  status: AckStatus;
+  /** When the push that carried it was sent (this attempt). */
+  sentAt: number;
+  /** When its answer arrived. */
+  at: number;
+}
+
 export class Ledger {
   private readonly stores = new Map<string, StoreLedger>();
   private readonly index = new Map<string, LedgerEntry>();
+  private readonly listeners: ((ack: AckEvent) => void)[] = [];
+
+  /** Calls `listener` with every acknowledgement from now on (the faults run times failovers). */
+  onAck(listener: (ack: AckEvent) => void): void {
+    this.listeners.push(listener);
+  }
 
   private store(storeId: string): StoreLedger {
     let s = this.stores.get(storeId);
@@ -83,8 +101,18 @@ export class Ledger {
     this.index.set(`${deviceId}:${mutationId}`, entry);
   }
 
-  /** Called for every result entry of a push answer. */
-  ack(storeId: string, deviceId: string, mutationId: number, status: AckStatus): void {
+  /** Called for every result entry of a push answer; `sentAt`: when that push was sent. */
+  ack(
+    storeId: string,
+    deviceId: string,
+    mutationId: number,
+    status: AckStatus,
+    sentAt = performance.now(),
+  ): void {
+    if (this.listeners.length > 0) {
+      const event = { storeId, deviceId, mutationId, status, sentAt, at: performance.now() };
+      for (const listener of this.listeners) listener(event);
+    }
     const d = this.device(storeId, deviceId);
     d.lastAckedId = Math.max(d.lastAckedId, mutationId);
     d[status]++;

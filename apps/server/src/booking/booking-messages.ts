@@ -1,5 +1,4 @@
-import type { Clock } from '../clock';
-import type { Db, Sql } from '../db/db';
+import type { Sql } from '../db/db';
 import { enqueueMessage, type MessageKind } from '../messages/outbox';
 
 /** What a booking e-mail tells: the visit as the client sees it on the page. */
@@ -26,6 +25,32 @@ function when(start: string, timeZone: string): string {
 
 function firstName(name: string): string {
   return name.trim().split(/\s+/)[0] ?? name;
+}
+
+/** A booking as the queries of the reminder job and the desk's changes read it. */
+export interface BookingVisitRow {
+  store_id: string;
+  booking_id: string;
+  contact_name: string;
+  contact_email: string | null;
+  start_at: Date | string;
+  store_name: string;
+  time_zone: string;
+  service_name: string | null;
+  staff_name: string | null;
+}
+
+export function visitFactsOf(r: BookingVisitRow): VisitFacts {
+  return {
+    storeId: r.store_id,
+    bookingId: r.booking_id,
+    storeName: r.store_name,
+    timeZone: r.time_zone,
+    clientName: r.contact_name,
+    serviceName: r.service_name ?? '',
+    staffName: r.staff_name ?? '',
+    start: new Date(r.start_at).toISOString(),
+  };
 }
 
 /** Subject and text of one booking e-mail. `manageUrl` exists only at booking time. */
@@ -89,65 +114,34 @@ export async function enqueueBookingMessage(
   });
 }
 
+/** How long before the visit its reminder is sent. */
+export const REMINDER_LEAD_MS = 24 * 3600_000;
+
 /**
- * Queues the reminders of the online bookings (with an address) whose appointment starts in 24
- * to 25 h and is not cancelled, as the owner across stores. Run every few minutes (under an
- * hour apart): a booking is in the window for an hour; the unique index queues one reminder
- * per start, so a moved booking gets one for its new start and none for the old (the sender
- * skips a reminder whose start is no longer the appointment's). Returns how many were queued.
+ * Queues the reminder of a booking made or moved (`v.start`), due REMINDER_LEAD_MS before the
+ * visit; none when that moment has passed (the client has just booked) or there is no address.
+ * Its text is written when it is sent (the sender, from the booking as it is then), and the
+ * sender skips it if the visit has moved or been cancelled since. Queued with the booking, so no
+ * job has to scan the appointments of every store for the ones due (that job took 1.5–1.9 s of
+ * database and 130,000 buffers a run at 100,000 stores with 10 days of appointments each:
+ * docs/PERFORMANCE.md, session 10).
  */
-export async function enqueueDueReminders(db: Db, clock: Clock): Promise<number> {
-  const now = clock.now().getTime();
-  const from = new Date(now + 24 * 3600_000).toISOString();
-  const to = new Date(now + 25 * 3600_000).toISOString();
-  let queued = 0;
-  // With shards, this runs on each shard's database in turn.
-  await db.ownerTransaction(async (sql) => {
-    const due = await sql.query<{
-      store_id: string;
-      booking_id: string;
-      contact_name: string;
-      contact_email: string;
-      start_at: Date | string;
-      store_name: string;
-      time_zone: string;
-      service_name: string | null;
-      staff_name: string | null;
-    }>(
-      `select b.store_id, b.id as booking_id, b.contact_name, b.contact_email, a.start_at,
-              s.name as store_name, s.time_zone, svc.name as service_name,
-              st.display_name as staff_name
-         from stores s
-         -- Store by store, the window through the (store_id, start_at) index: not a scan of
-         -- every store's book.
-         cross join lateral (
-           select * from appointments x
-            where x.store_id = s.id and x.start_at >= $1::timestamptz and x.start_at < $2::timestamptz
-         ) a
-         join online_bookings b on b.store_id = a.store_id and b.appointment_id = a.id
-         left join services svc on svc.store_id = a.store_id and svc.id = a.service_id
-         left join staff st on st.store_id = a.store_id and st.id = a.staff_id
-        where s.online_booking is not null
-          and not a.deleted and a.status is distinct from 'cancelled'
-          and b.contact_email is not null
-          and not exists (select 1 from email_outbox o
-                           where o.store_id = b.store_id and o.booking_id = b.id
-                             and o.kind = 'booking_reminder' and o.appointment_start = a.start_at)`,
-      [from, to],
-    );
-    for (const r of due.rows) {
-      const added = await enqueueBookingMessage(sql, 'booking_reminder', r.contact_email, {
-        storeId: r.store_id,
-        bookingId: r.booking_id,
-        storeName: r.store_name,
-        timeZone: r.time_zone,
-        clientName: r.contact_name,
-        serviceName: r.service_name ?? '',
-        staffName: r.staff_name ?? '',
-        start: new Date(r.start_at).toISOString(),
-      });
-      if (added) queued++;
-    }
+export async function scheduleReminder(
+  sql: Sql,
+  recipient: string | null | undefined,
+  v: Pick<VisitFacts, 'storeId' | 'bookingId' | 'start'>,
+  nowIso: string,
+): Promise<boolean> {
+  const due = Date.parse(v.start) - REMINDER_LEAD_MS;
+  if (!recipient || due <= Date.parse(nowIso)) return false;
+  return enqueueMessage(sql, {
+    storeId: v.storeId,
+    kind: 'booking_reminder',
+    bookingId: v.bookingId,
+    appointmentStart: v.start,
+    recipient,
+    subject: '',
+    bodyText: '',
+    sendAfter: new Date(due).toISOString(),
   });
-  return queued;
 }

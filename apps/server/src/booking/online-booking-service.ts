@@ -30,7 +30,7 @@ import type { Clock } from '../clock';
 import type { Sql } from '../db/db';
 import { createSqlMutatorTx } from '../db/entity-store';
 import type { MessageKind } from '../messages/outbox';
-import { enqueueBookingMessage, type VisitFacts } from './booking-messages';
+import { enqueueBookingMessage, scheduleReminder, type VisitFacts } from './booking-messages';
 import { HttpError } from '../http/errors';
 import {
   createOnlineDevices,
@@ -372,6 +372,12 @@ export function createOnlineBookingService(deps: OnlineBookingDeps, log: Fastify
       visitFacts(ref, bookingId, page, contact.name, appointment),
       `${deps.publicUrl.replace(/\/+$/, '')}${managePath(page, token)}`,
     );
+    await scheduleReminder(
+      sql,
+      contact.email,
+      { storeId: ref.storeId, bookingId, start: appointment.start },
+      now(),
+    );
   }
 
   /** The booking's e-mail of a move or cancel, in the push's transaction (none without address). */
@@ -388,12 +394,11 @@ export function createOnlineBookingService(deps: OnlineBookingDeps, log: Fastify
     );
     const contact = res.rows[0];
     if (!contact?.contact_email) return;
-    await enqueueBookingMessage(
-      sql,
-      kind,
-      contact.contact_email,
-      visitFacts(ref, ref.bookingId, page, contact.contact_name, appointment),
-    );
+    const facts = visitFacts(ref, ref.bookingId, page, contact.contact_name, appointment);
+    await enqueueBookingMessage(sql, kind, contact.contact_email, facts);
+    // A moved visit's reminder: the one of its old time is skipped when due.
+    if (kind === 'booking_changed')
+      await scheduleReminder(sql, contact.contact_email, facts, now());
   }
 
   function visitFacts(
@@ -550,9 +555,13 @@ export function createOnlineBookingService(deps: OnlineBookingDeps, log: Fastify
       const q = { serviceId: service.id, staffId: body.staffId, date };
       const { times, appointments } = await freshTimes(ref, page, q);
       const slot = times.find((t) => t.start === start);
-      if (!slot) throw slotTaken(times);
-      const staffId = pickStaff(slot.staffIds, appointments);
-      if (!staffId) throw slotTaken(times);
+      const staffId = slot && pickStaff(slot.staffIds, appointments);
+      if (!staffId) {
+        // A double submit whose twin committed after the check above took this very time.
+        const twin = await replay();
+        if (twin) return answerReplay(twin);
+        throw slotTaken(times);
+      }
       const clientId = await clientFor(ref, key, body.client);
       const token = newToken();
       const result = await pushAsOnline(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parsePostgresHosts } from './multi-host-url';
+import { parsePostgresHosts, postgresUrlProblem, redactPostgresUrl } from './multi-host-url';
 
 describe('parsePostgresHosts', () => {
   it('leaves a one-host URL as it is', () => {
@@ -48,5 +48,40 @@ describe('parsePostgresHosts', () => {
     ],
   ])('refuses %s', (url, message) => {
     expect(() => parsePostgresHosts(url)).toThrow(message);
+  });
+});
+
+describe('postgresUrlProblem', () => {
+  it('accepts one host, or several with target_session_attrs=read-write', () => {
+    for (const url of [
+      'postgres://u:p@h:5432/db',
+      'postgres:///db?host=/var/run/postgresql',
+      'postgres://u@h1:5432,h2:5433/db?target_session_attrs=read-write',
+    ])
+      expect(postgresUrlProblem(url)).toBeUndefined();
+  });
+
+  it.each([
+    ['postgres://u@h1,h2/db', /names 2 hosts: add target_session_attrs=read-write/],
+    ['http://h/db', /must be a postgres:\/\/ or postgresql:\/\/ URL/],
+    ['postgres://h:99999/db', /postgres:\/\/ or postgresql:\/\/ URL/],
+    ['', /postgres:\/\/ or postgresql:\/\/ URL/],
+  ])('names what is wrong with %s', (url, message) => {
+    expect(postgresUrlProblem(url)).toMatch(message);
+  });
+});
+
+describe('redactPostgresUrl', () => {
+  it('hides the password and keeps user, hosts, database and options', () => {
+    expect(
+      redactPostgresUrl(
+        'postgres://app:s%40cr3t@10.0.0.1:6432,db-b:5432/mango?target_session_attrs=read-write',
+      ),
+    ).toBe('postgres://app:***@10.0.0.1:6432,db-b:5432/mango?target_session_attrs=read-write');
+    expect(redactPostgresUrl('postgresql://h/db?sslmode=require&password=hunter2')).toBe(
+      'postgresql://h/db?sslmode=require&password=***',
+    );
+    expect(redactPostgresUrl('postgres://app@h1,h2/db')).toBe('postgres://app@h1,h2/db');
+    expect(redactPostgresUrl('not a url with a secret')).toBe('(not a URL)');
   });
 });

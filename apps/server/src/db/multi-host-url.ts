@@ -4,7 +4,8 @@
  *
  * The server writes only on the primary, so several hosts require
  * `target_session_attrs=read-write` (or `primary`): the pool then connects to the first host that
- * answers `pg_is_in_recovery() = false` (see primary-pool.ts). One host is a plain URL.
+ * answers `pg_is_in_recovery() = false` and takes writes (see primary-pool.ts). One host is a
+ * plain URL.
  */
 
 interface PostgresHost {
@@ -71,4 +72,39 @@ export function parsePostgresHosts(url: string): PostgresHosts {
     }
   }
   return { urls, primaryOnly: true };
+}
+
+/**
+ * Why `url` cannot be a database URL (one host, or several with target_session_attrs=read-write),
+ * or undefined when it can. The one rule for DATABASE_URL, DATABASE_OWNER_URL and the shard
+ * directory's entries, so a URL the server would refuse at start is refused when it is saved.
+ */
+export function postgresUrlProblem(url: string): string | undefined {
+  try {
+    const { urls } = parsePostgresHosts(url);
+    if (urls.length === 1) new URL(url);
+    return undefined;
+  } catch (e) {
+    return e instanceof PostgresUrlError ? e.message : 'must be a postgres:// or postgresql:// URL';
+  }
+}
+
+/**
+ * The URL to show a person: the password (in the user part or a `password=` parameter) replaced
+ * by `***`, the hosts kept. Text that is not a PostgreSQL URL is shown as `(not a URL)`.
+ */
+export function redactPostgresUrl(url: string): string {
+  const m = SCHEME_RE.exec(url);
+  if (!m) return '(not a URL)';
+  const [, scheme, authority, pathPart, query = ''] = m;
+  const at = authority!.lastIndexOf('@');
+  const hosts = at >= 0 ? authority!.slice(at + 1) : authority!;
+  const userinfo = at >= 0 ? authority!.slice(0, at) : undefined;
+  const colon = userinfo?.indexOf(':') ?? -1;
+  const user =
+    userinfo === undefined ? '' : colon >= 0 ? `${userinfo.slice(0, colon)}:***@` : `${userinfo}@`;
+  const params = new URLSearchParams(query);
+  if (params.has('password')) params.set('password', '***');
+  const rest = params.size > 0 ? `?${params.toString().replace(/%2A/g, '*')}` : '';
+  return `${scheme}://${user}${hosts}${pathPart}${rest}`;
 }

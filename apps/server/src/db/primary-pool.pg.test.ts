@@ -1,8 +1,7 @@
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  asPostgres,
   createPgCluster,
+  createStandbyPair,
   pgTool,
   postgresBinariesPresent,
   type PgCluster,
@@ -16,7 +15,7 @@ import { isDatabaseUnavailable } from './unavailable';
  * The pool on a list of hosts (DATABASE_URL with target_session_attrs=read-write) on throwaway
  * clusters of our own: `primary` and `standby` (a cluster in recovery with no upstream, which
  * answers pg_is_in_recovery() = true until promoted). The whole pg_auto_failover failover under
- * load is the `primary-failover` fault scenario (tools/faults).
+ * load is the `shard-primary-failover` fault scenario (tools/faults), on a shard.
  */
 describe.skipIf(!postgresBinariesPresent())('a pool on several hosts', () => {
   let primary: PgCluster;
@@ -46,16 +45,7 @@ describe.skipIf(!postgresBinariesPresent())('a pool on several hosts', () => {
     });
 
   beforeAll(async () => {
-    // One after the other: each takes a free port, which is only taken once its cluster runs.
-    primary = await createPgCluster({ prefix: 'mango-pp-primary-' });
-    primary.start();
-    // A standby needs max_connections at least what its control file says (initdb's 100).
-    standby = await createPgCluster({
-      prefix: 'mango-pp-standby-',
-      settings: { max_connections: '100' },
-    });
-    asPostgres(`touch '${path.join(standby.dataDir, 'standby.signal')}'`);
-    standby.start();
+    ({ primary, standby } = await createStandbyPair('mango-pp-'));
     deadPort = await freePort();
   });
   afterAll(async () => {
@@ -79,6 +69,31 @@ describe.skipIf(!postgresBinariesPresent())('a pool on several hosts', () => {
       ),
     );
     expect(isDatabaseUnavailable(err)).toBe(true);
+  });
+
+  it('passes over a promoted node that is still read-only, as pg_auto_failover keeps it for a while', async () => {
+    // Out of recovery but default_transaction_read_only = on: what pg_auto_failover's new primary
+    // answers until the monitor lets it write. Reads there would work (and /readyz with them);
+    // every push would fail.
+    const fenced = await createPgCluster({
+      prefix: 'mango-pp-fenced-',
+      settings: { default_transaction_read_only: 'on' },
+    });
+    try {
+      fenced.start();
+      expect(await portOf(await open([fenced.port, primary.port]))).toBe(primary.port);
+      const err: unknown = await portOf(await open([fenced.port, standby.port])).catch(
+        (e: unknown) => e,
+      );
+      expect(err).toMatchObject({ code: '08001' });
+      expect(String(err)).toMatch(
+        new RegExp(
+          `127\\.0\\.0\\.1:${fenced.port} is read-only.*127\\.0\\.0\\.1:${standby.port} is a standby`,
+        ),
+      );
+    } finally {
+      fenced.destroy();
+    }
   });
 
   it('follows a failover without being reopened: primary killed, standby promoted', async () => {

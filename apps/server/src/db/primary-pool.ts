@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { parsePostgresHosts } from './multi-host-url';
 
 /**
  * Where a Db gets its connections. One host: a plain pg.Pool. Several hosts (a failover pair run
@@ -72,17 +73,67 @@ function isPrimaryLost(err: unknown): boolean {
 
 const hostOf = (url: string) => url.replace(/^[^/]*\/\/(?:[^@/]*@)?([^/?]*).*$/, '$1');
 
-/** Connects to `url` and asks whether it is the primary (not in recovery). */
-async function probe(url: string, timeoutMs: number): Promise<'primary' | 'standby'> {
+/**
+ * A client on `url` if that host takes writes: not in recovery, and not read-only by default
+ * (libpq's read-write test). A node pg_auto_failover has just promoted is out of recovery but
+ * keeps default_transaction_read_only = on until the monitor makes it the primary; a pool there
+ * would fail every write while its reads (and /readyz) succeed. Otherwise, why not.
+ */
+async function clientIfPrimary(
+  url: string,
+  timeoutMs: number,
+): Promise<{ client: pg.Client } | { not: string }> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
   client.on('error', () => undefined);
   try {
     await client.connect();
-    const res = await client.query<{ standby: boolean }>('select pg_is_in_recovery() as standby');
-    return res.rows[0]?.standby === false ? 'primary' : 'standby';
-  } finally {
+    const res = await client.query<{ standby: boolean; readOnly: boolean }>(
+      `select pg_is_in_recovery() as standby,
+              current_setting('transaction_read_only') = 'on' as "readOnly"`,
+    );
+    const row = res.rows[0];
+    if (row && !row.standby && !row.readOnly) return { client };
     client.end().catch(() => undefined);
+    return { not: row?.standby === false ? 'is read-only' : 'is a standby' };
+  } catch (e) {
+    client.end().catch(() => undefined);
+    throw e;
   }
+}
+
+/** The first writable primary among `urls`, probed from `startAt`; 08001 naming each host if none. */
+async function findPrimary(
+  urls: readonly string[],
+  startAt: number,
+  timeoutMs: number,
+): Promise<{ client: pg.Client; index: number }> {
+  const seen: string[] = [];
+  for (let i = 0; i < urls.length; i++) {
+    const index = (startAt + i) % urls.length;
+    const url = urls[index]!;
+    try {
+      const found = await clientIfPrimary(url, timeoutMs);
+      if ('client' in found) return { client: found.client, index };
+      seen.push(`${hostOf(url)} ${found.not}`);
+    } catch (e) {
+      seen.push(`${hostOf(url)}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  // 08001: sqlclient_unable_to_establish_sqlconnection; class 08 answers 503 and devices retry.
+  throw coded('08001', `no primary among the database hosts (${seen.join('; ')})`);
+}
+
+/**
+ * One connection (not a pool) for a session of its own, such as a tenant move's: to the URL's one
+ * host, or to the primary among its hosts (several hosts with target_session_attrs=read-write).
+ */
+export async function connectToPrimary(url: string, timeoutMs: number): Promise<pg.Client> {
+  const { urls, primaryOnly } = parsePostgresHosts(url);
+  if (primaryOnly) return (await findPrimary(urls, 0, timeoutMs)).client;
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs });
+  client.on('error', () => undefined);
+  await client.connect();
+  return client;
 }
 
 /**
@@ -100,21 +151,9 @@ export function primaryPool(urls: readonly string[], config: PoolConfig): Client
   const poolOf = new WeakMap<pg.PoolClient, { pool: pg.Pool; index: number }>();
 
   async function search(): Promise<{ pool: pg.Pool; index: number }> {
-    const seen: string[] = [];
-    for (let i = 0; i < urls.length; i++) {
-      const index = (startAt + i) % urls.length;
-      const url = urls[index]!;
-      try {
-        if ((await probe(url, config.connectionTimeoutMillis)) === 'primary') {
-          return { pool: newPool(url, config), index };
-        }
-        seen.push(`${hostOf(url)} is a standby`);
-      } catch (e) {
-        seen.push(`${hostOf(url)}: ${e instanceof Error ? e.message : String(e)}`);
-      }
-    }
-    // 08001: sqlclient_unable_to_establish_sqlconnection; class 08 answers 503 and devices retry.
-    throw coded('08001', `no primary among the database hosts (${seen.join('; ')})`);
+    const { client, index } = await findPrimary(urls, startAt, config.connectionTimeoutMillis);
+    client.end().catch(() => undefined);
+    return { pool: newPool(urls[index]!, config), index };
   }
 
   function drop(lost: { pool: pg.Pool; index: number }) {

@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { addDaysToYmd, businessDate } from '@mango/domain';
+import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { enqueueDueReminders } from '../booking/booking-messages';
 import type { Clock } from '../clock';
-import type { Db } from '../db/db';
 import { describeEachEngine } from '../db/test-support/engines';
 import {
   json,
@@ -17,7 +15,7 @@ import {
 } from '../test-support/test-app';
 import { backoffMs, createMailSender } from './sender';
 import { createSmtpTransport, type MailTransport } from './smtp-transport';
-import { bookingPageMutations } from './test-support/booking-page';
+import { bookingPageMutations, hourlyFreeStarts } from './test-support/booking-page';
 import { startReceiver } from './test-support/smtp-receiver';
 
 interface Booked {
@@ -35,6 +33,7 @@ describeEachEngine('booking e-mails', (getDb) => {
   let app: FastifyInstance;
   let a: TestStore;
   let b: TestStore;
+  let aLog: MutationLog;
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
   let smtp: MailTransport;
   let freeStarts: string[];
@@ -77,8 +76,9 @@ describeEachEngine('booking e-mails', (getDb) => {
     expect(res.statusCode, res.body).toBe(201);
     return json<Booked>(res);
   };
-  const outbox = (db: Db = getDb()) =>
-    db.ownerTransaction(async (sql) => {
+  /** The store's queued e-mails; the reminders (queued with each booking) only if asked. */
+  const outbox = ({ reminders = false } = {}) =>
+    getDb().ownerTransaction(async (sql) => {
       const res = await sql.query<{
         id: string;
         kind: string;
@@ -89,9 +89,27 @@ describeEachEngine('booking e-mails', (getDb) => {
         recipient: string;
         booking_id: string;
         appointment_start: Date | string;
-      }>('select * from email_outbox where store_id = $1 order by created_at, id', [a.storeId]);
+        send_after: Date | string;
+        subject: string;
+      }>(
+        `select * from email_outbox where store_id = $1 and ($2 or kind <> 'booking_reminder')
+          order by created_at, id`,
+        [a.storeId, reminders],
+      );
       return res.rows;
     });
+
+  /** The booking behind a manage link (only its hash is kept). */
+  const bookingIdOf = async (booked: Booked) => {
+    const res = await getDb().ownerTransaction((sql) =>
+      sql.query<{ booking_id: string }>(
+        `select booking_id from online_booking_tokens
+          where token_hash = sha256(convert_to($1, 'UTF8'))`,
+        [booked.booking.token],
+      ),
+    );
+    return res.rows[0]!.booking_id;
+  };
 
   beforeAll(async () => {
     receiver = await startReceiver();
@@ -99,7 +117,7 @@ describeEachEngine('booking e-mails', (getDb) => {
     app = await makeTestApp(getDb(), { env: { PUBLIC_URL: 'https://book.example.com/' } });
     a = await signupStore(app, 'Mail A');
     b = await signupStore(app, 'Mail B');
-    const aLog = new MutationLog(a.deviceId);
+    aLog = new MutationLog(a.deviceId);
     const res = await push(
       app,
       a,
@@ -107,24 +125,9 @@ describeEachEngine('booking e-mails', (getDb) => {
       bookingPageMutations(aLog, { slug, staffId: ana, serviceId: manicure }),
     );
     expect(res.statusCode, res.body).toBe(200);
-    const page = json<{ store: { timeZone: string } }>(
-      await app.inject({ method: 'GET', url: `/api/v1/public/stores/${slug}` }),
-    );
     // Starts an hour apart at least, over three days: no two bookings of this suite overlap, and
     // a reminder window (an hour wide, centred on one start) holds one of them.
-    freeStarts = [];
-    for (const ahead of [3, 4, 5]) {
-      const day = addDaysToYmd(businessDate(new Date().toISOString(), page.store.timeZone), ahead);
-      const times = await app.inject({
-        method: 'GET',
-        url: `/api/v1/public/stores/${slug}/availability?serviceId=${manicure}&staffId=anyone&date=${day}`,
-      });
-      expect(times.statusCode, times.body).toBe(200);
-      for (const t of json<{ times: { start: string }[] }>(times).times) {
-        const last = freeStarts.at(-1);
-        if (!last || Date.parse(t.start) - Date.parse(last) >= 3600_000) freeStarts.push(t.start);
-      }
-    }
+    freeStarts = await hourlyFreeStarts(app, { slug, serviceId: manicure, daysAhead: [3, 4, 5] });
     expect(freeStarts.length).toBeGreaterThan(15);
   });
   afterAll(async () => {
@@ -299,63 +302,98 @@ describeEachEngine('booking e-mails', (getDb) => {
     expect(s.counts.failed).toBe(1);
   });
 
-  it('queues the reminder once 24 h before; none for a cancelled booking; a stale one is skipped', async () => {
+  it('queues the reminder with the booking, sends it 24 h before, written then; skips it for a cancelled or moved visit', async () => {
     const kept = await bookOk();
     const cancelled = await bookOk();
-    const cancelledLater = await bookOk();
+    const moved = await bookOk();
+    const remindersOf = async (booked: Booked) => {
+      const id = await bookingIdOf(booked);
+      return (await outbox({ reminders: true })).filter(
+        (r) => r.kind === 'booking_reminder' && r.booking_id === id,
+      );
+    };
+    // Queued with the booking, due a day before the visit, its text not yet written.
+    const [queued] = await remindersOf(kept);
+    expect(queued).toMatchObject({ status: 'queued', recipient: 'kim@example.com' });
+    expect(new Date(queued!.send_after).toISOString()).toBe(
+      new Date(Date.parse(kept.booking.start) - 24 * 3600_000).toISOString(),
+    );
+    expect(queued!.subject).toBe('');
+
     const del = await app.inject({
       method: 'DELETE',
       url: `/api/v1/public/bookings/${cancelled.booking.token}`,
     });
     expect(del.statusCode, del.body).toBe(200);
-    const remindersOf = async (booked: Booked) =>
-      (await outbox()).filter(
-        (r) =>
-          r.kind === 'booking_reminder' &&
-          new Date(r.appointment_start).toISOString() === booked.booking.start,
-      ).length;
-    const dayBefore = (booked: Booked) =>
-      new Date(booked.booking.start).getTime() - 24.5 * 3600_000;
-
-    // More than 25 h before: not yet.
-    setClock(dayBefore(kept) - 3600_000);
-    await enqueueDueReminders(getDb(), clock);
-    expect(await remindersOf(kept)).toBe(0);
-    setClock(dayBefore(kept));
-    expect(await enqueueDueReminders(getDb(), clock)).toBeGreaterThanOrEqual(1);
-    expect(await enqueueDueReminders(getDb(), clock)).toBe(0);
-    expect(await remindersOf(kept)).toBe(1);
-    setClock(dayBefore(cancelled));
-    await enqueueDueReminders(getDb(), clock);
-    expect(await remindersOf(cancelled)).toBe(0);
-    setClock(dayBefore(cancelledLater));
-    await enqueueDueReminders(getDb(), clock);
-    expect(await remindersOf(cancelledLater)).toBe(1);
-    // Cancelled after its reminder was queued: skipped when due, never sent.
-    const del2 = await app.inject({
-      method: 'DELETE',
-      url: `/api/v1/public/bookings/${cancelledLater.booking.token}`,
+    const later = freeStarts.shift()!;
+    const patch = await app.inject({
+      method: 'PATCH',
+      url: `/api/v1/public/bookings/${moved.booking.token}`,
+      payload: { start: later },
     });
-    expect(del2.statusCode, del2.body).toBe(200);
+    expect(patch.statusCode, patch.body).toBe(200);
+    expect(
+      (await remindersOf(moved)).map((r) => new Date(r.appointment_start).toISOString()),
+    ).toEqual([moved.booking.start, later]);
+    // The service is renamed after the booking: the reminder says what the visit is now.
+    const rename = await push(app, a, a.deviceId, [
+      aLog.make('service.upsert', {
+        id: manicure,
+        name: 'Gel Manicure Deluxe',
+        durationMin: 45,
+        priceCents: 4000,
+        taxable: true,
+      }),
+    ]);
+    expect(rename.statusCode, rename.body).toBe(200);
 
     receiver.received.length = 0;
+    // A minute before a day before: not yet.
+    setClock(Date.parse(kept.booking.start) - 24 * 3600_000 - 60_000);
+    await sender().sendDue();
+    expect(receiver.received.filter((m) => m.subject.startsWith('Reminder:'))).toHaveLength(0);
+    // Past every visit's day-before: each live reminder once, the stale ones skipped.
+    setClock(Date.parse(later) - 23 * 3600_000);
     const s = sender();
     await s.sendDue();
-    const status = async (booked: Booked, kind: string) =>
-      (await outbox())
-        .filter(
-          (r) =>
-            r.kind === kind && new Date(r.appointment_start).toISOString() === booked.booking.start,
-        )
-        .map((r) => r.status);
-    expect(await status(kept, 'booking_reminder')).toEqual(['sent']);
-    expect(await status(cancelledLater, 'booking_reminder')).toEqual(['skipped']);
-    // The two cancellations told their clients.
-    expect(await status(cancelled, 'booking_cancelled')).toEqual(['sent']);
-    expect(await status(cancelledLater, 'booking_cancelled')).toEqual(['sent']);
-    expect(s.counts.skipped).toBe(1);
-    const reminderMail = receiver.received.find((m) => m.subject.startsWith('Reminder:'));
-    expect(reminderMail?.text).toContain('Gel Manicure with Ana');
+    await s.sendDue();
+    const status = async (booked: Booked) =>
+      (await remindersOf(booked)).map((r) => [
+        new Date(r.appointment_start).toISOString(),
+        r.status,
+      ]);
+    expect(await status(kept)).toEqual([[kept.booking.start, 'sent']]);
+    expect(await status(cancelled)).toEqual([[cancelled.booking.start, 'skipped']]);
+    expect(await status(moved)).toEqual([
+      [moved.booking.start, 'skipped'],
+      [later, 'sent'],
+    ]);
+    const reminders = receiver.received.filter((m) => m.subject.startsWith('Reminder:'));
+    expect(reminders).toHaveLength(2);
+    expect(reminders[0]!.text).toContain('Gel Manicure Deluxe with Ana');
+    expect(reminders[0]!.subject).toContain('Mail A Store tomorrow');
+  });
+
+  it('the upgrade queues the reminders of bookings made before it, once (migration 0030)', async () => {
+    const legacy = await bookOk();
+    const none = await bookOk(null);
+    const owner = (statement: string, params: unknown[] = []) =>
+      getDb().ownerTransaction((sql) => sql.query(statement, params));
+    // As a booking made before 0030: no reminder queued.
+    const legacyId = await bookingIdOf(legacy);
+    const noneId = await bookingIdOf(none);
+    await owner(`delete from email_outbox where booking_id = $1 and kind = 'booking_reminder'`, [
+      legacyId,
+    ]);
+    const backfill = readFileSync(
+      new URL('../../migrations/0030_scheduled_reminders.sql', import.meta.url),
+      'utf8',
+    );
+    await owner(backfill);
+    await owner(backfill);
+    const rows = (await outbox({ reminders: true })).filter((r) => r.kind === 'booking_reminder');
+    expect(rows.filter((r) => r.booking_id === legacyId).map((r) => r.status)).toEqual(['queued']);
+    expect(rows.filter((r) => r.booking_id === noneId)).toEqual([]);
   });
 
   it('rows of store A are not readable as store B', async () => {

@@ -1,6 +1,12 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Clock } from '../clock';
 import type { Db, Sql } from '../db/db';
+import {
+  bookingMessageText,
+  visitFactsOf,
+  type BookingVisitRow,
+} from '../booking/booking-messages';
+import type { MessageKind } from './outbox';
 import type { MailTransport } from './smtp-transport';
 
 export interface MailSenderDeps {
@@ -23,9 +29,10 @@ export interface SendCounts {
   skipped: number;
 }
 
-interface ClaimedRow {
+interface ClaimedRow extends Partial<Omit<BookingVisitRow, 'store_id'>> {
   store_id: string;
   id: string;
+  kind: MessageKind;
   recipient: string;
   subject: string;
   body_text: string;
@@ -50,7 +57,7 @@ export function backoffMs(failures: number): number {
  * receiver may use to drop the copy. That is the only at-least-once window.
  *
  * A reminder whose appointment was cancelled, deleted or moved since it was queued is stale:
- * it is marked skipped, never sent.
+ * it is marked skipped, never sent. A reminder's text is written when it is sent.
  */
 export function createMailSender(deps: MailSenderDeps) {
   const batchSize = deps.batchSize ?? 10;
@@ -66,11 +73,16 @@ export function createMailSender(deps: MailSenderDeps) {
       return;
     }
     try {
+      // A reminder is written now, from the visit as it is (the names may have changed since).
+      const text =
+        row.kind === 'booking_reminder'
+          ? bookingMessageText(row.kind, visitFactsOf(row as BookingVisitRow))
+          : { subject: row.subject, bodyText: row.body_text };
       await deps.transport.send({
         from: deps.from,
         to: row.recipient,
-        subject: row.subject,
-        text: row.body_text,
+        subject: text.subject,
+        text: text.bodyText,
         messageId: row.message_id,
       });
     } catch (err) {
@@ -117,14 +129,24 @@ export function createMailSender(deps: MailSenderDeps) {
   /** One batch on one database: returns how many rows it claimed. */
   async function sendBatch(sql: Sql): Promise<number> {
     const claimed = await sql.query<ClaimedRow>(
-      `select o.store_id, o.id, o.recipient, o.subject, o.body_text, o.message_id, o.attempts,
-              (o.kind = 'booking_reminder' and not exists (
-                 select 1 from online_bookings b
-                   join appointments a on a.store_id = b.store_id and a.id = b.appointment_id
-                  where b.store_id = o.store_id and b.id = o.booking_id and not a.deleted
-                    and a.status is distinct from 'cancelled'
-                    and a.start_at = o.appointment_start)) as stale
+      `select o.store_id, o.id, o.kind, o.recipient, o.subject, o.body_text, o.message_id,
+              o.attempts, v.booking_id, v.contact_name, v.start_at, v.store_name, v.time_zone,
+              v.service_name, v.staff_name,
+              (o.kind = 'booking_reminder' and v.booking_id is null) as stale
          from email_outbox o
+         -- A reminder's visit, if it still starts when the reminder was queued for.
+         left join lateral (
+           select b.id as booking_id, b.contact_name, a.start_at, s.name as store_name,
+                  s.time_zone, svc.name as service_name, st.display_name as staff_name
+             from online_bookings b
+             join appointments a on a.store_id = b.store_id and a.id = b.appointment_id
+             join stores s on s.id = b.store_id
+             left join services svc on svc.store_id = a.store_id and svc.id = a.service_id
+             left join staff st on st.store_id = a.store_id and st.id = a.staff_id
+            where o.kind = 'booking_reminder' and b.store_id = o.store_id and b.id = o.booking_id
+              and not a.deleted and a.status is distinct from 'cancelled'
+              and a.start_at = o.appointment_start
+         ) v on true
         where o.status = 'queued' and o.send_after <= $1::timestamptz
         order by o.send_after
         limit $2

@@ -14,6 +14,7 @@ import {
   storeAccess,
 } from '../auth/authenticate';
 import type { TokenSigner } from '../auth/tokens';
+import { tellClientsOfDeskChanges } from '../booking/desk-changes';
 import type { EventBus } from '../bus/event-bus';
 import type { Clock } from '../clock';
 import type { Cache } from '../cache/cache';
@@ -102,6 +103,9 @@ export function registerSyncRoutes(app: FastifyInstance, deps: SyncRouteDeps): v
           mutations,
           enforceQuotas: deps.enforceQuotas ?? false,
           afterCommit: afterPushCommit(deps, access.storeId, body.deviceId, request.log),
+          // A booking made online and moved or cancelled at the desk: its client is told.
+          afterApply: (sql, _results, changes) =>
+            tellClientsOfDeskChanges(sql, access.storeId, changes, deps.clock.now().toISOString()),
           onDefect: (err, mutation, reference) => {
             request.log.error({ err, mutation, reference }, 'mutation failed: rejected');
             // Tracked like a 5xx (it is a defect of ours), though the device was answered 200.

@@ -2,9 +2,11 @@ import { parseArgs } from 'node:util';
 import type { Config } from '../config';
 import { createShardDirectory } from './directory';
 import { cancelMove, moveOrganization } from './move';
+import { shardEntry, shardEntryErrors, shardListLine } from './shard-entry';
 
 export const SHARD_USAGE = `
   npm run admin -- shard-add --id eu-1 --region eu --url postgres://mango_app:…@eu-1/mango --owner-url postgres://…@eu-1/mango [--capacity 10000] [--closed]
+      (a failover pair: --url 'postgres://mango_app:…@eu-1a:5432,eu-1b:5432/mango?target_session_attrs=read-write', the same for --owner-url)
   npm run admin -- shard-list
   npm run admin -- shard-move --org <organizationId> --to <shardId>   (starts a move, or resumes the organization's unfinished one)
   npm run admin -- shard-move --org <organizationId> --cancel   (undoes a move that has not switched yet)
@@ -34,32 +36,32 @@ export async function runShardCommand(
   });
   const need = (name: keyof typeof values): string => {
     const v = values[name];
-    if (typeof v !== 'string' || v === '') throw new Error(`--${name} is required`);
+    if (typeof v !== 'string' || v === '') throw shardEntryErrors.badInput(`--${name} is required`);
     return v;
   };
+  // Checked before the directory is touched: a refused entry changes nothing.
+  const entry =
+    command === 'shard-add'
+      ? shardEntry({
+          id: values.id,
+          region: values.region,
+          url: values.url,
+          ownerUrl: values['owner-url'],
+          capacity: values.capacity,
+          closed: values.closed,
+        })
+      : undefined;
   const directory = createShardDirectory(config.shardDirectoryUrl);
   try {
     await directory.ensureSchema();
-    if (command === 'shard-add') {
-      await directory.upsertShard({
-        id: need('id'),
-        region: need('region'),
-        primaryUrl: need('url'),
-        ownerUrl: need('owner-url'),
-        replicaUrls: [],
-        capacity: values.capacity ? Number(values.capacity) : 10_000,
-        accepting: !values.closed,
-      });
-      print(`Shard ${need('id')} saved.`);
+    if (entry) {
+      await directory.upsertShard(entry);
+      print(`Shard ${entry.id} saved.`);
       return 0;
     }
     if (command === 'shard-list') {
       const load = await directory.load();
-      for (const s of await directory.shards()) {
-        print(
-          `${s.id}\t${s.region}\t${load[s.id] ?? 0}/${s.capacity} organizations\t${s.accepting ? 'open' : 'closed'}`,
-        );
-      }
+      for (const s of await directory.shards()) print(shardListLine(s, load[s.id] ?? 0));
       return 0;
     }
     if (command === 'shard-move' && values.cancel) {

@@ -1,4 +1,5 @@
-import pg from 'pg';
+import type pg from 'pg';
+import { connectToPrimary } from '../db/primary-pool';
 import type { MoveRecord } from './directory';
 import {
   checksumSql,
@@ -28,11 +29,12 @@ export interface ShardSession {
 
 export type ShardConnector = (ownerUrl: string) => Promise<ShardSession>;
 
-/** A pg.Client with the session settings the checksums depend on (same text on both sides). */
+/**
+ * A pg.Client with the session settings the checksums depend on (same text on both sides), on the
+ * shard's primary (a shard on a failover pair names both hosts in its URL).
+ */
 export const connectShard: ShardConnector = async (url) => {
-  const client = new pg.Client({ connectionString: url });
-  client.on('error', () => undefined);
-  await client.connect();
+  const client = await connectToPrimary(url, 10_000);
   await client.query(
     "set timezone = 'UTC'; set datestyle = 'ISO, YMD'; set extra_float_digits = 3; set statement_timeout = 0",
   );

@@ -35,6 +35,7 @@ import {
   savepointNonces,
   type ApprovalNonces,
 } from './acting';
+import { compactAudit } from './audit-record';
 import { readAhead, type SeedOverlay } from './prefetch';
 import { PushOverlay, type PendingRow, type RowChange } from './push-overlay';
 
@@ -110,9 +111,14 @@ export interface PushCommand {
    * Run inside each chunk's transaction after its writes, with the chunk's results: what must
    * commit with the mutations or not at all (a message telling of them) goes here. A throw
    * rolls the chunk back; it is run again one mutation at a time, and if it throws again the push
-   * fails: the mutations never commit without what this writes.
+   * fails: the mutations never commit without what this writes. `changes`: each row the chunk's
+   * applied mutations wrote, before and after each of them, in order.
    */
-  afterApply?: (sql: Sql, results: readonly MutationResult[]) => Promise<void>;
+  afterApply?: (
+    sql: Sql,
+    results: readonly MutationResult[],
+    changes: readonly RowChange[],
+  ) => Promise<void>;
   /**
    * Told of a mutation that failed in a way that is neither a domain rule nor an outage (a
    * defect of ours): it is rejected as MUTATION_FAILED with `reference`, and reported here.
@@ -298,7 +304,7 @@ function recordRejections(
   );
 }
 
-/** One applied mutation as the audit keeps it (push_audit, migration 0019). */
+/** One applied mutation as the audit keeps it (push_audit, migration 0019; stored compacted: 0029). */
 interface MutationAudit {
   id: number;
   name: string;
@@ -378,7 +384,7 @@ function batchedStorage(
           cmd.deviceId,
           audit[0]!.id,
           audit.at(-1)!.id,
-          JSON.stringify(audit),
+          JSON.stringify(compactAudit(audit)),
         ],
       );
     },
@@ -593,8 +599,13 @@ async function applyChunk(
   ]);
   recordRejections(batch, cmd, rejections);
   if (cmd.afterApply) {
+    // What runs after the batch (it may read what the batch wrote) keeps COMMIT apart.
     await batch.flush(sql);
-    await cmd.afterApply(sql, results);
+    await cmd.afterApply(
+      sql,
+      results,
+      audit.flatMap((a) => a.changes),
+    );
   } else {
     // The chunk's last statement: its COMMIT rides with it (one round trip, not two). Nothing
     // below may fail: the chunk has committed.

@@ -229,6 +229,14 @@ describeEachEngine('sync snapshot', (getDb: () => Db) => {
       ).toBe(essentialsAt + 1);
       expect(head.estimates.client).toBe(CLIENTS + 1);
       expect(head.total).toBeGreaterThanOrEqual(CLIENTS + 6);
+      // The history (every rows line after the marker) is marked packed; the essentials are not.
+      const rowsLines = lines.flatMap((l, i) => (l.type === 'rows' ? [{ i, l }] : []));
+      expect(rowsLines.filter(({ i }) => i < essentialsAt).map(({ l }) => l.packed)).toEqual(
+        rowsLines.filter(({ i }) => i < essentialsAt).map(() => undefined),
+      );
+      expect(rowsLines.filter(({ i }) => i > essentialsAt).map(({ l }) => l.packed)).toEqual(
+        rowsLines.filter(({ i }) => i > essentialsAt).map(() => true),
+      );
 
       const paged = await pullAll(app, store, store.deviceId, 200);
       expect(head.cursor).toBe(paged.cursor);

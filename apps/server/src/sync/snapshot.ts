@@ -31,6 +31,11 @@ export interface SnapshotPart {
   entity: TableEntityName;
   essential: boolean;
   /**
+   * Its rows go out marked `packed`: history a device reads rarely, which it may store many rows
+   * to a record (docs/SYNC.md "Packed history"). Every part after the essentials.
+   */
+  packed?: boolean;
+  /**
    * SQL condition on the table's own columns (`:store`, `:since`, `:openTickets`), or null for
    * every row. A part's condition must depend on the row alone, or be complemented by a later
    * part that takes every row (ticket lines): a row whose part changes between two parts of a
@@ -52,11 +57,8 @@ const booked =
   "and client_id is not null and not deleted) or id in (select client_id from tickets where store_id = :store and status = 'open' " +
   'and client_id is not null and not deleted)';
 
-/**
- * The order of a snapshot: the store row first (a part of its own), then these. What the front
- * desk needs to open comes first; the history after the `essentials` marker.
- */
-export const SNAPSHOT_PARTS: readonly SnapshotPart[] = [
+/** The parts in their order, before the history ones are marked `packed` (SNAPSHOT_PARTS). */
+const PARTS: readonly SnapshotPart[] = [
   { name: 'staff', entity: 'staff', essential: true, where: null },
   { name: 'service', entity: 'service', essential: true, where: null },
   { name: 'product', entity: 'product', essential: true, where: null },
@@ -95,6 +97,14 @@ export const SNAPSHOT_PARTS: readonly SnapshotPart[] = [
   { name: 'turnEvent', entity: 'turnEvent', essential: false, where: null },
   { name: 'cashMovement', entity: 'cashMovement', essential: false, where: null },
 ];
+
+/**
+ * The order of a snapshot: the store row first (a part of its own), then these. What the front
+ * desk needs to open comes first; the history after the `essentials` marker, marked `packed`.
+ */
+export const SNAPSHOT_PARTS: readonly SnapshotPart[] = PARTS.map((p) =>
+  p.essential ? p : { ...p, packed: true },
+);
 
 const STORE_PART = 'store';
 const PART_INDEX = new Map<string, number>([
@@ -261,13 +271,18 @@ const ID_TO = ID_FROM + 36;
 const COMMA = Buffer.from(',');
 
 /** One `rows` line around rows already in JSON, as bytes (one copy). */
-function rowsLine(entity: EntityName, rows: readonly Buffer[], resume: string): Buffer {
+function rowsLine(
+  entity: EntityName,
+  rows: readonly Buffer[],
+  resume: string,
+  packed = false,
+): Buffer {
   const parts: Buffer[] = [Buffer.from(`{"type":"rows","entity":"${entity}","rows":[`)];
   for (let i = 0; i < rows.length; i++) {
     if (i > 0) parts.push(COMMA);
     parts.push(rows[i]!);
   }
-  parts.push(Buffer.from(`],"resume":"${resume}"}\n`));
+  parts.push(Buffer.from(`],"resume":"${resume}"${packed ? ',"packed":true' : ''}}\n`));
   return Buffer.concat(parts);
 }
 
@@ -339,7 +354,7 @@ export async function streamSnapshot(
               : next
                 ? token(next.name, '')
                 : token(part.name, last);
-          await sink.write(rowsLine(part.entity, rows, resume));
+          await sink.write(rowsLine(part.entity, rows, resume, part.packed === true));
           outcome.rows += rows.length;
           outcome.chunks++;
           return !sink.closed;

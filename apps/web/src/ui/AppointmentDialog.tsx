@@ -75,7 +75,7 @@ export function AppointmentDialog(props: {
             <dt>Booked</dt>
             <dd>
               <span className="appt-mark appt-online">Online</span> by the client on the booking
-              page
+              page. If you move or cancel it, the client is told by e-mail.
             </dd>
           </>
         )}

@@ -1,3 +1,5 @@
+import { addDaysToYmd, businessDate } from '@mango/domain';
+import type { FastifyInstance } from 'fastify';
 import type { MutationLog } from '../../test-support/test-app';
 
 /**
@@ -39,4 +41,32 @@ export function bookingPageMutations(
       },
     }),
   ];
+}
+
+/**
+ * Free starts of the booking page at least an hour apart, over the days `daysAhead` from today
+ * in the store's zone: bookings made at them never overlap one another.
+ */
+export async function hourlyFreeStarts(
+  app: FastifyInstance,
+  p: { slug: string; serviceId: string; daysAhead: readonly number[] },
+): Promise<string[]> {
+  const page = await app.inject({ method: 'GET', url: `/api/v1/public/stores/${p.slug}` });
+  if (page.statusCode !== 200) throw new Error(`booking page: ${page.statusCode} ${page.body}`);
+  const { timeZone } = (page.json() as { store: { timeZone: string } }).store;
+  const starts: string[] = [];
+  for (const ahead of p.daysAhead) {
+    const day = addDaysToYmd(businessDate(new Date().toISOString(), timeZone), ahead);
+    const times = await app.inject({
+      method: 'GET',
+      url: `/api/v1/public/stores/${p.slug}/availability?serviceId=${p.serviceId}&staffId=anyone&date=${day}`,
+    });
+    if (times.statusCode !== 200)
+      throw new Error(`availability: ${times.statusCode} ${times.body}`);
+    for (const t of (times.json() as { times: { start: string }[] }).times) {
+      const last = starts.at(-1);
+      if (!last || Date.parse(t.start) - Date.parse(last) >= 3600_000) starts.push(t.start);
+    }
+  }
+  return starts;
 }
