@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,7 +22,6 @@ import {
   DEFAULT_PG,
   dropDatabase,
   insertIdleTenants,
-  pgUrl,
   psql,
   type PgbenchResult,
   prepareStatementStats,
@@ -52,6 +51,7 @@ import { measureDeviceSide } from './device-side';
 import { measureSnapshot, snapshotCpu, type SnapshotCpu, type SnapshotMeasure } from './snapshot';
 import { measureIdleStreams, streamsOk, streamsTable } from './sse-streams';
 import {
+  benchServerEnv,
   type BenchServer,
   type CpuShare,
   cpuMicrosPer,
@@ -382,15 +382,7 @@ async function main(): Promise<number> {
     ? await snapshotWebApp()
     : { dir: null, why: 'device section not selected', cleanup: null };
   const env = {
-    DATABASE_URL: pgUrl(pg, 'mango_app', values.db),
-    DATABASE_OWNER_URL: pgUrl(pg, pg.superuser, values.db),
-    REDIS_URL: values.redis,
-    JWT_SECRET: randomBytes(36).toString('base64url'),
-    METRICS_TOKEN: randomBytes(24).toString('base64url'),
-    ACCESS_TOKEN_TTL_SEC: '86400',
-    DEMO_SEED: 'false',
-    LOG_LEVEL: 'warn',
-    DB_POOL_MAX: '20',
+    ...benchServerEnv(pg, values.db, values.redis),
     ...(webDist.dir ? { WEB_DIST_DIR: webDist.dir } : {}),
   };
   let srv: BenchServer = await startBenchServer(env);

@@ -1,6 +1,23 @@
+import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { type ServerProcess, startServer } from '../../test-support/server-process';
+import { pgUrl, type PgTarget } from './pg';
+
+/** The environment of a bench's server on database `db`: fresh secrets, quiet logs, 20 connections. */
+export function benchServerEnv(pg: PgTarget, db: string, redisUrl: string) {
+  return {
+    DATABASE_URL: pgUrl(pg, 'mango_app', db),
+    DATABASE_OWNER_URL: pgUrl(pg, pg.superuser, db),
+    REDIS_URL: redisUrl,
+    JWT_SECRET: randomBytes(36).toString('base64url'),
+    METRICS_TOKEN: randomBytes(24).toString('base64url'),
+    ACCESS_TOKEN_TTL_SEC: '86400',
+    DEMO_SEED: 'false',
+    LOG_LEVEL: 'warn',
+    DB_POOL_MAX: '20',
+  };
+}
 
 /** The server child process of the bench, with its pid found through /proc (for RSS sampling). */
 export interface BenchServer {

@@ -117,7 +117,7 @@ export function pushAsOnline<N extends MutatorName>(
         actor,
         mutations: [pushed],
         enforceQuotas: deps.enforceQuotas,
-        afterCommit: afterPushCommit(deps, store.storeId, log),
+        afterCommit: afterPushCommit(deps, store.storeId, deviceId, log),
         // What the booking records beside the mutation (its row, its e-mail) commits with it.
         ...(onApplied
           ? {
@@ -127,7 +127,7 @@ export function pushAsOnline<N extends MutatorName>(
             }
           : {}),
       });
-      await announcePush(deps, store.storeId, deviceId, outcome, log);
+      announcePush(deps, store.storeId, outcome, log);
       const result = outcome.results[0];
       if (result?.status === 'rejected') {
         await acknowledgeRejections(deps.db, { ...store, deviceId, ids: [pushed.id] });

@@ -1,5 +1,6 @@
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import {
+  afterCommitError,
   APP_ROLE,
   checkBatchRows,
   normalizeParams,
@@ -49,19 +50,31 @@ export interface PgliteLike {
 }
 
 function sqlOver(tx: Transaction): Sql {
+  // After queryThenCommit: refused, as on PostgreSQL (where it would run outside the transaction).
+  let committed = false;
+  const query = async <R>(text: string, params?: readonly unknown[]): Promise<SqlResult<R>> => {
+    if (committed) throw afterCommitError();
+    if (params === undefined) {
+      // Simple protocol, like pg without values: scripts of several statements are allowed.
+      const results = await tx.exec(text);
+      const last = results[results.length - 1];
+      const rows = (last?.rows ?? []) as R[];
+      return { rows, rowCount: resultRowCount(last, rows.length) };
+    }
+    const res = await tx.query<R>(text, normalizeParams(params));
+    return { rows: res.rows, rowCount: resultRowCount(res, res.rows.length) };
+  };
   return {
-    async query<R>(text: string, params?: readonly unknown[]): Promise<SqlResult<R>> {
-      if (params === undefined) {
-        // Simple protocol, like pg without values: scripts of several statements are allowed.
-        const results = await tx.exec(text);
-        const last = results[results.length - 1];
-        const rows = (last?.rows ?? []) as R[];
-        return { rows, rowCount: resultRowCount(last, rows.length) };
-      }
-      const res = await tx.query<R>(text, normalizeParams(params));
-      return { rows: res.rows, rowCount: resultRowCount(res, res.rows.length) };
+    query,
+    async queryThenCommit<R>(text: string, params?: readonly unknown[]) {
+      // In process, a round trip costs nothing: the commit stays PGlite's, when the
+      // transaction's function returns.
+      const res = await query<R>(text, params);
+      committed = true;
+      return res;
     },
     async streamText(select, batchRows, onBatch) {
+      if (committed) throw afterCommitError();
       checkBatchRows(batchRows);
       // PGlite has no streamed COPY to the caller: a cursor, fetched batch by batch.
       await tx.exec(`declare stream_text no scroll cursor for ${select}`);

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { copyOutText } from './copy-out';
 import {
+  afterCommitError,
   normalizeParams,
   tenantSettings,
   TYPE_PARSERS,
@@ -24,22 +25,108 @@ const types = {
   }) as pg.CustomTypesConfig['getTypeParser'],
 };
 
-function sqlOver(client: pg.PoolClient): Sql {
+/**
+ * node-postgres's pipeline mode (pg ≥ 8.22): each query is written as soon as it is made, with
+ * its own Sync, and answered in order; a failing query does not stop the ones behind it (in a
+ * transaction they fail too, as PostgreSQL refuses statements in an aborted transaction, and a
+ * COMMIT there is answered ROLLBACK). The client's typing has the switch read-only: it is set
+ * here only while the client is idle (nothing sent, nothing queued), where both modes are in the
+ * same state.
+ */
+function setPipeline(client: pg.PoolClient, on: boolean): void {
+  (client as unknown as { pipeline: boolean }).pipeline = on;
+}
+
+/** The client's socket, to cork a few queries into one write (pg uncorks after each query). */
+function socketOf(client: pg.PoolClient): { cork(): void; uncork(): void } | undefined {
+  const stream = (client as unknown as { connection?: { stream?: { cork?: unknown } } }).connection
+    ?.stream;
+  return typeof stream?.cork === 'function'
+    ? (stream as { cork(): void; uncork(): void })
+    : undefined;
+}
+
+/** Writes the queries `send` makes in one socket write (Node buffers writes while corked). */
+function inOneWrite<T>(client: pg.PoolClient, send: () => T): T {
+  const socket = socketOf(client);
+  socket?.cork();
+  try {
+    return send();
+  } finally {
+    socket?.uncork();
+  }
+}
+
+function resultOf<R>(res: pg.QueryResult | pg.QueryResult[]): SqlResult<R> {
+  const last = Array.isArray(res) ? res[res.length - 1] : res;
+  const rows = (last?.rows ?? []) as R[];
+  return { rows, rowCount: last?.rowCount ?? rows.length };
+}
+
+function send(client: pg.PoolClient, text: string, params?: readonly unknown[]) {
+  // Unnamed statements only (no `name`): nothing is prepared across transactions, which keeps
+  // PgBouncer in transaction mode safe.
+  return (
+    params === undefined ? client.query(text) : client.query(text, normalizeParams(params))
+  ) as Promise<pg.QueryResult | pg.QueryResult[]>;
+}
+
+/** Where a transaction on one client stands, shared by its `Sql` and `inTransaction`. */
+interface TransactionState {
+  /**
+   * The BEGIN, sent in the same write as the transaction's first statement and not waited for
+   * before it: every statement's result waits for it too, so the function never goes on from a
+   * transaction that did not begin.
+   */
+  begun: Promise<unknown>;
+  /** Statements sent and not answered yet. */
+  inFlight: number;
+  /** queryThenCommit has sent the COMMIT. */
+  committed: boolean;
+}
+
+function sqlOver(client: pg.PoolClient, state: TransactionState): Sql {
+  const run = async <T>(sent: Promise<T>): Promise<T> => {
+    state.inFlight++;
+    try {
+      const [, res] = await Promise.all([state.begun, sent]);
+      return res;
+    } finally {
+      state.inFlight--;
+    }
+  };
   return {
     async query<R>(text: string, params?: readonly unknown[]): Promise<SqlResult<R>> {
-      // Unnamed statements only (no `name`): nothing is prepared across transactions, which
-      // keeps PgBouncer in transaction mode safe.
-      const res = (
-        params === undefined
-          ? await client.query(text)
-          : await client.query(text, normalizeParams(params))
-      ) as pg.QueryResult | pg.QueryResult[];
-      const last = Array.isArray(res) ? res[res.length - 1] : res;
-      const rows = (last?.rows ?? []) as R[];
-      return { rows, rowCount: last?.rowCount ?? rows.length };
+      if (state.committed) throw afterCommitError();
+      return resultOf<R>(await run(send(client, text, params)));
     },
-    streamText(select, batchRows, onBatch) {
-      return copyOutText(client, select, batchRows, onBatch);
+    async queryThenCommit<R>(text: string, params?: readonly unknown[]) {
+      if (state.committed) throw afterCommitError();
+      state.committed = true;
+      // Pipelined: the COMMIT is written with the statement and runs after it. If the statement
+      // fails, PostgreSQL answers the COMMIT "ROLLBACK" (no error): nothing committed, and the
+      // statement's error is the one thrown. If the COMMIT fails, that is the error.
+      const [statement, commit] = inOneWrite(client, () => [
+        run(send(client, text, params)),
+        run(send(client, 'COMMIT')),
+      ]);
+      const [done, committed] = await Promise.allSettled([statement, commit]);
+      if (done.status === 'rejected') throw done.reason;
+      if (committed.status === 'rejected') throw committed.reason;
+      return resultOf<R>(done.value);
+    },
+    async streamText(select, batchRows, onBatch) {
+      if (state.committed) throw afterCommitError();
+      // The COPY is a custom query, which pipeline mode refuses: it runs with the client idle
+      // and out of pipeline mode.
+      await state.begun;
+      if (state.inFlight > 0) throw new Error('streamText: another statement is still running');
+      setPipeline(client, false);
+      try {
+        await copyOutText(client, select, batchRows, onBatch);
+      } finally {
+        setPipeline(client, true);
+      }
     },
   };
 }
@@ -84,13 +171,26 @@ async function inTransaction<T>(
   };
   client.on('error', onError);
   client.on('notice', onNotice);
+  // Ours only while we hold it: the pool's other users (and copy-out) see the usual mode.
+  setPipeline(client, true);
+  const state: TransactionState = { begun: Promise.resolve(), inFlight: 0, committed: false };
   try {
-    // BEGIN and the transaction's settings in one round trip: a multi-statement query must be
-    // the simple protocol (no parameters), so the values go in as escaped literals (they are
-    // UUIDs, a number and fixed words; see tenantSettings).
-    await client.query(beginWith(settings, opts));
-    const result = await fn(sqlOver(client));
-    await client.query('COMMIT');
+    // BEGIN and the transaction's settings in one query: a multi-statement query must be the
+    // simple protocol (no parameters), so the values go in as escaped literals (they are UUIDs,
+    // a number and fixed words; see tenantSettings). It leaves in the same write as the
+    // function's first statement (made synchronously by `fn`, before its first await), and
+    // both are answered in one round trip. If it fails with the connection up — not seen: its
+    // statements are fixed and checked — the transaction block is open and aborted, so the
+    // statement behind it fails too; and that statement's result waits for the BEGIN's anyway.
+    let running: Promise<T> | undefined;
+    inOneWrite(client, () => {
+      state.begun = send(client, beginWith(settings, opts));
+      state.begun.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+      running = fn(sqlOver(client, state));
+    });
+    const result = await running!;
+    await state.begun;
+    if (!state.committed) await client.query('COMMIT');
     if (unreplicated !== undefined) {
       // Committed here but not on the standby: its fate depends on whether this host stays the
       // primary. Acknowledging it could lose an acknowledged sale in a failover, so the caller
@@ -116,6 +216,7 @@ async function inTransaction<T>(
   } finally {
     client.off('error', onError);
     client.off('notice', onNotice);
+    if (!broken) setPipeline(client, false);
     client.release(broken);
   }
 }

@@ -20,6 +20,18 @@ export interface Sql {
     params?: readonly unknown[],
   ): Promise<SqlResult<R>>;
   /**
+   * The transaction's last statement, committed with it: resolves with the statement's result
+   * once the transaction has committed; if the statement fails, nothing commits and its error is
+   * thrown. On PostgreSQL the statement and COMMIT leave in one write and are answered in one
+   * round trip (db-postgres.ts); on PGlite the commit is the end of the transaction's function.
+   * No statement may follow it (`query`, `streamText` and this reject: on PostgreSQL one would run
+   * outside the transaction), and nothing after it in the function may fail.
+   */
+  queryThenCommit<R = Record<string, unknown>>(
+    text: string,
+    params?: readonly unknown[],
+  ): Promise<SqlResult<R>>;
+  /**
    * Streams the rows of `select` — ONE text column, never NULL, no `$n` parameters (read values
    * from transaction-local settings: on PostgreSQL this is a COPY, which binds none) — as their
    * UTF-8 bytes, in batches of `batchRows` (the last one shorter). The next batch is not read
@@ -90,6 +102,11 @@ export type DbOptions =
 export function checkBatchRows(batchRows: number): void {
   if (!Number.isSafeInteger(batchRows) || batchRows < 1)
     throw new TypeError(`streamText: bad batchRows ${batchRows}`);
+}
+
+/** What a statement issued after `Sql.queryThenCommit` is rejected with, on both engines. */
+export function afterCommitError(): Error {
+  return new Error('the transaction has committed (queryThenCommit): no statement may follow');
 }
 
 /** The application role the server connects as (created by the first migration). */

@@ -100,10 +100,16 @@ export class WriteBatch {
     return { text: `with ${ctes.join(',\n')}\n${last}`, params };
   }
 
-  /** Sends the gathered writes (nothing when none) and forgets them. */
-  async flush(sql: Sql): Promise<void> {
+  /**
+   * Sends the gathered writes (nothing when none) and forgets them. With `commit`, they are the
+   * transaction's last statement and COMMIT rides with them (`Sql.queryThenCommit`: one round
+   * trip on PostgreSQL); nothing may run in the transaction after this.
+   */
+  async flush(sql: Sql, opts: { commit?: boolean } = {}): Promise<void> {
     const statement = this.statement();
     this.#writes.length = 0;
-    if (statement) await sql.query(statement.text, statement.params);
+    if (!statement) return;
+    if (opts.commit) await sql.queryThenCommit(statement.text, statement.params);
+    else await sql.query(statement.text, statement.params);
   }
 }

@@ -102,7 +102,7 @@ export function registerSyncRoutes(app: FastifyInstance, deps: SyncRouteDeps): v
           actor,
           mutations,
           enforceQuotas: deps.enforceQuotas ?? false,
-          afterCommit: afterPushCommit(deps, access.storeId, request.log),
+          afterCommit: afterPushCommit(deps, access.storeId, body.deviceId, request.log),
           // A booking made online and moved or cancelled at the desk: its client is told.
           afterApply: (sql, _results, changes) =>
             tellClientsOfDeskChanges(sql, access.storeId, changes, deps.clock.now().toISOString()),
@@ -131,7 +131,7 @@ export function registerSyncRoutes(app: FastifyInstance, deps: SyncRouteDeps): v
         new Map(mutations.map((m) => [m.id, 'clientTime' in m ? m.clientTime : ''])),
         deps.clock.now(),
       );
-      await announcePush(deps, access.storeId, body.deviceId, outcome, request.log);
+      announcePush(deps, access.storeId, outcome, request.log);
       return { lastMutationId: outcome.lastMutationId, results: outcome.results };
     },
   );

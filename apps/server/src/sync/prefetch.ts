@@ -67,20 +67,26 @@ export function namedRows(
   return named;
 }
 
+/** Puts what `readAhead` read into the push's overlay. */
+export type SeedOverlay = (overlay: PushOverlay) => void;
+
 /**
- * Loads, in one statement, the rows a chunk's mutations name and each named ticket's lines,
- * payments and refunds, into the overlay's cache of the database (absent rows too, so a new
+ * Reads, in one statement, the rows a chunk's mutations name and each named ticket's lines,
+ * payments and refunds, for the overlay's cache of the database (absent rows too, so a new
  * ticket costs no lookup). What the mutators then read of them costs no round trip while the
  * push holds the store's lock; anything else they read is still read on demand.
+ *
+ * The statement is sent before this returns (no await before it), so a caller can make it right
+ * behind the statement that takes the store's lock: on PostgreSQL both leave in one write and
+ * PostgreSQL runs this one once the lock is granted, reading what the pushes before committed.
  */
-export async function prefetch(
+export function readAhead(
   sql: Sql,
   storeId: string,
-  overlay: PushOverlay,
   mutations: readonly { name: string; args: unknown }[],
-): Promise<void> {
+): Promise<SeedOverlay> {
   const named = namedRows(mutations);
-  if (named.size === 0) return;
+  if (named.size === 0) return Promise.resolve(() => undefined);
   const params: unknown[] = [storeId];
   const branches: string[] = [];
   // `label` tells the rows of a list (the open drawers) from the rows named by id.
@@ -114,13 +120,24 @@ export async function prefetch(
     }
     branches.push(select('cashDrawer', `status = 'open'`, OPEN_DRAWER_LABEL));
   }
-  const res = await sql.query<{ entity: TableEntityName; data: { id: string; ticketId?: string } }>(
-    head + branches.join('\nunion all\n'),
-    params,
-  );
+  return sql
+    .query<{ entity: TableEntityName; data: { id: string; ticketId?: string } }>(
+      head + branches.join('\nunion all\n'),
+      params,
+    )
+    .then((res) => (overlay) => seed(overlay, named, res.rows, tickets !== undefined));
+}
+
+function seed(
+  overlay: PushOverlay,
+  named: Map<TableEntityName, Set<string>>,
+  rows: readonly { entity: TableEntityName; data: { id: string; ticketId?: string } }[],
+  withTickets: boolean,
+): void {
+  const tickets = named.get('ticket');
   const found = new Map<TableEntityName, Map<string, { id: string; ticketId?: string }>>();
   const openDrawers: { id: string }[] = [];
-  for (const { entity, data } of res.rows) {
+  for (const { entity, data } of rows) {
     if ((entity as string) === OPEN_DRAWER_LABEL) {
       openDrawers.push(data);
       continue;
@@ -132,7 +149,7 @@ export async function prefetch(
   for (const [entity, ids] of named) {
     for (const id of ids) overlay.seed(entity, id, found.get(entity)?.get(id) ?? null);
   }
-  if (tickets) {
+  if (withTickets) {
     openDrawers.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     overlay.seedList('cashDrawer', OPEN_DRAWERS, openDrawers);
     for (const row of openDrawers) overlay.seed('cashDrawer', row.id, row);

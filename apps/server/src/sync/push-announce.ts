@@ -4,7 +4,7 @@ import type { EventBus } from '../bus/event-bus';
 import type { Cache } from '../cache/cache';
 import type { ReadRouter } from '../db/replica';
 import type { SyncHeads } from './heads';
-import type { PushOutcome } from './push';
+import type { ChunkCommitted, PushOutcome } from './push';
 
 /**
  * The largest delta a poke carries, as JSON (docs/SYNC.md "Pokes carry the delta"). A checkout
@@ -31,34 +31,47 @@ export interface PushAnnounceDeps {
 }
 
 /**
- * The `afterCommit` of a push: the write position first (a read that sees the invalidation
- * also waits for it; unrecorded, replica reads are only bounded by REPLICA_MAX_LAG_MS), then the
- * cached reads of the entities it wrote.
+ * The `afterCommit` of a push's chunk, in one Redis round trip: the cached reads of the entities
+ * it wrote are invalidated (after the replica write position, when recorded: a read that sees the
+ * invalidation also waits for it; unrecorded, replica reads are only bounded by
+ * REPLICA_MAX_LAG_MS) while the store's and device's heads advance to it. Both before the push
+ * answers; the heads before the poke (announcePush), so a device it wakes is not answered from
+ * older heads. Neither waits for the other: each is right whatever the other's outcome.
  */
-export function afterPushCommit(deps: PushAnnounceDeps, storeId: string, log: FastifyBaseLogger) {
-  return async (entities: string[]): Promise<void> => {
-    await deps.reads
-      ?.noteWrite(storeId)
-      .catch((err: unknown) => log.warn({ err }, 'write position not recorded'));
-    await deps.cache?.invalidate(storeId, entities);
+export function afterPushCommit(
+  deps: PushAnnounceDeps,
+  storeId: string,
+  deviceId: string,
+  log: FastifyBaseLogger,
+) {
+  return async (committed: ChunkCommitted): Promise<void> => {
+    const invalidate = async () => {
+      if (committed.entities.length === 0) return;
+      await deps.reads
+        ?.noteWrite(storeId)
+        .catch((err: unknown) => log.warn({ err }, 'write position not recorded'));
+      await deps.cache?.invalidate(storeId, committed.entities);
+    };
+    await Promise.all([
+      invalidate(),
+      deps.heads.advance(storeId, committed.version, deviceId, {
+        lastMutationId: committed.lastMutationId,
+        rejected: committed.rejected,
+      }),
+    ]);
   };
 }
 
 /**
- * After a push answered: the heads advance BEFORE the poke (a device it wakes must not be
- * answered from older heads), then the store's devices are poked with the delta.
+ * After a push committed (its heads advanced by `afterPushCommit`): the store's devices are poked
+ * with the delta.
  */
-export async function announcePush(
+export function announcePush(
   deps: PushAnnounceDeps,
   storeId: string,
-  deviceId: string,
   outcome: PushOutcome,
   log: FastifyBaseLogger,
-): Promise<void> {
-  await deps.heads.advance(storeId, outcome.newVersion, deviceId, {
-    lastMutationId: outcome.lastMutationId,
-    rejected: outcome.results.some((r) => r.status === 'rejected'),
-  });
+): void {
   if (outcome.newVersion !== null) {
     deps.bus
       .publish(storeId, outcome.newVersion, pokeDelta(outcome.delta))

@@ -36,7 +36,7 @@ import {
   type ApprovalNonces,
 } from './acting';
 import { compactAudit } from './audit-record';
-import { prefetch } from './prefetch';
+import { readAhead, type SeedOverlay } from './prefetch';
 import { PushOverlay, type PendingRow, type RowChange } from './push-overlay';
 
 interface MutationError {
@@ -103,10 +103,10 @@ export interface PushCommand {
   /** Refuse mutations that take the store over its plan's limits (PLAN_QUOTAS). */
   enforceQuotas?: boolean;
   /**
-   * Called after each committed transaction with the entity kinds it wrote (cache invalidation),
+   * Called after each committed transaction (cache invalidation, the sync heads' advance),
    * before the push answers, also when a later chunk fails.
    */
-  afterCommit?: (entities: string[]) => Promise<void>;
+  afterCommit?: (committed: ChunkCommitted) => Promise<void>;
   /**
    * Run inside each chunk's transaction after its writes, with the chunk's results: what must
    * commit with the mutations or not at all (a message telling of them) goes here. A throw
@@ -124,6 +124,18 @@ export interface PushCommand {
    * defect of ours): it is rejected as MUTATION_FAILED with `reference`, and reported here.
    */
   onDefect?: (err: unknown, mutation: { id: number; name: string }, reference: string) => void;
+}
+
+/** What one committed chunk transaction changed. */
+export interface ChunkCommitted {
+  /** The entity kinds it wrote (none: only the device's lastMutationId moved). */
+  entities: string[];
+  /** The store version after it, when it advanced. */
+  version: number | null;
+  /** The device's lastMutationId after it. */
+  lastMutationId: number;
+  /** It rejected a mutation (the device has rejections to read). */
+  rejected: boolean;
 }
 
 export interface PushOutcome {
@@ -328,8 +340,6 @@ interface ChunkStorage {
   nonces: ApprovalNonces;
   /** After `finish`: every row the chunk wrote, as a pull returns it (batched storage only). */
   changes?(): Change[];
-  /** Before the chunk's mutations run: read ahead what they name. */
-  prepare?(mutations: readonly Mutation[]): Promise<void>;
 }
 
 function batchedStorage(
@@ -337,16 +347,17 @@ function batchedStorage(
   cmd: PushCommand,
   baseVersion: number,
   store: StoreRow,
+  seed: SeedOverlay,
 ): ChunkStorage {
   const overlay = new PushOverlay(
     createSqlMutatorTx(sql, { storeId: cmd.storeId, version: baseVersion + 1 }),
   );
   // Read with the lock: the mutators' store reads cost no round trip.
   overlay.seed('store', store.id, store as unknown as Record<string, unknown>);
+  seed(overlay);
   const nonces = new BatchedNonces(sql, cmd.storeId);
   return {
     nonces,
-    prepare: (mutations) => prefetch(sql, cmd.storeId, overlay, mutations),
     begin: async () => overlay.tx,
     accept: async (version) => {
       nonces.accept();
@@ -435,8 +446,8 @@ async function applyChunk(
   mode: 'batched' | 'one-by-one',
 ): Promise<ChunkOutcome> {
   // The device check (registered to this store, not revoked), its lastMutationId, the store's
-  // version and settings, and both rows' locks: one round trip.
-  const head = await sql.query<
+  // version and settings, and both rows' locks: one statement.
+  const locked = sql.query<
     {
       last_mutation_id: number;
       short_code: string | null;
@@ -455,7 +466,20 @@ async function applyChunk(
         for update of d, s`,
     [cmd.deviceId, cmd.storeId],
   );
-  const row = head.rows[0];
+  // Batched, what the mutations name is read right behind the lock, in the same round trip (with
+  // the BEGIN too on PostgreSQL: db-postgres.ts); it runs once the lock is granted. Mutations the
+  // device already pushed, or after a gap, may be read for nothing: reading is all it does.
+  const ahead =
+    mode === 'batched'
+      ? readAhead(
+          sql,
+          cmd.storeId,
+          chunk.filter((m): m is Mutation => !isMalformed(m)),
+        )
+      : null;
+  // If the lock fails, so does the read behind it: the lock's error is the one thrown.
+  ahead?.catch(() => undefined);
+  const row = (await locked).rows[0];
   const refused = deviceRefusal(row);
   if (refused || !row) throw refused ?? new Error('unreachable: no device row and no refusal');
   // The booking page's device pushes only as the online actor, and that actor only through it.
@@ -472,14 +496,13 @@ async function applyChunk(
   const written: WrittenKeys = new Map();
   let last = row.last_mutation_id;
   if (!chunk.some((m) => m.id > last)) {
+    await ahead?.catch(() => undefined); // read for nothing: all of them are duplicates
     for (const m of chunk) results.push({ id: m.id, status: 'duplicate' });
     return { results, last, version: null, gap: false, entities: new Set(), delta: null };
   }
-  const storage =
-    mode === 'batched'
-      ? batchedStorage(sql, cmd, baseVersion, storeRowFrom(row))
-      : oneByOneStorage(sql, cmd);
-  await storage.prepare?.(chunk.filter((m): m is Mutation => m.id > last && !isMalformed(m)));
+  const storage = ahead
+    ? batchedStorage(sql, cmd, baseVersion, storeRowFrom(row), await ahead)
+    : oneByOneStorage(sql, cmd);
   const rejections: Rejection[] = [];
   const audit: MutationAudit[] = [];
   const staffCache = new ActingStaffCache();
@@ -575,13 +598,18 @@ async function applyChunk(
     last,
   ]);
   recordRejections(batch, cmd, rejections);
-  await batch.flush(sql);
   if (cmd.afterApply) {
+    // What runs after the batch (it may read what the batch wrote) keeps COMMIT apart.
+    await batch.flush(sql);
     await cmd.afterApply(
       sql,
       results,
       audit.flatMap((a) => a.changes),
     );
+  } else {
+    // The chunk's last statement: its COMMIT rides with it (one round trip, not two). Nothing
+    // below may fail: the chunk has committed.
+    await batch.flush(sql, { commit: true });
   }
   const advanced = version !== baseVersion;
   const changes = advanced ? storage.changes?.() : undefined;
@@ -642,7 +670,12 @@ export async function pushMutations(db: Db, cmd: PushCommand): Promise<PushOutco
       );
     }
     results.push(...outcome.results);
-    if (outcome.entities.size > 0) await cmd.afterCommit?.([...outcome.entities]);
+    await cmd.afterCommit?.({
+      entities: [...outcome.entities],
+      version: outcome.version,
+      lastMutationId: outcome.last,
+      rejected: outcome.results.some((r) => r.status === 'rejected'),
+    });
     lastMutationId = outcome.last;
     if (outcome.version !== null) {
       newVersion = outcome.version;

@@ -18,6 +18,10 @@ export function recordingDb(db: Db): { db: Db; statements: string[] } {
               statements.push(text);
               return sql.query(text, params);
             },
+            queryThenCommit: (text, params) => {
+              statements.push(text);
+              return sql.queryThenCommit(text, params);
+            },
             streamText: (select, batchRows, onBatch) => {
               statements.push(select);
               return sql.streamText(select, batchRows, onBatch);

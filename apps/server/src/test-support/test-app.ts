@@ -112,6 +112,27 @@ export class MutationLog {
   }
 }
 
+/** A technician and a service to sell on a ticket: the mutations that make them, and their ids. */
+export function technicianAndService(log: MutationLog) {
+  const [staffId, serviceId] = [randomUUID(), randomUUID()];
+  const mutations = [
+    log.make('staff.upsert', {
+      id: staffId,
+      displayName: 'Linh',
+      role: 'technician',
+      active: true,
+    }),
+    log.make('service.upsert', {
+      id: serviceId,
+      name: 'Gel',
+      durationMin: 30,
+      priceCents: 4000,
+      taxable: false,
+    }),
+  ];
+  return { staffId, serviceId, mutations };
+}
+
 export function push(
   app: FastifyInstance,
   store: { storeId: string; auth: { authorization: string } },
