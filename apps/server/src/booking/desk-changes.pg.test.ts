@@ -12,6 +12,7 @@ import {
   signupStore,
   type TestStore,
 } from '../test-support/test-app';
+import { recordingDb } from '../test-support/recording-db';
 import { deskBookingNotices } from './desk-changes';
 
 describe('deskBookingNotices', () => {
@@ -59,6 +60,7 @@ interface Booked {
  */
 describeEachEngine('desk changes to an online booking', (getDb) => {
   let app: FastifyInstance;
+  let recorded: ReturnType<typeof recordingDb>;
   let a: TestStore;
   let b: TestStore;
   let aLog: MutationLog;
@@ -128,7 +130,8 @@ describeEachEngine('desk changes to an online booking', (getDb) => {
     results.map((r) => ('error' in r ? r.error.code : r.status));
 
   beforeAll(async () => {
-    app = await makeTestApp(getDb(), { env: { PUBLIC_URL: 'https://book.example.com/' } });
+    recorded = recordingDb(getDb());
+    app = await makeTestApp(recorded.db, { env: { PUBLIC_URL: 'https://book.example.com/' } });
     a = await signupStore(app, 'Desk A');
     b = await signupStore(app, 'Desk B');
     aLog = new MutationLog(a.deviceId);
@@ -156,6 +159,8 @@ describeEachEngine('desk changes to an online booking', (getDb) => {
     const booked = await bookOnline();
     const before = (await outbox()).length;
     const later = freeStarts.shift()!;
+    recorded.statements.length = 0;
+    recorded.committedWith.length = 0;
     const move = as(aLog, desk, 'appointment.reschedule', {
       id: booked.row.appointment_id,
       start: later,
@@ -178,6 +183,9 @@ describeEachEngine('desk changes to an online booking', (getDb) => {
       later,
     ]);
 
+    // The step ran after the batch, which therefore kept its COMMIT apart.
+    expect(recorded.committedWith).toEqual([]);
+
     // The device sends the same push again (its answer was lost): a duplicate, no e-mail.
     expect(codes(await pushAs(a, [move]))).toEqual(['duplicate']);
     expect(await outbox()).toHaveLength(before + 1);
@@ -187,6 +195,24 @@ describeEachEngine('desk changes to an online booking', (getDb) => {
       url: `/api/v1/public/bookings/${booked.booking.token}`,
     });
     expect(json<Booked>(view).booking.start).toBe(later);
+  });
+
+  it('a desk push that changes no online booking reads nothing more, and its COMMIT rides with its writes', async () => {
+    const booking = randomUUID();
+    recorded.statements.length = 0;
+    recorded.committedWith.length = 0;
+    const results = await pushAs(a, [
+      as(aLog, desk, 'appointment.book', {
+        id: booking,
+        staffId: ana,
+        serviceId: manicure,
+        start: freeStarts.shift()!,
+      }),
+      as(aLog, desk, 'appointment.cancel', { id: booking }),
+    ]);
+    expect(codes(results)).toEqual(['applied', 'applied']);
+    expect(recorded.statements.filter((t) => t.includes('online_bookings'))).toEqual([]);
+    expect(recorded.committedWith).toHaveLength(1);
   });
 
   it('a cancel by the owner and by a manager e-mails the cancellation and marks the booking cancelled', async () => {

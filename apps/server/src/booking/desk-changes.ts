@@ -38,19 +38,29 @@ export function deskBookingNotices(
 }
 
 /**
- * Queues, in the push's transaction, the e-mails of the online bookings a desk push moved or
- * cancelled, so they commit with the change or not at all (a replayed push applies nothing and
- * queues nothing). Costs no statement unless the push changed an online booking. A cancelled
- * booking's record is marked cancelled, as the client's own cancel marks it.
+ * The step a desk push adds to a chunk that moved or cancelled online bookings: it queues, in
+ * the chunk's transaction, the e-mails of those bookings, so they commit with the change or not
+ * at all (a replayed push applies nothing and queues nothing). Null when the chunk changed no
+ * online booking, which is almost always: then the push costs no statement more and its COMMIT
+ * rides with its writes. A cancelled booking's record is marked cancelled, as the client's own
+ * cancel marks it.
  */
-export async function tellClientsOfDeskChanges(
-  sql: Sql,
+export function tellClientsOfDeskChanges(
   storeId: string,
   changes: readonly RowChange[],
   nowIso: string,
-): Promise<void> {
+): ((sql: Sql) => Promise<void>) | null {
   const notices = deskBookingNotices(changes, nowIso);
-  if (notices.length === 0) return;
+  if (notices.length === 0) return null;
+  return (sql) => queueNotices(sql, storeId, notices, nowIso);
+}
+
+async function queueNotices(
+  sql: Sql,
+  storeId: string,
+  notices: readonly { appointmentId: string; notice: BookingNotice }[],
+  nowIso: string,
+): Promise<void> {
   const res = await sql.query<BookingVisitRow & { appointment_id: string }>(
     // The appointment as the push just wrote it (its batch is flushed before this runs).
     `select a.id as appointment_id, b.store_id, b.id as booking_id, b.contact_name, b.contact_email,

@@ -121,9 +121,8 @@ export function pushAsOnline<N extends MutatorName>(
         // What the booking records beside the mutation (its row, its e-mail) commits with it.
         ...(onApplied
           ? {
-              afterApply: async (sql: Sql, results: readonly MutationResult[]) => {
-                if (results[0]?.status === 'applied') await onApplied(sql);
-              },
+              afterApply: (results: readonly MutationResult[]) =>
+                results[0]?.status === 'applied' ? onApplied : null,
             }
           : {}),
       });

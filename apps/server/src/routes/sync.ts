@@ -104,8 +104,8 @@ export function registerSyncRoutes(app: FastifyInstance, deps: SyncRouteDeps): v
           enforceQuotas: deps.enforceQuotas ?? false,
           afterCommit: afterPushCommit(deps, access.storeId, body.deviceId, request.log),
           // A booking made online and moved or cancelled at the desk: its client is told.
-          afterApply: (sql, _results, changes) =>
-            tellClientsOfDeskChanges(sql, access.storeId, changes, deps.clock.now().toISOString()),
+          afterApply: (_results, changes) =>
+            tellClientsOfDeskChanges(access.storeId, changes, deps.clock.now().toISOString()),
           onDefect: (err, mutation, reference) => {
             request.log.error({ err, mutation, reference }, 'mutation failed: rejected');
             // Tracked like a 5xx (it is a defect of ours), though the device was answered 200.

@@ -108,17 +108,17 @@ export interface PushCommand {
    */
   afterCommit?: (committed: ChunkCommitted) => Promise<void>;
   /**
-   * Run inside each chunk's transaction after its writes, with the chunk's results: what must
-   * commit with the mutations or not at all (a message telling of them) goes here. A throw
-   * rolls the chunk back; it is run again one mutation at a time, and if it throws again the push
-   * fails: the mutations never commit without what this writes. `changes`: each row the chunk's
-   * applied mutations wrote, before and after each of them, in order.
+   * What must commit with a chunk's mutations or not at all (a message telling of them): asked
+   * with the chunk's results and `changes` (each row its applied mutations wrote, before and
+   * after each of them, in order) before its writes go out; the step it returns runs inside the
+   * transaction after them. A throw rolls the chunk back; it is run again one mutation at a
+   * time, and if it throws again the push fails: the mutations never commit without what this
+   * writes. Null (nothing to add, the usual answer) lets the chunk's COMMIT ride with its writes.
    */
   afterApply?: (
-    sql: Sql,
     results: readonly MutationResult[],
     changes: readonly RowChange[],
-  ) => Promise<void>;
+  ) => ((sql: Sql) => Promise<void>) | null;
   /**
    * Told of a mutation that failed in a way that is neither a domain rule nor an outage (a
    * defect of ours): it is rejected as MUTATION_FAILED with `reference`, and reported here.
@@ -598,14 +598,14 @@ async function applyChunk(
     last,
   ]);
   recordRejections(batch, cmd, rejections);
-  if (cmd.afterApply) {
+  const after = cmd.afterApply?.(
+    results,
+    audit.flatMap((a) => a.changes),
+  );
+  if (after) {
     // What runs after the batch (it may read what the batch wrote) keeps COMMIT apart.
     await batch.flush(sql);
-    await cmd.afterApply(
-      sql,
-      results,
-      audit.flatMap((a) => a.changes),
-    );
+    await after(sql);
   } else {
     // The chunk's last statement: its COMMIT rides with it (one round trip, not two). Nothing
     // below may fail: the chunk has committed.

@@ -2,10 +2,12 @@ import type { Db } from '../db/db';
 
 /**
  * The app's database, keeping the text of every statement run in its transactions (to count a
- * request's statements or see which tables it read). `close` leaves the real database open.
+ * request's statements or see which tables it read), and which of them carried their COMMIT. `close` leaves the real database open.
  */
-export function recordingDb(db: Db): { db: Db; statements: string[] } {
+export function recordingDb(db: Db): { db: Db; statements: string[]; committedWith: string[] } {
   const statements: string[] = [];
+  // The statements whose COMMIT went with them (Sql.queryThenCommit).
+  const committedWith: string[] = [];
   const recording: Db = {
     ...db,
     engine: db.engine,
@@ -20,6 +22,7 @@ export function recordingDb(db: Db): { db: Db; statements: string[] } {
             },
             queryThenCommit: (text, params) => {
               statements.push(text);
+              committedWith.push(text);
               return sql.queryThenCommit(text, params);
             },
             streamText: (select, batchRows, onBatch) => {
@@ -33,5 +36,5 @@ export function recordingDb(db: Db): { db: Db; statements: string[] } {
     poolStats: () => db.poolStats(),
     close: async () => {},
   };
-  return { db: recording, statements };
+  return { db: recording, statements, committedWith };
 }
