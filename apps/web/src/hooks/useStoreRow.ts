@@ -36,10 +36,14 @@ export function useStoreRow(): {
   return { store, timeZone, currency, money, ...times };
 }
 
-/** All staff (active first, by name) and a name lookup. */
+/**
+ * All staff (active first, by name) and a name lookup. `loaded` is false until the first read
+ * answers: what prints names (a receipt) waits for it rather than print "Unknown".
+ */
 export function useStaff(): {
   staff: StaffRow[];
   nameOf: (id: string | null | undefined) => string;
+  loaded: boolean;
 } {
   const rows = useLive((r) => r.list('staff'), []);
   return useMemo(() => {
@@ -47,6 +51,10 @@ export function useStaff(): {
       (a, b) => Number(b.active) - Number(a.active) || a.displayName.localeCompare(b.displayName),
     );
     const byId = new Map(staff.map((s) => [s.id, s.displayName]));
-    return { staff, nameOf: (id) => (id ? (byId.get(id) ?? 'Unknown') : '') };
+    return {
+      staff,
+      nameOf: (id) => (id ? (byId.get(id) ?? 'Unknown') : ''),
+      loaded: rows !== undefined,
+    };
   }, [rows]);
 }

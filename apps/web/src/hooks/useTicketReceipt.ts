@@ -7,7 +7,7 @@ import { useStaff, useStoreRow } from './useStoreRow';
 /**
  * A ticket's receipt from this device's data: the printed model and the emailed text. The time
  * is the store's wall time (its zone, not the device's); gift cards used as tenders are named by
- * their code (printed masked).
+ * their code (printed masked). `ready` once every read it makes has answered.
  */
 export function useTicketReceipt(props: {
   ticket: TicketRow;
@@ -15,9 +15,9 @@ export function useTicketReceipt(props: {
   payments: readonly PaymentRow[];
   refunds: readonly RefundRow[];
   clientName: string | undefined;
-}): { receipt: Receipt; text: string } {
+}): { receipt: Receipt; text: string; ready: boolean } {
   const { store, timeZone, currency, dateTime } = useStoreRow();
-  const { nameOf } = useStaff();
+  const { nameOf, loaded: staffLoaded } = useStaff();
   const cardIds = [
     ...new Set(props.payments.flatMap((p) => (p.giftCardId ? [p.giftCardId] : []))),
   ].sort();
@@ -48,7 +48,12 @@ export function useTicketReceipt(props: {
       when: dateTime(ticket.closedAt ?? ticket.voidedAt ?? ticket.openedAt),
       giftCardCodes,
     };
-    return { receipt: buildReceipt(input), text: receiptText(input) };
+    return {
+      receipt: buildReceipt(input),
+      text: receiptText(input),
+      // Its reads have answered: before, it would say "Mango POS" and "Unknown" for names.
+      ready: store !== undefined && staffLoaded && giftCardCodes !== undefined,
+    };
   }, [
     store,
     currency,
@@ -57,6 +62,7 @@ export function useTicketReceipt(props: {
     payments,
     refunds,
     nameOf,
+    staffLoaded,
     clientName,
     timeZone,
     giftCardCodes,

@@ -637,8 +637,8 @@ function ClosedTicket(props: {
 }) {
   const { ticket } = props;
   const { store, money } = useStoreRow();
-  const { nameOf } = useStaff();
-  const { receipt, text } = useTicketReceipt(props);
+  const { nameOf, loaded: staffLoaded } = useStaff();
+  const { receipt, text, ready } = useTicketReceipt(props);
   const [layout, setLayout] = useReceiptLayout();
   // Closing replaces the whole checkout: focus goes to the top of what replaced it.
   const heading = useRef<HTMLHeadingElement>(null);
@@ -673,14 +673,17 @@ function ClosedTicket(props: {
         </button>
       </div>
       <div className="closed-grid">
-        <Receipt
-          receipt={receipt}
-          layout={layout}
-          payments={props.payments}
-          tipShares={
-            <ReceiptTipShares ticket={ticket} lines={props.lines} nameOf={nameOf} money={money} />
-          }
-        />
+        {/* Not before its reads answer: a receipt never prints a placeholder for a name. */}
+        {ready && staffLoaded && (
+          <Receipt
+            receipt={receipt}
+            layout={layout}
+            payments={props.payments}
+            tipShares={
+              <ReceiptTipShares ticket={ticket} lines={props.lines} nameOf={nameOf} money={money} />
+            }
+          />
+        )}
         <RefundDialog ticket={ticket} lines={props.lines} refunds={props.refunds} />
       </div>
     </section>
