@@ -3,7 +3,11 @@ import type { MutationResult as PushResult } from '@mango/protocol';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeEachEngine } from '../db/test-support/engines';
-import { bookingPageMutations, hourlyFreeStarts } from '../messages/test-support/booking-page';
+import {
+  bookingPageMutations,
+  hourlyFreeStarts,
+  outboxOf,
+} from '../messages/test-support/booking-page';
 import {
   json,
   makeTestApp,
@@ -74,22 +78,7 @@ describeEachEngine('desk changes to an online booking', (getDb) => {
   const manager = randomUUID();
 
   /** The store's queued e-mails; the reminders (queued with each booking) only if asked. */
-  const outbox = ({ reminders = false } = {}) =>
-    getDb().ownerTransaction(async (sql) => {
-      const res = await sql.query<{
-        kind: string;
-        booking_id: string;
-        appointment_start: Date | string;
-        recipient: string;
-        subject: string;
-        body_text: string;
-      }>(
-        `select * from email_outbox where store_id = $1 and ($2 or kind <> 'booking_reminder')
-          order by created_at, id`,
-        [a.storeId, reminders],
-      );
-      return res.rows;
-    });
+  const outbox = (options: { reminders?: boolean } = {}) => outboxOf(getDb(), a.storeId, options);
   const bookingOf = async (idempotencyKey: string) => {
     const booked = await getDb().ownerTransaction((sql) =>
       sql.query<{ id: string; appointment_id: string; status: string }>(

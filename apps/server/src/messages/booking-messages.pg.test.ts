@@ -15,7 +15,7 @@ import {
 } from '../test-support/test-app';
 import { backoffMs, createMailSender } from './sender';
 import { createSmtpTransport, type MailTransport } from './smtp-transport';
-import { bookingPageMutations, hourlyFreeStarts } from './test-support/booking-page';
+import { bookingPageMutations, hourlyFreeStarts, outboxOf } from './test-support/booking-page';
 import { startReceiver } from './test-support/smtp-receiver';
 
 interface Booked {
@@ -77,27 +77,7 @@ describeEachEngine('booking e-mails', (getDb) => {
     return json<Booked>(res);
   };
   /** The store's queued e-mails; the reminders (queued with each booking) only if asked. */
-  const outbox = ({ reminders = false } = {}) =>
-    getDb().ownerTransaction(async (sql) => {
-      const res = await sql.query<{
-        id: string;
-        kind: string;
-        status: string;
-        attempts: number;
-        last_error: string | null;
-        message_id: string;
-        recipient: string;
-        booking_id: string;
-        appointment_start: Date | string;
-        send_after: Date | string;
-        subject: string;
-      }>(
-        `select * from email_outbox where store_id = $1 and ($2 or kind <> 'booking_reminder')
-          order by created_at, id`,
-        [a.storeId, reminders],
-      );
-      return res.rows;
-    });
+  const outbox = (options: { reminders?: boolean } = {}) => outboxOf(getDb(), a.storeId, options);
 
   /** The booking behind a manage link (only its hash is kept). */
   const bookingIdOf = async (booked: Booked) => {

@@ -1,5 +1,6 @@
 import { addDaysToYmd, businessDate } from '@mango/domain';
 import type { FastifyInstance } from 'fastify';
+import type { Db } from '../../db/db';
 import type { MutationLog } from '../../test-support/test-app';
 
 /**
@@ -69,4 +70,36 @@ export async function hourlyFreeStarts(
     }
   }
   return starts;
+}
+
+/** One row of `email_outbox` as the tests read it. */
+export interface OutboxRow {
+  id: string;
+  kind: string;
+  status: string;
+  attempts: number;
+  last_error: string | null;
+  message_id: string;
+  recipient: string;
+  booking_id: string;
+  appointment_start: Date | string;
+  send_after: Date | string;
+  subject: string;
+  body_text: string;
+}
+
+/** A store's queued e-mails, oldest first; the reminders (queued with each booking) only if asked. */
+export function outboxOf(
+  db: Db,
+  storeId: string,
+  { reminders = false } = {},
+): Promise<OutboxRow[]> {
+  return db.ownerTransaction(async (sql) => {
+    const res = await sql.query<OutboxRow>(
+      `select * from email_outbox where store_id = $1 and ($2 or kind <> 'booking_reminder')
+        order by created_at, id`,
+      [storeId, reminders],
+    );
+    return res.rows;
+  });
 }
