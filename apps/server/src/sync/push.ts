@@ -112,8 +112,10 @@ export interface PushCommand {
    * with the chunk's results and `changes` (each row its applied mutations wrote, before and
    * after each of them, in order) before its writes go out; the step it returns runs inside the
    * transaction after them. A throw rolls the chunk back; it is run again one mutation at a
-   * time, and if it throws again the push fails: the mutations never commit without what this
-   * writes. Null (nothing to add, the usual answer) lets the chunk's COMMIT ride with its writes.
+   * time, each mutation asked alone and its step run in its savepoint, and a mutation whose step
+   * throws again is rejected (MUTATION_FAILED, or INVALID_DATA for data the database refuses)
+   * while the others apply: a mutation never commits without what this writes, and a step that
+   * always fails cannot stop a device's outbox. Null (nothing to add, the usual answer) lets the chunk's COMMIT ride with its writes.
    */
   afterApply?: (
     results: readonly MutationResult[],
@@ -215,6 +217,36 @@ function countingTx(inner: MutatorTx): MutatorTx & { writes: number; keys: Writt
     },
   };
   return tx as MutatorTx & { writes: number; keys: WrittenKeys };
+}
+
+/**
+ * A mutator transaction that keeps each row's image before and after every write through it, as
+ * the batched path's overlay does (RowChange): one read more per write, for the one-by-one path.
+ */
+function changeRecorder(inner: MutatorTx): MutatorTx & { changes: RowChange[] } {
+  const changes: RowChange[] = [];
+  const before = async (entity: EntityName, id: string) =>
+    ((await inner.get(entity, id)) ?? null) as unknown as RowChange['before'];
+  return {
+    changes,
+    get: inner.get.bind(inner),
+    list: inner.list.bind(inner),
+    async put(entity, row) {
+      const was = await before(entity, row.id);
+      await inner.put(entity, row);
+      changes.push({
+        entity,
+        id: row.id,
+        before: was,
+        after: row as unknown as RowChange['after'],
+      });
+    },
+    async delete(entity, id) {
+      const was = await before(entity, id);
+      await inner.delete(entity, id);
+      changes.push({ entity, id, before: was, after: null });
+    },
+  };
 }
 
 /** A change log entry's entities (sorted), their ids grouped in that order, and the counts. */
@@ -526,7 +558,12 @@ async function applyChunk(
       reject(m, storableError(m.malformed));
       continue;
     }
-    const tx = countingTx(await storage.begin(version + 1));
+    const begun = await storage.begin(version + 1);
+    // One by one, a step of afterApply's runs with its own mutation (see below), and needs that
+    // mutation's changes: recorded with a read of each row before it is written (the batched
+    // path has them from its overlay).
+    const recorder = mode === 'one-by-one' && cmd.afterApply ? changeRecorder(begun) : null;
+    const tx = countingTx(recorder ?? begun);
     try {
       const actor = await resolveActor(
         sql,
@@ -558,6 +595,13 @@ async function applyChunk(
         receivedAt,
         unwritten: storage.unwritten('payment'),
       });
+      if (recorder) {
+        // Inside the mutation's savepoint: if the step throws, the mutation is rejected and
+        // rolled back with it, and the mutations after it still sync. A step that fails every
+        // time must not fail the push (a 503 the device would retry for ever).
+        const step = cmd.afterApply?.([{ id: m.id, status: 'applied' }], recorder.changes);
+        if (step) await step(sql);
+      }
       if (tx.writes > 0) version += 1;
       const changes = await storage.accept(version);
       if (tx.keys.has('staff')) staffCache.forget();
@@ -598,10 +642,14 @@ async function applyChunk(
     last,
   ]);
   recordRejections(batch, cmd, rejections);
-  const after = cmd.afterApply?.(
-    results,
-    audit.flatMap((a) => a.changes),
-  );
+  // One by one, each mutation ran its own step (above).
+  const after =
+    mode === 'batched'
+      ? cmd.afterApply?.(
+          results,
+          audit.flatMap((a) => a.changes),
+        )
+      : null;
   if (after) {
     // What runs after the batch (it may read what the batch wrote) keeps COMMIT apart.
     await batch.flush(sql);
