@@ -19,6 +19,7 @@ import {
   pullAll,
   push,
   signupStore,
+  technicianAndService,
   type TestStore,
 } from '../test-support/test-app';
 import { PLAN_LIMITS } from '../quotas/plans';
@@ -100,23 +101,10 @@ describeEachEngine('batched push', (getDb) => {
     it('in a read of a mutation rejects that mutation alone', async () => {
       const store = await signupStore(app, 'ReadError');
       const log = new MutationLog(store.deviceId);
-      const staffId = randomUUID();
-      const serviceId = randomUUID();
+      const { staffId, serviceId, mutations } = technicianAndService(log);
       const booked = randomUUID();
       const res = await push(app, store, store.deviceId, [
-        log.make('staff.upsert', {
-          id: staffId,
-          displayName: 'Linh',
-          role: 'technician',
-          active: true,
-        }),
-        log.make('service.upsert', {
-          id: serviceId,
-          name: 'Gel',
-          durationMin: 30,
-          priceCents: 3000,
-          taxable: false,
-        }),
+        ...mutations,
         // The overlap check reads appointments around this start: the read itself fails.
         log.make('appointment.book', { id: randomUUID(), staffId, serviceId, start: YEAR_ZERO }),
         log.make('appointment.book', {
@@ -201,22 +189,9 @@ describeEachEngine('batched push', (getDb) => {
     try {
       const store = await signupStore(counted, 'Counted');
       const log = new MutationLog(store.deviceId);
-      const [staffId, serviceId, ticketId] = [randomUUID(), randomUUID(), randomUUID()];
-      const setup = await push(counted, store, store.deviceId, [
-        log.make('staff.upsert', {
-          id: staffId,
-          displayName: 'Linh',
-          role: 'technician',
-          active: true,
-        }),
-        log.make('service.upsert', {
-          id: serviceId,
-          name: 'Gel',
-          durationMin: 30,
-          priceCents: 4000,
-          taxable: false,
-        }),
-      ]);
+      const { staffId, serviceId, mutations } = technicianAndService(log);
+      const ticketId = randomUUID();
+      const setup = await push(counted, store, store.deviceId, mutations);
       expect(statuses(json<PushBody>(setup))).toEqual(['applied', 'applied']);
       statements.length = 0;
       const visit = [
