@@ -73,7 +73,8 @@ export interface DeviceSideResult {
   reload: { shellMs: number; frontDeskMs: number; clientsReadyMs: number };
   /**
    * What the first sync wrote, counted in IndexedDB after it (independent of the machine's
-   * load): per table (`view`, `pack`) and entity, records and index entries of `ix` by field.
+   * load): per table (`view`, `pack`, `posting`: rows = its pairs) and entity, records and
+   * index entries of `ix` by field.
    */
   indexEntries: IndexEntries | null;
 }
@@ -99,7 +100,7 @@ async function indexEntries(page: Page, storeId: string): Promise<IndexEntries> 
         { records: number; rows: number; keys: number; byField: Record<string, number> }
       >
     > = {};
-    for (const table of ['view', 'pack']) {
+    for (const table of ['view', 'pack', 'posting']) {
       if (!db.objectStoreNames.contains(table)) continue;
       const per: (typeof out)[string] = (out[table] = {});
       await new Promise<void>((resolve, reject) => {
@@ -108,10 +109,16 @@ async function indexEntries(page: Page, storeId: string): Promise<IndexEntries> 
         req.onsuccess = () => {
           const cursor = req.result;
           if (!cursor) return resolve();
-          const rec = cursor.value as { e: string; ix?: unknown[][]; rows?: unknown[] };
+          const rec = cursor.value as {
+            e: string;
+            ix?: unknown[][];
+            rows?: unknown[];
+            pairs?: unknown[];
+          };
           const e = (per[rec.e] ??= { records: 0, rows: 0, keys: 0, byField: {} });
           e.records += 1;
-          e.rows += rec.rows ? rec.rows.length : 1;
+          // A posting's rows: its (value, id) pairs.
+          e.rows += rec.rows ? rec.rows.length : rec.pairs ? rec.pairs.length / 2 : 1;
           for (const k of rec.ix ?? []) {
             e.keys += 1;
             const f = String(k[1]);

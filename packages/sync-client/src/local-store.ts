@@ -792,8 +792,8 @@ export class LocalStore implements LocalReader {
       }
     };
     const guard = await db.transaction('r', [db.outbox], () => this.#pendingGuard());
-    const packKeys = async (entity: string, q: QuerySpec) => {
-      const keys = await packsFor(db.pack, entity, q);
+    const packKeys = (entity: string, q: QuerySpec) => {
+      const keys = packsFor(db.pack, entity, q);
       return keys === 'all' ? packKeysOf(db.pack, entity) : keys;
     };
     const ticketPacks = uniquePackKeys([

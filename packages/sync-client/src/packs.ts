@@ -180,13 +180,16 @@ export async function getPacked(
 
 /**
  * The keys of the packs of `entity` that may hold rows answering `q` (each once), by the pack
- * index; 'all' when the query narrows by no indexed field.
+ * index or the postings; 'all' when the query narrows by no indexed field. Not an async
+ * function: every promise it returns is Dexie's, and 'all' comes back at once. Inside a Dexie
+ * transaction, awaiting an async function that made no IndexedDB request loses the transaction
+ * (PrematureCommitError; in Chromium the search worker's live list of clients failed so).
  */
-export async function packsFor(
+export function packsFor(
   pack: Table<PackRecord, PackKey>,
   entity: string,
   q: QuerySpec,
-): Promise<PackKey[] | 'all'> {
+): Promise<PackKey[]> | 'all' {
   const plan = indexPlan(entity, q, 'pack');
   if (plan.kind === 'all') return 'all';
   if (plan.kind === 'posted') return postedPacks(pack, entity, plan.field, [plan.value]);
@@ -196,7 +199,9 @@ export async function packsFor(
       ? where.between(plan.lower, plan.upper, true, !plan.upperOpen)
       : where.equals(plan.key);
   // A pack is listed once per matching key of its rows: each once.
-  return [...new Map((await hits.primaryKeys()).map((k) => [packKeyString(k), k])).values()];
+  return hits
+    .primaryKeys()
+    .then((keys) => [...new Map(keys.map((k) => [packKeyString(k), k])).values()]);
 }
 
 /** Packed rows of `entity` that answer `q` (unsorted). */
@@ -205,14 +210,15 @@ export async function queryPacked(
   entity: string,
   q: QuerySpec,
 ): Promise<StoredRow[]> {
-  const keys = await packsFor(pack, entity, q);
+  const found = packsFor(pack, entity, q);
   let recs: (PackRecord | undefined)[];
-  if (keys === 'all') {
+  if (found === 'all') {
     recs = await pack
       .where('[e+lo+hi]')
       .between([entity, Dexie.minKey, Dexie.minKey], [entity, Dexie.maxKey, Dexie.maxKey])
       .toArray();
   } else {
+    const keys = await found;
     if (keys.length === 0) return [];
     recs = await pack.bulkGet(keys);
   }
@@ -271,19 +277,6 @@ export function postedPacks(
       return [...owners.values()];
     },
   );
-}
-
-/**
- * Writes the postings of rows just packed: one record per posted field, no index entries.
- * Inside a read-write transaction over `pack` and `posting`.
- */
-export async function addPostings(
-  pack: Table<PackRecord, PackKey>,
-  entity: string,
-  rows: readonly PackedRow[],
-): Promise<void> {
-  const recs = postingsOf(entity, rows);
-  if (recs.length > 0) await postingOf(pack).bulkPut(recs);
 }
 
 /**
@@ -402,14 +395,15 @@ export async function putPacked(
 ): Promise<void> {
   if (rows.length === 0) return;
   const fresh = new Map(rows.map((r) => [r.id, r]));
-  const inView = await view
-    .where('[e+id]')
-    .anyOf([...fresh.keys()].map((id) => [entity, id]))
-    .primaryKeys();
-  if (inView.length > 0) await view.bulkDelete(inView);
   const sorted = [...fresh.values()].sort(byId);
   let lo = sorted[0]!.id;
   let hi = sorted.at(-1)!.id;
+  // The view's keys of this entity in the batch's range, in one request (getAllKeys): `anyOf`
+  // over a batch's ids walks a cursor, one request per id (a thousand a batch).
+  const inView = (
+    await view.where('[e+id]').between([entity, lo], [entity, hi], true, true).primaryKeys()
+  ).filter(([, id]) => fresh.has(id));
+  if (inView.length > 0) await view.bulkDelete(inView);
   const overlapping = (await packKeysOf(pack, entity)).filter(([, l, h]) => l <= hi && h >= lo);
   let all = sorted;
   if (overlapping.length > 0) {
@@ -434,8 +428,10 @@ export async function putPacked(
     recs.push(packRecord(entity, part, from, to));
   }
   await pack.bulkPut(recs);
-  // The merged rows of older packs have their postings already.
-  await addPostings(pack, entity, sorted);
+  // Their postings: one record per posted field, no index entries (the merged rows of older
+  // packs have theirs already). Awaited here, not in a helper: see `packsFor`.
+  const postings = postingsOf(entity, sorted);
+  if (postings.length > 0) await postingOf(pack).bulkPut(postings);
 }
 
 /**
