@@ -71,6 +71,66 @@ export interface DeviceSideResult {
    * front desk on screen, Clients screen → "N of N".
    */
   reload: { shellMs: number; frontDeskMs: number; clientsReadyMs: number };
+  /**
+   * What the first sync wrote, counted in IndexedDB after it (independent of the machine's
+   * load): per table (`view`, `pack`, `posting`: rows = its pairs) and entity, records and
+   * index entries of `ix` by field.
+   */
+  indexEntries: IndexEntries | null;
+}
+
+/** table → entity → records, `ix` entries and entries by field. */
+export type IndexEntries = Record<
+  string,
+  Record<string, { records: number; rows: number; keys: number; byField: Record<string, number> }>
+>;
+
+/** Counts records and `ix` entries per table and entity (reads every record: after the runs). */
+async function indexEntries(page: Page, storeId: string): Promise<IndexEntries> {
+  return page.evaluate(async (name) => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const req = indexedDB.open(name);
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+    const out: Record<
+      string,
+      Record<
+        string,
+        { records: number; rows: number; keys: number; byField: Record<string, number> }
+      >
+    > = {};
+    for (const table of ['view', 'pack', 'posting']) {
+      if (!db.objectStoreNames.contains(table)) continue;
+      const per: (typeof out)[string] = (out[table] = {});
+      await new Promise<void>((resolve, reject) => {
+        const req = db.transaction(table, 'readonly').objectStore(table).openCursor();
+        req.onerror = () => reject(req.error);
+        req.onsuccess = () => {
+          const cursor = req.result;
+          if (!cursor) return resolve();
+          const rec = cursor.value as {
+            e: string;
+            ix?: unknown[][];
+            rows?: unknown[];
+            pairs?: unknown[];
+          };
+          const e = (per[rec.e] ??= { records: 0, rows: 0, keys: 0, byField: {} });
+          e.records += 1;
+          // A posting's rows: its (value, id) pairs.
+          e.rows += rec.rows ? rec.rows.length : rec.pairs ? rec.pairs.length / 2 : 1;
+          for (const k of rec.ix ?? []) {
+            e.keys += 1;
+            const f = String(k[1]);
+            e.byField[f] = (e.byField[f] ?? 0) + 1;
+          }
+          cursor.continue();
+        };
+      });
+    }
+    db.close();
+    return out;
+  }, `mango-pos-${storeId}`);
 }
 
 const round = (n: number) => Math.round(n * 10) / 10;
@@ -467,6 +527,11 @@ export async function measureDeviceSide(opts: DeviceSideOptions): Promise<Device
     await page.getByRole('heading', { name: 'Front desk', level: 1 }).waitFor();
     const frontDeskMs = round(performance.now() - unlockStarted);
     const clientsReadyMs = await allClients();
+    const entries = await indexEntries(page, storeId).catch((e: unknown) => {
+      log(`device-side: no index entry count (${String(e)})`);
+      return null;
+    });
+    if (entries) log(`device-side: index entries ${JSON.stringify(entries)}`);
     await context.close();
     return {
       signInToFrontDeskMs,
@@ -479,6 +544,7 @@ export async function measureDeviceSide(opts: DeviceSideOptions): Promise<Device
       search: { keys: opts.searchKeys, perKeyMs, hits, summary: summarize(perKeyMs) },
       localMutation: { name: 'walkIn.add', perTapMs, summary: summarize(perTapMs) },
       reload: { shellMs, frontDeskMs, clientsReadyMs },
+      indexEntries: entries,
     };
   } finally {
     await browser.close();

@@ -30,9 +30,13 @@ const SIZES = (values.batches ?? '').split(',').map(Number);
  * 'none': the server store alone; 'one…': the v4 layout, the view alone (its row carries v and g,
  * no server copy) — 'one-g' with the index on g, '-4ix' / '-2ix' with the first four / two index
  * keys of a row instead of six (the device's index without DEVICE_UNINDEXED_FIELDS: a ticket
- * keeps four).
+ * keeps four). 'pack-N': N rows a record with their four index keys and id; '-noix' none;
+ * '-v5' / '-v6' (session 11) ticket packs as schema v5 / v6 key them, with a year of random
+ * dates (a closing time and business date on one of 365 days, ~180 distinct a pack): v5 status,
+ * client, exact closing time and date; v6 status and the months of both, the clients as one
+ * posting record per batch ((client, id) pairs, no index entry).
  */
-const LAYOUT = /^(indexed|copy|none|one(-g)?(-([0-6])ix)?|pack-\d+(-noix)?)$/;
+const LAYOUT = /^(indexed|copy|none|one(-g)?(-([0-6])ix)?|pack-\d+(-noix|-v5|-v6)?)$/;
 /** Batches written at once: 1 = each transaction awaited before the next is issued. */
 const INFLIGHT = Math.max(1, Number(values.inflight));
 const CHOSEN = (values.layouts ?? '').split(',').filter((l) => LAYOUT.test(l));
@@ -78,20 +82,28 @@ async function main() {
                 const p = req.result.createObjectStore('pack', { keyPath: ['e', 'p'] });
                 p.createIndex('ix', 'ix', { multiEntry: true });
                 p.createIndex('g', 'g');
+                req.result.createObjectStore('posting', { keyPath: ['e', 'f', 'k'] });
               };
               req.onsuccess = () => resolve(req.result);
               req.onerror = () => reject(req.error);
             });
             const row = (i: number) => {
               const id = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
+              // A year of history in random order (ids are random): the day of row i.
+              const day = new Date(1_750_000_000_000 + ((i * 7919) % 365) * 86_400_000);
+              const random = view.endsWith('-v5') || view.endsWith('-v6');
               const d = {
                 id,
                 number: `A-${i}`,
                 status: 'closed',
                 clientId: `10000000-0000-4000-8000-${String(i % 20000).padStart(12, '0')}`,
                 appointmentId: null,
-                businessDate: `2026-${String(1 + (i % 12)).padStart(2, '0')}-15`,
-                closedAt: new Date(1_780_000_000_000 + i * 60_000).toISOString(),
+                businessDate: random
+                  ? day.toISOString().slice(0, 10)
+                  : `2026-${String(1 + (i % 12)).padStart(2, '0')}-15`,
+                closedAt: random
+                  ? new Date(day.getTime() + (i % 600) * 60_000).toISOString()
+                  : new Date(1_780_000_000_000 + i * 60_000).toISOString(),
                 openedAt: new Date(1_780_000_000_000 + i * 60_000 - 3_600_000).toISOString(),
                 subtotalCents: 4500 + (i % 100),
                 taxCents: 360,
@@ -128,7 +140,7 @@ async function main() {
               const written = new Promise<void>((resolve, reject) => {
                 const tx = db.transaction(
                   packRows > 0
-                    ? ['pack']
+                    ? ['pack', 'posting']
                     : view === 'none'
                       ? ['server']
                       : single
@@ -139,14 +151,42 @@ async function main() {
                 if (packRows > 0) {
                   // Many rows a record: their index keys (4 a row, and the id) on the record.
                   const p = tx.objectStore('pack');
+                  const keysOf = (d: (typeof batch)[number]['server']['d']): unknown[][] =>
+                    view.endsWith('-v5')
+                      ? [
+                          ['ticket', 'status', d.status],
+                          ['ticket', 'clientId', d.clientId],
+                          ['ticket', 'closedAt', d.closedAt],
+                          ['ticket', 'businessDate', d.businessDate],
+                        ]
+                      : [
+                          ['ticket', 'status', d.status],
+                          ['ticket', 'closedAt', d.closedAt.slice(0, 7)],
+                          ['ticket', 'businessDate', d.businessDate.slice(0, 7)],
+                        ];
+                  if (view.endsWith('-v6')) {
+                    tx.objectStore('posting').put({
+                      e: 'ticket',
+                      f: 'clientId',
+                      k: `d${batch[0]!.server.id}`,
+                      pairs: batch.flatMap((r) => [r.server.d.clientId, r.server.id]),
+                    });
+                  }
                   for (let k = 0; k < batch.length; k += packRows) {
                     const part = batch.slice(k, k + packRows);
+                    const distinct = new Map<string, unknown[]>();
+                    if (view.endsWith('-v5') || view.endsWith('-v6'))
+                      for (const r of part)
+                        for (const key of keysOf(r.server.d))
+                          distinct.set(JSON.stringify(key), key);
                     const ix = view.endsWith('noix')
                       ? []
-                      : part.flatMap((r) => [
-                          ['ticket', '', r.server.id],
-                          ...r.view.ix.slice(0, 4),
-                        ]);
+                      : distinct.size > 0
+                        ? [...distinct.values()]
+                        : part.flatMap((r) => [
+                            ['ticket', '', r.server.id],
+                            ...r.view.ix.slice(0, 4),
+                          ]);
                     p.put({
                       e: 'ticket',
                       p: part[0]!.server.id,

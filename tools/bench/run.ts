@@ -1286,6 +1286,24 @@ async function main(): Promise<number> {
             `| reload → lock screen on screen (app shell) | ${r.reload.shellMs} ms |`,
             `| unlock (password checked locally) → front desk rendered from IndexedDB | ${r.reload.frontDeskMs} ms |`,
             `| reload → Clients screen counts every client | ${r.reload.clientsReadyMs} ms |`,
+            ...(r.indexEntries
+              ? Object.entries(r.indexEntries).map(
+                  ([table, per]) =>
+                    `| IndexedDB \`${table}\` after the first sync: records / rows / \`ix\` entries (by field) | ${Object.entries(
+                      per,
+                    )
+                      .filter(([, v]) => v.rows >= 100)
+                      .map(
+                        ([e, v]) =>
+                          `${e} ${v.records.toLocaleString('en-US')} / ${v.rows.toLocaleString('en-US')} / ${v.keys.toLocaleString('en-US')} (${Object.entries(
+                            v.byField,
+                          )
+                            .map(([f, n]) => `${f} ${n.toLocaleString('en-US')}`)
+                            .join(', ')})`,
+                      )
+                      .join('; ')} |`,
+                )
+              : []),
             '',
             'Times in the page run from the input event to the first animation frame after the DOM showed the result (performance.now() in the page); the sign-in, hydration and reload rows are wall time seen by the bench.',
           ],

@@ -123,4 +123,46 @@ export const DEVICE_UNINDEXED_FIELDS = {
   client: ['phone', 'email'],
   ticket: ['appointmentId', 'number'],
   payment: ['giftCardId'],
+  // Appointments are narrowed by `start` (the book, overlaps: staffId and status come with a
+  // range on start) or by clientId (a client's page); turn events are never listed on a device.
+  appointment: ['staffId', 'status', 'ticketId'],
+  turnEvent: ['businessDate', 'turnId'],
 } as const satisfies { [E in EntityName]?: readonly (typeof INDEXED_FIELDS)[E][number][] };
+
+/**
+ * Date and time fields (ISO strings) whose key in a device's packs of history (`pack.ix`, not
+ * the view's) is their month, the value's first `PACK_MONTH_LENGTH` characters: a pack holds 250
+ * rows of random ids, so over a year of history ~180 dates and ~250 closing times — most of a
+ * ticket pack's index entries, the cost of a first sync (docs/PERFORMANCE.md, session 11). A
+ * query on such a field reads the packs of the months it covers and filters their rows exactly.
+ * The server keeps the current month's rows out of packs (apps/server/src/sync/snapshot.ts), so
+ * the desk's queries of today read no pack. Changing this list changes what a stored pack's
+ * keys mean: an IndexedDB schema upgrade must recompute them.
+ */
+export const PACK_MONTH_FIELDS = {
+  ticket: ['closedAt', 'businessDate'],
+  appointment: ['start'],
+  turn: ['businessDate'],
+  walkIn: ['businessDate'],
+} as const satisfies { [E in EntityName]?: readonly (typeof INDEXED_FIELDS)[E][number][] };
+
+/**
+ * Fields holding another row's id, nearly one value per row: in a pack of 250 rows of random
+ * ids, ~250 index entries each (a ticket's client, a line's or payment's ticket). A device finds
+ * their packed rows through postings instead (`posting` table, packages/sync-client/src/packs.ts:
+ * sorted (value, row id) pairs, many to a record, with no index entries), so a pack's `ix` leaves
+ * them out. Changing this list changes what stored packs and postings hold: an IndexedDB schema
+ * upgrade must recompute them.
+ */
+export const PACK_POSTED_FIELDS = {
+  appointment: ['clientId'],
+  ticket: ['clientId'],
+  ticketLine: ['ticketId'],
+  payment: ['ticketId', 'cashDrawerId'],
+  refund: ['ticketId', 'cashDrawerId'],
+  giftCardMovement: ['giftCardId'],
+  cashMovement: ['cashDrawerId'],
+} as const satisfies { [E in EntityName]?: readonly (typeof INDEXED_FIELDS)[E][number][] };
+
+/** 'YYYY-MM': the month of an ISO date or timestamp (PACK_MONTH_FIELDS). */
+export const PACK_MONTH_LENGTH = 7;

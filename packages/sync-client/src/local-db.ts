@@ -1,5 +1,11 @@
 import { Dexie, RangeSet, type DBCore, type Middleware, type Table, type Transaction } from 'dexie';
-import { DEVICE_UNINDEXED_FIELDS, INDEXED_FIELDS } from '@mango/domain/tx';
+import {
+  DEVICE_UNINDEXED_FIELDS,
+  INDEXED_FIELDS,
+  PACK_MONTH_FIELDS,
+  PACK_MONTH_LENGTH,
+  PACK_POSTED_FIELDS,
+} from '@mango/domain/tx';
 import type { Actor } from '@mango/domain/tx';
 import type { Approval } from '@mango/protocol';
 
@@ -27,10 +33,17 @@ import type { Approval } from '@mango/protocol';
  *              first sync's cost is IndexedDB records, not bytes (docs/PERFORMANCE.md, session
  *              10). A pack holds the rows of one entity whose ids lie in [lo, hi], sorted by id;
  *              the packs of an entity never overlap, so the one that may hold an id is found by
- *              key. `ix` holds the distinct `[entity, field, value]` keys of its rows (the same
- *              keys as the view's), so a where/range query reads only the packs that match. A
+ *              key. `ix` holds the distinct `[entity, field, value]` keys of its rows (the
+ *              view's keys, but a date/time field of PACK_MONTH_FIELDS keyed by its month, schema
+ *              v6) but the fields of PACK_POSTED_FIELDS, so a where/range query reads only the
+ *              packs that may match. A
  *              key is in the view OR in a pack, never both: a row a pull or a local mutation
  *              writes is taken out of its pack first (packs.ts).
+ * - `posting`  (schema v6) for each PACK_POSTED_FIELDS field, (value, row id) pairs of packed
+ *              rows, sorted by value, many to a record and with no index entries: the packed
+ *              rows with a given client or ticket are found through them (packs.ts). Written with
+ *              each snapshot batch's packs, merged into pages at the end of the snapshot. A pair
+ *              may outlive its row (the rows are read and filtered), never the reverse.
  * - `outbox`   pending mutations by id, with the keys each one wrote (`touched`) so a rebase
  *              resets only those rows.
  * - `meta`     key/value: mutation id counter, cursor, acknowledged ids, hydration state, …
@@ -86,10 +99,22 @@ export interface PackRecord {
   hi: string;
   /** The lowest generation among its rows (indexed: the sweep of a re-hydration). */
   g: number;
-  /** The distinct index keys of its rows. */
+  /** The distinct pack index keys of its rows (`packIndexKey`: months for PACK_MONTH_FIELDS). */
   ix: IndexKey[];
   /** Sorted by id. */
   rows: PackedRow[];
+}
+
+/** Key of a posting record: entity, field, and `d…` (a batch's) or `p` + first value (a page). */
+export type PostingKey = [entity: string, field: string, k: string];
+
+/** (value, row id) pairs of packed rows for one PACK_POSTED_FIELDS field (see `posting` above). */
+export interface PostingRecord {
+  e: string;
+  f: string;
+  k: string;
+  /** value, id, value, id, …; a page's sorted by value, then id. */
+  pairs: string[];
 }
 
 /** The server state of a row a pending mutation touched (see `shadow` above). */
@@ -181,7 +206,15 @@ export const SCHEMA_V4 = {
 /** v5: history rows packed many to a record (`pack`); nothing to move, the table starts empty. */
 export const SCHEMA_V5 = { ...SCHEMA_V4, pack: '[e+lo+hi], *ix, g' } as const;
 
-export const CURRENT_SCHEMA_VERSION = 5;
+/**
+ * v6: a pack's `ix` keys a date/time field of PACK_MONTH_FIELDS by its month and leaves out the
+ * PACK_POSTED_FIELDS, whose packed rows are found through `posting` (docs/PERFORMANCE.md,
+ * session 11). The upgrade recomputes every stored pack's `ix` and writes the postings of its
+ * rows: a query looks for month keys and postings, and a pack without them would be missed.
+ */
+export const SCHEMA_V6 = { ...SCHEMA_V5, posting: '[e+f+k]' } as const;
+
+export const CURRENT_SCHEMA_VERSION = 6;
 
 export interface IndexedDbDeps {
   indexedDB?: IDBFactory;
@@ -196,6 +229,7 @@ export class LocalDb extends Dexie {
   view!: Table<ViewRecord, RowKey>;
   shadow!: Table<ShadowRecord, RowKey>;
   pack!: Table<PackRecord, PackKey>;
+  posting!: Table<PostingRecord, PostingKey>;
   outbox!: Table<OutboxRecord, number>;
   meta!: Table<MetaRecord, string>;
   attention!: Table<AttentionRecord, number>;
@@ -229,6 +263,7 @@ export class LocalDb extends Dexie {
     this.version(4).stores(SCHEMA_V4).upgrade(upgradeToOneCopy);
     // v5: a new, empty table; the view, shadows and outbox stay as they are.
     this.version(5).stores(SCHEMA_V5);
+    this.version(6).stores(SCHEMA_V6).upgrade(recomputePackKeys);
     this.use(packWritesTouchTheirEntities);
   }
 }
@@ -335,6 +370,24 @@ async function upgradeToOneCopy(tx: Transaction): Promise<void> {
   }
 }
 
+/**
+ * v5 → v6: every pack's `ix` again, with the v6 keys (months for PACK_MONTH_FIELDS, none for
+ * PACK_POSTED_FIELDS and DEVICE_UNINDEXED_FIELDS), and the postings of every packed row. One
+ * pass over the packs inside the upgrade's transaction: a year of history is ~1,000 packs, each
+ * read and written once with fewer index entries than it had.
+ */
+async function recomputePackKeys(tx: Transaction): Promise<void> {
+  const batches: PostingRecord[] = [];
+  await tx
+    .table<PackRecord, PackKey>('pack')
+    .toCollection()
+    .modify((rec) => {
+      rec.ix = packIndexKeys(rec.e, rec.rows);
+      batches.push(...postingsOf(rec.e, rec.rows));
+    });
+  await tx.table<PostingRecord, PostingKey>('posting').bulkPut(postingPages(batches));
+}
+
 export function dexieOptions(deps: IndexedDbDeps): {
   indexedDB?: IDBFactory;
   IDBKeyRange?: typeof IDBKeyRange;
@@ -383,6 +436,104 @@ export function indexKeys(entity: string, data: RowData): IndexKey[] {
     if (enc !== undefined) keys.push([entity, field, enc]);
   }
   return keys;
+}
+
+const PACK_MONTH: Record<string, readonly string[] | undefined> = PACK_MONTH_FIELDS;
+const PACK_POSTED: Record<string, readonly string[] | undefined> = PACK_POSTED_FIELDS;
+
+/** The fields of `entity` whose packed rows are found through postings (PACK_POSTED_FIELDS). */
+export function postedFields(entity: string): readonly string[] {
+  return PACK_POSTED[entity] ?? [];
+}
+
+/** Pairs a posting page holds, about (a value's pairs are never split over two pages). */
+export const POSTING_PAGE_PAIRS = 1000;
+
+/** One posting record per posted field of `entity` for `rows` (a batch's, key `d` + a uuid). */
+export function postingsOf(
+  entity: string,
+  rows: readonly { id: string; d: RowData }[],
+): PostingRecord[] {
+  const out: PostingRecord[] = [];
+  for (const f of postedFields(entity)) {
+    const pairs: string[] = [];
+    for (const r of rows) {
+      const v = r.d[f];
+      if (typeof v === 'string') pairs.push(v, r.id);
+    }
+    if (pairs.length > 0) out.push({ e: entity, f, k: `d${crypto.randomUUID()}`, pairs });
+  }
+  return out;
+}
+
+/**
+ * The pages holding every pair of `records` (of any entities and fields): per entity and field,
+ * the pairs sorted by value then id, without duplicates, cut into pages of about
+ * POSTING_PAGE_PAIRS at a change of value, each keyed `p` + its first value. The one page that
+ * may hold a value is then the one with the greatest key ≤ `p` + value.
+ */
+export function postingPages(records: readonly PostingRecord[]): PostingRecord[] {
+  const byField = new Map<string, { e: string; f: string; pairs: [string, string][] }>();
+  for (const r of records) {
+    const key = `${r.e}\u0000${r.f}`;
+    const entry = byField.get(key) ?? { e: r.e, f: r.f, pairs: [] };
+    for (let i = 0; i < r.pairs.length; i += 2) entry.pairs.push([r.pairs[i]!, r.pairs[i + 1]!]);
+    byField.set(key, entry);
+  }
+  const pages: PostingRecord[] = [];
+  for (const { e, f, pairs } of byField.values()) {
+    pairs.sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x < y ? -1 : x > y ? 1 : 0));
+    let page: string[] = [];
+    for (let i = 0; i < pairs.length; i++) {
+      const [v, id] = pairs[i]!;
+      const prev = pairs[i - 1];
+      if (prev && prev[0] === v && prev[1] === id) continue;
+      if (page.length >= 2 * POSTING_PAGE_PAIRS && prev && prev[0] !== v) {
+        pages.push({ e, f, k: `p${page[0]!}`, pairs: page });
+        page = [];
+      }
+      page.push(v, id);
+    }
+    if (page.length > 0) pages.push({ e, f, k: `p${page[0]!}`, pairs: page });
+  }
+  return pages;
+}
+
+/** Whether a pack keys `field` of `entity` by its month (PACK_MONTH_FIELDS). */
+export function packKeysMonth(entity: string, field: string): boolean {
+  return PACK_MONTH[entity]?.includes(field) ?? false;
+}
+
+/**
+ * The key a pack's `ix` holds for an encoded value: the view's, but a string of a
+ * PACK_MONTH_FIELDS field cut to its month. Cutting a string to a prefix keeps its order
+ * (a ≤ b ⇒ cut(a) ≤ cut(b)), so a range of values maps to the range of their cut keys.
+ */
+export function packKeyValue(
+  entity: string,
+  field: string,
+  enc: string | number | never[],
+): string | number | never[] {
+  return typeof enc === 'string' && packKeysMonth(entity, field)
+    ? enc.slice(0, PACK_MONTH_LENGTH)
+    : enc;
+}
+
+/**
+ * The distinct pack index keys of some rows of one entity (IndexedDB would drop duplicates too):
+ * the view's, months for PACK_MONTH_FIELDS, none for PACK_POSTED_FIELDS.
+ */
+export function packIndexKeys(entity: string, rows: readonly { d: RowData }[]): IndexKey[] {
+  const seen = new Map<string, IndexKey>();
+  const posted = postedFields(entity);
+  for (const r of rows) {
+    for (const [e, field, enc] of indexKeys(entity, r.d)) {
+      if (posted.includes(field)) continue;
+      const value = packKeyValue(e, field, enc);
+      seen.set(`${field}\u0000${typeof value}\u0000${String(value)}`, [e, field, value]);
+    }
+  }
+  return [...seen.values()];
 }
 
 /** A view row; `stamp` (its server version and generation) only for a row as pulled. */

@@ -8,6 +8,8 @@ import {
   SCHEMA_V1,
   SCHEMA_V3,
   SCHEMA_V4,
+  SCHEMA_V5,
+  indexKeys,
   toViewRecord,
   UNSTAMPED_ROWS_KEY,
 } from './local-db';
@@ -715,5 +717,83 @@ describe('schema upgrade', () => {
     expect(await store.get('client', c42.id)).toEqual(c42);
     expect((await store.outbox()).map((m) => m.id)).toEqual([1]);
     expect(await store.db.shadow.get(['client', c41.id])).toMatchObject({ d: c41 });
+  });
+  it('v5 → v6: every pack gets its month keys and postings (history found again by date and client), the outbox and view kept', async () => {
+    const idb = freshIdb();
+    const v5 = new Dexie(databaseName(STORE_ID), idb);
+    v5.version(5).stores(SCHEMA_V5);
+    await v5.open();
+    const ticket = (n: number, day: string) => ({
+      id: uid(n),
+      status: 'closed',
+      clientId: uid(90),
+      closedAt: `${day}T18:00:00.000Z`,
+      businessDate: day,
+    });
+    const rows = [ticket(71, '2026-03-02'), ticket(72, '2026-03-09'), ticket(73, '2026-04-01')];
+    // A v5 pack: the view's exact keys of its rows.
+    const v5Keys = new Map<string, unknown>();
+    for (const r of rows) for (const k of indexKeys('ticket', r)) v5Keys.set(JSON.stringify(k), k);
+    await v5.table('pack').add({
+      e: 'ticket',
+      lo: uid(71),
+      hi: uid(73),
+      g: 1,
+      ix: [...v5Keys.values()],
+      rows: rows.map((d, i) => ({ id: d.id, v: i + 1, g: 1, d })),
+    });
+    const mine = { id: uid(41), firstName: 'Mine', lastName: 'X' };
+    await v5.table('view').add(toViewRecord('client', mine.id, mine));
+    await v5.table('shadow').add({ e: 'client', id: mine.id, v: 0, g: 0, d: null });
+    const pending = { id: 1, name: 'client.upsert', args: mine, touched: [['client', mine.id]] };
+    await v5.table('outbox').add({ ...pending, clientTime: T, actor });
+    await v5.table('meta').bulkPut([
+      { key: 'nextMutationId', value: 2 },
+      { key: 'cursor', value: 3 },
+      { key: 'hydrated', value: true },
+    ]);
+    v5.close();
+
+    const { store } = await openStore(idb);
+    expect(store.db.verno).toBe(CURRENT_SCHEMA_VERSION);
+    // One key per status and month (4 + 4 date keys became 2 + 2); the client in a posting.
+    const [pack] = await store.db.pack.toArray();
+    expect(pack!.ix.map((k) => k.slice(1).join('=')).sort()).toEqual([
+      'businessDate=2026-03',
+      'businessDate=2026-04',
+      'closedAt=2026-03',
+      'closedAt=2026-04',
+      'status=closed',
+    ]);
+    expect(await store.db.posting.toArray()).toEqual([
+      {
+        e: 'ticket',
+        f: 'clientId',
+        k: `p${uid(90)}`,
+        pairs: [uid(90), uid(71), uid(90), uid(72), uid(90), uid(73)],
+      },
+    ]);
+    const ids = (list: { id: string }[]) => list.map((t) => t.id);
+    expect(ids(await store.list('ticket', { where: { businessDate: '2026-03-09' } }))).toEqual([
+      uid(72),
+    ]);
+    expect(
+      ids(
+        await store.list('ticket', {
+          range: { field: 'closedAt', gte: '2026-03-02T19:00:00.000Z', lt: '2026-04-01T19:00:00Z' },
+        }),
+      ),
+    ).toEqual([uid(72), uid(73)]);
+    expect(await store.get('ticket', uid(71))).toEqual(rows[0]);
+    expect(ids(await store.list('ticket', { where: { clientId: uid(90) } }))).toEqual([
+      uid(71),
+      uid(72),
+      uid(73),
+    ]);
+    expect((await store.outbox()).map((m) => [m.id, m.name, m.touched])).toEqual([
+      [pending.id, pending.name, pending.touched],
+    ]);
+    expect(await store.list('client')).toEqual([mine]);
+    expect(await store.unsyncedCount()).toBe(1);
   });
 });

@@ -23,9 +23,11 @@ import {
 } from './local-db';
 import {
   PACK_ROWS,
+  compactPostings,
   dropPackedRows,
   packKeysOf,
   packedWithAny,
+  packsFor,
   putPacked,
   sweepPacks,
   unpackRows,
@@ -201,7 +203,7 @@ export class LocalStore implements LocalReader {
 
   async get<E extends EntityName>(entity: E, id: string): Promise<EntityRows[E] | undefined> {
     const { db } = this;
-    const row = await db.transaction('r', [db.view, db.pack], () =>
+    const row = await db.transaction('r', [db.view, db.pack, db.posting], () =>
       getRow(db.view, db.pack, entity, id),
     );
     return row as EntityRows[E] | undefined;
@@ -218,7 +220,9 @@ export class LocalStore implements LocalReader {
 
   #query(entity: string, q: QuerySpec): Promise<StoredRow[]> {
     const { db } = this;
-    return db.transaction('r', [db.view, db.pack], () => queryRows(db.view, db.pack, entity, q));
+    return db.transaction('r', [db.view, db.pack, db.posting], () =>
+      queryRows(db.view, db.pack, entity, q),
+    );
   }
 
   /**
@@ -258,35 +262,39 @@ export class LocalStore implements LocalReader {
    */
   async enqueue(input: EnqueueInput): Promise<number> {
     const { db } = this;
-    return db.transaction('rw', [db.view, db.shadow, db.pack, db.outbox, db.meta], async () => {
-      const last = await db.outbox.orderBy('id').last();
-      const id = Math.max(
-        await this.#meta('nextMutationId'),
-        (await this.#meta('ackedMutationId')) + 1,
-        (last?.id ?? 0) + 1,
-      );
-      const tx = new OverlayTx(db.view, db.shadow, db.pack);
-      await this.#applyMutation(
-        { tx, storeId: this.storeId, actor: input.actor, now: input.clientTime },
-        input.name,
-        structuredClone(input.args),
-      );
-      const touched = tx.touched();
-      await tx.flush();
-      const record: OutboxRecord = {
-        id,
-        name: input.name,
-        args: input.args,
-        clientTime: input.clientTime,
-        actor: input.actor,
-        touched,
-      };
-      if (input.offlineCardCents !== undefined) record.offlineCardCents = input.offlineCardCents;
-      if (input.approval !== undefined) record.approval = input.approval;
-      await db.outbox.add(record);
-      await this.#setMeta('nextMutationId', id + 1);
-      return id;
-    });
+    return db.transaction(
+      'rw',
+      [db.view, db.shadow, db.pack, db.posting, db.outbox, db.meta],
+      async () => {
+        const last = await db.outbox.orderBy('id').last();
+        const id = Math.max(
+          await this.#meta('nextMutationId'),
+          (await this.#meta('ackedMutationId')) + 1,
+          (last?.id ?? 0) + 1,
+        );
+        const tx = new OverlayTx(db.view, db.shadow, db.pack);
+        await this.#applyMutation(
+          { tx, storeId: this.storeId, actor: input.actor, now: input.clientTime },
+          input.name,
+          structuredClone(input.args),
+        );
+        const touched = tx.touched();
+        await tx.flush();
+        const record: OutboxRecord = {
+          id,
+          name: input.name,
+          args: input.args,
+          clientTime: input.clientTime,
+          actor: input.actor,
+          touched,
+        };
+        if (input.offlineCardCents !== undefined) record.offlineCardCents = input.offlineCardCents;
+        if (input.approval !== undefined) record.approval = input.approval;
+        await db.outbox.add(record);
+        await this.#setMeta('nextMutationId', id + 1);
+        return id;
+      },
+    );
   }
 
   /** The next mutations to push (ids above the acknowledged one), within the count/size limits. */
@@ -409,7 +417,7 @@ export class LocalStore implements LocalReader {
     const { db } = this;
     return db.transaction(
       'rw',
-      [db.view, db.shadow, db.pack, db.outbox, db.meta, db.attention, db.acked],
+      [db.view, db.shadow, db.pack, db.posting, db.outbox, db.meta, db.attention, db.acked],
       async () => {
         if (page.lastMutationId < (await this.#meta('ackedMutationId'))) {
           // The page comes from a history that lacks mutations the server acknowledged: do
@@ -511,7 +519,7 @@ export class LocalStore implements LocalReader {
     lastMutationId: number,
   ): Promise<PageResult> {
     const { db } = this;
-    const tables = [db.view, db.shadow, db.pack, db.outbox, db.meta, db.acked];
+    const tables = [db.view, db.shadow, db.pack, db.posting, db.outbox, db.meta, db.acked];
     return db.transaction('rw', tables, async () => {
       if (lastMutationId < (await this.#meta('ackedMutationId'))) {
         await this.#setMeta('snapshot', null);
@@ -544,6 +552,8 @@ export class LocalStore implements LocalReader {
       await this.#setMeta('epoch', epoch);
       await this.#setMeta('snapshot', null);
     });
+    // The batches' postings into pages: a lookup by client or ticket then reads one page.
+    await db.transaction('rw', [db.posting], () => compactPostings(db.posting));
   }
 
   /**
@@ -749,7 +759,7 @@ export class LocalStore implements LocalReader {
       chunks.push({ kind: 'appointment', keys: appointmentKeys.slice(i, i + chunkSize) });
     for (const [n, chunk] of chunks.entries()) {
       if (n > 0) await pause();
-      await db.transaction('rw', [db.view, db.shadow, db.pack, db.outbox], () =>
+      await db.transaction('rw', [db.view, db.shadow, db.pack, db.posting, db.outbox], () =>
         chunk.kind === 'ticket'
           ? this.#retainTickets(chunk.keys, cutoff, result)
           : this.#retainAppointments(chunk.keys, cutoff, result),
@@ -782,15 +792,13 @@ export class LocalStore implements LocalReader {
       }
     };
     const guard = await db.transaction('r', [db.outbox], () => this.#pendingGuard());
+    const packKeys = (entity: string, q: QuerySpec) => {
+      const keys = packsFor(db.pack, entity, q);
+      return keys === 'all' ? packKeysOf(db.pack, entity) : keys;
+    };
     const ticketPacks = uniquePackKeys([
-      ...(await db.pack
-        .where('ix')
-        .between(['ticket', 'closedAt', ''], ['ticket', 'closedAt', cutoff], true, false)
-        .primaryKeys()),
-      ...(await db.pack
-        .where('ix')
-        .equals(['ticket', 'closedAt', encodeIndexValue(null) as never[]])
-        .primaryKeys()),
+      ...(await packKeys('ticket', { range: { field: 'closedAt', gte: '', lt: cutoff } })),
+      ...(await packKeys('ticket', { where: { closedAt: null } })),
     ]);
     const old = new Set<string>();
     await inGroups(ticketPacks, (recs) => {
@@ -852,7 +860,7 @@ export class LocalStore implements LocalReader {
       drop: (row: PackedRow, guarded: (e: string, id: string) => boolean) => boolean,
     ) => {
       await pause();
-      return db.transaction('rw', [db.pack, db.outbox], async () => {
+      return db.transaction('rw', [db.pack, db.posting, db.outbox], async () => {
         const guarded = await this.#pendingGuard();
         return dropPackedRows(db.pack, [key], (r) => drop(r, guarded));
       });
@@ -879,10 +887,7 @@ export class LocalStore implements LocalReader {
       }
     }
     const appointmentPacks = uniquePackKeys(
-      await db.pack
-        .where('ix')
-        .between(['appointment', 'start', -Infinity], ['appointment', 'start', cutoff], true, false)
-        .primaryKeys(),
+      await packKeys('appointment', { range: { field: 'start', lt: cutoff } }),
     );
     for (const key of appointmentPacks) {
       const dropped = await dropIn(

@@ -96,6 +96,16 @@ const QUERIES: [string, QuerySpec][] = [
   ['ticket', { range: { field: 'closedAt', lt: '2026-08-01T00:00:00.000Z' } }],
   ['ticket', { where: { status: 'closed' }, range: { field: 'businessDate', gte: '2026-06-01' } }],
   ...DATES.map((d): [string, QuerySpec] => ['ticket', { where: { businessDate: d } }]),
+  // Packs key these dates by month (PACK_MONTH_FIELDS): bounds and dates inside a month.
+  ['ticket', { where: { businessDate: '2026-06-15' } }],
+  [
+    'ticket',
+    {
+      range: { field: 'closedAt', gte: '2026-06-01T09:00:00.000Z', lt: '2026-11-24T16:00:00.000Z' },
+    },
+  ],
+  ['ticket', { range: { field: 'closedAt', gte: '2026-06-01T11:00:00.000Z' } }],
+  ['ticket', { range: { field: 'businessDate', gte: '2026-06-01', lt: '2026-11-24' } }],
   ...TICKETS.map((t): [string, QuerySpec] => ['ticketLine', { where: { ticketId: t } }]),
   ...TICKETS.map((t): [string, QuerySpec] => ['payment', { where: { ticketId: t } }]),
   ...DRAWERS.map((d): [string, QuerySpec] => ['payment', { where: { cashDrawerId: d } }]),

@@ -2,8 +2,15 @@ import { Dexie, type Table } from 'dexie';
 import {
   encodeIndexValue,
   indexedFields,
-  indexKeys,
   keyString,
+  packIndexKeys,
+  packKeysMonth,
+  packKeyValue,
+  postedFields,
+  postingPages,
+  postingsOf,
+  type PostingKey,
+  type PostingRecord,
   type IndexKey,
   type PackKey,
   type PackRecord,
@@ -56,48 +63,58 @@ export function matchesQuery(data: RowData, q: QuerySpec): boolean {
 
 /**
  * How a query narrows its candidates in an `ix` index (the view's or the packs'): by its range
- * field, else by its first indexed equality, else not at all (every row of the entity).
+ * field, else by its first indexed equality, else not at all (every row of the entity). On the
+ * packs' side a PACK_MONTH_FIELDS field is keyed by its month: the plan takes the months the
+ * query covers (a superset; the rows are filtered exactly after).
  */
 export type IndexPlan =
-  | { kind: 'range'; lower: unknown[]; upper: unknown[] }
+  | { kind: 'range'; lower: unknown[]; upper: unknown[]; upperOpen: boolean }
   | { kind: 'equals'; key: IndexKey }
+  /** Packs only: a PACK_POSTED_FIELDS field equal to a string, found through the postings. */
+  | { kind: 'posted'; field: string; value: string }
   | { kind: 'all' };
 
-export function indexPlan(entity: string, q: QuerySpec): IndexPlan {
+export function indexPlan(entity: string, q: QuerySpec, side: 'view' | 'pack' = 'view'): IndexPlan {
   const fields = indexedFields(entity);
   const range = q.range;
   if (range && fields.includes(range.field)) {
+    const { field, gte, lt } = range;
+    const month = side === 'pack' && packKeysMonth(entity, field);
+    // A cut upper bound is inclusive: values below lt may share its month.
+    const cutUpper = month && typeof lt === 'string';
     return {
       kind: 'range',
-      lower: [entity, range.field, range.gte ?? -Infinity],
-      upper: [entity, range.field, range.lt ?? []],
+      lower: [
+        entity,
+        field,
+        month && typeof gte === 'string' ? packKeyValue(entity, field, gte) : (gte ?? -Infinity),
+      ],
+      upper: [entity, field, cutUpper ? packKeyValue(entity, field, lt) : (lt ?? [])],
+      upperOpen: !cutUpper,
     };
   }
+  const posted = side === 'pack' ? postedFields(entity) : [];
   const eq = Object.entries(q.where ?? {}).find(
-    ([f, v]) => fields.includes(f) && v !== undefined && encodeIndexValue(v) !== undefined,
+    ([f, v]) =>
+      fields.includes(f) &&
+      v !== undefined &&
+      encodeIndexValue(v) !== undefined &&
+      // A posted field has postings for its string values only (and no index key at all).
+      (!posted.includes(f) || typeof v === 'string'),
   );
   if (eq) {
     const [field, value] = eq;
+    if (posted.includes(field)) return { kind: 'posted', field, value: value as string };
+    const enc = encodeIndexValue(value) as string | number | never[];
     return {
       kind: 'equals',
-      key: [entity, field, encodeIndexValue(value) as string | number | never[]],
+      key: [entity, field, side === 'pack' ? packKeyValue(entity, field, enc) : enc],
     };
   }
   return { kind: 'all' };
 }
 
 const byId = (a: { id: string }, b: { id: string }) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-
-/** The distinct index keys of some rows of one entity (IndexedDB would drop duplicates too). */
-function packIndexKeys(entity: string, rows: readonly PackedRow[]): IndexKey[] {
-  const seen = new Map<string, IndexKey>();
-  for (const r of rows) {
-    for (const k of indexKeys(entity, r.d)) {
-      seen.set(`${k[1]}\u0000${typeof k[2]}\u0000${String(k[2])}`, k);
-    }
-  }
-  return [...seen.values()];
-}
 
 /** A pack of `rows` (sorted by id, not empty) owning [lo, hi]. */
 function packRecord(entity: string, rows: PackedRow[], lo: string, hi: string): PackRecord {
@@ -161,29 +178,49 @@ export async function getPacked(
   return rec ? findRow(rec, id) : undefined;
 }
 
+/**
+ * The keys of the packs of `entity` that may hold rows answering `q` (each once), by the pack
+ * index or the postings; 'all' when the query narrows by no indexed field. Not an async
+ * function: every promise it returns is Dexie's, and 'all' comes back at once. Inside a Dexie
+ * transaction, awaiting an async function that made no IndexedDB request loses the transaction
+ * (PrematureCommitError; in Chromium the search worker's live list of clients failed so).
+ */
+export function packsFor(
+  pack: Table<PackRecord, PackKey>,
+  entity: string,
+  q: QuerySpec,
+): Promise<PackKey[]> | 'all' {
+  const plan = indexPlan(entity, q, 'pack');
+  if (plan.kind === 'all') return 'all';
+  if (plan.kind === 'posted') return postedPacks(pack, entity, plan.field, [plan.value]);
+  const where = pack.where('ix');
+  const hits =
+    plan.kind === 'range'
+      ? where.between(plan.lower, plan.upper, true, !plan.upperOpen)
+      : where.equals(plan.key);
+  // A pack is listed once per matching key of its rows: each once.
+  return hits
+    .primaryKeys()
+    .then((keys) => [...new Map(keys.map((k) => [packKeyString(k), k])).values()]);
+}
+
 /** Packed rows of `entity` that answer `q` (unsorted). */
 export async function queryPacked(
   pack: Table<PackRecord, PackKey>,
   entity: string,
   q: QuerySpec,
 ): Promise<StoredRow[]> {
-  const plan = indexPlan(entity, q);
+  const found = packsFor(pack, entity, q);
   let recs: (PackRecord | undefined)[];
-  if (plan.kind === 'all') {
+  if (found === 'all') {
     recs = await pack
       .where('[e+lo+hi]')
       .between([entity, Dexie.minKey, Dexie.minKey], [entity, Dexie.maxKey, Dexie.maxKey])
       .toArray();
   } else {
-    const where = pack.where('ix');
-    const hits =
-      plan.kind === 'range'
-        ? where.between(plan.lower, plan.upper, true, false)
-        : where.equals(plan.key);
-    // A pack is listed once per matching key of its rows: read each once.
-    const keys = new Map((await hits.primaryKeys()).map((k) => [packKeyString(k), k]));
-    if (keys.size === 0) return [];
-    recs = await pack.bulkGet([...keys.values()]);
+    const keys = await found;
+    if (keys.length === 0) return [];
+    recs = await pack.bulkGet(keys);
   }
   const out: StoredRow[] = [];
   for (const rec of recs) {
@@ -191,6 +228,74 @@ export async function queryPacked(
     for (const r of rec.rows) if (matchesQuery(r.d, q)) out.push({ e: entity, id: r.id, d: r.d });
   }
   return out;
+}
+
+/** The posting table beside `pack` (same database; in the caller's transaction). */
+const postingOf = (pack: Table<PackRecord, PackKey>) =>
+  pack.db.table<PostingRecord, PostingKey>('posting');
+
+/**
+ * The keys of the packs that may hold rows whose posted `field` is one of `values` (each once):
+ * the ids in every batch record of the field and, for each value, in the one page that may hold
+ * it (the greatest key ≤ `p` + value), or in every page for many values; then the packs owning
+ * those ids (keys only). A superset: a pair may outlive its row. One chain of Dexie promises, no
+ * async function: inside a transaction, a few native awaits in a row after the last IndexedDB
+ * request lose the transaction (PrematureCommitError, seen in the retention tests).
+ */
+export function postedPacks(
+  pack: Table<PackRecord, PackKey>,
+  entity: string,
+  field: string,
+  values: readonly string[],
+): Promise<PackKey[]> {
+  const posting = postingOf(pack);
+  const wanted = new Set(values);
+  const between = (lo: string, hi: string, hiOpen = true) =>
+    posting.where('[e+f+k]').between([entity, field, lo], [entity, field, hi], true, !hiOpen);
+  const pages: Promise<(PostingRecord | undefined)[]> =
+    wanted.size > 64
+      ? between('p', 'q').toArray()
+      : Dexie.Promise.all(
+          [...wanted].map((v) => between('p', `p${v}`, false).reverse().limit(1).primaryKeys()),
+        ).then((found) => {
+          const keys = new Map<string, PostingKey>();
+          for (const [key] of found) if (key) keys.set(key[2], key);
+          return posting.bulkGet([...keys.values()]);
+        });
+  return Dexie.Promise.all([between('d', 'e').toArray(), pages, packKeysOf(pack, entity)]).then(
+    ([batches, pageRecs, all]) => {
+      const owners = new Map<string, PackKey>();
+      for (const rec of [...batches, ...pageRecs]) {
+        if (!rec) continue;
+        const { pairs } = rec;
+        for (let i = 0; i < pairs.length; i += 2) {
+          if (!wanted.has(pairs[i]!)) continue;
+          const key = owner(all, pairs[i + 1]!);
+          if (key) owners.set(packKeyString(key), key);
+        }
+      }
+      return [...owners.values()];
+    },
+  );
+}
+
+/**
+ * Merges the batch records of every posted field into its pages (sorted, a value on one page):
+ * a lookup then reads one page instead of every batch. At the end of a snapshot; inside a
+ * read-write transaction over `posting`.
+ */
+export async function compactPostings(posting: Table<PostingRecord, PostingKey>): Promise<void> {
+  const keys = await posting.toCollection().primaryKeys();
+  const fields = new Map<string, [string, string]>();
+  for (const [e, f, k] of keys) if (k.startsWith('d')) fields.set(`${e}\u0000${f}`, [e, f]);
+  for (const [e, f] of fields.values()) {
+    const old = await posting
+      .where('[e+f+k]')
+      .between([e, f, Dexie.minKey], [e, f, Dexie.maxKey])
+      .toArray();
+    await posting.bulkDelete(old.map((r): PostingKey => [r.e, r.f, r.k]));
+    await posting.bulkPut(postingPages(old));
+  }
 }
 
 /** The packed rows of `entity` whose `field` is one of `values` (a parent's children). */
@@ -201,11 +306,16 @@ export async function packedWithAny(
   values: readonly string[],
 ): Promise<StoredRow[]> {
   if (values.length === 0) return [];
-  const keys = await pack
-    .where('ix')
-    .anyOf(values.map((v) => [entity, field, v]))
-    .primaryKeys();
-  const unique = new Map(keys.map((k) => [packKeyString(k), k]));
+  const unique = new Map<string, PackKey>();
+  if (postedFields(entity).includes(field)) {
+    for (const k of await postedPacks(pack, entity, field, values)) unique.set(packKeyString(k), k);
+  } else {
+    const keys = await pack
+      .where('ix')
+      .anyOf(values.map((v) => [entity, field, v]))
+      .primaryKeys();
+    for (const k of keys) unique.set(packKeyString(k), k);
+  }
   if (unique.size === 0) return [];
   const wanted = new Set(values);
   const out: StoredRow[] = [];
@@ -285,14 +395,15 @@ export async function putPacked(
 ): Promise<void> {
   if (rows.length === 0) return;
   const fresh = new Map(rows.map((r) => [r.id, r]));
-  const inView = await view
-    .where('[e+id]')
-    .anyOf([...fresh.keys()].map((id) => [entity, id]))
-    .primaryKeys();
-  if (inView.length > 0) await view.bulkDelete(inView);
   const sorted = [...fresh.values()].sort(byId);
   let lo = sorted[0]!.id;
   let hi = sorted.at(-1)!.id;
+  // The view's keys of this entity in the batch's range, in one request (getAllKeys): `anyOf`
+  // over a batch's ids walks a cursor, one request per id (a thousand a batch).
+  const inView = (
+    await view.where('[e+id]').between([entity, lo], [entity, hi], true, true).primaryKeys()
+  ).filter(([, id]) => fresh.has(id));
+  if (inView.length > 0) await view.bulkDelete(inView);
   const overlapping = (await packKeysOf(pack, entity)).filter(([, l, h]) => l <= hi && h >= lo);
   let all = sorted;
   if (overlapping.length > 0) {
@@ -317,6 +428,10 @@ export async function putPacked(
     recs.push(packRecord(entity, part, from, to));
   }
   await pack.bulkPut(recs);
+  // Their postings: one record per posted field, no index entries (the merged rows of older
+  // packs have theirs already). Awaited here, not in a helper: see `packsFor`.
+  const postings = postingsOf(entity, sorted);
+  if (postings.length > 0) await postingOf(pack).bulkPut(postings);
 }
 
 /**

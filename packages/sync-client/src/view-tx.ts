@@ -40,7 +40,10 @@ export async function queryView(
   const plan = indexPlan(entity, q);
   let candidates: ViewRecord[];
   if (plan.kind === 'range') {
-    candidates = await table.where('ix').between(plan.lower, plan.upper, true, false).toArray();
+    candidates = await table
+      .where('ix')
+      .between(plan.lower, plan.upper, true, !plan.upperOpen)
+      .toArray();
   } else if (plan.kind === 'equals') {
     candidates = await table.where('ix').equals(plan.key).toArray();
   } else {

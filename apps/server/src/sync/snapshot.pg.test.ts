@@ -80,6 +80,10 @@ describeEachEngine('sync snapshot', (getDb: () => Db) => {
   const others: Record<string, { authorization: string } & Record<string, string>> = {};
   let openTicketId: string;
   let bookedClientId: string; // the open ticket's client
+  let closedTicketId: string; // voided today
+  /** A ticket voided 60 days ago (an earlier month) and its line: history, packed. */
+  const oldTicketId = randomUUID();
+  const oldLineId = randomUUID();
 
   const snapshot = (
     query: string,
@@ -123,7 +127,7 @@ describeEachEngine('sync snapshot', (getDb: () => Db) => {
     const serviceId = randomUUID();
     openTicketId = randomUUID();
     bookedClientId = randomUUID();
-    const closedTicketId = randomUUID();
+    closedTicketId = randomUUID();
     await pushOk([
       log.make('client.upsert', { id: bookedClientId, firstName: 'Booked', lastName: 'Snap' }),
       log.make('staff.upsert', {
@@ -149,6 +153,16 @@ describeEachEngine('sync snapshot', (getDb: () => Db) => {
       }),
       log.make('ticket.open', { id: closedTicketId }),
       log.make('ticket.void', { ticketId: closedTicketId, reason: 'test' }),
+    ]);
+    const longAgo = new Date(Date.now() - 60 * 86_400_000).toISOString();
+    await pushOk([
+      log.make('ticket.open', { id: oldTicketId }, longAgo),
+      log.make(
+        'ticket.addLine',
+        { ticketId: oldTicketId, lineId: oldLineId, kind: 'service', itemId: serviceId, staffId },
+        longAgo,
+      ),
+      log.make('ticket.void', { ticketId: oldTicketId, reason: 'test' }, longAgo),
     ]);
     for (let i = 0; i < CLIENTS; i += 150) {
       await pushOk(
@@ -222,21 +236,35 @@ describeEachEngine('sync snapshot', (getDb: () => Db) => {
       const before = clientRows.filter((c) => c.i < essentialsAt).map((c) => c.r.id);
       expect(before).toEqual([bookedClientId]);
       expect(clientRows.length).toBe(CLIENTS + 1);
+      // Right after the marker: this month's ended tickets (the voided one), then the clients.
       expect(
         entityAt(
           (l) => l.type === 'rows' && l.entity === 'client' && l.rows[0]?.id !== bookedClientId,
         ),
-      ).toBe(essentialsAt + 1);
+      ).toBeGreaterThan(ticketLines.find((t) => t.r.id === closedTicketId)!.i);
       expect(head.estimates.client).toBe(CLIENTS + 1);
       expect(head.total).toBeGreaterThanOrEqual(CLIENTS + 6);
-      // The history (every rows line after the marker) is marked packed; the essentials are not.
+      // The history before this month is marked packed (after the marker); the essentials and
+      // this month's rows are not: today's voided ticket, the open ticket's line.
       const rowsLines = lines.flatMap((l, i) => (l.type === 'rows' ? [{ i, l }] : []));
       expect(rowsLines.filter(({ i }) => i < essentialsAt).map(({ l }) => l.packed)).toEqual(
         rowsLines.filter(({ i }) => i < essentialsAt).map(() => undefined),
       );
-      expect(rowsLines.filter(({ i }) => i > essentialsAt).map(({ l }) => l.packed)).toEqual(
-        rowsLines.filter(({ i }) => i > essentialsAt).map(() => true),
-      );
+      const packedOf = new Map<string, boolean>();
+      for (const { l } of rowsLines)
+        if (l.type === 'rows')
+          for (const r of l.rows) packedOf.set(`${l.entity}:${r.id}`, l.packed === true);
+      expect(packedOf.get(`ticket:${oldTicketId}`)).toBe(true);
+      expect(packedOf.get(`ticketLine:${oldLineId}`)).toBe(true);
+      expect(packedOf.get(`ticket:${closedTicketId}`)).toBe(false);
+      expect(packedOf.get(`ticket:${openTicketId}`)).toBe(false);
+      expect(
+        [...packedOf].filter(
+          ([k, p]) => k.startsWith('ticketLine:') && k !== `ticketLine:${oldLineId}` && p,
+        ),
+      ).toEqual([]);
+      // Every client but the booked one comes packed; rows of one part share a line.
+      expect([...packedOf].filter(([k, p]) => k.startsWith('client:') && !p).length).toBe(1);
 
       const paged = await pullAll(app, store, store.deviceId, 200);
       expect(head.cursor).toBe(paged.cursor);

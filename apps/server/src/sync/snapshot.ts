@@ -19,7 +19,7 @@ import { resyncHttpError, syncingDeviceLastMutationId } from './pull';
 export const SNAPSHOT_CHUNK_ROWS = 2000;
 const DAY_MS = 86_400_000;
 
-/** Values the parts' filters read: `:since` (timestamptz), `:openTickets` (their ids). */
+/** Values the parts' filters read: `:since` (timestamptz; `:month` its month's start), `:openTickets` (their ids). */
 interface PartContext {
   since: string;
   openTickets: string[];
@@ -32,7 +32,8 @@ export interface SnapshotPart {
   essential: boolean;
   /**
    * Its rows go out marked `packed`: history a device reads rarely, which it may store many rows
-   * to a record (docs/SYNC.md "Packed history"). Every part after the essentials.
+   * to a record (docs/SYNC.md "Packed history"). Every part after the essentials but those
+   * that say `false` (this month's).
    */
   packed?: boolean;
   /**
@@ -47,6 +48,17 @@ export interface SnapshotPart {
 const upcoming = 'start_at >= :since';
 const today = 'business_date >= (:since)::date';
 const notOf = (cond: string) => `not coalesce(${cond}, false)`;
+/**
+ * This month's rows (from the start of the month of `:since`) stay out of packs: a device keys a
+ * packed date by its month (PACK_MONTH_FIELDS, packages/domain/src/tx.ts), so a query of today
+ * (the next ticket number, the day's tickets, the book) would read every pack holding a row of
+ * this month. Kept unpacked, such queries read no pack. A ticket's business date never changes,
+ * so its lines and payments follow it by ticket without depending on the ticket's state.
+ */
+const thisMonthDate = (column: string) => `${column} >= (:month)::date`;
+const ofThisMonthsTickets =
+  'ticket_id in (select id from tickets where store_id = :store and ' +
+  `${thisMonthDate('business_date')})`;
 /**
  * The clients of the coming appointments and of the open tickets: with the desk's essentials.
  * A store's whole client list (tens of thousands) comes after them: it kept the desk closed
@@ -81,17 +93,94 @@ const PARTS: readonly SnapshotPart[] = [
     where: 'ticket_id = any(:openTickets)',
   },
   { name: 'client:booked', entity: 'client', essential: true, where: booked },
-  // The rest of the clients right after the marker: the desk is open, search fills in.
+  // This month's ended tickets, their lines and payments, past appointments and turns: after
+  // the marker but not packed (`thisMonthDate` above); a few thousand rows at most.
+  {
+    name: 'ticket:month',
+    entity: 'ticket',
+    essential: false,
+    packed: false,
+    where: `${notOf(`status = 'open'`)} and ${thisMonthDate('business_date')}`,
+  },
+  {
+    name: 'ticketLine:month',
+    entity: 'ticketLine',
+    essential: false,
+    packed: false,
+    where: ofThisMonthsTickets,
+  },
+  {
+    name: 'payment:month',
+    entity: 'payment',
+    essential: false,
+    packed: false,
+    where: ofThisMonthsTickets,
+  },
+  {
+    name: 'appointment:month',
+    entity: 'appointment',
+    essential: false,
+    packed: false,
+    where: `${notOf(upcoming)} and start_at >= :month`,
+  },
+  {
+    name: 'turn:month',
+    entity: 'turn',
+    essential: false,
+    packed: false,
+    where: `${notOf(today)} and ${thisMonthDate('business_date')}`,
+  },
+  {
+    name: 'walkIn:month',
+    entity: 'walkIn',
+    essential: false,
+    packed: false,
+    where: `${notOf(today)} and ${thisMonthDate('business_date')}`,
+  },
+  // The rest of the clients: the desk is open, search fills in.
   { name: 'client', entity: 'client', essential: false, where: notOf(booked) },
-  { name: 'ticket:ended', entity: 'ticket', essential: false, where: notOf(`status = 'open'`) },
-  // Every line and payment (those of open tickets again): whether a line belongs to an open
-  // ticket is its ticket's state, not its own, so no line may depend on it to be sent.
-  { name: 'ticketLine', entity: 'ticketLine', essential: false, where: null },
-  { name: 'payment', entity: 'payment', essential: false, where: null },
+  // The history, packed. The parts whose rows were narrowed in session 11 have new names, so a
+  // resume token of an older server naming them starts the snapshot again (400) instead of
+  // skipping this month's rows.
+  {
+    name: 'ticket:before',
+    entity: 'ticket',
+    essential: false,
+    where: `${notOf(`status = 'open'`)} and ${notOf(thisMonthDate('business_date'))}`,
+  },
+  // Every other line and payment (those of open tickets again): whether a line belongs to an
+  // open ticket is its ticket's state, not its own, so no line may depend on it to be sent.
+  {
+    name: 'ticketLine:before',
+    entity: 'ticketLine',
+    essential: false,
+    where: notOf(ofThisMonthsTickets),
+  },
+  {
+    name: 'payment:before',
+    entity: 'payment',
+    essential: false,
+    where: notOf(ofThisMonthsTickets),
+  },
   { name: 'refund', entity: 'refund', essential: false, where: null },
-  { name: 'appointment:past', entity: 'appointment', essential: false, where: notOf(upcoming) },
-  { name: 'turn:past', entity: 'turn', essential: false, where: notOf(today) },
-  { name: 'walkIn:past', entity: 'walkIn', essential: false, where: notOf(today) },
+  {
+    name: 'appointment:before',
+    entity: 'appointment',
+    essential: false,
+    where: `${notOf(upcoming)} and ${notOf('start_at >= :month')}`,
+  },
+  {
+    name: 'turn:before',
+    entity: 'turn',
+    essential: false,
+    where: `${notOf(today)} and ${notOf(thisMonthDate('business_date'))}`,
+  },
+  {
+    name: 'walkIn:before',
+    entity: 'walkIn',
+    essential: false,
+    where: `${notOf(today)} and ${notOf(thisMonthDate('business_date'))}`,
+  },
   { name: 'giftCard', entity: 'giftCard', essential: false, where: null },
   { name: 'giftCardMovement', entity: 'giftCardMovement', essential: false, where: null },
   { name: 'turnEvent', entity: 'turnEvent', essential: false, where: null },
@@ -103,7 +192,7 @@ const PARTS: readonly SnapshotPart[] = [
  * desk needs to open comes first; the history after the `essentials` marker, marked `packed`.
  */
 export const SNAPSHOT_PARTS: readonly SnapshotPart[] = PARTS.map((p) =>
-  p.essential ? p : { ...p, packed: true },
+  p.essential || p.packed === false ? p : { ...p, packed: true },
 );
 
 const STORE_PART = 'store';
@@ -246,6 +335,7 @@ const SETTING: Record<string, string> = {
   store: `current_setting('mango.snapshot_store')::uuid`,
   since: `current_setting('mango.snapshot_since')::timestamptz`,
   openTickets: `current_setting('mango.snapshot_open')::uuid[]`,
+  month: `date_trunc('month', current_setting('mango.snapshot_since')::timestamptz)`,
 };
 
 /**
@@ -256,7 +346,7 @@ const SETTING: Record<string, string> = {
  */
 function partSelect(part: SnapshotPart): string {
   const cond = part.where
-    ? ` and (${part.where.replace(/:(store|since|openTickets)\b/g, (_, name: string) => SETTING[name]!)})`
+    ? ` and (${part.where.replace(/:(store|since|openTickets|month)\b/g, (_, name: string) => SETTING[name]!)})`
     : '';
   return (
     `select '{"id":"' || id || '","version":' || version || ',"data":' || data::text || '}' ` +
