@@ -3,8 +3,11 @@ import {
   breakdownTables,
   compareWork,
   type DbWorkReading,
+  functionsPerUnit,
   parsePgbenchOutput,
   ratio,
+  statementKind,
+  type StatementShare,
   statementsPerUnit,
   walPerUnit,
   workPerUnit,
@@ -22,6 +25,9 @@ const reading = (over: Partial<DbWorkReading> = {}): DbWorkReading => ({
     walRecords: 0,
     walFpi: 0,
     walBytes: 0,
+    plans: 0,
+    planTimeMs: 0,
+    execTimeMs: 0,
   },
   dealloc: 0,
   tables: { seqScans: 0, indexScans: 0, rowsInserted: 0, rowsUpdated: 0, rowsHotUpdated: 0 },
@@ -42,6 +48,9 @@ describe('workPerUnit', () => {
         walRecords: 50,
         walFpi: 2,
         walBytes: 4000,
+        plans: 40,
+        planTimeMs: 12.5,
+        execTimeMs: 100,
       },
       tables: { seqScans: 7, indexScans: 70, rowsInserted: 9, rowsUpdated: 4, rowsHotUpdated: 1 },
       clusterWal: { walRecords: 500, walFpi: 20, walBytes: 90_000 },
@@ -57,6 +66,9 @@ describe('workPerUnit', () => {
         walRecords: 50 + 259,
         walFpi: 2 + 1,
         walBytes: 4000 + 66_005,
+        plans: 40 + 31,
+        planTimeMs: 12.5 + 4.25,
+        execTimeMs: 100 + 9.5,
       },
       tables: {
         seqScans: 7 + 20,
@@ -80,6 +92,9 @@ describe('workPerUnit', () => {
       walRecords: 25.9,
       walFpi: 0.1,
       walBytes: 6601,
+      plans: 3.1,
+      planUs: 425,
+      execUs: 950,
       relationScans: 17,
       indexScans: 15,
       seqScans: 2,
@@ -105,6 +120,7 @@ describe('workPerUnit', () => {
     expect(work.perUnit?.statements).toBeNull();
     expect(work.perUnit?.buffers).toBeNull();
     expect(work.perUnit?.walBytes).toBeNull();
+    expect(work.perUnit?.planUs).toBeNull();
     // The table counters do not need the extension.
     expect(work.perUnit?.indexScans).toBe(2);
     expect(work.perUnit?.rowsInserted).toBe(1);
@@ -255,13 +271,35 @@ describe('walPerUnit', () => {
 });
 
 describe('statementsPerUnit', () => {
-  const stmt = (queryid: string, query: string, calls: number, buffers: number, walBytes = 0) => ({
+  const stmt = (
+    queryid: string,
+    query: string,
+    calls: number,
+    buffers: number,
+    walBytes = 0,
+    time: { plans?: number; planMs?: number; execMs?: number; kind?: string } = {},
+  ) => ({
     queryid,
     query,
+    kind: time.kind ?? query,
     calls,
     buffers,
     walRecords: 0,
     walBytes,
+    plans: time.plans ?? 0,
+    planMs: time.planMs ?? 0,
+    execMs: time.execMs ?? 0,
+  });
+  const share = (query: string, over: Partial<StatementShare>): StatementShare => ({
+    query,
+    callsPerUnit: 0,
+    buffersPerUnit: 0,
+    walRecordsPerUnit: 0,
+    walBytesPerUnit: 0,
+    plansPerUnit: 0,
+    planUsPerUnit: 0,
+    execUsPerUnit: 0,
+    ...over,
   });
 
   it('takes the difference of two readings, sums equal texts, most buffers first', () => {
@@ -276,36 +314,79 @@ describe('statementsPerUnit', () => {
       stmt('4', 'select data from tickets', 4, 20),
     ];
     expect(statementsPerUnit(before, after, 2)).toEqual([
-      {
-        query: 'with w0 as (insert into tickets',
+      share('with w0 as (insert into tickets', {
         callsPerUnit: 3,
         buffersPerUnit: 60,
-        walRecordsPerUnit: 0,
         walBytesPerUnit: 250,
-      },
-      {
-        query: 'select data from tickets',
-        callsPerUnit: 2,
-        buffersPerUnit: 10,
-        walRecordsPerUnit: 0,
-        walBytesPerUnit: 0,
-      },
+      }),
+      share('select data from tickets', { callsPerUnit: 2, buffersPerUnit: 10 }),
     ]);
+  });
+
+  it('groups by kind and orders by planning + execution time, in µs per unit', () => {
+    const before = [stmt('1', 'a', 10, 0, 0, { kind: 'K', plans: 10, planMs: 1, execMs: 2 })];
+    const after = [
+      stmt('1', 'a', 14, 0, 0, { kind: 'K', plans: 14, planMs: 1.8, execMs: 2.2 }),
+      stmt('2', 'b', 2, 0, 0, { kind: 'K', plans: 0, planMs: 0, execMs: 0.2 }),
+      stmt('3', 'c', 1, 99, 0, { kind: 'L', plans: 1, planMs: 0.05, execMs: 0.05 }),
+    ];
+    expect(statementsPerUnit(before, after, 4, { by: 'kind', order: 'time' })).toEqual([
+      share('K', { callsPerUnit: 1.5, plansPerUnit: 1, planUsPerUnit: 200, execUsPerUnit: 100 }),
+      share('L', {
+        callsPerUnit: 0.25,
+        buffersPerUnit: 24.8,
+        plansPerUnit: 0.25,
+        planUsPerUnit: 13,
+        execUsPerUnit: 13,
+      }),
+    ]);
+    // By buffers, L (99 buffers) comes first.
+    expect(statementsPerUnit(before, after, 4, { by: 'kind' })[0]?.query).toBe('L');
   });
 
   it('escapes a | of a statement in the markdown table', () => {
     const lines = breakdownTables(
       [],
-      [
-        {
-          query: 'select a || b',
-          callsPerUnit: 1,
-          buffersPerUnit: 1,
-          walRecordsPerUnit: 0,
-          walBytesPerUnit: 0,
-        },
-      ],
+      [share('select a || b', { callsPerUnit: 1, buffersPerUnit: 1 })],
     );
-    expect(lines.at(-1)).toBe('| `select a \\|\\| b` | 1 | 1 | 0 | 0 |');
+    expect(lines.at(-1)).toBe('| `select a \\|\\| b` | 1 | 1 | 0 | 0 | 0 | 0 | 0 |');
+  });
+});
+
+describe('statementKind', () => {
+  it("names a batched write by its targets, in order, whatever its columns' text", () => {
+    const text = `with w0 as (insert into tickets (store_id, id) select $1::uuid, v.id from (select 1) v),
+      w1 as (update  appointments t set version = v.version from x where t.id = v.id returning 1),
+      w2 as (delete from ticket_lines where id = $9)
+      select 1`;
+    expect(statementKind(text)).toBe('batched write: +tickets ~appointments -ticket_lines');
+  });
+
+  it('shortens any other statement to its first 60 characters, spaces folded', () => {
+    expect(
+      statementKind(
+        '  select   id\n  from tickets where store_id = $1 and id = any($2::uuid[]) and x',
+      ),
+    ).toBe('select id from tickets where store_id = $1 and id = any($2::');
+    expect(statementKind('COMMIT')).toBe('COMMIT');
+  });
+});
+
+describe('functionsPerUnit', () => {
+  it('takes the difference per function, most time first, and leaves out the uncalled', () => {
+    const before = [
+      { name: 'public.f', calls: 10, totalMs: 5, selfMs: 4 },
+      { name: 'public.g', calls: 1, totalMs: 1, selfMs: 1 },
+    ];
+    const after = [
+      { name: 'public.f', calls: 12, totalMs: 5.5, selfMs: 4.2 },
+      { name: 'public.g', calls: 1, totalMs: 1, selfMs: 1 },
+      { name: 'public.h', calls: 4, totalMs: 2, selfMs: 1 },
+    ];
+    expect(functionsPerUnit(before, after, 4)).toEqual([
+      { name: 'public.h', callsPerUnit: 1, totalUsPerUnit: 500, selfUsPerUnit: 250 },
+      { name: 'public.f', callsPerUnit: 0.5, totalUsPerUnit: 125, selfUsPerUnit: 50 },
+    ]);
+    expect(functionsPerUnit(before, after, 0)).toEqual([]);
   });
 });

@@ -20,6 +20,15 @@ export interface StatementCounters {
   walRecords: number;
   walFpi: number;
   walBytes: number;
+  /**
+   * Plannings of top-level statements and their time, and the time of their execution (ms;
+   * pg_stat_statements' `plans`, `total_plan_time`, `total_exec_time`). Plannings are counted
+   * only with `pg_stat_statements.track_planning = on` (else 0). A top-level statement's
+   * execution time includes the planning and execution of the statements nested in it.
+   */
+  plans: number;
+  planTimeMs: number;
+  execTimeMs: number;
 }
 
 /** pg_stat_user_tables of one database, summed over its tables (every session). */
@@ -62,6 +71,11 @@ export interface WorkPerUnit {
   walRecords: number | null;
   walFpi: number | null;
   walBytes: number | null;
+  /** Plannings of top-level statements (0 when track_planning is off or all were prepared). */
+  plans: number | null;
+  /** µs of planning and of execution of top-level statements (pg_stat_statements). */
+  planUs: number | null;
+  execUs: number | null;
   /** Index + sequential scans of user tables. */
   relationScans: number;
   indexScans: number;
@@ -119,6 +133,8 @@ export function workPerUnit(
   const per = (n: number) => r1(n / units);
   const perOrNull = (n: number | undefined) => (n === undefined ? null : per(n));
   const bytes = (n: number | undefined) => (n === undefined ? null : Math.round(n / units));
+  const micros = (ms: number | undefined) =>
+    ms === undefined ? null : Math.round((ms * 1000) / units);
   const tables = delta(before.tables, after.tables);
   const t = (k: keyof TableCounters) => tables[k];
   const w =
@@ -136,6 +152,9 @@ export function workPerUnit(
       walRecords: perOrNull(s?.walRecords),
       walFpi: perOrNull(s?.walFpi),
       walBytes: bytes(s?.walBytes),
+      plans: perOrNull(s?.plans),
+      planUs: micros(s?.planTimeMs),
+      execUs: micros(s?.execTimeMs),
       relationScans: per(t('indexScans') + t('seqScans')),
       indexScans: per(t('indexScans')),
       seqScans: per(t('seqScans')),
@@ -160,6 +179,9 @@ export const WORK_ROWS: readonly { key: keyof WorkPerUnit; label: string }[] = [
   { key: 'walRecords', label: 'WAL records' },
   { key: 'walFpi', label: 'WAL full-page images' },
   { key: 'walBytes', label: 'WAL bytes' },
+  { key: 'plans', label: 'plannings (pg_stat_statements.track_planning)' },
+  { key: 'planUs', label: 'µs planning, top-level statements' },
+  { key: 'execUs', label: 'µs executing, top-level statements (nested ones included)' },
   { key: 'relationScans', label: 'relation scans (index + sequential)' },
   { key: 'indexScans', label: 'index scans' },
   { key: 'seqScans', label: 'sequential scans' },
@@ -299,50 +321,89 @@ export interface StatementDetail {
   queryid: string;
   /** The statement's text, shortened. */
   query: string;
+  /** What the statement does, from its whole text (`statementKind`). */
+  kind: string;
   calls: number;
   buffers: number;
   walRecords: number;
   walBytes: number;
+  /** Plannings, their ms, and the ms of execution (see `StatementCounters`). */
+  plans: number;
+  planMs: number;
+  execMs: number;
 }
 
 export interface StatementShare {
+  /** The shortened text, or the kind (`statementsPerUnit`'s `by`). */
   query: string;
   callsPerUnit: number;
   buffersPerUnit: number;
   walRecordsPerUnit: number;
   walBytesPerUnit: number;
+  plansPerUnit: number;
+  planUsPerUnit: number;
+  execUsPerUnit: number;
 }
 
 /**
- * Top-level statements' work between two readings, per unit, most buffers first. Statements
- * whose shortened texts are equal count as one (a push's one-statement write differs by which
- * tables it names, past the shown prefix).
+ * What a statement does, for summing statements of the same kind: a push's batched write (one
+ * `with w0 as (insert into …), w1 as (update …) select …`, whose text differs with the tables it
+ * names) as `batched write: ` and each target in order (`+table` an insert, `~table` an update,
+ * `-table` a delete); anything else as its first 60 characters, spaces folded.
+ */
+export function statementKind(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  if (/^with w0 as \(/i.test(flat)) {
+    const targets = [
+      ...flat.matchAll(/\bw\d+ as \((insert into|update|delete from) ([a-z_.]+)/gi),
+    ].map(
+      (m) => `${{ i: '+', u: '~', d: '-' }[m[1]![0]!.toLowerCase() as 'i' | 'u' | 'd']}${m[2]}`,
+    );
+    return `batched write: ${targets.join(' ')}`;
+  }
+  return flat.slice(0, 60);
+}
+
+type Sums = Omit<StatementDetail, 'queryid' | 'query' | 'kind'>;
+const SUM_KEYS = [
+  'calls',
+  'buffers',
+  'walRecords',
+  'walBytes',
+  'plans',
+  'planMs',
+  'execMs',
+] as const satisfies readonly (keyof Sums)[];
+
+/**
+ * Top-level statements' work between two readings, per unit, grouped by shortened text (`by:
+ * 'query'`: statements whose shortened texts are equal count as one) or by kind, most buffers
+ * (or most planning + execution time) first.
  */
 export function statementsPerUnit(
   before: readonly StatementDetail[],
   after: readonly StatementDetail[],
   units: number,
-  top = 12,
+  opts: { top?: number; by?: 'query' | 'kind'; order?: 'buffers' | 'time' } = {},
 ): StatementShare[] {
   if (!(units > 0)) return [];
+  const { top = 12, by = 'query', order = 'buffers' } = opts;
   const was = new Map(before.map((s) => [s.queryid, s]));
-  const byText = new Map<
-    string,
-    { calls: number; buffers: number; walRecords: number; walBytes: number }
-  >();
+  const groups = new Map<string, Sums>();
   for (const s of after) {
     const b = was.get(s.queryid);
-    const sum = byText.get(s.query) ?? { calls: 0, buffers: 0, walRecords: 0, walBytes: 0 };
-    sum.calls += s.calls - (b?.calls ?? 0);
-    sum.buffers += s.buffers - (b?.buffers ?? 0);
-    sum.walRecords += s.walRecords - (b?.walRecords ?? 0);
-    sum.walBytes += s.walBytes - (b?.walBytes ?? 0);
-    byText.set(s.query, sum);
+    const key = by === 'kind' ? s.kind : s.query;
+    const sum = groups.get(key) ?? (Object.fromEntries(SUM_KEYS.map((k) => [k, 0])) as Sums);
+    for (const k of SUM_KEYS) sum[k] += s[k] - (b?.[k] ?? 0);
+    groups.set(key, sum);
   }
   const r2 = (n: number) => Math.round(n * 100) / 100;
-  return [...byText]
+  const time = (s: Sums) => s.planMs + s.execMs;
+  return [...groups]
     .filter(([, s]) => s.calls > 0)
-    .sort(([, a], [, b]) => b.buffers - a.buffers || b.walBytes - a.walBytes)
+    .sort(([, a], [, b]) =>
+      order === 'time' ? time(b) - time(a) : b.buffers - a.buffers || b.walBytes - a.walBytes,
+    )
     .slice(0, top)
     .map(([query, s]) => ({
       query,
@@ -350,14 +411,69 @@ export function statementsPerUnit(
       buffersPerUnit: r1(s.buffers / units),
       walRecordsPerUnit: r2(s.walRecords / units),
       walBytesPerUnit: Math.round(s.walBytes / units),
+      plansPerUnit: r2(s.plans / units),
+      planUsPerUnit: Math.round((s.planMs * 1000) / units),
+      execUsPerUnit: Math.round((s.execMs * 1000) / units),
     }));
 }
 
-/** Markdown tables of the two breakdowns of one measured window. */
+/** pg_stat_user_functions of one function (`track_functions = 'pl'`: plpgsql ones), cumulative. */
+export interface FunctionDetail {
+  name: string;
+  calls: number;
+  /** ms in the function, with what it called (total_time), and without (self_time). */
+  totalMs: number;
+  selfMs: number;
+}
+
+export interface FunctionShare {
+  name: string;
+  callsPerUnit: number;
+  totalUsPerUnit: number;
+  selfUsPerUnit: number;
+}
+
+/** Functions' (and triggers') calls and time between two readings, per unit, most time first. */
+export function functionsPerUnit(
+  before: readonly FunctionDetail[],
+  after: readonly FunctionDetail[],
+  units: number,
+): FunctionShare[] {
+  if (!(units > 0)) return [];
+  const was = new Map(before.map((f) => [f.name, f]));
+  return after
+    .map((f) => {
+      const b = was.get(f.name);
+      return {
+        name: f.name,
+        calls: f.calls - (b?.calls ?? 0),
+        totalMs: f.totalMs - (b?.totalMs ?? 0),
+        selfMs: f.selfMs - (b?.selfMs ?? 0),
+      };
+    })
+    .filter((f) => f.calls > 0)
+    .sort((a, b) => b.totalMs - a.totalMs)
+    .map((f) => ({
+      name: f.name,
+      callsPerUnit: Math.round((f.calls / units) * 100) / 100,
+      totalUsPerUnit: Math.round((f.totalMs * 1000) / units),
+      selfUsPerUnit: Math.round((f.selfMs * 1000) / units),
+    }));
+}
+
+/** Markdown tables of the breakdowns of one measured window. */
 export function breakdownTables(
   wal: readonly WalShare[],
   stmts: readonly StatementShare[],
+  kinds: readonly StatementShare[] = [],
+  functions: readonly FunctionShare[] = [],
 ): string[] {
+  const row = (s: StatementShare) =>
+    `| \`${s.query.replace(/\|/g, '\\|')}\` | ${s.callsPerUnit} | ${s.buffersPerUnit} | ${s.walRecordsPerUnit} | ${s.walBytesPerUnit} | ${s.plansPerUnit} | ${s.planUsPerUnit} | ${s.execUsPerUnit} |`;
+  const head = (what: string) => [
+    `| ${what} | calls | buffers | WAL records | WAL bytes | plannings | µs planning | µs executing |`,
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
   return [
     '| relation | WAL record | records | bytes | of which full-page images |',
     '| --- | --- | ---: | ---: | ---: |',
@@ -366,11 +482,20 @@ export function breakdownTables(
         `| ${g.relation} | ${g.record} | ${g.recordsPerUnit} | ${g.bytesPerUnit} | ${g.fpiBytesPerUnit} |`,
     ),
     '',
-    '| statement (top level) | calls | buffers | WAL records | WAL bytes |',
-    '| --- | ---: | ---: | ---: | ---: |',
-    ...stmts.map(
-      (s) =>
-        `| \`${s.query.replace(/\|/g, '\\|')}\` | ${s.callsPerUnit} | ${s.buffersPerUnit} | ${s.walRecordsPerUnit} | ${s.walBytesPerUnit} |`,
-    ),
+    ...head('statement (top level)'),
+    ...stmts.map(row),
+    ...(kinds.length > 0
+      ? ['', ...head('statement kind (top level), most time first'), ...kinds.map(row)]
+      : []),
+    ...(functions.length > 0
+      ? [
+          '',
+          '| function or trigger (plpgsql) | calls | µs in it (with what it called) | µs in itself |',
+          '| --- | ---: | ---: | ---: |',
+          ...functions.map(
+            (f) => `| ${f.name} | ${f.callsPerUnit} | ${f.totalUsPerUnit} | ${f.selfUsPerUnit} |`,
+          ),
+        ]
+      : []),
   ];
 }

@@ -3,8 +3,10 @@ import { promisify } from 'node:util';
 import {
   type DbWork,
   type DbWorkReading,
+  type FunctionDetail,
   parsePgbenchOutput,
   type StatementDetail,
+  statementKind,
   type WalGroup,
   workPerUnit,
 } from './db-work';
@@ -204,6 +206,21 @@ export async function insertIdleTenants(
   };
 }
 
+/** The pids of `user`'s backends on `db` (e.g. the server's connections, not other work's). */
+export async function backendPids(t: PgTarget, db: string, user: string): Promise<number[]> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(user)) throw new Error(`unsafe role name ${user}`);
+  return (
+    await psql(
+      t,
+      db,
+      `select pid from pg_stat_activity where datname = current_database() and usename = '${user}'`,
+    )
+  )
+    .split('\n')
+    .filter(Boolean)
+    .map(Number);
+}
+
 /** Cumulative statement-level counters of one database (pg_stat_database, pg_stat_user_tables). */
 export interface DbActivity {
   commits: number;
@@ -303,7 +320,9 @@ export async function prepareStatementStats(t: PgTarget, db: string): Promise<st
       `create schema if not exists ${STATS_SCHEMA};
        create extension if not exists pg_stat_statements with schema ${STATS_SCHEMA};
        alter database ${db} set pg_stat_statements.track = 'all';
-       alter database ${db} set pg_stat_statements.track_utility = on;`,
+       alter database ${db} set pg_stat_statements.track_utility = on;
+       alter database ${db} set pg_stat_statements.track_planning = on;
+       alter database ${db} set track_functions = 'pl';`,
     );
   } catch (e) {
     return `pg_stat_statements could not be set up in ${db} (${e instanceof Error ? e.message.trim() : String(e)}): statement, buffer and WAL counts are not recorded.`;
@@ -331,16 +350,40 @@ export async function readStatementDetail(
     t,
     db,
     `select /* ${READING_MARK} */ coalesce(json_agg(json_build_object(
-         'queryid', queryid::text, 'query', left(regexp_replace(query, '\\s+', ' ', 'g'), 60),
+         'queryid', queryid::text, 'text', left(query, 20000),
          'calls', calls, 'buffers', shared_blks_hit + shared_blks_read,
-         'walRecords', wal_records, 'walBytes', wal_bytes)), '[]')
+         'walRecords', wal_records, 'walBytes', wal_bytes,
+         'plans', plans, 'planMs', total_plan_time, 'execMs', total_exec_time)), '[]')
        from ${STATS_SCHEMA}.pg_stat_statements
       where toplevel
         and dbid = (select oid from pg_database where datname = current_database())
         and userid = (select oid from pg_roles where rolname = '${user}')
         and query not like '%${READING_MARK}%'`,
   );
-  return JSON.parse(row) as StatementDetail[];
+  return (JSON.parse(row) as (Omit<StatementDetail, 'query' | 'kind'> & { text: string })[]).map(
+    ({ text, ...s }) => ({
+      ...s,
+      query: text.replace(/\s+/g, ' ').trim().slice(0, 60),
+      kind: statementKind(text),
+    }),
+  );
+}
+
+/**
+ * pg_stat_user_functions of `db` (cumulative; `functionsPerUnit` takes the difference): the
+ * plpgsql functions and triggers, every session. Needs `track_functions = 'pl'`, which
+ * `prepareStatementStats` sets for the sessions that connect after it.
+ */
+export async function readFunctionDetail(t: PgTarget, db: string): Promise<FunctionDetail[]> {
+  const row = await psql(
+    t,
+    db,
+    `select /* ${READING_MARK} */ coalesce(json_agg(json_build_object(
+         'name', schemaname || '.' || funcname, 'calls', calls,
+         'totalMs', total_time, 'selfMs', self_time)), '[]')
+       from pg_stat_user_functions`,
+  );
+  return JSON.parse(row) as FunctionDetail[];
 }
 
 /**
@@ -469,7 +512,10 @@ export async function readDbWork(
           'sharedBlksWritten', coalesce(sum(shared_blks_written) filter (where toplevel), 0),
           'walRecords', coalesce(sum(wal_records) filter (where toplevel), 0),
           'walFpi', coalesce(sum(wal_fpi) filter (where toplevel), 0),
-          'walBytes', coalesce(sum(wal_bytes) filter (where toplevel), 0))
+          'walBytes', coalesce(sum(wal_bytes) filter (where toplevel), 0),
+          'plans', coalesce(sum(plans) filter (where toplevel), 0),
+          'planTimeMs', coalesce(sum(total_plan_time) filter (where toplevel), 0),
+          'execTimeMs', coalesce(sum(total_exec_time) filter (where toplevel), 0))
         from ${s}
        where dbid = (select oid from pg_database where datname = current_database())
          and userid = (select oid from pg_roles where rolname = '${user}')

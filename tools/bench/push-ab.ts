@@ -5,8 +5,8 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_SIM, Simulation } from '../loadgen/src/simulator';
 import { freePort } from '../../test-support/server-process';
-import { DEFAULT_PG, dropDatabase, recreateDatabase } from './pg';
-import { benchServerEnv, cpuSampler, findServerPid } from './server';
+import { backendPids, DEFAULT_PG, dropDatabase, recreateDatabase } from './pg';
+import { benchServerEnv, cpuSampler, findServerPid, processCpuMs } from './server';
 
 /**
  * The push's server CPU per mutation of two checkouts, A and B, measured in interleaved slices
@@ -19,9 +19,13 @@ import { benchServerEnv, cpuSampler, findServerPid } from './server';
  *     --slices 6 --slice-seconds 8 --db-prefix pc_ab
  *
  * Each checkout needs its own `npm ci`. Prints, per side, the server's CPU (user + system,
- * /proc ticks) over the applied mutations of its slices, each slice's figure, and the server's
- * write system calls per push (/proc/<pid>/io: PostgreSQL, Redis and HTTP writes; exact
+ * /proc ticks) over the applied mutations of its slices, each slice's figure, the CPU of its
+ * PostgreSQL backends (the application role's connections to its database) the same way, and the
+ * server's write system calls per push (/proc/<pid>/io: PostgreSQL, Redis and HTTP writes; exact
  * whatever the load, apart from the rare log line).
+ *
+ * One checkout with two settings: `--a . --b . --a-env DATABASE_PREPARED_STATEMENTS=false`
+ * (`--a-env` / `--b-env` KEY=VALUE, repeatable, set in that side's server environment).
  */
 const { values } = parseArgs({
   options: {
@@ -33,8 +37,21 @@ const { values } = parseArgs({
     stores: { type: 'string', default: '20' },
     'db-prefix': { type: 'string', default: 'mango_ab' },
     redis: { type: 'string', default: 'redis://127.0.0.1:6379' },
+    'a-env': { type: 'string', multiple: true, default: [] },
+    'b-env': { type: 'string', multiple: true, default: [] },
   },
 });
+
+/** `KEY=VALUE` pairs of --a-env / --b-env. */
+function envPairs(pairs: readonly string[]): Record<string, string> {
+  return Object.fromEntries(
+    pairs.map((p) => {
+      const at = p.indexOf('=');
+      if (at < 1) throw new Error(`--a-env / --b-env take KEY=VALUE, got ${p}`);
+      return [p.slice(0, at), p.slice(at + 1)];
+    }),
+  );
+}
 if (!values.a) throw new Error('--a <checkout> is required');
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -47,15 +64,21 @@ interface Side {
   pid: number;
   sim: Simulation;
   cpuMs: number;
+  postgresCpuMs: number;
   applied: number;
   slices: number[];
+  postgresSlices: number[];
   pushes: number;
   writes: number;
   db: string;
   dataDir: string;
 }
 
-async function startSide(name: 'A' | 'B', root: string): Promise<Side> {
+async function startSide(
+  name: 'A' | 'B',
+  root: string,
+  extraEnv: Record<string, string>,
+): Promise<Side> {
   const db = `${values['db-prefix']}_${name.toLowerCase()}`;
   await recreateDatabase(DEFAULT_PG, db);
   const port = await freePort();
@@ -69,6 +92,7 @@ async function startSide(name: 'A' | 'B', root: string): Promise<Side> {
       PORT: String(port),
       HOST: '127.0.0.1',
       DATA_DIR: dataDir,
+      ...extraEnv,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -105,8 +129,10 @@ async function startSide(name: 'A' | 'B', root: string): Promise<Side> {
     pid,
     sim,
     cpuMs: 0,
+    postgresCpuMs: 0,
     applied: 0,
     slices: [],
+    postgresSlices: [],
     pushes: 0,
     writes: 0,
     db,
@@ -123,33 +149,43 @@ function writeCalls(pid: number): number {
 async function slice(side: Side, i: number): Promise<void> {
   const writes0 = writeCalls(side.pid);
   const cpu = cpuSampler(side.pid);
+  const postgresCpu = await processCpuMs(() => backendPids(DEFAULT_PG, side.db, 'mango_app'));
   const r = await side.sim.saturate({
     label: `${side.name}-${i}`,
     durationSec: Number(values['slice-seconds']),
     visitsPerPush: Number(values.visits),
   });
   const share = cpu();
+  const postgresMs = await postgresCpu();
   const writes = writeCalls(side.pid) - writes0;
   side.cpuMs += share.serverCpuMs;
+  side.postgresCpuMs += postgresMs;
   side.applied += r.applied;
   side.pushes += r.pushes;
   side.writes += writes;
   const us = r.applied > 0 ? Math.round((share.serverCpuMs * 1000) / r.applied) : NaN;
   side.slices.push(us);
+  const pgUs = r.applied > 0 ? Math.round((postgresMs * 1000) / r.applied) : NaN;
+  side.postgresSlices.push(pgUs);
   log(
-    `${side.name} slice ${i}: ${r.applied} mutations in ${r.pushes} pushes, ${(writes / Math.max(1, r.pushes)).toFixed(2)} write calls per push, server ${share.serverCpuMs} ms = ${us} µs/mutation (server ${share.serverPct} %, load ${os.loadavg()[0]!.toFixed(1)})`,
+    `${side.name} slice ${i}: ${r.applied} mutations in ${r.pushes} pushes, ${(writes / Math.max(1, r.pushes)).toFixed(2)} write calls per push, server ${share.serverCpuMs} ms = ${us} µs/mutation, PostgreSQL backends ${postgresMs} ms = ${pgUs} µs/mutation (server ${share.serverPct} %, load ${os.loadavg()[0]!.toFixed(1)})`,
   );
 }
 
 const sides: Side[] = [];
 try {
-  sides.push(await startSide('A', values.a), await startSide('B', values.b!));
+  sides.push(
+    await startSide('A', values.a, envPairs(values['a-env'])),
+    await startSide('B', values.b!, envPairs(values['b-env'])),
+  );
   // A warm-up slice each (JIT, pools, caches), not counted.
   for (const s of sides) {
     await slice(s, 0);
     s.cpuMs = 0;
+    s.postgresCpuMs = 0;
     s.applied = 0;
     s.slices = [];
+    s.postgresSlices = [];
     s.pushes = 0;
     s.writes = 0;
   }
@@ -164,6 +200,8 @@ try {
     mutations: s.applied,
     serverCpuMs: s.cpuMs,
     serverCpuUsPerMutation: Math.round((s.cpuMs * 1000) / Math.max(1, s.applied)),
+    postgresCpuUsPerMutation: Math.round((s.postgresCpuMs * 1000) / Math.max(1, s.applied)),
+    postgresSlices: s.postgresSlices,
     pushes: s.pushes,
     writeCallsPerPush: Math.round((s.writes / Math.max(1, s.pushes)) * 100) / 100,
     slices: s.slices,

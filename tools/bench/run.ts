@@ -18,6 +18,7 @@ import {
 } from '../loadgen/src/simulator';
 import {
   activityPerMutation,
+  backendPids,
   dbActivity,
   DEFAULT_PG,
   dropDatabase,
@@ -27,6 +28,7 @@ import {
   prepareStatementStats,
   holdWal,
   readDbWork,
+  readFunctionDetail,
   readStatementCalls,
   readStatementDetail,
   recreateDatabase,
@@ -40,6 +42,8 @@ import {
   compareWork,
   type DbWork,
   type DbWorkReading,
+  type FunctionDetail,
+  functionsPerUnit,
   type StatementDetail,
   statementsPerUnit,
   walPerUnit,
@@ -398,17 +402,7 @@ async function main(): Promise<number> {
     const stopSampling = sampleMemory(srv.pid);
     // The application role's backends on the bench database: the snapshot's connection among
     // them, other helpers' work on the shared PostgreSQL not.
-    const backends = async () =>
-      (
-        await psql(
-          pg,
-          values.db,
-          `select pid from pg_stat_activity where datname = current_database() and usename = 'mango_app'`,
-        )
-      )
-        .split('\n')
-        .filter(Boolean)
-        .map(Number);
+    const backends = () => backendPids(pg, values.db, 'mango_app');
     const runs: (SnapshotMeasure & { cpu: SnapshotCpu })[] = [];
     for (const encoding of ['identity', 'gzip', 'br'] as const) {
       const measure = () =>
@@ -481,10 +475,16 @@ async function main(): Promise<number> {
             statsWarning === null
               ? readStatementDetail(pg, values.db, 'mango_app')
               : Promise.resolve([]);
+          const readFunctions = () => readFunctionDetail(pg, values.db);
+          // PostgreSQL's CPU for the server's work alone: the application role's backends on
+          // the bench database (other helpers' work on the shared PostgreSQL left out).
+          const appBackends = () => backendPids(pg, values.db, 'mango_app');
           const walHold = statsWarning === null ? await holdWal(pg, values.db) : null;
           const work0 = await readWork();
           const detail0 = await readDetail();
+          const functions0 = await readFunctions();
           let cpu = cpuSampler(srv.pid);
+          let backendCpu = await processCpuMs(appBackends);
           const batched = withServerCpu(
             await sim.saturate({
               label: 'push-10-visits',
@@ -493,10 +493,13 @@ async function main(): Promise<number> {
             }),
             cpu(),
           );
+          const batchedBackendMs = await backendCpu();
           await sleep(STATS_FLUSH_MS);
           const work1 = await readWork();
           const detail1 = await readDetail();
+          const functions1 = await readFunctions();
           cpu = cpuSampler(srv.pid);
+          backendCpu = await processCpuMs(appBackends);
           const single = withServerCpu(
             await sim.saturate({
               label: 'push-1-visit',
@@ -505,15 +508,28 @@ async function main(): Promise<number> {
             }),
             cpu(),
           );
+          const singleBackendMs = await backendCpu();
           await sleep(STATS_FLUSH_MS);
           const work2 = await readWork();
           const detail2 = await readDetail();
+          const functions2 = await readFunctions();
+          const backendUs = (ms: number, applied: number) =>
+            applied > 0 ? Math.round((ms * 1000) / applied) : null;
+          const postgresCpu = {
+            batchedUsPerMutation: backendUs(batchedBackendMs, batched.applied),
+            singleUsPerMutation: backendUs(singleBackendMs, single.applied),
+          };
+          log(
+            `PostgreSQL CPU of the server's backends: ${postgresCpu.batchedUsPerMutation ?? 'n/a'} / ${postgresCpu.singleUsPerMutation ?? 'n/a'} µs per applied mutation (10 visits / 1 visit per push)`,
+          );
           // Where the WAL and buffers go (pg_walinspect, pg_stat_statements per statement).
           const breakdownOf = async (
             from: DbWorkReading,
             to: DbWorkReading,
             before: StatementDetail[],
             after: StatementDetail[],
+            fBefore: FunctionDetail[],
+            fAfter: FunctionDetail[],
             units: number,
           ) => {
             const groups =
@@ -526,19 +542,46 @@ async function main(): Promise<number> {
             return {
               wal: groups ? walPerUnit(groups, units) : null,
               statements: statementsPerUnit(before, after, units),
+              kinds: statementsPerUnit(before, after, units, {
+                by: 'kind',
+                order: 'time',
+                top: 1000,
+              }),
+              functions: functionsPerUnit(fBefore, fAfter, units),
             };
           };
           const breakdown = {
-            batched: await breakdownOf(work0, work1, detail0, detail1, batched.applied),
-            single: await breakdownOf(work1, work2, detail1, detail2, single.applied),
+            batched: await breakdownOf(
+              work0,
+              work1,
+              detail0,
+              detail1,
+              functions0,
+              functions1,
+              batched.applied,
+            ),
+            single: await breakdownOf(
+              work1,
+              work2,
+              detail1,
+              detail2,
+              functions1,
+              functions2,
+              single.applied,
+            ),
           };
           await walHold?.release();
           const breakdownLines = (['batched', 'single'] as const).flatMap((k) => [
             '',
-            `Per applied mutation, ${k === 'batched' ? '10 visits' : '1 visit'} per push: WAL by relation and record type (pg_walinspect over the run's LSN range, records of the bench database and the commits of its transactions, background work such as autovacuum included), then the statements with the most buffers.`,
+            `Per applied mutation, ${k === 'batched' ? '10 visits' : '1 visit'} per push: WAL by relation and record type (pg_walinspect over the run's LSN range, records of the bench database and the commits of its transactions, background work such as autovacuum included), then the statements with the most buffers, the statement kinds with the most planning + execution time (pg_stat_statements, track_planning on), and the plpgsql functions and triggers (pg_stat_user_functions).`,
             '',
             ...(breakdown[k].wal ? [] : ['(pg_walinspect not available: no WAL breakdown)', '']),
-            ...breakdownTables(breakdown[k].wal ?? [], breakdown[k].statements),
+            ...breakdownTables(
+              breakdown[k].wal ?? [],
+              breakdown[k].statements,
+              breakdown[k].kinds.slice(0, 15),
+              breakdown[k].functions,
+            ),
           ]);
           log(['where the work goes:', ...breakdownLines].join('\n'));
           const perMutation = activityPerMutation(
@@ -567,6 +610,7 @@ async function main(): Promise<number> {
             single,
             databaseWorkPerMutation: perMutation,
             databaseWork: { ...work, comparison, breakdown },
+            postgresCpu,
             check: slimCheck(check),
           };
           writeResult('push-throughput', { mode: MODE, machine, load: load(), ...data });
@@ -588,6 +632,8 @@ async function main(): Promise<number> {
                 (r) =>
                   `| ${r.visitsPerPush} visit(s) per push (~${Math.round(r.mutations / Math.max(1, r.pushes))} mutations) | ${r.devices} | ${r.mutationsPerSec} | ${r.pushesPerSec} | ${r.push.p50} / ${r.push.p95} / ${r.push.p99} / ${r.push.max} | **${ratio(r.mutationsPerSec)}** | ${r.cpu.serverPct} / ${r.cpu.postgresPct} / ${r.cpu.loadgenPct} | **${r.serverCpuUsPerMutation ?? 'n/a'}** | ${JSON.stringify(r.errorsByCode)} |`,
               ),
+              '',
+              `PostgreSQL CPU-µs per applied mutation (user + system of the application role's backends on the bench database, /proc ticks): **${postgresCpu.batchedUsPerMutation ?? 'n/a'}** (10 visits per push) and **${postgresCpu.singleUsPerMutation ?? 'n/a'}** (1 visit).`,
               '',
               `Server CPU-µs per applied mutation: the server process's user + system time over the run (/proc/<pid>/stat, 10 ms ticks) divided by the mutations it applied; unlike throughput it depends little on what else runs on the machine.`,
               '',

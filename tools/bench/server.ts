@@ -16,6 +16,10 @@ export function benchServerEnv(pg: PgTarget, db: string, redisUrl: string) {
     DEMO_SEED: 'false',
     LOG_LEVEL: 'warn',
     DB_POOL_MAX: '20',
+    // Passed on for an A/B run of the push with and without prepared statements.
+    ...(process.env.DATABASE_PREPARED_STATEMENTS
+      ? { DATABASE_PREPARED_STATEMENTS: process.env.DATABASE_PREPARED_STATEMENTS }
+      : {}),
   };
 }
 

@@ -172,6 +172,13 @@ export const CONFIG_OPTIONS = {
     default: '10000',
     description: 'Per-statement timeout on PostgreSQL.',
   }),
+  databasePreparedStatements: option({
+    env: 'DATABASE_PREPARED_STATEMENTS',
+    schema: bool,
+    default: 'true',
+    description:
+      'Named prepared statements for the push\u2019s fixed statements (its lock, read-ahead and batched write), parsed and mostly planned once per connection instead of on every push. Set false behind PgBouncer < 1.21 in transaction mode (it cannot keep them; 1.21+ can with max_prepared_statements).',
+  }),
   dbIdleTimeoutMs: option({
     env: 'DB_IDLE_TIMEOUT_MS',
     schema: int(1000, 3_600_000),

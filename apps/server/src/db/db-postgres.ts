@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { copyOutText } from './copy-out';
 import {
@@ -7,6 +8,7 @@ import {
   TYPE_PARSERS,
   type Db,
   type DbOptions,
+  type QueryOptions,
   type Sql,
   type SqlResult,
   type TenantContext,
@@ -63,12 +65,77 @@ function resultOf<R>(res: pg.QueryResult | pg.QueryResult[]): SqlResult<R> {
   return { rows, rowCount: last?.rowCount ?? rows.length };
 }
 
-function send(client: pg.PoolClient, text: string, params?: readonly unknown[]) {
-  // Unnamed statements only (no `name`): nothing is prepared across transactions, which keeps
-  // PgBouncer in transaction mode safe.
-  return (
-    params === undefined ? client.query(text) : client.query(text, normalizeParams(params))
-  ) as Promise<pg.QueryResult | pg.QueryResult[]>;
+/**
+ * Named prepared statements (`QueryOptions.prepare`, `DATABASE_PREPARED_STATEMENTS`): the
+ * names each connection was sent, and how many it may keep. A statement's name is the hash of
+ * its text, so one text is one statement on every connection and two texts never share a name.
+ * A connection that reaches the limit drops them all (DEALLOCATE ALL) before its next
+ * transaction: a push's written shapes are a few dozen, so that is rare, and the backend's memory
+ * stays bounded (a statement keeps its plans: a generic plan of an update of a hash-partitioned
+ * table is ~130 KB; docs/PERFORMANCE.md, session 11).
+ */
+interface PreparedNames {
+  sent: Set<string>;
+}
+
+const preparedOf = new WeakMap<pg.PoolClient, PreparedNames>();
+const MAX_REMEMBERED_NAMES = 2000;
+const nameOfText = new Map<string, string>();
+
+export function statementName(text: string): string {
+  let name = nameOfText.get(text);
+  if (name === undefined) {
+    if (nameOfText.size >= MAX_REMEMBERED_NAMES) nameOfText.clear();
+    name = `mango_${createHash('sha256').update(text).digest('hex').slice(0, 32)}`;
+    nameOfText.set(text, name);
+  }
+  return name;
+}
+
+/** node-postgres's own record of the statements it parsed on a connection (not in its typing). */
+function parsedStatementsOf(client: pg.PoolClient): Record<string, string> | undefined {
+  const connection = (client as unknown as { connection?: { parsedStatements?: unknown } })
+    .connection;
+  const parsed = connection?.parsedStatements;
+  return typeof parsed === 'object' && parsed !== null
+    ? (parsed as Record<string, string>)
+    : undefined;
+}
+
+/**
+ * The connection's prepared names, emptied first (DEALLOCATE ALL, with the client idle) when it
+ * holds `max`. Null when node-postgres does not keep its record where we look: then nothing is
+ * prepared (every statement unnamed, as before).
+ */
+async function preparedNames(client: pg.PoolClient, max: number): Promise<PreparedNames | null> {
+  const parsed = parsedStatementsOf(client);
+  if (!parsed) return null;
+  let names = preparedOf.get(client);
+  if (!names) preparedOf.set(client, (names = { sent: new Set() }));
+  if (names.sent.size >= max) {
+    await client.query('DEALLOCATE ALL');
+    for (const name of Object.keys(parsed)) delete parsed[name];
+    names.sent.clear();
+  }
+  return names;
+}
+
+function send(
+  client: pg.PoolClient,
+  text: string,
+  params?: readonly unknown[],
+  prepared?: PreparedNames | null,
+) {
+  if (params === undefined) return client.query(text) as Promise<pg.QueryResult | pg.QueryResult[]>;
+  if (!prepared) {
+    // Unnamed: nothing is prepared across transactions (safe behind any PgBouncer).
+    return client.query(text, normalizeParams(params)) as Promise<pg.QueryResult>;
+  }
+  // Named: node-postgres sends Parse once per connection (it remembers the names it parsed,
+  // also while one is in flight in the pipeline), then only Bind and Execute.
+  const name = statementName(text);
+  prepared.sent.add(name);
+  return client.query({ name, text, values: normalizeParams(params) }) as Promise<pg.QueryResult>;
 }
 
 /** Where a transaction on one client stands, shared by its `Sql` and `inTransaction`. */
@@ -85,7 +152,11 @@ interface TransactionState {
   committed: boolean;
 }
 
-function sqlOver(client: pg.PoolClient, state: TransactionState): Sql {
+function sqlOver(
+  client: pg.PoolClient,
+  state: TransactionState,
+  prepared: PreparedNames | null,
+): Sql {
   const run = async <T>(sent: Promise<T>): Promise<T> => {
     state.inFlight++;
     try {
@@ -96,18 +167,39 @@ function sqlOver(client: pg.PoolClient, state: TransactionState): Sql {
     }
   };
   return {
-    async query<R>(text: string, params?: readonly unknown[]): Promise<SqlResult<R>> {
+    async query<R>(
+      text: string,
+      params?: readonly unknown[],
+      opts?: QueryOptions,
+    ): Promise<SqlResult<R>> {
       if (state.committed) throw afterCommitError();
-      return resultOf<R>(await run(send(client, text, params)));
+      if (opts?.prepare === 'generic' && prepared && params !== undefined) {
+        // Its generic plan, whatever the plan cache would choose: the setting is read when the
+        // statement is bound, so it is set around this one statement, in the same write (no
+        // round trip), and set back after it. If the statement fails, the transaction is
+        // aborted and the reset fails too: the statement's error is the one thrown.
+        const [set, statement, reset] = inOneWrite(client, () => [
+          run(send(client, 'SET LOCAL plan_cache_mode = force_generic_plan')),
+          run(send(client, text, params, prepared)),
+          run(send(client, 'SET LOCAL plan_cache_mode TO DEFAULT')),
+        ]);
+        // Failing only in an aborted transaction, where the statement fails as well.
+        set.catch(() => undefined);
+        const [done, back] = await Promise.allSettled([statement, reset]);
+        if (done.status === 'rejected') throw done.reason;
+        if (back.status === 'rejected') throw back.reason;
+        return resultOf<R>(done.value);
+      }
+      return resultOf<R>(await run(send(client, text, params, opts?.prepare ? prepared : null)));
     },
-    async queryThenCommit<R>(text: string, params?: readonly unknown[]) {
+    async queryThenCommit<R>(text: string, params?: readonly unknown[], opts?: QueryOptions) {
       if (state.committed) throw afterCommitError();
       state.committed = true;
       // Pipelined: the COMMIT is written with the statement and runs after it. If the statement
       // fails, PostgreSQL answers the COMMIT "ROLLBACK" (no error): nothing committed, and the
       // statement's error is the one thrown. If the COMMIT fails, that is the error.
       const [statement, commit] = inOneWrite(client, () => [
-        run(send(client, text, params)),
+        run(send(client, text, params, opts?.prepare ? prepared : null)),
         run(send(client, 'COMMIT')),
       ]);
       const [done, committed] = await Promise.allSettled([statement, commit]);
@@ -150,11 +242,17 @@ export function beginWith(
 // reports success, so we must not: see inTransaction.
 const SYNC_WAIT_CANCELLED = /canceling (the )?wait for synchronous replication/i;
 
+/** How a Db's transactions prepare statements (`QueryOptions.prepare`); null: never. */
+interface Preparing {
+  maxPerConnection: number;
+}
+
 async function inTransaction<T>(
   source: ClientSource,
   settings: [string, string][],
   fn: (sql: Sql) => Promise<T>,
   opts: TransactionOptions = {},
+  preparing: Preparing | null = null,
 ): Promise<T> {
   const client = await source.connect();
   let broken: Error | undefined;
@@ -171,6 +269,17 @@ async function inTransaction<T>(
   };
   client.on('error', onError);
   client.on('notice', onNotice);
+  let prepared: PreparedNames | null = null;
+  if (preparing) {
+    try {
+      prepared = await preparedNames(client, preparing.maxPerConnection);
+    } catch (err) {
+      client.off('error', onError);
+      client.off('notice', onNotice);
+      client.release(err instanceof Error ? err : new Error(String(err)));
+      throw source.failed(err, client, false);
+    }
+  }
   // Ours only while we hold it: the pool's other users (and copy-out) see the usual mode.
   setPipeline(client, true);
   const state: TransactionState = { begun: Promise.resolve(), inFlight: 0, committed: false };
@@ -186,7 +295,7 @@ async function inTransaction<T>(
     inOneWrite(client, () => {
       state.begun = send(client, beginWith(settings, opts));
       state.begun.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
-      running = fn(sqlOver(client, state));
+      running = fn(sqlOver(client, state, prepared));
     });
     const result = await running!;
     await state.begun;
@@ -236,6 +345,10 @@ export function openPostgresDb(opts: PostgresOptions): Db {
   const appPool = clientSource(opts.url, { ...common, max: opts.poolMax });
   const ownerPool = clientSource(opts.ownerUrl, { ...common, max: 2 });
   const timeout = String(opts.statementTimeoutMs);
+  const preparing: Preparing | null =
+    opts.preparedStatements === false
+      ? null
+      : { maxPerConnection: opts.maxPreparedPerConnection ?? 50 };
 
   return {
     engine: 'postgres',
@@ -245,6 +358,7 @@ export function openPostgresDb(opts: PostgresOptions): Db {
         [['statement_timeout', timeout], ...tenantSettings(ctx)],
         fn,
         txOpts,
+        preparing,
       );
     },
     ownerTransaction(fn) {

@@ -8,6 +8,24 @@ export interface SqlResult<R> {
   rowCount: number;
 }
 
+/** How one statement is sent (`Sql.query`, `Sql.queryThenCommit`). */
+export interface QueryOptions {
+  /**
+   * A fixed text that runs often and plans well without its values (rows by key, inserts from
+   * arrays): on PostgreSQL with prepared statements on (`DATABASE_PREPARED_STATEMENTS`), a named
+   * prepared statement of the connection, parsed once per connection instead of on every
+   * execution; PostgreSQL's plan cache then plans it once (a generic plan) where that costs no
+   * more than a plan for the values, else on each execution as before. Ignored on PGlite, with
+   * the option off, and without `params` (docs/PERFORMANCE.md, session 11).
+   *
+   * `'generic'` (`Sql.query` only): prepared, and always run with its generic plan (planned once
+   * per connection, without the values: partitions pruned when it runs). Only for a statement
+   * whose every table access is by key whatever the values — e.g. probes fenced in `lateral
+   * (… offset 0)` subqueries — since a generic plan cannot know how many rows a store has.
+   */
+  prepare?: boolean | 'generic';
+}
+
 export interface Sql {
   /**
    * Runs one statement. With `params` it uses the extended protocol (one statement, `$1`…).
@@ -18,6 +36,7 @@ export interface Sql {
   query<R = Record<string, unknown>>(
     text: string,
     params?: readonly unknown[],
+    opts?: QueryOptions,
   ): Promise<SqlResult<R>>;
   /**
    * The transaction's last statement, committed with it: resolves with the statement's result
@@ -30,6 +49,7 @@ export interface Sql {
   queryThenCommit<R = Record<string, unknown>>(
     text: string,
     params?: readonly unknown[],
+    opts?: QueryOptions,
   ): Promise<SqlResult<R>>;
   /**
    * Streams the rows of `select` — ONE text column, never NULL, no `$n` parameters (read values
@@ -96,6 +116,13 @@ export type DbOptions =
       connectionTimeoutMs: number;
       statementTimeoutMs: number;
       idleTimeoutMs: number;
+      /**
+       * Named prepared statements for `QueryOptions.prepare` (default true). False behind a
+       * pooler that cannot keep them across transactions (PgBouncer < 1.21 in transaction mode).
+       */
+      preparedStatements?: boolean;
+      /** Prepared statements a connection keeps before it drops them all (default 50). */
+      maxPreparedPerConnection?: number;
     };
 
 /** `Sql.streamText`'s batch size: a positive integer (it is written into the SQL). */

@@ -17,5 +17,6 @@ export async function openConfiguredDb(config: Config): Promise<Db> {
     connectionTimeoutMs: config.dbConnectionTimeoutMs,
     statementTimeoutMs: config.dbStatementTimeoutMs,
     idleTimeoutMs: config.dbIdleTimeoutMs,
+    preparedStatements: config.databasePreparedStatements,
   });
 }

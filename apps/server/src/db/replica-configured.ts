@@ -28,6 +28,7 @@ export async function openConfiguredReads(
     connectionTimeoutMs: config.dbConnectionTimeoutMs,
     statementTimeoutMs: config.dbStatementTimeoutMs,
     idleTimeoutMs: config.dbIdleTimeoutMs,
+    preparedStatements: config.databasePreparedStatements,
   });
   const reads = createReplicaReads({
     primary,

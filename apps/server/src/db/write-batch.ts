@@ -9,7 +9,9 @@
  * once). An error in any of them fails the whole statement, as it would have failed the
  * transaction anyway.
  */
-import type { Sql } from './db';
+import type { QueryOptions, Sql } from './db';
+
+const PREPARE: QueryOptions = { prepare: true };
 
 interface Write {
   text: string;
@@ -109,7 +111,9 @@ export class WriteBatch {
     const statement = this.statement();
     this.#writes.length = 0;
     if (!statement) return;
-    if (opts.commit) await sql.queryThenCommit(statement.text, statement.params);
-    else await sql.query(statement.text, statement.params);
+    // Prepared: a push's batches are a few dozen texts (which tables, insert or update), each
+    // parsed once per connection; the inserts from arrays plan the same whatever the values.
+    if (opts.commit) await sql.queryThenCommit(statement.text, statement.params, PREPARE);
+    else await sql.query(statement.text, statement.params, PREPARE);
   }
 }

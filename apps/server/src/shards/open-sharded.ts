@@ -13,6 +13,7 @@ export function openShard(shard: ShardInfo, config: Config): Promise<Db> {
     connectionTimeoutMs: config.dbConnectionTimeoutMs,
     statementTimeoutMs: config.dbStatementTimeoutMs,
     idleTimeoutMs: config.dbIdleTimeoutMs,
+    preparedStatements: config.databasePreparedStatements,
   });
 }
 

@@ -89,20 +89,30 @@ export function readAhead(
   if (named.size === 0) return Promise.resolve(() => undefined);
   const params: unknown[] = [storeId];
   const branches: string[] = [];
-  // `label` tells the rows of a list (the open drawers) from the rows named by id.
-  const select = (entity: TableEntityName, where: string, label: string = entity) =>
-    `select '${label}'::text as entity, data from ${ENTITY_TABLES[entity].table} ` +
-    `where store_id = $1 and ${where} and not deleted`;
+  // Every row by key, whatever the plan: one probe per id (or per ticket), fenced in a lateral
+  // subquery (`offset 0`) that the planner cannot turn into a join reading the store's rows. The
+  // statement runs its generic plan, planned once per connection instead of on every push
+  // (`prepare: 'generic'`: its planning over the hash partitions cost PostgreSQL more than
+  // running it, docs/PERFORMANCE.md session 11); a generic plan does not know how many rows a
+  // store has, and the fence keeps it by key for a store of any size.
+  const probe = (entity: TableEntityName, columns: string, key: string) =>
+    `lateral (select ${columns} from ${ENTITY_TABLES[entity].table} ` +
+    `where store_id = $1 and ${key} and not deleted offset 0) r`;
   const tickets = named.get('ticket');
   let head = '';
-  for (const [entity, ids] of named) {
+  // In one order whatever the mutations' order: one text per set of entities, so a connection
+  // prepares a few dozen texts, not one per order they were named in.
+  const byName = [...named].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const [entity, ids] of byName) {
     params.push([...ids]);
-    const byId = `id = any($${params.length}::uuid[])`;
+    const keys = `unnest($${params.length}::uuid[]) k(id)`;
     if (entity !== 'ticket') {
-      branches.push(select(entity, byId));
+      branches.push(
+        `select '${entity}'::text as entity, r.data from ${keys}, ${probe(entity, 'data', 'id = k.id')}`,
+      );
       continue;
     }
-    head = `with t as (select id, data from ${ENTITY_TABLES.ticket.table} where store_id = $1 and ${byId} and not deleted)\n`;
+    head = `with t as (select r.id, r.data from ${keys}, ${probe('ticket', 'id, data', 'id = k.id')})\n`;
     branches.push(`select 'ticket'::text as entity, data from t`);
   }
   if (tickets) {
@@ -114,16 +124,19 @@ export function readAhead(
     // planner, not knowing that array's size, read a whole partition through another index.
     for (const entity of OF_TICKET) {
       branches.push(
-        `select '${entity}'::text as entity, r.data from t, lateral (select data from ` +
-          `${ENTITY_TABLES[entity].table} where store_id = $1 and ticket_id = t.id and not deleted) r`,
+        `select '${entity}'::text as entity, r.data from t, ${probe(entity, 'data', 'ticket_id = t.id')}`,
       );
     }
-    branches.push(select('cashDrawer', `status = 'open'`, OPEN_DRAWER_LABEL));
+    branches.push(
+      `select '${OPEN_DRAWER_LABEL}'::text as entity, data from ${ENTITY_TABLES.cashDrawer.table} ` +
+        `where store_id = $1 and status = 'open' and not deleted`,
+    );
   }
   return sql
     .query<{ entity: TableEntityName; data: { id: string; ticketId?: string } }>(
       head + branches.join('\nunion all\n'),
       params,
+      { prepare: 'generic' },
     )
     .then((res) => (overlay) => seed(overlay, named, res.rows, tickets !== undefined));
 }

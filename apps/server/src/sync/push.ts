@@ -497,6 +497,8 @@ async function applyChunk(
       where d.id = $1 and d.store_id = $2
         for update of d, s`,
     [cmd.deviceId, cmd.storeId],
+    // One text, by primary keys: parsed once per connection (docs/PERFORMANCE.md, session 11).
+    { prepare: true },
   );
   // Batched, what the mutations name is read right behind the lock, in the same round trip (with
   // the BEGIN too on PostgreSQL: db-postgres.ts); it runs once the lock is granted. Mutations the

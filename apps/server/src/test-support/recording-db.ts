@@ -16,14 +16,14 @@ export function recordingDb(db: Db): { db: Db; statements: string[]; committedWi
         ctx,
         (sql) =>
           fn({
-            query: (text, params) => {
+            query: (text, params, queryOpts) => {
               statements.push(text);
-              return sql.query(text, params);
+              return sql.query(text, params, queryOpts);
             },
-            queryThenCommit: (text, params) => {
+            queryThenCommit: (text, params, queryOpts) => {
               statements.push(text);
               committedWith.push(text);
-              return sql.queryThenCommit(text, params);
+              return sql.queryThenCommit(text, params, queryOpts);
             },
             streamText: (select, batchRows, onBatch) => {
               statements.push(select);

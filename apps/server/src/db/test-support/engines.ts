@@ -109,7 +109,8 @@ export function withDatabase(url: string, database: string, user?: string): stri
   return u.toString();
 }
 
-async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+/** A client of the test PostgreSQL's admin URL (TEST_DATABASE_URL), closed after `fn`. */
+export async function withAdmin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
   const url = testDatabaseUrl();
   if (!url) throw new Error('TEST_DATABASE_URL is not set');
   const client = new pg.Client({ connectionString: url });
@@ -130,6 +131,8 @@ function openTestPostgres(adminUrl: string, database: string): Promise<Db> {
     connectionTimeoutMs: 10_000,
     statementTimeoutMs: 30_000,
     idleTimeoutMs: 1_000,
+    // PgBouncer < 1.21 in transaction mode cannot keep named statements (see config.ts).
+    preparedStatements: !process.env.TEST_PGBOUNCER_URL,
   });
 }
 

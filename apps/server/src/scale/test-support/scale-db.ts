@@ -63,6 +63,8 @@ export async function createScaleDatabase(
       connectionTimeoutMs: 10_000,
       statementTimeoutMs: 30_000,
       idleTimeoutMs: 1_000,
+      // Through our PgBouncer (1.18, transaction mode) named statements do not survive.
+      preparedStatements: opts.via === undefined,
     });
   };
   const db = await open();

@@ -1,0 +1,156 @@
+/**
+ * The push's read-ahead (prefetch.ts) runs its generic plan on PostgreSQL (`prepare: 'generic'`:
+ * planned once per connection, docs/PERFORMANCE.md session 11). A generic plan does not know how
+ * many rows the store has, so the statement must read every row by key whatever the plan: a store
+ * with many tickets, lines and clients must be read through key probes, never through a scan of
+ * the store's rows. And it reads the same rows on both engines.
+ */
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { MutatorTx } from '@mango/domain';
+import type { Sql } from '../db/db';
+import { statementName } from '../db/db-postgres';
+import { describeEachEngine } from '../db/test-support/engines';
+import {
+  json,
+  makeTestApp,
+  MutationLog,
+  push,
+  signupStore,
+  technicianAndService,
+} from '../test-support/test-app';
+import { readAhead } from './prefetch';
+import { PushOverlay } from './push-overlay';
+
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Actual Rows'?: number;
+  'Actual Loops'?: number;
+  'Rows Removed by Filter'?: number;
+  'Rows Removed by Index Recheck'?: number;
+  Plans?: PlanNode[];
+}
+
+function nodesOf(node: PlanNode): PlanNode[] {
+  return [node, ...(node.Plans ?? []).flatMap(nodesOf)];
+}
+
+describeEachEngine('push read-ahead: rows by key, with a plan made once', (getDb) => {
+  let app: FastifyInstance;
+  beforeAll(async () => {
+    app = await makeTestApp(getDb());
+  });
+  afterAll(async () => {
+    await app.close();
+  });
+
+  it('reads the named rows through key probes, also in a store with many rows', async () => {
+    const store = await signupStore(app, 'Ahead');
+    const log = new MutationLog(store.deviceId);
+    const { staffId, serviceId, mutations } = technicianAndService(log);
+    const tickets = Array.from({ length: 150 }, () => randomUUID());
+    const clients = Array.from({ length: 60 }, () => randomUUID());
+    const setup = [
+      ...mutations,
+      ...clients.map((id, i) =>
+        log.make('client.upsert', { id, firstName: `C${i}`, lastName: 'Test', phone: null }),
+      ),
+      ...tickets.flatMap((id) => [
+        log.make('ticket.open', { id }),
+        log.make('ticket.addLine', {
+          ticketId: id,
+          lineId: randomUUID(),
+          kind: 'service',
+          itemId: serviceId,
+          staffId,
+        }),
+      ]),
+    ];
+    for (let i = 0; i < setup.length; i += 100) {
+      const res = await push(app, store, store.deviceId, setup.slice(i, i + 100));
+      const body = json<{ results: { status: string }[] }>(res);
+      expect(body.results.every((r) => r.status === 'applied')).toBe(true);
+    }
+    if (getDb().engine === 'postgres') {
+      // A store's clients as a live database has them (3,840: pages the planner will not scan
+      // for one row, as it would a table of a page), and statistics.
+      await getDb().ownerTransaction((sql) =>
+        sql.query(
+          `do $$
+           declare cols text; picks text;
+           begin
+             select string_agg(quote_ident(column_name), ', ' order by ordinal_position),
+                    string_agg(case when column_name = 'id' then 'gen_random_uuid()'
+                               else quote_ident(column_name) end, ', ' order by ordinal_position)
+               into cols, picks
+               from information_schema.columns
+              where table_schema = 'public' and table_name = 'clients' and is_generated = 'NEVER';
+             for i in 1..6 loop
+               execute format('insert into clients (%s) select %s from clients', cols, picks);
+             end loop;
+           end $$;
+           analyze`,
+        ),
+      );
+    }
+    // Its plan, where the statement is prepared: on PostgreSQL, not through PgBouncer 1.18
+    // (npm run test:scale), where prepared statements are off.
+    const planned = getDb().engine === 'postgres' && !process.env.TEST_PGBOUNCER_URL;
+    const ticketId = tickets[7]!;
+    const named = [
+      {
+        name: 'ticket.addLine',
+        args: { ticketId, itemId: serviceId, staffId, lineId: randomUUID() },
+      },
+      { name: 'ticket.setClient', args: { ticketId, clientId: clients[3] } },
+    ];
+    const seen = await getDb().transaction({ storeId: store.storeId }, async (sql) => {
+      const sent: { text: string; params: readonly unknown[] }[] = [];
+      const recording: Sql = {
+        ...sql,
+        query: (text, params, opts) => {
+          sent.push({ text, params: params ?? [] });
+          return sql.query(text, params, opts);
+        },
+      };
+      // Every row must come from the read-ahead: the overlay's own reads fail.
+      const overlay = new PushOverlay({
+        get: () => Promise.reject(new Error('read outside the read-ahead')),
+      } as unknown as MutatorTx);
+      (await readAhead(recording, store.storeId, named))(overlay);
+      const rows = {
+        ticket: await overlay.stored('ticket', ticketId),
+        client: await overlay.stored('client', clients[3]!),
+        staff: await overlay.stored('staff', staffId),
+        service: await overlay.stored('service', serviceId),
+      };
+      if (!planned) return { rows, nodes: [] as PlanNode[] };
+      // The same statement, by its name on this connection, with its generic plan.
+      const { text, params } = sent[0]!;
+      const literal = (v: unknown) =>
+        `'${(Array.isArray(v) ? `{${v.join(',')}}` : String(v)).replace(/'/g, "''")}'`;
+      await sql.query('set local plan_cache_mode = force_generic_plan');
+      const plan = await sql.query<{ 'QUERY PLAN': { Plan: PlanNode }[] }>(
+        `explain (analyze, costs off, timing off, format json) execute ${statementName(text)}(${params.map(literal).join(', ')})`,
+      );
+      return { rows, nodes: nodesOf(plan.rows[0]!['QUERY PLAN'][0]!.Plan) };
+    });
+    expect(seen.rows.ticket).toMatchObject({ id: ticketId });
+    expect(seen.rows.client).toMatchObject({ id: clients[3] });
+    expect(seen.rows.staff).toMatchObject({ id: staffId });
+    expect(seen.rows.service).toMatchObject({ id: serviceId });
+    if (!planned) return;
+    const scans = seen.nodes.filter((n) => n['Relation Name'] !== undefined);
+    expect(scans.length).toBeGreaterThan(0);
+    // The store has 150 tickets, 150 lines and 60 clients: each scan, whatever its kind (a
+    // sequential scan of a one-page table is fine), meets at most the rows it names.
+    for (const n of scans) {
+      const what = `${n['Node Type']} on ${n['Relation Name']}`;
+      expect(n['Actual Rows'] ?? 0, what).toBeLessThanOrEqual(2);
+      expect(n['Rows Removed by Filter'] ?? 0, what).toBeLessThanOrEqual(2);
+      expect(n['Rows Removed by Index Recheck'] ?? 0, what).toBeLessThanOrEqual(2);
+    }
+  });
+});
