@@ -58,6 +58,17 @@ export class BookingRefusal extends HttpError {
   }
 }
 
+/**
+ * A rejected mutation of the booking page, as its answer: a rule of the store (409, said as it
+ * is), or a defect of ours (MUTATION_FAILED, its reference in the message: 500). Each attempt of
+ * the page pushes a new mutation, so the client may try again; a device's push instead records
+ * the rejection and goes on (sync/push.ts).
+ */
+function refusalOf(error: { code: string; message: string }): BookingRefusal {
+  const status = error.code === 'MUTATION_FAILED' ? 500 : 409;
+  return new BookingRefusal(status, error.code, error.message);
+}
+
 const notFound = () =>
   new BookingRefusal(404, 'BOOKING_PAGE_NOT_FOUND', 'There is no booking page at this address.');
 
@@ -450,7 +461,7 @@ export function createOnlineBookingService(deps: OnlineBookingDeps, log: Fastify
       log,
     );
     if (result.status === 'rejected') {
-      throw new BookingRefusal(409, result.error.code, result.error.message);
+      throw refusalOf(result.error);
     }
     return clientId;
   }
@@ -596,7 +607,7 @@ export function createOnlineBookingService(deps: OnlineBookingDeps, log: Fastify
         if (other) return answerReplay(other);
         // Another rule of the store (a plan quota, the person just deactivated): said as it is.
         if (result.error.code !== 'SLOT_TAKEN') {
-          throw new BookingRefusal(409, result.error.code, result.error.message);
+          throw refusalOf(result.error);
         }
         throw slotTaken((await freshTimes(ref, page, q)).times);
       }
@@ -654,7 +665,7 @@ export function createOnlineBookingService(deps: OnlineBookingDeps, log: Fastify
         if (result.error.code === 'SLOT_TAKEN') {
           throw slotTaken((await freshTimes(ref, page, q, current.appointment.id)).times);
         }
-        throw new BookingRefusal(409, result.error.code, result.error.message);
+        throw refusalOf(result.error);
       }
       const { booking, store } = await bookingView(ref, ref.bookingId, token);
       return { booking, store };
@@ -688,7 +699,7 @@ export function createOnlineBookingService(deps: OnlineBookingDeps, log: Fastify
         },
       );
       if (result.status === 'rejected') {
-        throw new BookingRefusal(409, result.error.code, result.error.message);
+        throw refusalOf(result.error);
       }
       const { booking, store } = await bookingView(ref, ref.bookingId, token);
       return { booking, store };
