@@ -7,8 +7,12 @@
  * The front desk screen itself is not audited by Lighthouse: a Lighthouse navigation reloads the
  * page, and a reloaded desk always opens locked (the unlock lives in memory only, by design), so
  * the desk's screens are covered by axe in apps/web/e2e/a11y.e2e.ts instead.
+ *
+ * LIGHTHOUSE_LHR_DIR=<dir> keeps every run's full report there (main-thread breakdown, long
+ * tasks) for finding what costs the blocking time.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import * as chromeLauncher from 'chrome-launcher';
 import lighthouse from 'lighthouse';
@@ -52,6 +56,12 @@ async function audit(name: string, url: string, port: number): Promise<PageResul
   });
   if (!run) throw new Error(`Lighthouse returned nothing for ${url}`);
   const { lhr } = run;
+  if (process.env.LIGHTHOUSE_LHR_DIR) {
+    writeFileSync(
+      path.join(process.env.LIGHTHOUSE_LHR_DIR, `${name.split(' ')[0]}-${Date.now()}.json`),
+      JSON.stringify(lhr),
+    );
+  }
   if (lhr.runtimeError) throw new Error(`Lighthouse on ${url}: ${lhr.runtimeError.message}`);
   const scores = Object.fromEntries(
     CATEGORIES.map((c) => [c, Math.round((lhr.categories[c]?.score ?? 0) * 100)]),
@@ -67,11 +77,12 @@ async function audit(name: string, url: string, port: number): Promise<PageResul
 }
 
 /**
- * Lighthouse's scores move from run to run on a shared machine (its own guidance: run it several
+ * Lighthouse's scores move from run to run on a shared machine (its own guidance: run it five
  * times and take the median), so each page is audited RUNS times and each category's median
- * score counts; the findings listed are those of the run with the median performance.
+ * score counts; the findings listed are those of the run with the median performance. The
+ * machine's load average is printed with them: total blocking time grows with it.
  */
-const RUNS = 3;
+const RUNS = 5;
 
 async function auditMedian(name: string, url: string, port: number): Promise<PageResult> {
   const runs: PageResult[] = [];
@@ -83,7 +94,10 @@ async function auditMedian(name: string, url: string, port: number): Promise<Pag
   const typical =
     runs.find((r) => r.scores.performance === scores.performance) ?? (runs[0] as PageResult);
   console.log(
-    `${name}: performance over ${RUNS} runs ${runs.map((r) => r.scores.performance).join(', ')}`,
+    `${name}: performance over ${RUNS} runs ${runs.map((r) => r.scores.performance).join(', ')}` +
+      ` (load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')})`,
   );
   return { ...typical, scores };
 }

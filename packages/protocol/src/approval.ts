@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { fromBase64, pbkdf2Sha256, subtle, toBase64Url, webCrypto } from './web-crypto';
+
+export { fromBase64, pbkdf2Sha256, toBase64Url } from './web-crypto';
 
 /**
  * A manager's approval of one mutation, made at the desk with their PIN and checked by the
@@ -54,51 +57,6 @@ export function approvalMessage(s: ApprovalSubject): string {
     s.name,
     canonicalJson(s.args),
   ].join('\n');
-}
-
-type WebCrypto = typeof globalThis.crypto;
-
-function webCrypto(): WebCrypto {
-  const c = (globalThis as { crypto?: WebCrypto }).crypto;
-  if (!c?.subtle) throw new Error('WebCrypto is not available here.');
-  return c;
-}
-
-function subtle(): WebCrypto['subtle'] {
-  return webCrypto().subtle;
-}
-
-export function toBase64Url(bytes: Uint8Array): string {
-  let s = '';
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
-export function fromBase64(b64: string): Uint8Array<ArrayBuffer> {
-  const s = atob(b64.replace(/-/g, '+').replace(/_/g, '/'));
-  const out = new Uint8Array(new ArrayBuffer(s.length));
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
-}
-
-/**
- * PBKDF2-SHA256, 32 bytes, with WebCrypto: the one derivation of the device's offline PIN and
- * password verifiers and of the approval key.
- */
-export async function pbkdf2Sha256(
-  secret: string,
-  salt: Uint8Array<ArrayBuffer>,
-  iterations: number,
-): Promise<Uint8Array<ArrayBuffer>> {
-  const base = await subtle().importKey('raw', new TextEncoder().encode(secret), 'PBKDF2', false, [
-    'deriveBits',
-  ]);
-  const bits = await subtle().deriveBits(
-    { name: 'PBKDF2', hash: 'SHA-256', salt, iterations },
-    base,
-    256,
-  );
-  return new Uint8Array(bits);
 }
 
 /** K = PBKDF2-SHA256(pin, salt, iterations), 32 bytes. `salt` is base64. */

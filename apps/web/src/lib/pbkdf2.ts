@@ -2,7 +2,7 @@
  * Slow salted verifiers (PBKDF2-SHA256 via WebCrypto) for the offline unlock and offline PIN
  * switch. Only the verifier is kept on the device, never the password or PIN.
  */
-import { fromBase64, pbkdf2Sha256 as pbkdf2 } from '@mango/protocol';
+import { fromBase64, pbkdf2Sha256 as pbkdf2 } from '@mango/protocol/web-crypto';
 
 export interface Verifier {
   salt: string; // base64
