@@ -58,7 +58,8 @@ type FromClient =
 
 // ---------------------------------------------------------------- the client (child process)
 
-const VERSION_RE = /^event: version\ndata: \{"version":(\d+)\}$/gm;
+// `{"version":N}`, or with the push's rows after it (a poke that carries its delta).
+const VERSION_RE = /^event: version\ndata: \{"version":(\d+)[,}]/gm;
 
 /**
  * Holds streams with as little per stream as Node allows: one request, one listener, and the

@@ -124,6 +124,11 @@ export interface SimStore {
   owner: { email: string; password: string };
 }
 
+/**
+ * How far apart one desk's visits are on its own clock in `saturate`: one every 20 minutes, two
+ * desks a store, so a store books six visits an hour across its staff (a busy salon's day).
+ */
+const SATURATE_VISIT_SPACING_MS = 20 * 60_000;
 const SIGNUPS_PER_ADDRESS = 90; // the server allows 100 sign-ups per IP per 15 min
 
 /** Rotates loopback source addresses (127.x.y.z) for sign-ups, a new range per run. */
@@ -174,6 +179,8 @@ export class Simulation {
   private runDeadline = Number.MAX_SAFE_INTEGER;
   private readonly addresses = new AddressPool();
   private readonly signupClients = new Map<string, HttpClient>();
+  /** The earliest visit time `saturate` has used (its desks' clocks go back from now). */
+  private saturatedBefore: number | undefined;
 
   constructor(readonly config: SimConfig) {
     this.rng = new Rng(config.seed);
@@ -540,12 +547,26 @@ export class Simulation {
     const devices = this.stores.flatMap((s) =>
       s.devices.map((d, j) => ({ d, planner: s.planners[j] as Planner })),
     );
+    // Each desk books its visits SATURATE_VISIT_SPACING_MS apart on its own clock, going back from
+    // now: a staff member's appointments then overlap about as often as on a busy day. Stamping
+    // them all with the wall clock put every visit of the run at the same few minutes, so each
+    // appointment's overlap check read hundreds of the staff member's appointments and flagged
+    // them all as conflicts (docs/PERFORMANCE.md, session 12).
+    // A later run goes on back from where the last one stopped, so runs do not pile up on the
+    // same days.
+    const runStart = this.saturatedBefore ?? Date.now();
     await Promise.all(
-      devices.map(async ({ d, planner }) => {
+      devices.map(async ({ d, planner }, j) => {
+        let visits = 0;
         while (performance.now() < end && !d.fatal) {
-          const at = new Date();
-          for (let k = 0; k < opts.visitsPerPush; k++)
+          for (let k = 0; k < opts.visitsPerPush; k++) {
+            const at = new Date(
+              runStart -
+                (visits++ * devices.length + j) * (SATURATE_VISIT_SPACING_MS / devices.length),
+            );
+            this.saturatedBefore = Math.min(this.saturatedBefore ?? Infinity, at.getTime());
             for (const m of historyVisit(planner, at)) d.enqueue(m, at, false);
+          }
           await d.drain();
         }
       }),
