@@ -3,7 +3,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { ClientRow, EntityRows } from '../../../../packages/domain/src/entities';
 import { INDEXED_FIELDS } from '../../../../packages/domain/src/tx';
 import type { Db, Sql } from './db';
-import { readChangesSince, type Change } from './entity-store';
+import { statementName } from './db-postgres';
+import { createSqlMutatorTx, readChangesSince, type Change } from './entity-store';
 import {
   ENTITY_TABLES,
   STORE_COLUMNS,
@@ -31,6 +32,18 @@ const SQL_TYPES: Record<ColumnType | 'jsonb', string> = {
   timestamptz: 'timestamp with time zone',
   date: 'date',
 };
+
+interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Actual Rows'?: number;
+  'Rows Removed by Filter'?: number;
+  Plans?: PlanNode[];
+}
+
+function nodesOf(node: PlanNode): PlanNode[] {
+  return [node, ...(node.Plans ?? []).flatMap(nodesOf)];
+}
 
 /** Pulls everything after `cursor` in pages of `limit`, checking that no version is split. */
 async function pullAll(
@@ -222,6 +235,75 @@ describeEachEngine('entity store (MutatorTx over SQL)', (getDb) => {
       }),
     );
     expect(fromOnly.result).toHaveLength(3);
+  });
+
+  it('an overlap check runs its generic plan and reads only the staff member’s window', async () => {
+    const db = getDb();
+    const base = sampleRows(t).appointment;
+    const [staffId, otherStaffId] = [randomUUID(), randomUUID()];
+    const day = (n: number, hour: number) => new Date(Date.UTC(2026, 5, 1 + n, hour)).toISOString();
+    // 120 days of two staff members' appointments, three a day each.
+    await mutate(db, t, async (tx) => {
+      for (let n = 0; n < 120; n++) {
+        for (const hour of [9, 12, 15]) {
+          for (const staff of [staffId, otherStaffId]) {
+            const start = day(n, hour);
+            await tx.put('appointment', {
+              ...base,
+              id: randomUUID(),
+              staffId: staff,
+              start,
+              end: day(n, hour + 1),
+            });
+          }
+        }
+      }
+    });
+    const query = {
+      where: { staffId },
+      range: { field: 'start' as const, gte: day(59, 13), lt: day(60, 13) },
+    };
+    const sent: { text: string; params: readonly unknown[]; opts: unknown }[] = [];
+    const found = await mutate(db, t, (_tx, sql, version) => {
+      const recording: Sql = {
+        ...sql,
+        query: (text, params, opts) => {
+          sent.push({ text, params: params ?? [], opts });
+          return sql.query(text, params, opts);
+        },
+      };
+      return createSqlMutatorTx(recording, { storeId: t.storeId, version }).list(
+        'appointment',
+        query,
+      );
+    });
+    expect(found.result.map((a) => a.start)).toEqual([day(59, 15), day(60, 9), day(60, 12)]);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.opts).toEqual({ prepare: 'generic' });
+    // Where it is prepared (PostgreSQL, not through PgBouncer 1.18): its generic plan, by its
+    // name on the connection, meets only the window's rows (3 of the store's 720).
+    if (db.engine !== 'postgres' || process.env.TEST_PGBOUNCER_URL) return;
+    await db.ownerTransaction((sql) => sql.query('analyze appointments'));
+    const { text, params } = sent[0]!;
+    const plan = await db.transaction(contextOf(t), async (sql) => {
+      await sql.query(text, params, { prepare: 'generic' });
+      const literal = (v: unknown) => `'${String(v).replace(/'/g, "''")}'`;
+      await sql.query('set local plan_cache_mode = force_generic_plan');
+      const res = await sql.query<{ 'QUERY PLAN': { Plan: PlanNode }[] }>(
+        `explain (analyze, costs off, timing off, format json) execute ${statementName(text)}(${params.map(literal).join(', ')})`,
+      );
+      return res.rows[0]!['QUERY PLAN'][0]!.Plan;
+    });
+    const scans = nodesOf(plan).filter((n) => n['Relation Name'] !== undefined);
+    expect(scans.length).toBeGreaterThan(0);
+    for (const n of scans) {
+      const what = `${n['Node Type']} on ${n['Relation Name']}`;
+      expect(n['Node Type'], what).toMatch(/Index/);
+      expect(
+        (n['Actual Rows'] ?? 0) + (n['Rows Removed by Filter'] ?? 0),
+        what,
+      ).toBeLessThanOrEqual(3);
+    }
   });
 
   it('a rescheduled appointment stays one row, in its store’s partition', async () => {

@@ -182,9 +182,15 @@ export function createSqlMutatorTx(sql: Sql, opts: SqlMutatorTxOptions): Mutator
         }
         order = `${col.column}, id`;
       }
+      // A range list is an appointment's overlap check (one staff member's appointments around
+      // a time), run by every booking: planning it over the hash partitions cost PostgreSQL
+      // five times running it (23 of 27 µs a mutation in the push bench, docs/PERFORMANCE.md
+      // session 12), so it runs its generic plan, planned once per connection. Its equality on
+      // the staff member and range on the time pick their index whatever the values.
       const res = await sql.query<{ data: EntityRows[E] }>(
         `select data from ${table} where ${conditions.join(' and ')} order by ${order}`,
         params,
+        query?.range ? { prepare: 'generic' } : undefined,
       );
       return res.rows.map((r) => r.data);
     },
