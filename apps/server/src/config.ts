@@ -232,10 +232,10 @@ export const CONFIG_OPTIONS = {
   }),
   syncHeadTtlSec: option({
     env: 'SYNC_HEAD_TTL_SEC',
-    schema: int(0, 300),
-    default: '30',
+    schema: int(0, 3600),
+    default: '300',
     description:
-      'How long a store\u2019s sync heads (its version and epoch, each device\u2019s last mutation id) answer quiet pulls without the database (0 = every pull reads the database). Pushes keep them exact; a change made outside sync (an admin tool) reaches polling devices within this.',
+      'How long a store\u2019s sync heads (its version and epoch, each device\u2019s last mutation id) answer quiet pulls without the database (0 = every pull reads the database); each device\u2019s next pull after it reads the database once. Pushes and the admin tools keep them exact; if Redis loses a push\u2019s update, polling devices see that push within this at the latest.',
   }),
   syncChangesKeepDays: option({
     env: 'SYNC_CHANGES_KEEP_DAYS',

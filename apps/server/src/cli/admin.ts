@@ -138,6 +138,14 @@ async function main(): Promise<number> {
         throw new UsageError('--count must be a whole number from 1 to 1000000');
       const started = Date.now();
       const result = await seedClients(db, need('store'), count);
+      // Written outside push: the servers' sync heads (Redis) would answer the store's polling
+      // devices "nothing new" until their ttl. Forgotten, the next pulls read the new version.
+      if (config.redisUrl) {
+        const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1 });
+        await createRedisHeads(redis, { ttlSec: config.syncHeadTtlSec })
+          .forget(result.storeId)
+          .finally(() => redis.disconnect());
+      }
       console.log(
         `Seeded ${count} clients into store ${result.storeId} (store version ${result.version}) in ${Date.now() - started} ms`,
       );

@@ -6,8 +6,8 @@ import type { DeviceHead, HeadsStats, StoreHead, SyncHeads } from './heads';
 // (1: open rejections), and the floors an advance leaves where it found no head: `fs` (a store
 // version) and `fd:<deviceId>` (a lastMutationId) — a fill below a floor read the database before
 // a push committed, and must not create a head older than that push. The whole hash expires
-// `ttl` seconds after the fill (or advance) that created it; later ones do not extend it, so what
-// a non-push writer changed is read again within the ttl.
+// `ttl` seconds after the fill (or advance) that created it; later ones do not extend it, so a
+// push whose advance Redis lost (and could not forget) is read from the database within the ttl.
 // Numbers are compared in Lua but written back as the strings they came as (Lua's number
 // formatting would turn large ones into exponents).
 const FILL_LUA = `
@@ -66,6 +66,12 @@ if existed == 0 then redis.call('EXPIRE', KEYS[1], ARGV[5]) end
 return 1
 `;
 
+/**
+ * When a push's advance failed, its store's heads are forgotten at once and, while Redis does not
+ * answer, after each of these delays; past them the ttl bounds how stale they can be.
+ */
+const FORGET_RETRY_MS = [1_000, 5_000, 15_000, 60_000];
+
 const fillScript = redisScript(FILL_LUA);
 const advanceScript = redisScript(ADVANCE_LUA);
 
@@ -104,6 +110,14 @@ export function createRedisHeads(
       counts.errors++;
     }
   };
+  const forgetUntilDone = (storeId: string, attempt = 0): void => {
+    redis.del(key(storeId)).catch(() => {
+      counts.errors++;
+      const delay = FORGET_RETRY_MS[attempt];
+      if (delay !== undefined)
+        setTimeout(() => forgetUntilDone(storeId, attempt + 1), delay).unref();
+    });
+  };
   return {
     async read(storeId, deviceId) {
       try {
@@ -131,9 +145,9 @@ export function createRedisHeads(
           device.openRejections ? '1' : '0',
         ),
       ),
-    advance: (storeId, storeVersion, deviceId, device) =>
-      quietly(() =>
-        advanceScript(
+    async advance(storeId, storeVersion, deviceId, device) {
+      try {
+        await advanceScript(
           redis,
           1,
           key(storeId),
@@ -142,8 +156,16 @@ export function createRedisHeads(
           String(device.lastMutationId),
           device.rejected ? '1' : '0',
           String(opts.ttlSec),
-        ),
-      ),
+        );
+      } catch {
+        counts.errors++;
+        // The push committed but its heads did not move: its store's devices at the old version
+        // would be answered "nothing new" until the ttl. Forgetting the store's heads is always
+        // right (the next pulls read the database and fill them again): now, and again a few
+        // times while Redis does not answer.
+        forgetUntilDone(storeId);
+      }
+    },
     forget: (storeId, deviceId) =>
       quietly(() =>
         deviceId === undefined

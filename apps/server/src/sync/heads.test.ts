@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { emptyPullFromHeads, createMemoryHeads, type SyncHeads } from './heads';
 import { createRedisHeads } from './heads-redis';
 
@@ -205,6 +205,34 @@ describe('sync heads expiry', () => {
     expect(left).toBeLessThanOrEqual(5_000);
   });
 
+  it.runIf(redisUrl)('a push whose advance Redis refused forgets its store’s heads', async () => {
+    const redis = new Redis(redisUrl!, { maxRetriesPerRequest: 1 });
+    clients.push(redis);
+    // The real Redis, refusing the scripts while `refuse` holds (a failover, a busy server).
+    let refuse = false;
+    const flaky = new Proxy(redis, {
+      get(target, prop) {
+        if (refuse && (prop === 'evalsha' || prop === 'eval'))
+          return () => Promise.reject(new Error('LOADING Redis is loading the dataset'));
+        const value: unknown = Reflect.get(target, prop, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const prefix = `test:head:${randomUUID()}`;
+    const heads = createRedisHeads(flaky, { ttlSec: 300, prefix });
+    const store = randomUUID();
+    const device = randomUUID();
+    await fill(heads, store, device, { version: 1, epoch: EPOCH }, 0, false);
+    expect(emptyPullFromHeads(await heads.read(store, device), 1, EPOCH)).not.toBeNull();
+    refuse = true;
+    await heads.advance(store, 2, device, { lastMutationId: 1, rejected: false });
+    // Not answered "nothing new" at version 1 for the ttl: the heads are gone, the next pull
+    // reads the database.
+    await vi.waitFor(async () => expect(await redis.exists(`${prefix}:{${store}}`)).toBe(0));
+    expect(await heads.read(store, device)).toEqual({ store: null, device: null });
+    expect(heads.stats().errors).toBe(1);
+  });
+
   it('Redis away: reads miss (the pull goes to the database), writes are dropped', async () => {
     const redis = new Redis('redis://127.0.0.1:1', {
       lazyConnect: true,
@@ -219,6 +247,7 @@ describe('sync heads expiry', () => {
     await heads.advance(store, 2, device, { lastMutationId: 1, rejected: true });
     await heads.forget(store);
     expect(await heads.read(store, device)).toEqual({ store: null, device: null });
-    expect(heads.stats()).toEqual({ hits: 0, misses: 0, errors: 4 });
+    // fill, advance, the forget the failed advance asked for, forget, read.
+    expect(heads.stats()).toEqual({ hits: 0, misses: 0, errors: 5 });
   });
 });

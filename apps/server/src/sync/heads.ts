@@ -8,10 +8,11 @@ import type { Clock } from '../clock';
  * Exactness: a committed push advances them before its poke is published, so a device woken by a
  * poke never reads a head older than the push. A pull fills them from what it read in one
  * transaction, and a fill never takes a head back (versions and mutation ids only grow within an
- * epoch). Writers other than push (admin tools, a tombstone purge) do not advance them: a whole
- * store's heads live at most `ttlMs` from their fill, so such a write reaches pulling devices
- * within that time (as it reaches them without a poke today). Epoch rotations and device
- * revocations forget the heads they change.
+ * epoch). The one writer of synced rows other than push, `admin seed-clients`, forgets its store's
+ * heads, as epoch rotations and device revocations forget the heads they change (a tombstone purge
+ * changes no head: a device at the store's version is past what it deletes). A whole store's heads
+ * live at most `ttlMs` from their fill: that bounds how long a push whose advance Redis lost, and
+ * whose store's heads could not be forgotten either, stays unseen by polling devices.
  */
 export interface StoreHead {
   version: number;
