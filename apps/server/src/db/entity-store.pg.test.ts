@@ -3,7 +3,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { ClientRow, EntityRows } from '../../../../packages/domain/src/entities';
 import { INDEXED_FIELDS } from '../../../../packages/domain/src/tx';
 import type { Db, Sql } from './db';
-import { statementName } from './db-postgres';
 import { createSqlMutatorTx, readChangesSince, type Change } from './entity-store';
 import {
   ENTITY_TABLES,
@@ -13,6 +12,7 @@ import {
   type ColumnType,
 } from './entity-tables';
 import { describeEachEngine, makeTestDb, testEngines } from './test-support/engines';
+import { genericPlanNodes } from './test-support/generic-plan';
 import {
   contextOf,
   createTenant,
@@ -32,18 +32,6 @@ const SQL_TYPES: Record<ColumnType | 'jsonb', string> = {
   timestamptz: 'timestamp with time zone',
   date: 'date',
 };
-
-interface PlanNode {
-  'Node Type': string;
-  'Relation Name'?: string;
-  'Actual Rows'?: number;
-  'Rows Removed by Filter'?: number;
-  Plans?: PlanNode[];
-}
-
-function nodesOf(node: PlanNode): PlanNode[] {
-  return [node, ...(node.Plans ?? []).flatMap(nodesOf)];
-}
 
 /** Pulls everything after `cursor` in pages of `limit`, checking that no version is split. */
 async function pullAll(
@@ -285,16 +273,11 @@ describeEachEngine('entity store (MutatorTx over SQL)', (getDb) => {
     if (db.engine !== 'postgres' || process.env.TEST_PGBOUNCER_URL) return;
     await db.ownerTransaction((sql) => sql.query('analyze appointments'));
     const { text, params } = sent[0]!;
-    const plan = await db.transaction(contextOf(t), async (sql) => {
+    const nodes = await db.transaction(contextOf(t), async (sql) => {
       await sql.query(text, params, { prepare: 'generic' });
-      const literal = (v: unknown) => `'${String(v).replace(/'/g, "''")}'`;
-      await sql.query('set local plan_cache_mode = force_generic_plan');
-      const res = await sql.query<{ 'QUERY PLAN': { Plan: PlanNode }[] }>(
-        `explain (analyze, costs off, timing off, format json) execute ${statementName(text)}(${params.map(literal).join(', ')})`,
-      );
-      return res.rows[0]!['QUERY PLAN'][0]!.Plan;
+      return genericPlanNodes(sql, text, params);
     });
-    const scans = nodesOf(plan).filter((n) => n['Relation Name'] !== undefined);
+    const scans = nodes.filter((n) => n['Relation Name'] !== undefined);
     expect(scans.length).toBeGreaterThan(0);
     for (const n of scans) {
       const what = `${n['Node Type']} on ${n['Relation Name']}`;

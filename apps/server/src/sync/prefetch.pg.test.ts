@@ -10,8 +10,8 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { MutatorTx } from '@mango/domain';
 import type { Sql } from '../db/db';
-import { statementName } from '../db/db-postgres';
 import { describeEachEngine } from '../db/test-support/engines';
+import { genericPlanNodes, type PlanNode } from '../db/test-support/generic-plan';
 import {
   json,
   makeTestApp,
@@ -22,20 +22,6 @@ import {
 } from '../test-support/test-app';
 import { readAhead } from './prefetch';
 import { PushOverlay } from './push-overlay';
-
-interface PlanNode {
-  'Node Type': string;
-  'Relation Name'?: string;
-  'Actual Rows'?: number;
-  'Actual Loops'?: number;
-  'Rows Removed by Filter'?: number;
-  'Rows Removed by Index Recheck'?: number;
-  Plans?: PlanNode[];
-}
-
-function nodesOf(node: PlanNode): PlanNode[] {
-  return [node, ...(node.Plans ?? []).flatMap(nodesOf)];
-}
 
 describeEachEngine('push read-ahead: rows by key, with a plan made once', (getDb) => {
   let app: FastifyInstance;
@@ -129,13 +115,7 @@ describeEachEngine('push read-ahead: rows by key, with a plan made once', (getDb
       if (!planned) return { rows, nodes: [] as PlanNode[] };
       // The same statement, by its name on this connection, with its generic plan.
       const { text, params } = sent[0]!;
-      const literal = (v: unknown) =>
-        `'${(Array.isArray(v) ? `{${v.join(',')}}` : String(v)).replace(/'/g, "''")}'`;
-      await sql.query('set local plan_cache_mode = force_generic_plan');
-      const plan = await sql.query<{ 'QUERY PLAN': { Plan: PlanNode }[] }>(
-        `explain (analyze, costs off, timing off, format json) execute ${statementName(text)}(${params.map(literal).join(', ')})`,
-      );
-      return { rows, nodes: nodesOf(plan.rows[0]!['QUERY PLAN'][0]!.Plan) };
+      return { rows, nodes: await genericPlanNodes(sql, text, params) };
     });
     expect(seen.rows.ticket).toMatchObject({ id: ticketId });
     expect(seen.rows.client).toMatchObject({ id: clients[3] });
