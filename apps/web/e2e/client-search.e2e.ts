@@ -93,13 +93,14 @@ describe('client search among 50,000 clients', () => {
     const clients = page.getByRole('region', { name: 'Clients' });
     const total = (SEEDED + 1).toLocaleString('en-US');
     // Hydration is done when the search index holds every client of the store.
-    await clients.getByText(`${total} of ${total}`).waitFor({ timeout: 60_000 });
+    await clients.getByText(`${total} of ${total}`, { exact: true }).waitFor({ timeout: 60_000 });
     console.log(
       `client-search: ${total} clients hydrated and indexed in ${Date.now() - started} ms`,
     );
 
     await clients.getByRole('searchbox', { name: 'Search clients' }).fill('867-53');
-    await clients.getByText(`1 of ${total}`).waitFor();
+    // Exact: the unfiltered count, "50,001 of 50,001", contains "1 of 50,001" as a substring.
+    await clients.getByText(`1 of ${total}`, { exact: true }).waitFor();
     const list = clients.getByRole('list', { name: 'Client list' });
     const hits = list.getByRole('listitem');
     expect(await hits.count()).toBe(1);
@@ -110,7 +111,7 @@ describe('client search among 50,000 clients', () => {
     // Digits typed in another format still match, and a partial phone of the seeded clients
     // narrows 50,000 to exactly the ten that contain it (+1 555 204999x).
     await clients.getByRole('searchbox', { name: 'Search clients' }).fill('204 999');
-    await clients.getByText(`10 of ${total}`).waitFor();
+    await clients.getByText(`10 of ${total}`, { exact: true }).waitFor();
     await hits.first().getByRole('link').click();
     const profile = page.getByRole('article', { name: 'Client profile' });
     expect(await profile.innerText()).toMatch(/\+1 555 204999\d/);
