@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { SERVER_NODE_FLAGS } from '../apps/server/src/node-flags';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
 
@@ -48,9 +49,13 @@ export async function startServer(
   const ownDataDir = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'mango-server-'));
   let out = '';
-  // SERVER_NODE_ARGS: extra Node flags for the server only, e.g. `--cpu-prof --cpu-prof-dir=…`
-  // to profile it under the bench's load (the profile is written when it exits).
-  const nodeArgs = (process.env.SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  // The server's own flags (as `npm start` runs it), then SERVER_NODE_ARGS: extra Node flags for
+  // the server only, e.g. `--cpu-prof --cpu-prof-dir=…` to profile it under the bench's load (the
+  // profile is written when it exits).
+  const nodeArgs = [
+    ...SERVER_NODE_FLAGS,
+    ...(process.env.SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean),
+  ];
   const child: ChildProcess = spawn(
     process.execPath,
     [...nodeArgs, '--import', 'tsx', 'apps/server/src/main.ts'],

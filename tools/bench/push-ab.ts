@@ -5,6 +5,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_SIM, Simulation } from '../loadgen/src/simulator';
 import { freePort } from '../../test-support/server-process';
+import { SERVER_NODE_FLAGS } from '../../apps/server/src/node-flags';
 import { backendPids, DEFAULT_PG, dropDatabase, recreateDatabase } from './pg';
 import { benchServerEnv, cpuSampler, findServerPid, processCpuMs } from './server';
 
@@ -39,6 +40,10 @@ const { values } = parseArgs({
     redis: { type: 'string', default: 'redis://127.0.0.1:6379' },
     'a-env': { type: 'string', multiple: true, default: [] },
     'b-env': { type: 'string', multiple: true, default: [] },
+    // A side's Node flags instead of the server's own (apps/server/src/node-flags.ts), e.g.
+    // `--a-node-args=--max-semi-space-size=16` (flags given on the command line win over NODE_OPTIONS).
+    'a-node-args': { type: 'string' },
+    'b-node-args': { type: 'string' },
   },
 });
 
@@ -78,24 +83,29 @@ async function startSide(
   name: 'A' | 'B',
   root: string,
   extraEnv: Record<string, string>,
+  nodeArgs: readonly string[],
 ): Promise<Side> {
   const db = `${values['db-prefix']}_${name.toLowerCase()}`;
   await recreateDatabase(DEFAULT_PG, db);
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'mango-ab-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/server/src/main.ts'], {
-    cwd: path.resolve(root),
-    env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
-      ...benchServerEnv(DEFAULT_PG, db, values.redis),
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      ...extraEnv,
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, '--import', 'tsx', 'apps/server/src/main.ts'],
+    {
+      cwd: path.resolve(root),
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '',
+        ...benchServerEnv(DEFAULT_PG, db, values.redis),
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATA_DIR: dataDir,
+        ...extraEnv,
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  );
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     if (child.exitCode !== null) throw new Error(`server ${name} exited with ${child.exitCode}`);
@@ -172,11 +182,15 @@ async function slice(side: Side, i: number): Promise<void> {
   );
 }
 
+function nodeArgsOf(given: string | undefined): readonly string[] {
+  return given === undefined ? SERVER_NODE_FLAGS : given.split(' ').filter(Boolean);
+}
+
 const sides: Side[] = [];
 try {
   sides.push(
-    await startSide('A', values.a, envPairs(values['a-env'])),
-    await startSide('B', values.b!, envPairs(values['b-env'])),
+    await startSide('A', values.a, envPairs(values['a-env']), nodeArgsOf(values['a-node-args'])),
+    await startSide('B', values.b!, envPairs(values['b-env']), nodeArgsOf(values['b-node-args'])),
   );
   // A warm-up slice each (JIT, pools, caches), not counted.
   for (const s of sides) {
