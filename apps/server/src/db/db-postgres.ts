@@ -150,6 +150,13 @@ interface TransactionState {
   inFlight: number;
   /** queryThenCommit has sent the COMMIT. */
   committed: boolean;
+  /**
+   * The plan_cache_mode the statements sent last run under: `force_generic_plan` since a
+   * `prepare: 'generic'` statement, until a statement that plans as usual sets it back. Set only
+   * where it changes, in the same write as the statement that needs it (docs/PERFORMANCE.md,
+   * session 13). Null: not known (after a ROLLBACK TO SAVEPOINT), set again before the next one.
+   */
+  generic: boolean | null;
 }
 
 function sqlOver(
@@ -166,6 +173,36 @@ function sqlOver(
       state.inFlight--;
     }
   };
+  /** Sends the SET of the plan mode (and records it): the statements after it run under it. */
+  const setPlanMode = (generic: boolean): Promise<unknown> => {
+    state.generic = generic;
+    return run(
+      send(
+        client,
+        generic
+          ? 'SET LOCAL plan_cache_mode = force_generic_plan'
+          : 'SET LOCAL plan_cache_mode TO DEFAULT',
+      ),
+    );
+  };
+  /**
+   * The SET and the statement in one write. If the statement fails, the transaction is aborted
+   * and what follows fails too; if the SET fails, the statement behind it fails as well: either
+   * way the statement's error is the one thrown.
+   */
+  const afterModeSwitch = async (
+    generic: boolean,
+    sendStatement: () => Promise<pg.QueryResult | pg.QueryResult[]>,
+  ) => {
+    const [switched, statement] = inOneWrite(client, () => [
+      setPlanMode(generic),
+      run(sendStatement()),
+    ]);
+    const [set, done] = await Promise.allSettled([switched, statement]);
+    if (done.status === 'rejected') throw done.reason;
+    if (set.status === 'rejected') throw set.reason;
+    return done.value;
+  };
   return {
     async query<R>(
       text: string,
@@ -173,24 +210,21 @@ function sqlOver(
       opts?: QueryOptions,
     ): Promise<SqlResult<R>> {
       if (state.committed) throw afterCommitError();
-      if (opts?.prepare === 'generic' && prepared && params !== undefined) {
-        // Its generic plan, whatever the plan cache would choose: the setting is read when the
-        // statement is bound, so it is set around this one statement, in the same write (no
-        // round trip), and set back after it. If the statement fails, the transaction is
-        // aborted and the reset fails too: the statement's error is the one thrown.
-        const [set, statement, reset] = inOneWrite(client, () => [
-          run(send(client, 'SET LOCAL plan_cache_mode = force_generic_plan')),
-          run(send(client, text, params, prepared)),
-          run(send(client, 'SET LOCAL plan_cache_mode TO DEFAULT')),
-        ]);
-        // Failing only in an aborted transaction, where the statement fails as well.
-        set.catch(() => undefined);
-        const [done, back] = await Promise.allSettled([statement, reset]);
-        if (done.status === 'rejected') throw done.reason;
-        if (back.status === 'rejected') throw back.reason;
-        return resultOf<R>(done.value);
+      const generic = opts?.prepare === 'generic' && prepared !== null && params !== undefined;
+      // Parameterized statements plan by plan_cache_mode; one without parameters (the simple
+      // protocol) is planned for the one run whatever it is.
+      const prepare = opts?.prepare && prepared ? prepared : null;
+      if (params === undefined) {
+        // A ROLLBACK TO SAVEPOINT undoes the SETs made since the savepoint: not known after it.
+        if (/^\s*rollback\b/i.test(text)) state.generic = null;
+        return resultOf<R>(await run(send(client, text, params, prepare)));
       }
-      return resultOf<R>(await run(send(client, text, params, opts?.prepare ? prepared : null)));
+      // Parameterized statements plan by plan_cache_mode (one without parameters, the simple
+      // protocol, is planned for its one run whatever the mode).
+      if (generic === state.generic) {
+        return resultOf<R>(await run(send(client, text, params, prepare)));
+      }
+      return resultOf<R>(await afterModeSwitch(generic, () => send(client, text, params, prepare)));
     },
     async queryThenCommit<R>(text: string, params?: readonly unknown[], opts?: QueryOptions) {
       if (state.committed) throw afterCommitError();
@@ -198,12 +232,18 @@ function sqlOver(
       // Pipelined: the COMMIT is written with the statement and runs after it. If the statement
       // fails, PostgreSQL answers the COMMIT "ROLLBACK" (no error): nothing committed, and the
       // statement's error is the one thrown. If the COMMIT fails, that is the error.
-      const [statement, commit] = inOneWrite(client, () => [
-        run(send(client, text, params, opts?.prepare ? prepared : null)),
-        run(send(client, 'COMMIT')),
-      ]);
-      const [done, committed] = await Promise.allSettled([statement, commit]);
+      const [switched, statement, commit] = inOneWrite(client, () => {
+        const switched =
+          params !== undefined && state.generic !== false ? setPlanMode(false) : Promise.resolve();
+        return [
+          switched,
+          run(send(client, text, params, opts?.prepare ? prepared : null)),
+          run(send(client, 'COMMIT')),
+        ] as const;
+      });
+      const [set, done, committed] = await Promise.allSettled([switched, statement, commit]);
       if (done.status === 'rejected') throw done.reason;
+      if (set.status === 'rejected') throw set.reason;
       if (committed.status === 'rejected') throw committed.reason;
       return resultOf<R>(done.value);
     },
@@ -282,7 +322,12 @@ async function inTransaction<T>(
   }
   // Ours only while we hold it: the pool's other users (and copy-out) see the usual mode.
   setPipeline(client, true);
-  const state: TransactionState = { begun: Promise.resolve(), inFlight: 0, committed: false };
+  const state: TransactionState = {
+    begun: Promise.resolve(),
+    inFlight: 0,
+    committed: false,
+    generic: false,
+  };
   try {
     // BEGIN and the transaction's settings in one query: a multi-statement query must be the
     // simple protocol (no parameters), so the values go in as escaped literals (they are UUIDs,

@@ -8,8 +8,9 @@
  * PgBouncer < 1.21) nothing is.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDb, type Db, type Sql } from './db';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { openDb, type Db, type QueryOptions, type Sql } from './db';
 import { statementName } from './db-postgres';
 import {
   describeEachEngine,
@@ -180,6 +181,52 @@ describe.skipIf(!direct)('prepared on PostgreSQL: named statements kept per conn
     expect(seen.n).toBe(11);
     expect(seen.prepared.length).toBeLessThanOrEqual(3);
     expect(seen.prepared.map((p) => p.name)).toContain(statementName(texts[0]!));
+  });
+
+  it('runs each statement under the plan mode it asks for, set only where it changes', async () => {
+    const db = await open();
+    const MODE = `select current_setting('plan_cache_mode') as mode, $1::int as n`;
+    const GENERIC = { prepare: 'generic' } as const;
+    const sent = vi.spyOn(pg.Client.prototype, 'query');
+    const modeSets = () =>
+      sent.mock.calls.filter(([q]) => typeof q === 'string' && /^SET LOCAL plan_cache_mode/.test(q))
+        .length;
+    try {
+      const seen = await db.transaction(null, async (sql) => {
+        const modes: [string, number][] = [];
+        const mode = async (opts?: QueryOptions) => {
+          const row = (await sql.query<{ mode: string }>(MODE, [1], opts)).rows[0]!;
+          modes.push([row.mode, modeSets()]);
+        };
+        await mode(GENERIC); // sets it
+        await mode(GENERIC); // already
+        await mode(P); // sets it back
+        await mode(); // already
+        await sql.query('savepoint s');
+        await mode(GENERIC); // sets it, inside the savepoint
+        await sql.query('rollback to savepoint s'); // undoes that SET: the mode is not known
+        await mode(GENERIC); // so it is set again
+        const last = await sql.queryThenCommit<{ mode: string }>(MODE, [1], P);
+        modes.push([last.rows[0]!.mode, modeSets()]);
+        return modes;
+      });
+      const G = 'force_generic_plan';
+      // Before, two SETs went around each of the 4 generic ones.
+      expect(seen).toEqual([
+        [G, 1],
+        [G, 1],
+        ['auto', 2],
+        ['auto', 2],
+        [G, 3],
+        [G, 4],
+        ['auto', 5],
+      ]);
+    } finally {
+      sent.mockRestore();
+    }
+    // The next transaction begins with the server's default, whatever the last one set.
+    const next = await db.transaction(null, (sql) => sql.query<{ mode: string }>(MODE, [1], P));
+    expect(next.rows[0]!.mode).toBe('auto');
   });
 
   it('prepares nothing when prepared statements are off (PgBouncer < 1.21)', async () => {
