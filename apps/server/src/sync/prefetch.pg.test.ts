@@ -20,6 +20,7 @@ import {
   signupStore,
   technicianAndService,
 } from '../test-support/test-app';
+import { createSqlMutatorTx } from '../db/entity-store';
 import { readAhead } from './prefetch';
 import { PushOverlay } from './push-overlay';
 
@@ -132,5 +133,91 @@ describeEachEngine('push read-ahead: rows by key, with a plan made once', (getDb
       expect(n['Rows Removed by Filter'] ?? 0, what).toBeLessThanOrEqual(2);
       expect(n['Rows Removed by Index Recheck'] ?? 0, what).toBeLessThanOrEqual(2);
     }
+  });
+
+  it('answers a booking’s overlap checks from the read-ahead, as the database would', async () => {
+    const store = await signupStore(app, 'Windows');
+    const log = new MutationLog(store.deviceId);
+    const { staffId, serviceId, mutations } = technicianAndService(log);
+    const otherStaff = randomUUID();
+    const at = Date.parse('2027-03-10T15:00:00.000Z');
+    const iso = (minutes: number) => new Date(at + minutes * 60_000).toISOString();
+    const booked = new Map<string, number>(); // id → minutes from `at`, of staffId's bookings
+    const book = (staff: string, minutes: number) => {
+      const id = randomUUID();
+      if (staff === staffId) booked.set(id, minutes);
+      return log.make('appointment.book', { id, staffId: staff, serviceId, start: iso(minutes) });
+    };
+    const setup = [
+      ...mutations,
+      log.make('staff.upsert', {
+        id: otherStaff,
+        displayName: 'Mai',
+        role: 'technician',
+        active: true,
+      }),
+      // Inside the window of a booking at `at` (24 h either side), at its edges, and outside it.
+      ...[-1500, -1440, -1439, -60, 0, 30, 1380, 1439, 1440, 1500].map((m) => book(staffId, m)),
+      book(otherStaff, 0),
+    ];
+    const res = json<{ results: { status: string }[] }>(
+      await push(app, store, store.deviceId, setup),
+    );
+    expect(res.results.every((r) => r.status === 'applied')).toBe(true);
+
+    const seen = await getDb().transaction({ storeId: store.storeId }, async (sql) => {
+      const db = createSqlMutatorTx(sql, { storeId: store.storeId, version: 1 });
+      let listed = 0;
+      const overlay = new PushOverlay({
+        ...db,
+        list: (...args: Parameters<MutatorTx['list']>) => {
+          listed++;
+          return db.list(...args);
+        },
+      } as MutatorTx);
+      // The device's staff id in upper case: the same staff member to the database.
+      const booking = {
+        name: 'appointment.book',
+        args: { id: randomUUID(), staffId: staffId.toUpperCase(), serviceId, start: iso(0) },
+      };
+      (await readAhead(sql, store.storeId, [booking]))(overlay);
+      const ranges: [number, number][] = [
+        [-1440, 45], // the booking's own overlap check
+        [-1440, 1440], // the whole window
+        [-1439, 1439],
+        [-60, 31],
+      ];
+      const answers = [];
+      for (const [from, to] of ranges) {
+        const query = {
+          where: { staffId },
+          range: { field: 'start' as const, gte: iso(from), lt: iso(to) },
+        };
+        answers.push({
+          overlay: (await overlay.tx.list('appointment', query)).map((r) => r.id),
+          database: (await db.list('appointment', query)).map((r) => r.id),
+        });
+      }
+      const inside = listed;
+      // Wider than the window, or another staff member's: read from the database.
+      const outside = {
+        where: { staffId },
+        range: { field: 'start' as const, gte: iso(-1441), lt: iso(30) },
+      };
+      const wider = (await overlay.tx.list('appointment', outside)).map((r) => r.id);
+      const other = await overlay.tx.list('appointment', {
+        where: { staffId: otherStaff },
+        range: { field: 'start', gte: iso(-1440), lt: iso(45) },
+      });
+      return { answers, inside, wider, other: other.length, after: listed };
+    });
+    const within = (from: number, to: number) =>
+      [...booked].filter(([, m]) => m >= from && m < to).map(([id]) => id);
+    expect([...seen.answers[0]!.database].sort()).toEqual(within(-1440, 45).sort());
+    for (const { overlay, database } of seen.answers) expect(overlay).toEqual(database);
+    expect(seen.inside).toBe(0);
+    expect(seen.wider.sort()).toEqual(within(-1441, 30).sort());
+    expect(seen.other).toBe(1);
+    expect(seen.after).toBe(2);
   });
 });

@@ -1,3 +1,4 @@
+import { MAX_APPOINTMENT_MINUTES } from '@mango/domain';
 import { isUuid, type Sql } from '../db/db';
 import { ENTITY_TABLES, type TableEntityName } from '../db/entity-tables';
 import type { PushOverlay } from './push-overlay';
@@ -40,6 +41,66 @@ const OF_TICKET = ['ticketLine', 'payment', 'refund'] as const;
 /** The open cash drawer: cash payments and refunds on a ticket list it (`openDrawerId`). */
 const OPEN_DRAWERS = { where: { status: 'open' } } as const;
 const OPEN_DRAWER_LABEL = 'open cashDrawer';
+
+/** A staff member's appointments from `gte` to `lt` (ISO instants), read ahead for overlap checks. */
+export interface OverlapWindow {
+  staffId: string;
+  gte: string;
+  lt: string;
+}
+
+const WINDOW_LABEL = 'appointment window ';
+const MINUTE_MS = 60_000;
+/** Instants PostgreSQL and `Date#toISOString` both write as YYYY-MM-DDTHH:mm:ss.sssZ. */
+const EARLIEST = Date.UTC(1000, 0, 1);
+const LATEST = Date.UTC(9999, 11, 31);
+
+/**
+ * The windows an `appointment.book`'s overlap check lists (domain `overlapsOf`: the staff
+ * member's appointments from MAX_APPOINTMENT_MINUTES before the start to the end, which is at most
+ * MAX_APPOINTMENT_MINUTES after it), merged per staff member where they meet. A list inside one
+ * is answered from what the read-ahead found (PushOverlay.seedCover); any other list is read on
+ * demand, as before.
+ */
+export function overlapWindows(
+  mutations: readonly { name: string; args: unknown }[],
+): OverlapWindow[] {
+  const byStaff = new Map<string, [number, number][]>();
+  for (const m of mutations) {
+    if (m.name !== 'appointment.book' || typeof m.args !== 'object' || m.args === null) continue;
+    const { staffId, start } = m.args as { staffId?: unknown; start?: unknown };
+    if (!isUuid(staffId) || typeof start !== 'string') continue;
+    const at = Date.parse(start);
+    const [from, to] = [
+      at - MAX_APPOINTMENT_MINUTES * MINUTE_MS,
+      at + MAX_APPOINTMENT_MINUTES * MINUTE_MS,
+    ];
+    if (!(from >= EARLIEST && to <= LATEST)) continue; // also NaN: not a time
+    const spans = byStaff.get(staffId.toLowerCase()) ?? [];
+    spans.push([from, to]);
+    byStaff.set(staffId.toLowerCase(), spans);
+  }
+  const windows: OverlapWindow[] = [];
+  for (const [staffId, spans] of [...byStaff].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    spans.sort((a, b) => a[0] - b[0]);
+    let [from, to] = spans[0]!;
+    for (const [f, t] of spans.slice(1)) {
+      if (f <= to) to = Math.max(to, t);
+      else {
+        windows.push(windowOf(staffId, from, to));
+        [from, to] = [f, t];
+      }
+    }
+    windows.push(windowOf(staffId, from, to));
+  }
+  return windows;
+}
+
+const windowOf = (staffId: string, from: number, to: number): OverlapWindow => ({
+  staffId,
+  gte: new Date(from).toISOString(),
+  lt: new Date(to).toISOString(),
+});
 
 /** The ids each entity's rows are named by in these mutations' arguments. */
 export function namedRows(
@@ -86,7 +147,8 @@ export function readAhead(
   mutations: readonly { name: string; args: unknown }[],
 ): Promise<SeedOverlay> {
   const named = namedRows(mutations);
-  if (named.size === 0) return Promise.resolve(() => undefined);
+  const windows = overlapWindows(mutations);
+  if (named.size === 0 && windows.length === 0) return Promise.resolve(() => undefined);
   const params: unknown[] = [storeId];
   const branches: string[] = [];
   // Every row by key, whatever the plan: one probe per id (or per ticket), fenced in a lateral
@@ -132,13 +194,62 @@ export function readAhead(
         `where store_id = $1 and status = 'open' and not deleted`,
     );
   }
+  if (windows.length > 0) {
+    // Each window's appointments through the (store, staff member, start) index: a range probe,
+    // labelled with the window's place in the list.
+    params.push(
+      windows.map((w) => w.staffId),
+      windows.map((w) => w.gte),
+      windows.map((w) => w.lt),
+    );
+    const n = params.length;
+    branches.push(
+      `select '${WINDOW_LABEL}' || w.n as entity, r.data ` +
+        `from unnest($${n - 2}::uuid[], $${n - 1}::timestamptz[], $${n}::timestamptz[]) ` +
+        `with ordinality w(staff, gte, lt, n), ` +
+        probe(
+          'appointment',
+          'data',
+          'staff_id = w.staff and start_at >= w.gte and start_at < w.lt',
+        ),
+    );
+  }
   return sql
     .query<{ entity: TableEntityName; data: { id: string; ticketId?: string } }>(
       head + branches.join('\nunion all\n'),
       params,
       { prepare: 'generic' },
     )
-    .then((res) => (overlay) => seed(overlay, named, res.rows, tickets !== undefined));
+    .then((res) => (overlay) => {
+      seed(overlay, named, res.rows, tickets !== undefined);
+      seedWindows(overlay, windows, res.rows);
+    });
+}
+
+/** Each window's appointments, ordered as a list orders them (start, then id). */
+function seedWindows(
+  overlay: PushOverlay,
+  windows: readonly OverlapWindow[],
+  rows: readonly { entity: string; data: Record<string, unknown> }[],
+): void {
+  const found = windows.map(() => [] as Record<string, unknown>[]);
+  for (const { entity, data } of rows) {
+    if (entity.startsWith(WINDOW_LABEL))
+      found[Number(entity.slice(WINDOW_LABEL.length)) - 1]?.push(data);
+  }
+  const startOf = (row: Record<string, unknown>) => Date.parse(String(row.start));
+  const idOf = (row: Record<string, unknown>) => String(row.id).toLowerCase();
+  windows.forEach((w, i) => {
+    const list = found[i]!.sort(
+      (a, b) => startOf(a) - startOf(b) || (idOf(a) < idOf(b) ? -1 : idOf(a) > idOf(b) ? 1 : 0),
+    );
+    overlay.seedCover(
+      'appointment',
+      { staffId: w.staffId },
+      { field: 'start', gte: w.gte, lt: w.lt },
+      list,
+    );
+  });
 }
 
 function seed(

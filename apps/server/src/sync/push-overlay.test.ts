@@ -187,4 +187,42 @@ describe('namedRows', () => {
       cashDrawer: [l],
     });
   });
+
+  it('answers a list inside a read-ahead cover from it, with the push’s own writes, by time', async () => {
+    const STAFF = ids[0]!;
+    const appt = (id: string, start: string) => ({ id, staffId: STAFF, start }) as never;
+    let listed = 0;
+    const base = createMemoryStore();
+    const overlay = new PushOverlay({
+      ...base,
+      list: (...args: Parameters<MutatorTx['list']>) => {
+        listed++;
+        return base.list(...args);
+      },
+    } as MutatorTx);
+    // What the database held: one at 10:00 written without milliseconds.
+    overlay.seedCover(
+      'appointment',
+      { staffId: STAFF.toUpperCase() },
+      { field: 'start', gte: '2027-03-10T00:00:00.000Z', lt: '2027-03-11T00:00:00.000Z' },
+      [appt(ids[1]!, '2027-03-10T10:00:00Z'), appt(ids[2]!, '2027-03-10T12:00:00.000Z')],
+    );
+    await overlay.tx.put('appointment', appt(ids[3]!, '2027-03-10T11:00:00.000Z'));
+    const list = (gte: string, lt: string) =>
+      overlay.tx.list('appointment', {
+        where: { staffId: STAFF },
+        range: { field: 'start', gte, lt },
+      });
+    // 10:00:00 is before 10:00:00.500 and at 10:00:00.000, whatever its precision.
+    expect(
+      (await list('2027-03-10T10:00:00.500Z', '2027-03-10T23:00:00.000Z')).map((r) => r.id),
+    ).toEqual([ids[3], ids[2]]);
+    expect(
+      (await list('2027-03-10T10:00:00.000Z', '2027-03-10T11:00:00.000Z')).map((r) => r.id),
+    ).toEqual([ids[1]]);
+    expect(listed).toBe(0);
+    // Past the cover's end: read from the storage.
+    await list('2027-03-10T10:00:00.000Z', '2027-03-11T00:00:00.001Z');
+    expect(listed).toBe(1);
+  });
 });

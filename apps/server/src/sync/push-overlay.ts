@@ -65,6 +65,30 @@ function keysOf(index: Map<EntityName, Set<string>>, entity: EntityName): Set<st
   return keys;
 }
 
+/** Rows of one `where` over a range wider than any one list asks for (see `seedCover`). */
+interface Cover {
+  gte: string | number;
+  lt: string | number;
+  rows: Row[];
+}
+
+type Range = NonNullable<ListQuery<EntityName>['range']>;
+
+/** A list's `where` as a key: ids compared as PostgreSQL compares UUIDs, whatever their case. */
+const whereKey = (entity: string, where: ListQuery<EntityName>['where'], field: string) =>
+  `${entity}\u0000${field}\u0000${JSON.stringify(where ?? {}, (_, v: unknown) =>
+    typeof v === 'string' ? v.toLowerCase() : v,
+  )}`;
+
+/** a ≤ b for range bounds: instants by time (ISO strings of any precision), else as given. */
+function notAfter(a: string | number, b: string | number): boolean {
+  if (typeof a === 'string' && typeof b === 'string') {
+    const [x, y] = [Date.parse(a), Date.parse(b)];
+    if (Number.isFinite(x) && Number.isFinite(y)) return x <= y;
+  }
+  return typeof a === typeof b && a <= b;
+}
+
 interface LayerRow {
   entity: EntityName;
   id: string;
@@ -85,6 +109,7 @@ export class PushOverlay {
   readonly #base: MutatorTx;
   readonly #stored = new Map<string, Row | null>();
   readonly #lists = new Map<string, Row[]>();
+  readonly #covers = new Map<string, Cover[]>();
   readonly #pending = new Map<string, PendingRow>();
   readonly #layer = new Map<string, LayerRow>();
   /** Keys of #pending and #layer by entity: a list looks at its entity's rows only. */
@@ -122,6 +147,44 @@ export class PushOverlay {
     if (!this.#lists.has(key)) this.#lists.set(key, rows as Row[]);
   }
 
+  /**
+   * What the database holds of `entity` for `where` with `range.field` in [gte, lt), read ahead
+   * of the mutations: a later list with the same `where` and a range inside it is answered from
+   * these rows (an appointment's overlap check, read ahead from the booking's staff member and
+   * start: prefetch.ts) instead of a statement. `rows` are all of them, ordered by the range
+   * field, then id.
+   */
+  seedCover(
+    entity: EntityName,
+    where: ListQuery<EntityName>['where'],
+    range: { field: string; gte: string | number; lt: string | number },
+    rows: readonly Record<string, unknown>[],
+  ): void {
+    const key = whereKey(entity, where, range.field);
+    const covers = this.#covers.get(key) ?? [];
+    covers.push({ gte: range.gte, lt: range.lt, rows: rows as Row[] });
+    this.#covers.set(key, covers);
+    for (const row of rows as Row[]) {
+      const rowKey = keyOf(entity, row.id);
+      if (!this.#stored.has(rowKey)) this.#stored.set(rowKey, row);
+    }
+  }
+
+  /** A list answered from a read-ahead cover of its range, or undefined. */
+  #fromCover(entity: EntityName, query: ListQuery<EntityName> | undefined): Row[] | undefined {
+    const range: Range | undefined = query?.range;
+    if (!query || !range || range.gte === undefined || range.lt === undefined) return undefined;
+    const { gte, lt } = range;
+    const covers = this.#covers.get(whereKey(entity, query.where, range.field));
+    const cover = covers?.find((c) => notAfter(c.gte, gte) && notAfter(lt, c.lt));
+    // Its rows are the `where`'s (the database chose them); the range is the list's own,
+    // compared as the database compares it (instants by time, whatever their precision).
+    return cover?.rows.filter((row) => {
+      const value = row[range.field] as string | number | null | undefined;
+      return value !== undefined && value !== null && notAfter(gte, value) && !notAfter(lt, value);
+    });
+  }
+
   async #visible(entity: EntityName, id: string): Promise<Row | null> {
     const key = keyOf(entity, id);
     const layer = this.#layer.get(key);
@@ -135,7 +198,9 @@ export class PushOverlay {
     const key = `${entity}\u0000${JSON.stringify(query ?? {})}`;
     let rows = this.#lists.get(key);
     if (!rows) {
-      rows = (await this.#base.list(entity, query)) as unknown as Row[];
+      rows =
+        this.#fromCover(entity, query) ??
+        ((await this.#base.list(entity, query)) as unknown as Row[]);
       this.#lists.set(key, rows);
       for (const row of rows) {
         const rowKey = keyOf(entity, row.id);
