@@ -25,6 +25,26 @@ describe('overlapWindows', () => {
     ]);
   });
 
+  it('starts a new window where merging would read more than a week at once', () => {
+    const daily = Array.from({ length: 10 }, (_, day) =>
+      book(STAFF, new Date(Date.UTC(2027, 2, 1 + day, 10)).toISOString()),
+    );
+    const windows = overlapWindows(daily);
+    expect(windows.length).toBeGreaterThan(1);
+    for (const w of windows) {
+      expect(Date.parse(w.lt) - Date.parse(w.gte)).toBeLessThanOrEqual(7 * 24 * 3_600_000);
+    }
+    // Together they still cover every booking's own window.
+    for (const day of daily) {
+      const at = Date.parse((day.args as { start: string }).start);
+      expect(
+        windows.some(
+          (w) => Date.parse(w.gte) <= at - 86_400_000 && at + 86_400_000 <= Date.parse(w.lt),
+        ),
+      ).toBe(true);
+    }
+  });
+
   it('reads nothing for a booking it cannot place: left to the mutator, which refuses it', () => {
     expect(
       overlapWindows([

@@ -51,6 +51,11 @@ export interface OverlapWindow {
 
 const WINDOW_LABEL = 'appointment window ';
 const MINUTE_MS = 60_000;
+/**
+ * Windows merge while the merged one spans at most this: a device back online with a booking a
+ * day for the same staff member for weeks reads a window per few days, not all of it at once.
+ */
+const MAX_MERGED_SPAN_MS = 7 * 24 * 60 * MINUTE_MS;
 /** Instants PostgreSQL and `Date#toISOString` both write as YYYY-MM-DDTHH:mm:ss.sssZ. */
 const EARLIEST = Date.UTC(1000, 0, 1);
 const LATEST = Date.UTC(9999, 11, 31);
@@ -85,7 +90,7 @@ export function overlapWindows(
     spans.sort((a, b) => a[0] - b[0]);
     let [from, to] = spans[0]!;
     for (const [f, t] of spans.slice(1)) {
-      if (f <= to) to = Math.max(to, t);
+      if (f <= to && Math.max(to, t) - from <= MAX_MERGED_SPAN_MS) to = Math.max(to, t);
       else {
         windows.push(windowOf(staffId, from, to));
         [from, to] = [f, t];
