@@ -106,6 +106,30 @@ async function startSide(
       stdio: ['ignore', 'ignore', 'inherit'],
     },
   );
+  try {
+    return await readySide(name, root, child, port, db, dataDir);
+  } catch (e) {
+    // Not left running: a later run's servers would share the machine with it.
+    child.kill('SIGTERM');
+    throw e;
+  }
+}
+
+/**
+ * One seed for both sides of this run (the same stores, the same pushes), new for each run: the
+ * load generator's client addresses come from it, and a seed used again meets the sign-up rate
+ * limits its last run left in Redis.
+ */
+const RUN_SEED = `ab/push/${Date.now().toString(36)}`;
+
+async function readySide(
+  name: 'A' | 'B',
+  root: string,
+  child: ChildProcess,
+  port: number,
+  db: string,
+  dataDir: string,
+): Promise<Side> {
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     if (child.exitCode !== null) throw new Error(`server ${name} exited with ${child.exitCode}`);
@@ -121,7 +145,7 @@ async function startSide(
     ...DEFAULT_SIM,
     baseUrl: url,
     runTag: `ab-${name}-${Date.now().toString(36)}`,
-    seed: 'ab/push',
+    seed: RUN_SEED,
     stores: Number(values.stores),
     devicesPerStore: 2,
     clientsPerStore: 40,
@@ -188,8 +212,11 @@ function nodeArgsOf(given: string | undefined): readonly string[] {
 
 const sides: Side[] = [];
 try {
+  // One at a time: a side that failed to start must not orphan the one started before it.
   sides.push(
     await startSide('A', values.a, envPairs(values['a-env']), nodeArgsOf(values['a-node-args'])),
+  );
+  sides.push(
     await startSide('B', values.b!, envPairs(values['b-env']), nodeArgsOf(values['b-node-args'])),
   );
   // A warm-up slice each (JIT, pools, caches), not counted.
