@@ -211,8 +211,6 @@ function sqlOver(
     ): Promise<SqlResult<R>> {
       if (state.committed) throw afterCommitError();
       const generic = opts?.prepare === 'generic' && prepared !== null && params !== undefined;
-      // Parameterized statements plan by plan_cache_mode; one without parameters (the simple
-      // protocol) is planned for the one run whatever it is.
       const prepare = opts?.prepare && prepared ? prepared : null;
       if (params === undefined) {
         // A ROLLBACK TO SAVEPOINT undoes the SETs made since the savepoint: not known after it.

@@ -21,6 +21,7 @@ import {
   technicianAndService,
 } from '../test-support/test-app';
 import { createSqlMutatorTx } from '../db/entity-store';
+import { countingLists } from '../test-support/counting-lists';
 import { readAhead } from './prefetch';
 import { PushOverlay } from './push-overlay';
 
@@ -167,14 +168,8 @@ describeEachEngine('push read-ahead: rows by key, with a plan made once', (getDb
 
     const seen = await getDb().transaction({ storeId: store.storeId }, async (sql) => {
       const db = createSqlMutatorTx(sql, { storeId: store.storeId, version: 1 });
-      let listed = 0;
-      const overlay = new PushOverlay({
-        ...db,
-        list: (...args: Parameters<MutatorTx['list']>) => {
-          listed++;
-          return db.list(...args);
-        },
-      } as MutatorTx);
+      const counted = countingLists(db);
+      const overlay = new PushOverlay(counted.tx);
       // The device's staff id in upper case: the same staff member to the database.
       const booking = {
         name: 'appointment.book',
@@ -198,7 +193,7 @@ describeEachEngine('push read-ahead: rows by key, with a plan made once', (getDb
           database: (await db.list('appointment', query)).map((r) => r.id),
         });
       }
-      const inside = listed;
+      const inside = counted.lists();
       // Wider than the window, or another staff member's: read from the database.
       const outside = {
         where: { staffId },
@@ -209,7 +204,7 @@ describeEachEngine('push read-ahead: rows by key, with a plan made once', (getDb
         where: { staffId: otherStaff },
         range: { field: 'start', gte: iso(-1440), lt: iso(45) },
       });
-      return { answers, inside, wider, other: other.length, after: listed };
+      return { answers, inside, wider, other: other.length, after: counted.lists() };
     });
     const within = (from: number, to: number) =>
       [...booked].filter(([, m]) => m >= from && m < to).map(([id]) => id);

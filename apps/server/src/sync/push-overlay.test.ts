@@ -1,6 +1,7 @@
 import { createMemoryStore, type ClientRow, type MutatorTx } from '@mango/domain';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { countingLists } from '../test-support/counting-lists';
 import { copy, PushOverlay } from './push-overlay';
 
 const ids = ['00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000002'];
@@ -191,15 +192,8 @@ describe('namedRows', () => {
   it('answers a list inside a read-ahead cover from it, with the push’s own writes, by time', async () => {
     const STAFF = ids[0]!;
     const appt = (id: string, start: string) => ({ id, staffId: STAFF, start }) as never;
-    let listed = 0;
-    const base = createMemoryStore();
-    const overlay = new PushOverlay({
-      ...base,
-      list: (...args: Parameters<MutatorTx['list']>) => {
-        listed++;
-        return base.list(...args);
-      },
-    } as MutatorTx);
+    const counted = countingLists(createMemoryStore());
+    const overlay = new PushOverlay(counted.tx);
     // What the database held: one at 10:00 written without milliseconds.
     overlay.seedCover(
       'appointment',
@@ -220,9 +214,9 @@ describe('namedRows', () => {
     expect(
       (await list('2027-03-10T10:00:00.000Z', '2027-03-10T11:00:00.000Z')).map((r) => r.id),
     ).toEqual([ids[1]]);
-    expect(listed).toBe(0);
+    expect(counted.lists()).toBe(0);
     // Past the cover's end: read from the storage.
     await list('2027-03-10T10:00:00.000Z', '2027-03-11T00:00:00.001Z');
-    expect(listed).toBe(1);
+    expect(counted.lists()).toBe(1);
   });
 });

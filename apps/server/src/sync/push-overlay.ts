@@ -5,6 +5,7 @@ import {
   type ListQuery,
   type MutatorTx,
 } from '@mango/domain';
+import { isUuid } from '../db/db';
 
 type Row = Record<string, unknown> & { id: string };
 
@@ -74,10 +75,10 @@ interface Cover {
 
 type Range = NonNullable<ListQuery<EntityName>['range']>;
 
-/** A list's `where` as a key: ids compared as PostgreSQL compares UUIDs, whatever their case. */
+/** A list's `where` as a key: UUIDs compared as PostgreSQL compares them, whatever their case. */
 const whereKey = (entity: string, where: ListQuery<EntityName>['where'], field: string) =>
   `${entity}\u0000${field}\u0000${JSON.stringify(where ?? {}, (_, v: unknown) =>
-    typeof v === 'string' ? v.toLowerCase() : v,
+    isUuid(v) ? v.toLowerCase() : v,
   )}`;
 
 /** a ≤ b for range bounds: instants by time (ISO strings of any precision), else as given. */
@@ -164,7 +165,12 @@ export class PushOverlay {
     const covers = this.#covers.get(key) ?? [];
     covers.push({ gte: range.gte, lt: range.lt, rows: rows as Row[] });
     this.#covers.set(key, covers);
-    for (const row of rows as Row[]) {
+    this.#remember(entity, rows as Row[]);
+  }
+
+  /** Rows a list read from the database: a later `get` of one of them costs no statement. */
+  #remember(entity: EntityName, rows: readonly Row[]): void {
+    for (const row of rows) {
       const rowKey = keyOf(entity, row.id);
       if (!this.#stored.has(rowKey)) this.#stored.set(rowKey, row);
     }
@@ -202,10 +208,7 @@ export class PushOverlay {
         this.#fromCover(entity, query) ??
         ((await this.#base.list(entity, query)) as unknown as Row[]);
       this.#lists.set(key, rows);
-      for (const row of rows) {
-        const rowKey = keyOf(entity, row.id);
-        if (!this.#stored.has(rowKey)) this.#stored.set(rowKey, row);
-      }
+      this.#remember(entity, rows);
     }
     return rows;
   }
